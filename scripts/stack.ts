@@ -1,0 +1,109 @@
+/**
+ * Starts the local stack the way a user runs it: the fake upstream in this
+ * process, local D1 migrated by wrangler, and the router under `wrangler dev`.
+ * Used by `npm run dev` and by the end-to-end tests.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { startFakeUpstream, type FakeUpstream } from "../test/fake-upstream/server.ts";
+
+export interface StackOptions {
+  port: number;
+  /** Local state directory (D1 files); defaults to wrangler's .wrangler/state. */
+  persistTo?: string;
+  /** Port of the fake upstream; 0 picks a free one. Null: do not start it. */
+  fakePort: number | null;
+  /** Extra `--var NAME:value` overrides (they win over .dev.vars). */
+  vars?: Record<string, string>;
+  /** Print wrangler's output. */
+  verbose?: boolean;
+}
+
+export interface Stack {
+  url: string;
+  fake: FakeUpstream | null;
+  stop(): Promise<void>;
+}
+
+const WRANGLER = "node_modules/.bin/wrangler";
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "", NO_D1_WARNING: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function persistArgs(persistTo: string | undefined): string[] {
+  return persistTo ? ["--persist-to", persistTo] : [];
+}
+
+export function migrateLocal(persistTo?: string): void {
+  const result = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", ...persistArgs(persistTo)], {
+    env: ENV,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`D1 migration failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/v1/models`);
+      await res.body?.cancel();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`router did not start within ${timeoutMs} ms`);
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort });
+  migrateLocal(options.persistTo);
+  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const args = [
+    "dev",
+    "--ip", "127.0.0.1",
+    "--port", String(options.port),
+    "--inspector-port", String(await freePort()),
+    "--show-interactive-dev-session=false",
+    "--log-level", options.verbose ? "info" : "warn",
+    ...persistArgs(options.persistTo),
+    ...varArgs,
+  ];
+  const child = spawn(WRANGLER, args, { env: ENV, stdio: options.verbose ? "inherit" : ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${options.port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }
+    await fake?.close();
+  };
+  try {
+    await waitForReady(url, child, 90_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${output}`);
+  }
+  return { url, fake, stop };
+}

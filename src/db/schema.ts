@@ -1,0 +1,113 @@
+/**
+ * Core database (binding DB): accounts, API keys, consents, audit log.
+ * Every table is listed with its purpose in docs/storage.md; keep both in step.
+ * Timestamps are integer milliseconds since the epoch (UTC).
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const TIERS = ["free", "pro", "enterprise"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const ACCOUNT_STATUSES = ["active", "warned", "rate_limited", "suspended", "terminated"] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export const KEY_STATUSES = ["active", "revoked"] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+export const KEY_SCOPES = ["inference", "manage"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+export interface BillingAddress {
+  line1?: string;
+  line2?: string;
+  city?: string;
+  postal_code?: string;
+  country?: string;
+}
+
+const now = sql`(unixepoch('subsec') * 1000)`;
+
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    company: text("company"),
+    billingAddress: text("billing_address", { mode: "json" }).$type<BillingAddress>(),
+    tier: text("tier", { enum: TIERS }).notNull().default("free"),
+    status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    /** Set when the account is closed: its keys stop working at once, data goes 90 days later. */
+    closedAt: integer("closed_at"),
+  },
+  (t) => [uniqueIndex("accounts_email_unique").on(t.email), index("accounts_closed_at_idx").on(t.closedAt)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull().default(""),
+    /** Hex SHA-256 of the full key; the key itself is never stored. */
+    keyHash: text("key_hash").notNull(),
+    /** First characters of the key, shown in listings so users can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    status: text("status", { enum: KEY_STATUSES }).notNull().default("active"),
+    scopes: text("scopes", { mode: "json" }).$type<KeyScope[]>().notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    lastUsedAt: integer("last_used_at"),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    /** Per-key limits; null means "the account's tier limit". They can only lower it. */
+    rpmLimit: integer("rpm_limit"),
+    tpmLimit: integer("tpm_limit"),
+    concurrencyLimit: integer("concurrency_limit"),
+    /** Model allow-list (catalogue ids); null means every model. */
+    allowedModels: text("allowed_models", { mode: "json" }).$type<string[]>(),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash), index("api_keys_account_idx").on(t.accountId)],
+);
+
+export const CONSENT_KINDS = ["non_eu_transfer"] as const;
+export type ConsentKind = (typeof CONSENT_KINDS)[number];
+
+/** Append-only consent history: the newest row per (account, kind) is in force. */
+export const consents = sqliteTable(
+  "consents",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: CONSENT_KINDS }).notNull(),
+    granted: integer("granted", { mode: "boolean" }).notNull(),
+    /** Who recorded it: "admin" or "key:<id>". */
+    source: text("source").notNull(),
+    recordedAt: integer("recorded_at").notNull().default(now),
+  },
+  (t) => [index("consents_account_kind_idx").on(t.accountId, t.kind, t.recordedAt)],
+);
+
+/** Who changed what. Holds identifiers and field names only, never request content. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("audit_log_account_idx").on(t.accountId, t.createdAt)],
+);
+
+export type Account = typeof accounts.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;

@@ -1,0 +1,70 @@
+/**
+ * The model catalogue is data: providers rename and retire models often, so an
+ * entry is a line to edit, not code. Prices are USD per million tokens as the
+ * providers publish them; regions say where the provider processes requests
+ * (Mistral's La Plateforme is EU-hosted; OpenAI processes in the US).
+ */
+import type { ModelEntry } from "./types";
+
+export const CATALOGUE: readonly ModelEntry[] = [
+  {
+    id: "openai/gpt-4o-mini",
+    provider: "openai",
+    upstreamModel: "gpt-4o-mini",
+    name: "GPT-4o mini",
+    contextLength: 128_000,
+    pricing: { prompt: 0.15, completion: 0.6, cachedPrompt: 0.075 },
+    region: "us",
+  },
+  {
+    id: "openai/gpt-4.1",
+    provider: "openai",
+    upstreamModel: "gpt-4.1",
+    name: "GPT-4.1",
+    contextLength: 1_047_576,
+    pricing: { prompt: 2, completion: 8, cachedPrompt: 0.5 },
+    region: "us",
+  },
+  {
+    id: "openai/gpt-4.1-mini",
+    provider: "openai",
+    upstreamModel: "gpt-4.1-mini",
+    name: "GPT-4.1 mini",
+    contextLength: 1_047_576,
+    pricing: { prompt: 0.4, completion: 1.6, cachedPrompt: 0.1 },
+    region: "us",
+  },
+  {
+    id: "mistral/mistral-small-latest",
+    provider: "mistral",
+    upstreamModel: "mistral-small-latest",
+    name: "Mistral Small",
+    contextLength: 128_000,
+    pricing: { prompt: 0.1, completion: 0.3 },
+    region: "eu",
+  },
+  {
+    id: "mistral/mistral-medium-latest",
+    provider: "mistral",
+    upstreamModel: "mistral-medium-latest",
+    name: "Mistral Medium",
+    contextLength: 128_000,
+    pricing: { prompt: 0.4, completion: 2 },
+    region: "eu",
+  },
+  {
+    id: "mistral/mistral-large-latest",
+    provider: "mistral",
+    upstreamModel: "mistral-large-latest",
+    name: "Mistral Large",
+    contextLength: 128_000,
+    pricing: { prompt: 2, completion: 6 },
+    region: "eu",
+  },
+];
+
+const BY_ID = new Map(CATALOGUE.map((m) => [m.id, m]));
+
+export function findModel(id: string): ModelEntry | undefined {
+  return BY_ID.get(id);
+}

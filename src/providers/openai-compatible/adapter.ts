@@ -1,0 +1,94 @@
+/**
+ * The shared adapter for providers that speak OpenAI's Chat Completions API.
+ * A provider is a thin wrapper (see ../openai.ts, ../mistral.ts): its config, how
+ * it builds the request body, and how it reports usage on streams.
+ */
+import { errors } from "../../shared/errors";
+import { SSE_HEADERS } from "../sse";
+import type { ChatCompletionRequest } from "../chat-schema";
+import type { CallOutcome, ChatProvider, ChatResult, ProviderCall, ProviderConfig, ProviderId } from "../types";
+import { postUpstream, upstreamError } from "../upstream";
+import { relayOpenAIStream, type RelayOptions } from "./stream";
+import { chatCompletionResponseSchema, toUsage } from "./usage";
+
+export interface OpenAICompatibleOptions {
+  id: ProviderId;
+  /** Human name used in error messages. */
+  label: string;
+  config(env: Env): ProviderConfig;
+  /** The provider's request body; throws ApiError (400) for what it cannot honour. */
+  buildBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown>;
+  usageMode: RelayOptions["usageMode"];
+}
+
+/** Fields only the router understands; none exist yet, but they never go upstream. */
+const ROUTER_ONLY_FIELDS: readonly string[] = [];
+
+/** The client's request as a plain body for an OpenAI-compatible API, model swapped in. */
+export function baseBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...request, model: upstreamModel };
+  for (const field of ROUTER_ONLY_FIELDS) delete body[field];
+  return body;
+}
+
+/** Parses the `UPSTREAM_TIMEOUT_MS` var; falls back to two minutes. */
+export function timeoutFrom(env: Env): number {
+  const ms = Number(env.UPSTREAM_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : 120_000;
+}
+
+export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): ChatProvider {
+  return {
+    id: options.id,
+    async chat(call: ProviderCall): Promise<ChatResult> {
+      const body = options.buildBody(call.request, call.model.upstreamModel);
+      const config = options.config(call.env);
+      const res = await postUpstream({
+        config,
+        path: "/chat/completions",
+        headers: {
+          authorization: `Bearer ${config.apiKey}`,
+          accept: call.request.stream ? "text/event-stream" : "application/json",
+          "x-client-request-id": call.requestId,
+        },
+        body,
+        clientSignal: call.clientSignal,
+      });
+      if (!res.ok) throw await upstreamError(res, options.label);
+      if (call.request.stream) return streamResult(res, call, options.usageMode);
+      return jsonResult(res, options.label);
+    },
+  };
+}
+
+function streamResult(res: Response, call: ProviderCall, usageMode: RelayOptions["usageMode"]): ChatResult {
+  if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
+  let resolveOutcome!: (o: CallOutcome) => void;
+  const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
+  const stream = relayOpenAIStream(res.body, {
+    clientWantsUsage: call.request.stream_options?.include_usage === true,
+    usageMode,
+    onOutcome: resolveOutcome,
+    clientSignal: call.clientSignal,
+  });
+  return { response: new Response(stream, { status: 200, headers: SSE_HEADERS }), outcome };
+}
+
+async function jsonResult(res: Response, label: string): Promise<ChatResult> {
+  const firstByteAt = Date.now();
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw errors.upstream(`The ${label} API returned a response that is not JSON.`, "upstream_invalid_response");
+  }
+  const parsed = chatCompletionResponseSchema.safeParse(json);
+  if (!parsed.success) throw errors.upstream(`The ${label} API returned an unexpected response.`, "upstream_invalid_response");
+  const usage = parsed.data.usage ? toUsage(parsed.data.usage) : null;
+  // The upstream body is passed on as received: no re-serialisation.
+  return {
+    response: new Response(text, { status: 200, headers: { "content-type": "application/json" } }),
+    outcome: Promise.resolve({ usage, result: "completed", firstByteAt }),
+  };
+}

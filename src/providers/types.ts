@@ -1,0 +1,65 @@
+/**
+ * Core provider types. The router talks to every provider through these; an
+ * adapter maps its own wire format, finish reasons, errors and usage into them.
+ * Nothing here imports an adapter.
+ */
+import type { ChatCompletionRequest } from "./chat-schema";
+
+export type ProviderId = "openai" | "mistral";
+/** Where a provider processes requests. Anything but "eu" needs the account's consent. */
+export type DataRegion = "eu" | "us" | "global";
+
+export interface ModelEntry {
+  /** Public id, `provider/model`. */
+  id: string;
+  provider: ProviderId;
+  /** The model name the provider's API expects. */
+  upstreamModel: string;
+  name: string;
+  contextLength: number;
+  /** USD per million tokens. */
+  pricing: { prompt: number; completion: number; cachedPrompt?: number };
+  region: DataRegion;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+}
+
+/** Connection settings of one provider, from operator configuration only. */
+export interface ProviderConfig {
+  baseUrl: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+}
+
+export interface ProviderCall {
+  request: ChatCompletionRequest;
+  model: ModelEntry;
+  requestId: string;
+  env: Env;
+  /** Fires when the client goes away; the upstream call is cancelled with it. */
+  clientSignal: AbortSignal;
+}
+
+/** How a request ended, known once its response body has been fully sent or abandoned. */
+export interface CallOutcome {
+  usage: Usage | null;
+  result: "completed" | "upstream_error" | "client_aborted";
+  /** ms since epoch of the first byte received from upstream. */
+  firstByteAt: number | null;
+}
+
+export interface ChatResult {
+  /** The response for the client, in OpenAI format. */
+  response: Response;
+  outcome: Promise<CallOutcome>;
+}
+
+export interface ChatProvider {
+  readonly id: ProviderId;
+  chat(call: ProviderCall): Promise<ChatResult>;
+}

@@ -1,0 +1,114 @@
+/**
+ * The one place that calls a provider over the network. It decides what leaves
+ * the router: the URL comes from operator configuration only, headers are built
+ * here from scratch (no client header is copied), redirects are never followed,
+ * and a provider that is slow to answer is cut off.
+ */
+import { ApiError, errors } from "../shared/errors";
+import type { ProviderConfig } from "./types";
+
+export interface UpstreamRequest {
+  config: ProviderConfig;
+  /** Path below the configured base URL, e.g. "/chat/completions". Never client input. */
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+  clientSignal: AbortSignal;
+}
+
+const USER_AGENT = "emby-router/0.1";
+
+/** Joins an operator-configured base URL and a fixed path without doubling slashes. */
+export function upstreamUrl(baseUrl: string, path: string): string {
+  return baseUrl.replace(/\/+$/, "") + path;
+}
+
+/**
+ * POSTs JSON upstream. Resolves once response headers arrive; the timeout covers
+ * only that wait, so a long stream is not cut off halfway. The client's abort
+ * signal stays linked for the whole body, so a disconnect cancels the upstream.
+ */
+export async function postUpstream(req: UpstreamRequest): Promise<Response> {
+  if (!req.config.apiKey) throw errors.upstream("The provider is not configured on this router.", "provider_not_configured");
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(new DOMException("client disconnected", "AbortError"));
+  if (req.clientSignal.aborted) onClientAbort();
+  else req.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("upstream timeout", "TimeoutError"));
+  }, req.config.timeoutMs);
+  try {
+    const res = await fetch(upstreamUrl(req.config.baseUrl, req.path), {
+      method: "POST",
+      headers: { "content-type": "application/json", "user-agent": USER_AGENT, ...req.headers },
+      body: JSON.stringify(req.body),
+      redirect: "manual",
+      signal: controller.signal,
+    });
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw errors.upstream("The upstream provider answered with a redirect, which the router does not follow.", "upstream_redirect");
+    }
+    return res;
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    if (timedOut) throw errors.upstreamTimeout();
+    if (req.clientSignal.aborted) throw new ApiError(499, "api_error", "client_closed_request", "The client closed the request.");
+    throw errors.upstream("Could not reach the upstream provider.", "upstream_unreachable");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Pulls a human-readable message out of the error bodies providers send. */
+function upstreamMessage(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== "object" || parsed === null) return null;
+  const p = parsed as Record<string, unknown>;
+  const nested = p.error as Record<string, unknown> | undefined;
+  if (nested && typeof nested.message === "string") return nested.message;
+  if (typeof p.message === "string") return p.message;
+  // FastAPI-style validation errors (Mistral 422): {detail: [{loc, msg}]}
+  const detail = (p.detail ?? (p.message as Record<string, unknown> | undefined)?.detail) as unknown;
+  if (Array.isArray(detail) && detail.length > 0) {
+    const first = detail[0] as { msg?: unknown; loc?: unknown };
+    const loc = Array.isArray(first.loc) ? first.loc.join(".") : "";
+    if (typeof first.msg === "string") return loc ? `${loc}: ${first.msg}` : first.msg;
+  }
+  return null;
+}
+
+/**
+ * Maps a non-2xx upstream response to the router's error. Client mistakes (4xx)
+ * pass the provider's message on; failures of the router's own credentials or of
+ * the provider become 502/503, so a client is never told its key is wrong when
+ * the operator's is.
+ */
+export async function upstreamError(res: Response, provider: string): Promise<ApiError> {
+  const text = (await res.text()).slice(0, MAX_ERROR_BODY);
+  const message = upstreamMessage(text) ?? `The ${provider} API returned HTTP ${res.status}.`;
+  const retryAfter = res.headers.get("retry-after");
+  const retryHeaders: Record<string, string> = retryAfter ? { "retry-after": retryAfter } : {};
+  const s = res.status;
+  if (s === 401 || s === 403) {
+    return errors.upstream(`The ${provider} API rejected the router's credentials.`, "upstream_auth_error");
+  }
+  if (s === 404) return new ApiError(404, "not_found_error", "model_not_found", message);
+  if (s === 408) return errors.upstreamTimeout();
+  if (s === 413) return new ApiError(413, "request_too_large", "request_too_large", message);
+  if (s === 429) return new ApiError(429, "rate_limit_error", "upstream_rate_limited", message, null, retryHeaders);
+  if (s >= 400 && s < 500) return new ApiError(400, "invalid_request_error", "upstream_invalid_request", message);
+  if (s === 503 || s === 529) {
+    return new ApiError(503, "upstream_error", "upstream_unavailable", `The ${provider} API is overloaded or unavailable.`, null, retryHeaders);
+  }
+  return errors.upstream(`The ${provider} API failed with HTTP ${s}.`);
+}

@@ -1,0 +1,61 @@
+/**
+ * Per-isolate cache of validated keys, so the warm path makes no D1 query.
+ *
+ * Staleness bound: an entry is trusted for at most AUTH_CACHE_TTL_MS (30 s). A
+ * revocation, expiry-date change or account status change made elsewhere takes
+ * effect within that bound; changes made through this isolate evict at once.
+ * Expiry itself is checked on every request against the cached expires_at.
+ */
+import type { KeyWithAccount } from "../db/keys";
+
+export const AUTH_CACHE_TTL_MS = 30_000;
+const MAX_ENTRIES = 10_000;
+
+interface Entry {
+  /** null: the hash is unknown (negative caching keeps forged keys off D1 too). */
+  value: KeyWithAccount | null;
+  fetchedAt: number;
+}
+
+const entries = new Map<string, Entry>();
+
+export function getCached(keyHash: string, now: number): Entry | undefined {
+  const entry = entries.get(keyHash);
+  if (!entry) return undefined;
+  if (now - entry.fetchedAt > AUTH_CACHE_TTL_MS) {
+    entries.delete(keyHash);
+    return undefined;
+  }
+  return entry;
+}
+
+export function putCached(keyHash: string, value: KeyWithAccount | null, now: number): void {
+  if (entries.size >= MAX_ENTRIES) {
+    // Maps iterate in insertion order: drop the oldest entry.
+    const oldest = entries.keys().next().value;
+    if (oldest !== undefined) entries.delete(oldest);
+  }
+  entries.set(keyHash, { value, fetchedAt: now });
+}
+
+/** Evicts every cached key of an account (after a change made through this isolate). */
+export function evictAccount(accountId: string): void {
+  for (const [hash, entry] of entries) if (entry.value?.account.id === accountId) entries.delete(hash);
+}
+
+export function clearAuthCache(): void {
+  entries.clear();
+}
+
+/** last_used_at is written at most once per interval per key and isolate. */
+export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+const lastUsedWrites = new Map<string, number>();
+
+/** True when this request should persist last_used_at (and records that it will). */
+export function shouldWriteLastUsed(keyId: string, now: number): boolean {
+  const last = lastUsedWrites.get(keyId);
+  if (last !== undefined && now - last < LAST_USED_WRITE_INTERVAL_MS) return false;
+  if (lastUsedWrites.size >= MAX_ENTRIES) lastUsedWrites.clear();
+  lastUsedWrites.set(keyId, now);
+  return true;
+}

@@ -1,0 +1,75 @@
+import { createMiddleware } from "hono/factory";
+import { coreDb } from "../../db/client";
+import { findKeyByHash, touchKey, type KeyWithAccount } from "../../db/keys";
+import type { KeyScope } from "../../db/schema";
+import { hasValidKeyFormat } from "../../shared/api-key";
+import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
+import { errors } from "../../shared/errors";
+import { getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
+import type { AppEnv, AuthContext } from "../env";
+
+/**
+ * Reads the key from `Authorization: Bearer` or (for Anthropic clients)
+ * `x-api-key`. Keys in the query string are never accepted: URLs end up in logs.
+ */
+function presentedKey(headers: Headers): string | null {
+  const auth = headers.get("authorization");
+  if (auth) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    return match ? match[1]! : null;
+  }
+  return headers.get("x-api-key")?.trim() || null;
+}
+
+async function lookup(env: Env, keyHash: string, now: number): Promise<KeyWithAccount | null> {
+  const cached = getCached(keyHash, now);
+  if (cached) return cached.value;
+  const found = await findKeyByHash(coreDb(env.DB), keyHash);
+  putCached(keyHash, found, now);
+  return found;
+}
+
+function toAuthContext(found: KeyWithAccount): AuthContext {
+  const { key, account } = found;
+  return {
+    keyId: key.id,
+    accountId: account.id,
+    tier: account.tier,
+    accountStatus: account.status,
+    scopes: key.scopes,
+    allowedModels: key.allowedModels,
+    limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, concurrency: key.concurrencyLimit },
+    nonEuConsent: found.nonEuConsent,
+  };
+}
+
+/**
+ * Authenticates a customer API key and requires a scope.
+ * 401: missing, malformed, unknown, revoked or expired key, or a closed account.
+ * 403: suspended or terminated account, or a key without the scope.
+ */
+export function apiKeyAuth(scope: KeyScope) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = presentedKey(c.req.raw.headers);
+    if (!key) throw errors.unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>'.", "missing_api_key");
+    // The checksum rejects typos and forgeries without a database lookup.
+    if (!hasValidKeyFormat(key)) throw errors.unauthorized("Invalid API key.");
+    const now = Date.now();
+    const keyHash = await sha256Hex(key);
+    const found = await lookup(c.env, keyHash, now);
+    // The lookup is by hash; the stored hash is still compared in constant time.
+    if (!found || !(await timingSafeEqualStrings(found.key.keyHash, keyHash))) throw errors.unauthorized("Invalid API key.");
+    if (found.key.status === "revoked") throw errors.unauthorized("This API key has been revoked.", "revoked_api_key");
+    if (found.key.expiresAt !== null && found.key.expiresAt <= now) throw errors.unauthorized("This API key has expired.", "expired_api_key");
+    if (found.account.closedAt !== null) throw errors.unauthorized("This account is closed.", "account_closed");
+    if (found.account.status === "suspended") throw errors.forbidden("This account is suspended.", "account_suspended");
+    if (found.account.status === "terminated") throw errors.forbidden("This account has been terminated.", "account_terminated");
+    if (!found.key.scopes.includes(scope)) throw errors.forbidden(`This API key lacks the '${scope}' scope.`, "missing_scope");
+
+    c.set("auth", toAuthContext(found));
+    if (shouldWriteLastUsed(found.key.id, now)) {
+      c.executionCtx.waitUntil(touchKey(coreDb(c.env.DB), found.key.id, now).catch(() => {}));
+    }
+    await next();
+  });
+}

@@ -1,0 +1,98 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { createAccount, findAccountByEmail, updateAccount } from "../../db/accounts";
+import { coreDb } from "../../db/client";
+import { createKey } from "../../db/keys";
+import { ACCOUNT_STATUSES, KEY_SCOPES, TIERS } from "../../db/schema";
+import { findModel } from "../../providers/catalogue";
+import { errors } from "../../shared/errors";
+import { evictAccount } from "../auth-cache";
+import { readJson } from "../body";
+import type { AppEnv } from "../env";
+import { adminAuth } from "../middleware/admin-auth";
+import { accountView, keyView } from "../views";
+
+const ADMIN_ACTOR = "admin";
+
+const billingAddress = z
+  .object({ line1: z.string().max(200), line2: z.string().max(200), city: z.string().max(100), postal_code: z.string().max(20), country: z.string().length(2) })
+  .partial()
+  .strict();
+
+const createAccountBody = z
+  .object({
+    email: z.email().max(254),
+    name: z.string().min(1).max(200),
+    company: z.string().max(200).optional(),
+    tier: z.enum(TIERS),
+    billing_address: billingAddress.optional(),
+  })
+  .strict();
+
+const updateAccountBody = z
+  .object({ tier: z.enum(TIERS).optional(), status: z.enum(ACCOUNT_STATUSES).optional() })
+  .strict()
+  .refine((b) => b.tier !== undefined || b.status !== undefined, { message: "Give 'tier' or 'status'." });
+
+const positiveInt = z.number().int().positive();
+/** Accepts ISO 8601 or Unix seconds; must lie in the future. */
+const expiresAt = z
+  .union([z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)), z.number().int().positive().transform((s) => s * 1000)])
+  .refine((ms) => ms > Date.now(), { message: "must be in the future" });
+
+const createKeyBody = z
+  .object({
+    name: z.string().max(100).optional(),
+    expires_at: expiresAt.nullable().optional(),
+    limits: z.object({ rpm: positiveInt, tpm: positiveInt, concurrency: positiveInt }).partial().strict().optional(),
+    models: z
+      .array(z.string().refine((id) => findModel(id) !== undefined, { message: "unknown model" }))
+      .min(1)
+      .nullable()
+      .optional(),
+    scopes: z.array(z.enum(KEY_SCOPES)).min(1).optional(),
+  })
+  .strict();
+
+const emailQuery = z.object({ email: z.email() });
+
+export const adminRoutes = new Hono<AppEnv>()
+  .use(adminAuth())
+  .post("/accounts", async (c) => {
+    const body = await readJson(c.req.raw, createAccountBody);
+    const account = await createAccount(
+      coreDb(c.env.DB),
+      { email: body.email, name: body.name, company: body.company, tier: body.tier, billingAddress: body.billing_address },
+      ADMIN_ACTOR,
+    );
+    if (!account) throw errors.conflict("An account with this email already exists.", "account_exists");
+    return c.json(accountView(account), 201);
+  })
+  .get("/accounts", async (c) => {
+    const query = emailQuery.safeParse(c.req.query());
+    if (!query.success) throw errors.invalidRequest("Give an 'email' query parameter.", "email");
+    const account = await findAccountByEmail(coreDb(c.env.DB), query.data.email);
+    return c.json({ object: "list", data: account ? [accountView(account)] : [] });
+  })
+  .patch("/accounts/:id", async (c) => {
+    const body = await readJson(c.req.raw, updateAccountBody);
+    const account = await updateAccount(coreDb(c.env.DB), c.req.param("id"), body, ADMIN_ACTOR);
+    if (!account) throw errors.notFound("No such account.", "account_not_found");
+    evictAccount(account.id);
+    return c.json(accountView(account));
+  })
+  .post("/accounts/:id/keys", async (c) => {
+    const body = await readJson(c.req.raw, createKeyBody);
+    const db = coreDb(c.env.DB);
+    const accountId = c.req.param("id");
+    const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId) });
+    if (!account) throw errors.notFound("No such account.", "account_not_found");
+    if (account.closedAt !== null) throw errors.conflict("The account is closed.", "account_closed");
+    const { key, record } = await createKey(
+      db,
+      accountId,
+      { name: body.name, expiresAt: body.expires_at, limits: body.limits, models: body.models, scopes: body.scopes ?? [...KEY_SCOPES] },
+      ADMIN_ACTOR,
+    );
+    return c.json({ ...keyView(record), key }, 201);
+  });

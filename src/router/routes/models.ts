@@ -1,0 +1,38 @@
+import { Hono } from "hono";
+import { CATALOGUE, findModel } from "../../providers/catalogue";
+import type { ModelEntry } from "../../providers/types";
+import { errors } from "../../shared/errors";
+import type { AppEnv } from "../env";
+import { apiKeyAuth } from "../middleware/api-key-auth";
+
+/** Catalogue release date, used as OpenAI's `created` for every model. */
+const CATALOGUE_CREATED = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+function toModelObject(m: ModelEntry) {
+  return {
+    id: m.id,
+    object: "model",
+    created: CATALOGUE_CREATED,
+    owned_by: m.provider,
+    name: m.name,
+    provider: m.provider,
+    upstream_model: m.upstreamModel,
+    context_length: m.contextLength,
+    pricing: { prompt: m.pricing.prompt, completion: m.pricing.completion, cached_prompt: m.pricing.cachedPrompt ?? null, unit: "USD per 1M tokens" },
+    data_region: m.region,
+    requires_consent: m.region !== "eu",
+  };
+}
+
+// The catalogue is static per deployment: serialise it once, not per request.
+const LIST_BODY = JSON.stringify({ object: "list", data: CATALOGUE.map(toModelObject) });
+
+export const modelsRoutes = new Hono<AppEnv>()
+  .use(apiKeyAuth("inference"))
+  .get("/", (c) => c.body(LIST_BODY, 200, { "content-type": "application/json" }))
+  .get("/:provider/:model", (c) => {
+    const id = `${c.req.param("provider")}/${c.req.param("model")}`;
+    const model = findModel(id);
+    if (!model) throw errors.notFound(`The model '${id}' does not exist.`, "model_not_found", "model");
+    return c.json(toModelObject(model));
+  });

@@ -1,0 +1,40 @@
+import type { Account, ApiKey } from "../db/schema";
+
+/** Milliseconds to ISO 8601, keeping nulls. */
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** An account as the API shows it. */
+export function accountView(a: Account) {
+  return {
+    id: a.id,
+    object: "account",
+    email: a.email,
+    name: a.name,
+    company: a.company,
+    billing_address: a.billingAddress,
+    tier: a.tier,
+    status: a.status,
+    created_at: iso(a.createdAt),
+    updated_at: iso(a.updatedAt),
+    closed_at: iso(a.closedAt),
+  };
+}
+
+/** A key as the API shows it: never the key itself, nor its hash. */
+export function keyView(k: ApiKey) {
+  return {
+    id: k.id,
+    object: "api_key",
+    account_id: k.accountId,
+    name: k.name,
+    prefix: k.prefix,
+    status: k.status,
+    scopes: k.scopes,
+    limits: { rpm: k.rpmLimit, tpm: k.tpmLimit, concurrency: k.concurrencyLimit },
+    models: k.allowedModels,
+    created_at: iso(k.createdAt),
+    last_used_at: iso(k.lastUsedAt),
+    expires_at: iso(k.expiresAt),
+    revoked_at: iso(k.revokedAt),
+  };
+}

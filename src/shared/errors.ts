@@ -1,0 +1,48 @@
+/**
+ * The one error type of the router. Everything that should reach a client as an
+ * error is thrown as an ApiError; `onError` (src/router/on-error.ts) is the single
+ * place that turns it into a response of the route's error shape.
+ */
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "not_found_error"
+  | "request_too_large"
+  | "rate_limit_error"
+  | "insufficient_quota"
+  | "upstream_error"
+  | "timeout_error"
+  | "api_error";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+    /** Extra response headers, e.g. Retry-After on 429. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const errors = {
+  invalidRequest: (message: string, param: string | null = null, code = "invalid_request") =>
+    new ApiError(400, "invalid_request_error", code, message, param),
+  unauthorized: (message: string, code = "invalid_api_key") =>
+    new ApiError(401, "authentication_error", code, message),
+  forbidden: (message: string, code: string) => new ApiError(403, "permission_error", code, message),
+  notFound: (message: string, code = "not_found", param: string | null = null) =>
+    new ApiError(404, "not_found_error", code, message, param),
+  conflict: (message: string, code: string) => new ApiError(409, "invalid_request_error", code, message),
+  tooLarge: (limitBytes: number) =>
+    new ApiError(413, "request_too_large", "request_too_large", `Request body exceeds ${limitBytes} bytes.`),
+  unsupportedMediaType: () =>
+    new ApiError(415, "invalid_request_error", "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)."),
+  upstream: (message: string, code = "upstream_error") => new ApiError(502, "upstream_error", code, message),
+  upstreamTimeout: () => new ApiError(504, "timeout_error", "upstream_timeout", "The upstream provider did not respond in time."),
+};

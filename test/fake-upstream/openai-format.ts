@@ -1,0 +1,142 @@
+/**
+ * OpenAI Chat Completions wire format, and Mistral's variant of it, as their API
+ * documentation describes: JSON responses, SSE chunks (role, content, finish,
+ * usage) ending in `data: [DONE]`, and each provider's error bodies.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import type { FakeContext } from "./server.ts";
+
+export type Flavour = "openai" | "mistral";
+
+/** Fields Mistral's API accepts; anything else is a 422 (extra_forbidden). */
+const MISTRAL_FIELDS = new Set([
+  "model", "messages", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed", "response_format",
+  "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n", "prediction", "parallel_tool_calls",
+  "safe_prompt", "prompt_mode",
+]);
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export function errorBody(flavour: Flavour, status: number, message: string) {
+  if (flavour === "mistral") {
+    return { object: "error", message, type: status === 429 ? "rate_limited" : status >= 500 ? "internal_server_error" : "invalid_request_error", param: null, code: String(status) };
+  }
+  const type = status === 429 ? "requests" : status >= 500 ? "server_error" : status === 401 ? "invalid_request_error" : "invalid_request_error";
+  const code = status === 429 ? "rate_limit_exceeded" : status === 401 ? "invalid_api_key" : null;
+  return { error: { message, type, param: null, code } };
+}
+
+function mistral422(field: string, input: unknown) {
+  return {
+    object: "error",
+    message: { detail: [{ type: "extra_forbidden", loc: ["body", field], msg: "Extra inputs are not permitted", input }] },
+    type: "invalid_request_error",
+    param: null,
+    code: null,
+  };
+}
+
+interface ChatBody {
+  model?: unknown;
+  messages?: unknown;
+  stream?: unknown;
+  stream_options?: { include_usage?: boolean };
+  tools?: { function: { name: string } }[];
+  tool_choice?: unknown;
+}
+
+/** A tool call is answered when tools are offered and the last turn is not a tool result. */
+function wantsToolCall(body: ChatBody): string | null {
+  if (!body.tools?.length || body.tool_choice === "none") return null;
+  const messages = body.messages as { role: string }[];
+  if (messages[messages.length - 1]?.role === "tool") return null;
+  const choice = body.tool_choice as { function?: { name: string } } | undefined;
+  return choice?.function?.name ?? body.tools[0]!.function.name;
+}
+
+export async function handleChat(flavour: Flavour, req: IncomingMessage, res: ServerResponse, body: ChatBody, scenario: Scenario, ctx: FakeContext) {
+  if (!/^Bearer \S+$/.test(req.headers.authorization ?? "")) {
+    return sendJson(res, 401, errorBody(flavour, 401, "Incorrect API key provided."));
+  }
+  if (flavour === "mistral") {
+    for (const [field, value] of Object.entries(body)) if (!MISTRAL_FIELDS.has(field)) return sendJson(res, 422, mistral422(field, value));
+    const roles = (Array.isArray(body.messages) ? body.messages : []) as { role: string }[];
+    const bad = roles.findIndex((m) => !["system", "user", "assistant", "tool"].includes(m.role));
+    if (bad !== -1) return sendJson(res, 422, mistral422(`messages.${bad}.role`, roles[bad]!.role));
+  } else if (body.stream_options !== undefined && body.stream !== true) {
+    return sendJson(res, 400, errorBody(flavour, 400, "The 'stream_options' parameter is only allowed when 'stream' is enabled."));
+  }
+  if (typeof body.model !== "string" || !Array.isArray(body.messages) || body.messages.length === 0) {
+    return sendJson(res, 400, errorBody(flavour, 400, "'messages' must be a non-empty array and 'model' a string."));
+  }
+
+  if (scenario.firstByteDelayMs) await sleep(scenario.firstByteDelayMs);
+  if (scenario.drop === "before") return req.socket.destroy();
+  if (scenario.redirect) {
+    res.writeHead(307, { location: "http://127.0.0.1:9/elsewhere" });
+    return res.end();
+  }
+  if (scenario.status) {
+    const headers: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
+    return sendJson(res, scenario.status, errorBody(flavour, scenario.status, `Fake upstream error ${scenario.status}.`), headers);
+  }
+  if (scenario.garbage) {
+    res.writeHead(200, { "content-type": "application/json" });
+    return res.end("<html>not json</html>");
+  }
+
+  const id = `chatcmpl-${flavour === "mistral" ? "" : "fake"}${Date.now().toString(36)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = body.model;
+  const reply = scenario.reply ?? DEFAULT_REPLY;
+  const toolName = wantsToolCall(body);
+  const promptTokens = countTokens(promptText(body.messages));
+  const completionTokens = toolName ? 8 : countTokens(reply);
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  const toolCall = toolName ? { id: `call_${Date.now().toString(36)}`, type: "function", function: { name: toolName, arguments: '{"city":"Paris"}' } } : null;
+  const finishReason = toolName ? "tool_calls" : "stop";
+
+  if (body.stream !== true) {
+    return sendJson(res, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: toolCall ? null : reply, ...(toolCall ? { tool_calls: [toolCall] } : {}), refusal: null }, logprobs: null, finish_reason: finishReason }],
+      usage: flavour === "openai" ? { ...usage, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } } : usage,
+      ...(flavour === "openai" ? { system_fingerprint: "fp_fake", service_tier: "default" } : {}),
+    });
+  }
+
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  const includeUsage = flavour === "openai" && body.stream_options?.include_usage === true;
+  const base = { id, object: "chat.completion.chunk", created, model, ...(flavour === "openai" ? { system_fingerprint: "fp_fake" } : {}) };
+  const send = (chunk: object) => res.write(`data: ${JSON.stringify(includeUsage ? { ...chunk, usage: null } : chunk)}\n\n`);
+  const deltas: object[] = toolCall
+    ? [{ tool_calls: [{ index: 0, ...toolCall, function: { name: toolName, arguments: "" } }] }, { tool_calls: [{ index: 0, function: { arguments: toolCall.function.arguments } }] }]
+    : splitReply(reply, scenario.chunks ?? 3).map((content) => ({ content }));
+
+  send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: toolCall ? null : "" }, logprobs: null, finish_reason: null }] });
+  for (let i = 0; i < deltas.length; i++) {
+    if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+    send({ ...base, choices: [{ index: 0, delta: deltas[i], logprobs: null, finish_reason: null }] });
+    if (i === 0 && scenario.drop === "mid") {
+      await sleep(20);
+      return req.socket.destroy();
+    }
+    if (i === 0 && scenario.hold) await ctx.waitForRelease(scenario.hold);
+  }
+  const final = { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }] };
+  if (flavour === "mistral") res.write(`data: ${JSON.stringify({ ...final, usage })}\n\n`);
+  else {
+    send(final);
+    if (includeUsage) {
+      res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { ...usage, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } } })}\n\n`);
+    }
+  }
+  res.end("data: [DONE]\n\n");
+}

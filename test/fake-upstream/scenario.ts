@@ -1,0 +1,68 @@
+/**
+ * How a test steers the fake upstream. Directives travel inside the prompt
+ * (`fake:{"status":500}`), because the router forwards prompts but deliberately
+ * not client headers; direct callers (benchmarks) may use an `x-fake-scenario`
+ * header with the same JSON instead.
+ */
+export interface Scenario {
+  /** Answer with this HTTP error status, in the provider's error format. */
+  status?: number;
+  /** Seconds for Retry-After on 429/503. */
+  retryAfter?: number;
+  /** Delay before response headers. */
+  firstByteDelayMs?: number;
+  /** Number of content chunks when streaming (default 3). */
+  chunks?: number;
+  /** Delay between streamed chunks. */
+  chunkDelayMs?: number;
+  /** Destroy the socket: before headers, or mid-stream after the first chunk. */
+  drop?: "before" | "mid";
+  /** Stream the first chunk, then wait until POST /__release/<hold> arrives. */
+  hold?: string;
+  /** Answer with a 307 redirect. */
+  redirect?: boolean;
+  /** The assistant's reply text. */
+  reply?: string;
+  /** Send a body that is not JSON with status 200. */
+  garbage?: boolean;
+}
+
+const DIRECTIVE = /fake:(\{[^}]*\})/;
+
+/** Every text string in a request body, to look for a directive. */
+function texts(value: unknown, out: string[]): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) for (const v of value) texts(v, out);
+  else if (value && typeof value === "object") for (const v of Object.values(value)) texts(v, out);
+  return out;
+}
+
+export function scenarioOf(body: unknown, header: string | undefined): Scenario {
+  if (header) return JSON.parse(header) as Scenario;
+  for (const text of texts(body, [])) {
+    const match = DIRECTIVE.exec(text);
+    if (match) return JSON.parse(match[1]!) as Scenario;
+  }
+  return {};
+}
+
+/** Rough token counts, deterministic so tests can predict usage. */
+export function countTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+export function promptText(body: unknown): string {
+  return texts(body, []).join(" ");
+}
+
+/** Splits a reply into `n` pieces that concatenate back to it. */
+export function splitReply(reply: string, n: number): string[] {
+  const size = Math.ceil(reply.length / n);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) parts.push(reply.slice(i * size, (i + 1) * size));
+  return parts;
+}
+
+export const DEFAULT_REPLY = "Hello from the fake upstream.";
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

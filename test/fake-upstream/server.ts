@@ -1,0 +1,136 @@
+/**
+ * A fake model provider for dev, tests and benchmarks: speaks the OpenAI and
+ * Mistral chat formats under /openai/v1 and /mistral/v1 (and plain /v1 as
+ * OpenAI), records what it received for assertions, and fails on request
+ * (see scenario.ts). Run alone: `node test/fake-upstream/server.ts [--port N]`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { handleChat, type Flavour } from "./openai-format.ts";
+import { scenarioOf } from "./scenario.ts";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  receivedAt: number;
+}
+
+export interface FakeContext {
+  waitForRelease(id: string): Promise<void>;
+}
+
+export interface FakeUpstream {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_RECORDED = 1000;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+const CHAT_ROUTES: Record<string, Flavour> = {
+  "/openai/v1/chat/completions": "openai",
+  "/v1/chat/completions": "openai",
+  "/mistral/v1/chat/completions": "mistral",
+};
+
+export async function startFakeUpstream(options: { port?: number; host?: string } = {}): Promise<FakeUpstream> {
+  const recorded: RecordedRequest[] = [];
+  const released = new Set<string>();
+  const waiters = new Map<string, (() => void)[]>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const ctx: FakeContext = {
+    waitForRelease(id) {
+      if (released.has(id)) return Promise.resolve();
+      return new Promise((resolve) => waiters.set(id, [...(waiters.get(id) ?? []), resolve]));
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://fake");
+    if (req.method === "GET" && url.pathname === "/health") return res.end("ok");
+    if (req.method === "GET" && url.pathname === "/__requests") {
+      const tag = url.searchParams.get("tag") ?? "";
+      const matches = recorded.filter((r) => JSON.stringify(r.body).includes(tag));
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ requests: matches, inFlight, maxInFlight }));
+    }
+    if (req.method === "POST" && url.pathname.startsWith("/__release/")) {
+      const id = decodeURIComponent(url.pathname.slice("/__release/".length));
+      released.add(id);
+      for (const wake of waiters.get(id) ?? []) wake();
+      waiters.delete(id);
+      return res.end("released");
+    }
+    if (req.method === "POST" && url.pathname === "/__reset-stats") {
+      maxInFlight = inFlight;
+      return res.end("ok");
+    }
+    const flavour = CHAT_ROUTES[url.pathname];
+    if (req.method !== "POST" || !flavour) {
+      res.writeHead(404, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ error: { message: `Unknown path ${url.pathname}`, type: "invalid_request_error", param: null, code: null } }));
+    }
+    const text = await readBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      res.writeHead(400, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ error: { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null } }));
+    }
+    if (recorded.length >= MAX_RECORDED) recorded.shift();
+    recorded.push({ method: req.method, path: url.pathname, headers: req.headers, body, receivedAt: Date.now() });
+    const scenario = scenarioOf(body, req.headers["x-fake-scenario"] as string | undefined);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      await handleChat(flavour, req, res, body as Parameters<typeof handleChat>[3], scenario, ctx);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: String(err), type: "server_error", param: null, code: null } }));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// Run directly: serve until killed.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const portArg = process.argv.indexOf("--port");
+  const port = portArg === -1 ? 8790 : Number(process.argv[portArg + 1]);
+  const fake = await startFakeUpstream({ port });
+  console.log(`fake upstream listening on ${fake.url}`);
+  const stop = () => fake.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}

@@ -1,0 +1,47 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Unit and integration tests inside workerd, against the real router and
+        // a fake upstream started in Node by the global setup.
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./drizzle/core"),
+                ADMIN_TOKEN: "test-admin-token",
+                OPENAI_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/openai/v1`,
+                OPENAI_API_KEY: "sk-router-openai-credential",
+                MISTRAL_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/mistral/v1`,
+                MISTRAL_API_KEY: "router-mistral-credential",
+                FAKE_UPSTREAM_URL: inject<string>("fakeUpstreamUrl"),
+                UPSTREAM_TIMEOUT_MS: "1500",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          globalSetup: ["./test/global-setup.ts"],
+          setupFiles: ["./test/apply-migrations.ts"],
+        },
+      },
+      {
+        // End-to-end: real workers under `wrangler dev`, driven by the official SDKs.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.e2e.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
