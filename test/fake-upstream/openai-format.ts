@@ -128,7 +128,10 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
       await sleep(20);
       return req.socket.destroy();
     }
-    if (i === 0 && scenario.hold) await ctx.waitForRelease(scenario.hold);
+    if (i === 0 && scenario.hold) {
+      await ctx.waitForRelease(scenario.hold, res);
+      if (res.destroyed) return;
+    }
   }
   const final = { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }] };
   if (flavour === "mistral") res.write(`data: ${JSON.stringify({ ...final, usage })}\n\n`);

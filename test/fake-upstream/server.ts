@@ -14,10 +14,13 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
   receivedAt: number;
+  /** The connection closed before the response was complete (client or router gave up). */
+  aborted: boolean;
 }
 
 export interface FakeContext {
-  waitForRelease(id: string): Promise<void>;
+  /** Resolves when POST /__release/<id> arrives or the connection closes. */
+  waitForRelease(id: string, res: ServerResponse): Promise<void>;
 }
 
 export interface FakeUpstream {
@@ -51,9 +54,12 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
   let maxInFlight = 0;
 
   const ctx: FakeContext = {
-    waitForRelease(id) {
+    waitForRelease(id, res) {
       if (released.has(id)) return Promise.resolve();
-      return new Promise((resolve) => waiters.set(id, [...(waiters.get(id) ?? []), resolve]));
+      return new Promise((resolve) => {
+        waiters.set(id, [...(waiters.get(id) ?? []), resolve]);
+        res.once("close", resolve);
+      });
     },
   };
 
@@ -91,7 +97,11 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       return res.end(JSON.stringify({ error: { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null } }));
     }
     if (recorded.length >= MAX_RECORDED) recorded.shift();
-    recorded.push({ method: req.method, path: url.pathname, headers: req.headers, body, receivedAt: Date.now() });
+    const record: RecordedRequest = { method: req.method, path: url.pathname, headers: req.headers, body, receivedAt: Date.now(), aborted: false };
+    recorded.push(record);
+    res.on("close", () => {
+      if (!res.writableEnded) record.aborted = true;
+    });
     const scenario = scenarioOf(body, req.headers["x-fake-scenario"] as string | undefined);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);

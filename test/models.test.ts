@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { CATALOGUE } from "../src/providers/catalogue";
+import { PROVIDERS } from "../src/providers/registry";
+import { call, newCustomer } from "./helpers/router";
+
+interface ModelObject {
+  id: string;
+  object: string;
+  owned_by: string;
+  provider: string;
+  context_length: number;
+  pricing: { prompt: number; completion: number };
+  data_region: string;
+  requires_consent: boolean;
+}
+
+describe("GET /v1/models", () => {
+  it("lists the catalogue in OpenAI's list shape with pricing, context and region", async () => {
+    const { key } = await newCustomer();
+    const res = await call("/v1/models", { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { object: string; data: ModelObject[] };
+    expect(body.object).toBe("list");
+    expect(body.data.map((m) => m.id)).toEqual(CATALOGUE.map((m) => m.id));
+    const mistral = body.data.find((m) => m.id === "mistral/mistral-small-latest")!;
+    expect(mistral).toMatchObject({ object: "model", owned_by: "mistral", provider: "mistral", data_region: "eu", requires_consent: false });
+    expect(mistral.context_length).toBeGreaterThan(0);
+    expect(mistral.pricing.prompt).toBeGreaterThan(0);
+    expect(body.data.find((m) => m.id === "openai/gpt-4o-mini")).toMatchObject({ data_region: "us", requires_consent: true });
+  });
+
+  it("retrieves one model by its provider/model id; 404 for an unknown one", async () => {
+    const { key } = await newCustomer();
+    const headers = { authorization: `Bearer ${key}` };
+    const res = await call("/v1/models/openai/gpt-4o-mini", { headers });
+    expect(((await res.json()) as ModelObject).id).toBe("openai/gpt-4o-mini");
+    expect((await call("/v1/models/openai/nope", { headers })).status).toBe(404);
+  });
+
+  it("requires a key", async () => {
+    expect((await call("/v1/models")).status).toBe(401);
+  });
+
+  it("has an adapter for every catalogue provider and unique ids", () => {
+    for (const m of CATALOGUE) expect(PROVIDERS[m.provider], m.id).toBeDefined();
+    expect(new Set(CATALOGUE.map((m) => m.id)).size).toBe(CATALOGUE.length);
+    for (const m of CATALOGUE) expect(m.id.startsWith(`${m.provider}/`)).toBe(true);
+  });
+});
