@@ -59,6 +59,7 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
+  aborted: boolean;
 }
 
 /** What the fake upstream received whose body contains `marker`. */
