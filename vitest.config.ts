@@ -20,6 +20,7 @@ export default defineConfig({
                 MISTRAL_API_KEY: "router-mistral-credential",
                 FAKE_UPSTREAM_URL: inject<string>("fakeUpstreamUrl"),
                 UPSTREAM_TIMEOUT_MS: "1500",
+                DURABLE_OBJECT_JURISDICTION: "none",
               },
             },
           })),

@@ -70,7 +70,9 @@ async function waitForReady(url: string, child: ChildProcess, timeoutMs: number)
 export async function startStack(options: StackOptions): Promise<Stack> {
   const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort });
   migrateLocal(options.persistTo);
-  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  // Local workerd cannot create Durable Object ids in a jurisdiction (production: "eu").
+  const vars = { DURABLE_OBJECT_JURISDICTION: "none", ...options.vars };
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const args = [
     "dev",
     "--ip", "127.0.0.1",

@@ -21,5 +21,7 @@ export interface AppEnv {
     requestId: string;
     auth: AuthContext;
     errorShape: ErrorShape;
+    /** x-ratelimit-* headers of the limiter's decision, put on the response whatever it is. */
+    rateLimitHeaders: Record<string, string>;
   };
 }

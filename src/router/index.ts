@@ -1,6 +1,8 @@
 /** Router worker entry. */
 import { app } from "./app";
 
+export { AccountLimiter } from "../limits/limiter";
+
 export default {
   fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

@@ -1,12 +1,14 @@
 import { Hono } from "hono";
+import { admit, release } from "../../limits/client";
+import { estimateTokens } from "../../limits/estimate";
 import { findModel } from "../../providers/catalogue";
 import { chatCompletionRequestSchema } from "../../providers/chat-schema";
 import { PROVIDERS } from "../../providers/registry";
+import type { ModelEntry, Usage } from "../../providers/types";
 import { errors } from "../../shared/errors";
 import { readJson } from "../body";
 import type { AppEnv, AuthContext } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
-import type { ModelEntry } from "../../providers/types";
 
 /** Which models this caller may use, and where their data may go. */
 function checkModelAccess(auth: AuthContext, model: ModelEntry): void {
@@ -21,6 +23,8 @@ function checkModelAccess(auth: AuthContext, model: ModelEntry): void {
   }
 }
 
+const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage.completionTokens : null);
+
 export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inference"), async (c) => {
   const request = await readJson(c.req.raw, chatCompletionRequestSchema);
   if (request.stream_options && !request.stream) {
@@ -28,16 +32,21 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
   }
   const model = findModel(request.model);
   if (!model) throw errors.notFound(`The model '${request.model}' does not exist.`, "model_not_found", "model");
-  checkModelAccess(c.get("auth"), model);
+  const auth = c.get("auth");
+  checkModelAccess(auth, model);
 
-  const { response, outcome } = await PROVIDERS[model.provider].chat({
-    request,
-    model,
-    requestId: c.get("requestId"),
-    env: c.env,
-    clientSignal: c.req.raw.signal,
-  });
-  // Settles after the body has ended; limits and logging hook in here.
-  c.executionCtx.waitUntil(outcome.then(() => undefined));
-  return response;
+  const leaseId = c.get("requestId");
+  c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, estimateTokens(request)));
+  let result;
+  try {
+    result = await PROVIDERS[model.provider].chat({ request, model, requestId: leaseId, env: c.env, clientSignal: c.req.raw.signal });
+  } catch (err) {
+    // Nothing was generated: free the slot and drop the reservation.
+    c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, 0));
+    throw err;
+  }
+  // Settles when the body has ended, been abandoned by the client, or failed;
+  // unknown usage (an aborted stream) keeps the reservation.
+  c.executionCtx.waitUntil(result.outcome.then((o) => release(c.env, auth.accountId, leaseId, totalTokens(o.usage))));
+  return result.response;
 });

@@ -1,0 +1,72 @@
+/**
+ * The router's typed view of the limiter: one call to admit, one to release.
+ *
+ * Policy when the limiter cannot be reached or is overloaded: fail closed with
+ * 503 + Retry-After. Failing open would let an outage of one component turn
+ * into unlimited spend and a bypass of the AUP's limits; a short 503 is what
+ * clients already retry.
+ */
+import { ApiError } from "../shared/errors";
+import type { AuthContext } from "../router/env";
+import type { AccountLimiter } from "./limiter";
+import { rateLimitHeaders, retryAfterSeconds } from "./headers";
+import { accountLimits, keyLimits } from "./tiers";
+import type { AdmitResult } from "./window";
+
+/** Longest the router waits for an admission decision. */
+export const ADMIT_TIMEOUT_MS = 2_000;
+
+const MESSAGES: Record<NonNullable<AdmitResult["exceeded"]>, string> = {
+  rate_limit_exceeded: "Rate limit reached: too many requests per minute.",
+  tokens_limit_exceeded: "Rate limit reached: too many tokens per minute.",
+  concurrency_limit_exceeded: "Too many concurrent requests.",
+};
+
+/** The account's limiter; its id is made in the configured jurisdiction ("eu" in production). */
+export function limiterFor(env: Env, accountId: string): DurableObjectStub<AccountLimiter> {
+  const jurisdiction = env.DURABLE_OBJECT_JURISDICTION;
+  const namespace = jurisdiction === "none" ? env.LIMITER : env.LIMITER.jurisdiction(jurisdiction as DurableObjectJurisdiction);
+  return namespace.get(namespace.idFromName(accountId));
+}
+
+function unavailable(): ApiError {
+  return new ApiError(503, "api_error", "limiter_unavailable", "The rate limiter is unavailable; retry shortly.", null, { "retry-after": "1" });
+}
+
+/**
+ * Admits a request or throws 429 (which limit, Retry-After, x-ratelimit-*) or
+ * 503. Returns the headers to put on the eventual response.
+ */
+export async function admit(env: Env, auth: AuthContext, leaseId: string, tokens: number): Promise<Record<string, string>> {
+  const account = accountLimits(auth.tier, auth.accountStatus);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let result: AdmitResult;
+  try {
+    result = await Promise.race([
+      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key: keyLimits(account, auth.limits), tokens }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),
+    ]);
+  } catch (err) {
+    console.error("limiter unavailable", err);
+    throw unavailable();
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+  const headers = rateLimitHeaders(result);
+  if (result.exceeded) {
+    throw new ApiError(429, "rate_limit_error", result.exceeded, MESSAGES[result.exceeded], null, {
+      ...headers,
+      "retry-after": retryAfterSeconds(result.retryAfterMs),
+    });
+  }
+  return headers;
+}
+
+/** Frees the request's slot and settles its tokens. Failures are logged; the alarm reclaims the lease. */
+export async function release(env: Env, accountId: string, leaseId: string, actualTokens: number | null | undefined): Promise<void> {
+  try {
+    await limiterFor(env, accountId).release(leaseId, actualTokens ?? null);
+  } catch (err) {
+    console.error("limiter release failed; the lease will expire", err);
+  }
+}
