@@ -16,6 +16,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** The connection closed before the response was complete (client or router gave up). */
   aborted: boolean;
+  /** When the response ended or the connection closed. */
+  finishedAt: number | null;
 }
 
 export interface FakeContext {
@@ -97,9 +99,10 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       return res.end(JSON.stringify({ error: { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null } }));
     }
     if (recorded.length >= MAX_RECORDED) recorded.shift();
-    const record: RecordedRequest = { method: req.method, path: url.pathname, headers: req.headers, body, receivedAt: Date.now(), aborted: false };
+    const record: RecordedRequest = { method: req.method, path: url.pathname, headers: req.headers, body, receivedAt: Date.now(), aborted: false, finishedAt: null };
     recorded.push(record);
     res.on("close", () => {
+      record.finishedAt = Date.now();
       if (!res.writableEnded) record.aborted = true;
     });
     const scenario = scenarioOf(body, req.headers["x-fake-scenario"] as string | undefined);

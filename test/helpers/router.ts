@@ -60,6 +60,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
   aborted: boolean;
+  receivedAt: number;
+  finishedAt: number | null;
 }
 
 /** What the fake upstream received whose body contains `marker`. */
