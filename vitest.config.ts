@@ -28,16 +28,17 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/node/**"],
           globalSetup: ["./test/global-setup.ts"],
           setupFiles: ["./test/apply-migrations.ts"],
         },
       },
       {
-        // End-to-end: real workers under `wrangler dev`, driven by the official SDKs.
+        // Node side: end-to-end tests (real workers under `wrangler dev`, driven by
+        // the official SDKs) and tests of the dev tooling.
         test: {
-          name: "e2e",
-          include: ["test/e2e/**/*.e2e.ts"],
+          name: "node",
+          include: ["test/e2e/**/*.e2e.ts", "test/node/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -7,25 +7,31 @@ export interface Demo {
   key: string;
 }
 
-async function api(url: string, token: string, method: string, body?: unknown): Promise<{ status: number; json: any }> {
+interface ApiResult {
+  status: number;
+  json: { id?: string; key?: string; data?: { id: string }[] };
+}
+
+async function api(url: string, token: string, method: string, body?: unknown): Promise<ApiResult> {
   const res = await fetch(url, {
     method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as ApiResult["json"] };
 }
 
 export async function createDemo(routerUrl: string, adminToken: string, email = "demo@emby.local"): Promise<Demo> {
   let account = await api(`${routerUrl}/admin/v1/accounts`, adminToken, "POST", { email, name: "Demo", tier: "pro" });
   if (account.status === 409) {
     const found = await api(`${routerUrl}/admin/v1/accounts?email=${encodeURIComponent(email)}`, adminToken, "GET");
-    account = { status: 200, json: found.json.data[0] };
+    account = { status: found.status, json: found.json.data?.[0] ?? {} };
   }
   if (account.status >= 300) throw new Error(`creating the demo account failed: ${JSON.stringify(account.json)}`);
-  const accountId: string = account.json.id;
+  const accountId = account.json.id;
+  if (!accountId) throw new Error("the demo account has no id");
   const key = await api(`${routerUrl}/admin/v1/accounts/${accountId}/keys`, adminToken, "POST", { name: "demo" });
-  if (key.status !== 201) throw new Error(`creating the demo key failed: ${JSON.stringify(key.json)}`);
+  if (key.status !== 201 || !key.json.key) throw new Error(`creating the demo key failed: ${JSON.stringify(key.json)}`);
   const consent = await api(`${routerUrl}/v1/account/consent`, key.json.key, "PUT", { non_eu_transfer: true });
   if (consent.status !== 200) throw new Error(`recording consent failed: ${JSON.stringify(consent.json)}`);
   return { accountId, key: key.json.key };

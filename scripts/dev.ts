@@ -3,28 +3,17 @@
  * the example when missing (never overwrites it), migrates local D1, starts the
  * fake upstream and the router, and prints a working demo key.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createDemo, keyWorks } from "./demo.ts";
+import { ensureDevVars, readDevVars } from "./dev-vars.ts";
 import { startStack } from "./stack.ts";
 
 const PORT = 8787;
 const FAKE_PORT = 8790;
 const DEMO_KEY_FILE = ".wrangler/demo-key";
 
-function readDevVars(): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(".dev.vars", "utf8").split("\n")) {
-    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line);
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars;
-}
-
-if (!existsSync(".dev.vars")) {
-  copyFileSync(".dev.vars.example", ".dev.vars");
-  console.log("Created .dev.vars from .dev.vars.example (edit it to point at other servers).");
-}
-const vars = readDevVars();
+if (ensureDevVars(".")) console.log("Created .dev.vars from .dev.vars.example (edit it to point at other servers).");
+const vars = readDevVars(".");
 const usesFake = Object.values(vars).some((v) => v.includes(`127.0.0.1:${FAKE_PORT}`));
 
 const stack = await startStack({ port: PORT, fakePort: usesFake ? FAKE_PORT : null, verbose: true });

@@ -1,0 +1,36 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ensureDevVars, readDevVars } from "../../scripts/dev-vars.ts";
+
+function projectDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "emby-devvars-"));
+  writeFileSync(join(dir, ".dev.vars.example"), readFileSync(".dev.vars.example"));
+  return dir;
+}
+
+describe(".dev.vars handling of npm run dev", () => {
+  it("creates .dev.vars from the committed example when missing", () => {
+    const dir = projectDir();
+    expect(ensureDevVars(dir)).toBe(true);
+    const vars = readDevVars(dir);
+    expect(vars.ADMIN_TOKEN).toBeTruthy();
+    for (const name of ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL", "MISTRAL_BASE_URL"]) {
+      expect(vars[name], name).toMatch(/^http:\/\/127\.0\.0\.1:8790\//);
+    }
+  });
+
+  it("never overwrites an existing .dev.vars", () => {
+    const dir = projectDir();
+    writeFileSync(join(dir, ".dev.vars"), 'OPENAI_BASE_URL="https://my-proxy.example/v1"\n');
+    expect(ensureDevVars(dir)).toBe(false);
+    expect(readDevVars(dir)).toEqual({ OPENAI_BASE_URL: "https://my-proxy.example/v1" });
+  });
+
+  it("parses comments, quotes and blank lines", () => {
+    const dir = projectDir();
+    writeFileSync(join(dir, ".dev.vars"), "# comment\n\nA=1\nB = 'two words'\nC=\"x=y\"\n");
+    expect(readDevVars(dir)).toEqual({ A: "1", B: "two words", C: "x=y" });
+  });
+});
