@@ -7,7 +7,17 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * Constant-time string equality. Both sides are hashed first so the comparison
+ * Constant-time equality of two hex digests (equal length by construction), so
+ * no further hashing is needed on the hot path.
+ */
+export function timingSafeEqualHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const encoder = new TextEncoder();
+  return crypto.subtle.timingSafeEqual(encoder.encode(a), encoder.encode(b));
+}
+
+/**
+ * Constant-time string equality for secrets of any length. Both sides are hashed first so the comparison
  * runs over equal-length buffers and leaks neither content nor length.
  */
 export async function timingSafeEqualStrings(a: string, b: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { coreDb } from "../../db/client";
 import { findKeyByHash, touchKey, type KeyWithAccount } from "../../db/keys";
 import type { KeyScope } from "../../db/schema";
 import { hasValidKeyFormat } from "../../shared/api-key";
-import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
+import { sha256Hex, timingSafeEqualHex } from "../../shared/crypto";
 import { errors } from "../../shared/errors";
 import { getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
 import type { AppEnv, AuthContext } from "../env";
@@ -58,7 +58,7 @@ export function apiKeyAuth(scope: KeyScope) {
     const keyHash = await sha256Hex(key);
     const found = await lookup(c.env, keyHash, now);
     // The lookup is by hash; the stored hash is still compared in constant time.
-    if (!found || !(await timingSafeEqualStrings(found.key.keyHash, keyHash))) throw errors.unauthorized("Invalid API key.");
+    if (!found || !timingSafeEqualHex(found.key.keyHash, keyHash)) throw errors.unauthorized("Invalid API key.");
     if (found.key.status === "revoked") throw errors.unauthorized("This API key has been revoked.", "revoked_api_key");
     if (found.key.expiresAt !== null && found.key.expiresAt <= now) throw errors.unauthorized("This API key has expired.", "expired_api_key");
     if (found.account.closedAt !== null) throw errors.unauthorized("This account is closed.", "account_closed");
