@@ -13,6 +13,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./drizzle/core"),
+                TEST_LOGS_MIGRATIONS: await readD1Migrations("./drizzle/logs"),
+                TEST_BILLING_MIGRATIONS: await readD1Migrations("./drizzle/billing"),
                 ADMIN_TOKEN: "test-admin-token",
                 OPENAI_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/openai/v1`,
                 OPENAI_API_KEY: "sk-router-openai-credential",

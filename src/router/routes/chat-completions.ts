@@ -6,6 +6,7 @@ import { errors } from "../../shared/errors";
 import { readJson } from "../body";
 import type { AppEnv, AuthContext } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
+import { trackCall } from "../middleware/request-log";
 import type { ModelEntry } from "../../providers/types";
 
 /** Which models this caller may use, and where their data may go. */
@@ -28,8 +29,10 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
   }
   const model = findModel(request.model);
   if (!model) throw errors.notFound(`The model '${request.model}' does not exist.`, "model_not_found", "model");
+  const callLog = trackCall(c, model, request.stream === true);
   checkModelAccess(c.get("auth"), model);
 
+  callLog.attempts++;
   const { response, outcome } = await PROVIDERS[model.provider].chat({
     request,
     model,
@@ -38,6 +41,7 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
     clientSignal: c.req.raw.signal,
   });
   // Settles after the body has ended; limits and logging hook in here.
+  callLog.outcome = outcome;
   c.executionCtx.waitUntil(outcome.then(() => undefined));
   return response;
 });
