@@ -29,8 +29,29 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/logger/**"],
           globalSetup: ["./test/global-setup.ts"],
+          setupFiles: ["./test/apply-migrations.ts"],
+        },
+      },
+      {
+        // The logger worker inside workerd: queue consumer and retention cron,
+        // called directly (createMessageBatch, createScheduledController).
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./src/logger/wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./drizzle/core"),
+                TEST_LOGS_MIGRATIONS: await readD1Migrations("./drizzle/logs"),
+                TEST_BILLING_MIGRATIONS: await readD1Migrations("./drizzle/billing"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "logger",
+          include: ["test/logger/**/*.test.ts"],
           setupFiles: ["./test/apply-migrations.ts"],
         },
       },
