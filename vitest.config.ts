@@ -61,6 +61,8 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.e2e.ts"],
           environment: "node",
+          // One `wrangler dev` at a time: each runs two workers, and CI machines are small.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
