@@ -7,7 +7,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemo } from "../../scripts/demo.ts";
 import { freePort, queryLocalD1, startStack, type Stack } from "../../scripts/stack.ts";
@@ -174,7 +174,7 @@ describe("logging through the queue and the logger worker", () => {
     walk(stateDir);
     const contents = files.map((path) => ({ path, bytes: readFileSync(path) }));
     // The scan is not vacuous: it sees the D1 files and finds what they do store.
-    expect(files.some((f) => f.includes(`${join("d1", "")}`) && f.endsWith(".sqlite"))).toBe(true);
+    expect(files.some((f) => f.includes(`${sep}d1${sep}`) && f.endsWith(".sqlite"))).toBe(true);
     for (const { id } of sent) expect(contents.some((c) => c.bytes.includes(id))).toBe(true);
     expect(contents.filter((c) => c.bytes.includes(canary)).map((c) => c.path)).toEqual([]);
   });

@@ -27,22 +27,27 @@ export function requestLog(options: RequestLogOptions = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const receivedAt = Date.now();
     await next();
-    const request: RequestFacts = {
-      requestId: c.get("requestId"),
-      method: c.req.method,
-      path: c.req.path,
-      receivedAt,
-      auth: c.get("auth") as AppEnv["Variables"]["auth"] | undefined,
-      headers: c.req.raw.headers,
-      cf: c.req.raw.cf,
-    };
-    const response: ResponseFacts = {
-      status: c.res.status,
-      errorCode: c.get("errorCode"),
-      callLog: c.get("callLog"),
-      clientGoneEarly: c.req.raw.signal.aborted,
-    };
-    c.executionCtx.waitUntil(finishAndSend(c.env.LOG_QUEUE, request, response, sendOptions));
+    try {
+      const request: RequestFacts = {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        receivedAt,
+        auth: c.get("auth") as AppEnv["Variables"]["auth"] | undefined,
+        headers: c.req.raw.headers,
+        cf: c.req.raw.cf,
+      };
+      const response: ResponseFacts = {
+        status: c.res.status,
+        errorCode: c.get("errorCode"),
+        callLog: c.get("callLog"),
+        clientGoneEarly: c.req.raw.signal.aborted,
+      };
+      c.executionCtx.waitUntil(finishAndSend(c.env.LOG_QUEUE, request, response, sendOptions));
+    } catch (err) {
+      // Whatever goes wrong here costs the log event, never the response.
+      console.error("log event not scheduled", c.get("requestId"), err instanceof Error ? err.message : String(err));
+    }
   });
 }
 
