@@ -1,6 +1,12 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findModel } from "../src/providers/catalogue";
 import { MAX_BODY_BYTES } from "../src/router/body";
+import type { AppEnv } from "../src/router/env";
+import { requestId } from "../src/router/middleware/request-id";
+import { requestLog } from "../src/router/middleware/request-log";
 import { logEventSchema, type LogEvent } from "../src/shared/log-event";
 import { CapturingQueue, callWithLog, chatInit, readBody } from "./helpers/log-capture";
 import { ADMIN_TOKEN, newCustomer, releaseHold, type Customer } from "./helpers/router";
@@ -206,5 +212,21 @@ describe("sending to the queue", () => {
     expect(await readBody(call.response)).toContain("[DONE]");
     // The send (up to 3 × 5 s) runs after the response; the response did not wait for it.
     expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it("cuts off a send that never answers after its timeout, and stops at the attempt bound", async () => {
+    const app = new Hono<AppEnv>()
+      .use(requestId())
+      .use(requestLog({ send: { attempts: 2, backoffMs: 10, timeoutMs: 50 } }))
+      .get("/", (c) => c.text("ok"));
+    const queue = new CapturingQueue(() => "hang");
+    const ctx = createExecutionContext();
+    const started = Date.now();
+    const res = await app.fetch(new Request("http://router.test/"), { ...env, LOG_QUEUE: queue }, ctx);
+    expect(await res.text()).toBe("ok");
+    await waitOnExecutionContext(ctx);
+    expect(queue.attempts).toBe(2);
+    // 2 × 50 ms timeouts + a 10 ms pause; generous margin for a busy machine.
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
