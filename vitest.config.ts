@@ -13,6 +13,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./drizzle/core"),
+                TEST_LOGS_MIGRATIONS: await readD1Migrations("./drizzle/logs"),
+                TEST_BILLING_MIGRATIONS: await readD1Migrations("./drizzle/billing"),
                 ADMIN_TOKEN: "test-admin-token",
                 OPENAI_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/openai/v1`,
                 OPENAI_API_KEY: "sk-router-openai-credential",
@@ -28,8 +30,29 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/node/**"],
+          exclude: ["test/e2e/**", "test/node/**", "test/logger/**"],
           globalSetup: ["./test/global-setup.ts"],
+          setupFiles: ["./test/apply-migrations.ts"],
+        },
+      },
+      {
+        // The logger worker inside workerd: queue consumer and retention cron,
+        // called directly (createMessageBatch, createScheduledController).
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./src/logger/wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./drizzle/core"),
+                TEST_LOGS_MIGRATIONS: await readD1Migrations("./drizzle/logs"),
+                TEST_BILLING_MIGRATIONS: await readD1Migrations("./drizzle/billing"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "logger",
+          include: ["test/logger/**/*.test.ts"],
           setupFiles: ["./test/apply-migrations.ts"],
         },
       },
@@ -40,6 +63,8 @@ export default defineConfig({
           name: "node",
           include: ["test/e2e/**/*.e2e.ts", "test/node/**/*.test.ts"],
           environment: "node",
+          // One `wrangler dev` at a time: each runs two workers, and CI machines are small.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

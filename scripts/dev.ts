@@ -1,7 +1,8 @@
 /**
- * `npm run dev`: the whole router locally and offline. Creates .dev.vars from
- * the example when missing (never overwrites it), migrates local D1, starts the
- * fake upstream and the router, and prints a working demo key.
+ * `npm run dev`: the whole service locally and offline. Creates .dev.vars from
+ * the example when missing (never overwrites it), migrates the local D1
+ * databases, starts the fake upstream and the router with the logger worker,
+ * and prints a working demo key.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createDemo, keyWorks } from "./demo.ts";
@@ -29,6 +30,7 @@ if (!key || !(await keyWorks(stack.url, key))) {
 console.log(`
   Emby Router is running at ${stack.url}  (OpenAI-compatible base URL: ${stack.url}/v1)
   ${stack.fake ? `Fake upstream (OpenAI, Mistral formats) at ${stack.fake.url}` : "Upstreams: as configured in .dev.vars"}
+  Logger worker: consumes the log queue into local D1 (logs within ~5 s: GET /v1/generation?id=<x-request-id>)
   Demo API key: ${key}
 
   curl ${stack.url}/v1/chat/completions -H "Authorization: Bearer ${key}" \\

@@ -1,7 +1,9 @@
 /**
  * Starts the local stack the way a user runs it: the fake upstream in this
- * process, local D1 migrated by wrangler, and the router under `wrangler dev`.
- * Used by `npm run dev` and by the end-to-end tests.
+ * process, the local D1 databases migrated by wrangler, and the router and the
+ * logger worker together under one `wrangler dev` (so the log queue and the
+ * databases are shared between them). Used by `npm run dev` and by the
+ * end-to-end tests.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
@@ -44,12 +46,30 @@ function persistArgs(persistTo: string | undefined): string[] {
   return persistTo ? ["--persist-to", persistTo] : [];
 }
 
+/** The router's config first (it serves the port), then the logger's. */
+export const WORKER_CONFIGS = ["wrangler.toml", "src/logger/wrangler.toml"];
+/** Every D1 database, by its binding in the router's wrangler.toml (which names all three). */
+export const D1_BINDINGS = ["DB", "LOGS_DB", "BILLING_DB"];
+
 export function migrateLocal(persistTo?: string): void {
-  const result = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", ...persistArgs(persistTo)], {
+  for (const binding of D1_BINDINGS) {
+    const result = spawnSync(WRANGLER, ["d1", "migrations", "apply", binding, "--local", ...persistArgs(persistTo)], {
+      env: ENV,
+      encoding: "utf8",
+    });
+    if (result.status !== 0) throw new Error(`D1 migration of ${binding} failed:\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+/** Runs SQL against a local D1 database (by binding) with wrangler, returning the result rows. */
+export function queryLocalD1(binding: string, sql: string, persistTo?: string): Record<string, unknown>[] {
+  const result = spawnSync(WRANGLER, ["d1", "execute", binding, "--local", "--json", "--command", sql, ...persistArgs(persistTo)], {
     env: ENV,
     encoding: "utf8",
   });
-  if (result.status !== 0) throw new Error(`D1 migration failed:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0) throw new Error(`D1 query on ${binding} failed:\n${result.stdout}\n${result.stderr}`);
+  const parsed = JSON.parse(result.stdout) as { results: Record<string, unknown>[] }[];
+  return parsed.flatMap((r) => r.results);
 }
 
 async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -75,6 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const args = [
     "dev",
+    ...WORKER_CONFIGS.flatMap((config) => ["-c", config]),
     "--ip", "127.0.0.1",
     "--port", String(options.port),
     "--inspector-port", String(await freePort()),

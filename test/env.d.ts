@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      TEST_LOGS_MIGRATIONS: D1Migration[];
+      TEST_BILLING_MIGRATIONS: D1Migration[];
       FAKE_UPSTREAM_URL: string;
     }
   }

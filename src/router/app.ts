@@ -2,20 +2,27 @@ import { Hono } from "hono";
 import { errors } from "../shared/errors";
 import type { AppEnv } from "./env";
 import { requestId } from "./middleware/request-id";
+import { requestLog } from "./middleware/request-log";
 import { onError } from "./on-error";
 import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
+import { generationRoutes } from "./routes/generation";
 import { modelsRoutes } from "./routes/models";
+import { usageRoutes } from "./routes/usage";
 
 export const app = new Hono<AppEnv>()
   .use(requestId())
+  // Right after the id: every request, whatever answers it, yields one log event.
+  .use(requestLog())
   .use(async (c, next) => {
     c.set("errorShape", "openai");
     await next();
   })
   .route("/v1/chat/completions", chatCompletionsRoutes)
   .route("/v1/models", modelsRoutes)
+  .route("/v1/generation", generationRoutes)
+  .route("/v1/usage", usageRoutes)
   .route("/v1/account", accountRoutes)
   .route("/admin/v1", adminRoutes)
   .notFound((c) => onError(errors.notFound(`No route for ${c.req.method} ${c.req.path}.`, "route_not_found"), c))

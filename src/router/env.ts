@@ -1,4 +1,5 @@
 import type { KeyScope, Tier, AccountStatus } from "../db/schema";
+import type { CallOutcome, ModelEntry } from "../providers/types";
 
 /** What authentication establishes about the caller, for the rest of the request. */
 export interface AuthContext {
@@ -15,6 +16,18 @@ export interface AuthContext {
 /** Which error body shape a route speaks (CONTRACT.md, "Every response"). */
 export type ErrorShape = "openai" | "anthropic";
 
+/**
+ * What the chat route learned about a call, for the request's log event
+ * (middleware/request-log.ts): the model, how many upstream calls were made,
+ * and the outcome that settles when the response body has ended.
+ */
+export interface CallLog {
+  model: ModelEntry;
+  streamed: boolean;
+  attempts: number;
+  outcome?: Promise<CallOutcome>;
+}
+
 export interface AppEnv {
   Bindings: Env;
   Variables: {
@@ -23,5 +36,9 @@ export interface AppEnv {
     errorShape: ErrorShape;
     /** x-ratelimit-* headers of the limiter's decision, put on the response whatever it is. */
     rateLimitHeaders: Record<string, string>;
+    /** Set by the chat route once it knows the model (see CallLog). */
+    callLog?: CallLog;
+    /** Set by onError: the code of the error this request was answered with. */
+    errorCode?: string;
   };
 }

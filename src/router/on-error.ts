@@ -42,6 +42,8 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     console.error("unhandled error", c.get("requestId"), err);
     apiError = new ApiError(500, "api_error", "internal_error", "The router failed to handle this request.");
   }
+  // The code (never the message, which may echo upstream text) goes into the request's log event.
+  c.set("errorCode", apiError.code);
   const body =
     c.get("errorShape") === "anthropic"
       ? { type: "error", error: { type: anthropicType(apiError), message: apiError.message } }

@@ -9,6 +9,7 @@ import { errors } from "../../shared/errors";
 import { readJson } from "../body";
 import type { AppEnv, AuthContext } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
+import { trackCall } from "../middleware/request-log";
 
 /** Which models this caller may use, and where their data may go. */
 function checkModelAccess(auth: AuthContext, model: ModelEntry): void {
@@ -32,6 +33,7 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
   }
   const model = findModel(request.model);
   if (!model) throw errors.notFound(`The model '${request.model}' does not exist.`, "model_not_found", "model");
+  const callLog = trackCall(c, model, request.stream === true);
   const auth = c.get("auth");
   checkModelAccess(auth, model);
 
@@ -39,14 +41,17 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
   c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, estimateTokens(request)));
   let result;
   try {
+    callLog.attempts++;
     result = await PROVIDERS[model.provider].chat({ request, model, requestId: leaseId, env: c.env, clientSignal: c.req.raw.signal });
   } catch (err) {
     // Nothing was generated: free the slot and drop the reservation.
     c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, 0));
     throw err;
   }
-  // Settles when the body has ended, been abandoned by the client, or failed;
-  // unknown usage (an aborted stream) keeps the reservation.
+  // Settles when the body has ended, been abandoned by the client, or failed:
+  // the request log waits for it, and the limiter settles the real usage
+  // (unknown usage, an aborted stream, keeps the reservation).
+  callLog.outcome = result.outcome;
   c.executionCtx.waitUntil(result.outcome.then((o) => release(c.env, auth.accountId, leaseId, totalTokens(o.usage))));
   return result.response;
 });

@@ -1,0 +1,60 @@
+/**
+ * Billing database (binding BILLING_DB): kept apart from everything else and
+ * holding only transaction information (opaque account id, day, model,
+ * counts, cost). Written only by the logger worker. Listed in
+ * docs/storage.md; keep both in step.
+ */
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * Usage per account, UTC day and model: the billing record, kept
+ * BILLING_RETENTION_YEARS (7) calendar years after its day.
+ */
+export const usageLedger = sqliteTable(
+  "usage_ledger",
+  {
+    accountId: text("account_id").notNull(),
+    /** UTC calendar day, YYYY-MM-DD (sorts and compares as text). */
+    day: text("day").notNull(),
+    /** Catalogue model id. */
+    model: text("model").notNull(),
+    requests: integer("requests").notNull(),
+    promptTokens: integer("prompt_tokens").notNull(),
+    completionTokens: integer("completion_tokens").notNull(),
+    cachedTokens: integer("cached_tokens").notNull(),
+    reasoningTokens: integer("reasoning_tokens").notNull(),
+    /** Billionths of a US dollar: integers add up exactly, floats would drift. */
+    costNanoUsd: integer("cost_nano_usd").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.model] }), index("usage_ledger_day_idx").on(t.day)],
+);
+
+/**
+ * One receipt per billed request: what makes the ledger idempotent. A consumer
+ * run inserts receipts (a request already receipted is skipped) tagged with
+ * its own run id, then adds exactly the rows tagged with that id to the
+ * ledger, in the same D1 transaction. Kept BILLING_RECEIPT_RETENTION_MS (30
+ * days), longer than any queue redelivery can take.
+ */
+export const billingReceipts = sqliteTable(
+  "billing_receipts",
+  {
+    requestId: text("request_id").primaryKey(),
+    /** The consumer run that inserted the receipt. */
+    runId: text("run_id").notNull(),
+    accountId: text("account_id").notNull(),
+    day: text("day").notNull(),
+    model: text("model").notNull(),
+    promptTokens: integer("prompt_tokens").notNull(),
+    completionTokens: integer("completion_tokens").notNull(),
+    cachedTokens: integer("cached_tokens").notNull(),
+    reasoningTokens: integer("reasoning_tokens").notNull(),
+    costNanoUsd: integer("cost_nano_usd").notNull(),
+    billedAt: integer("billed_at").notNull(),
+  },
+  (t) => [index("billing_receipts_run_idx").on(t.runId), index("billing_receipts_billed_at_idx").on(t.billedAt)],
+);
+
+export type UsageRow = typeof usageLedger.$inferSelect;
+export type NewBillingReceipt = typeof billingReceipts.$inferInsert;

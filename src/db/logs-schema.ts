@@ -1,0 +1,50 @@
+/**
+ * Logs database (binding LOGS_DB): API request metadata, one row per request,
+ * written only by the logger worker and deleted 30 days after the request
+ * (LOG_RETENTION_MS). Columns mirror the log event (src/shared/log-event.ts):
+ * identifiers, codes and numbers, never prompt or response content.
+ * Listed in docs/storage.md; keep both in step.
+ */
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const requestLogs = sqliteTable(
+  "request_logs",
+  {
+    /** The router's request id (`x-request-id`); the primary key makes redelivery a no-op. */
+    requestId: text("request_id").primaryKey(),
+    accountId: text("account_id"),
+    keyId: text("key_id"),
+    endpoint: text("endpoint").notNull(),
+    method: text("method").notNull(),
+    model: text("model"),
+    provider: text("provider"),
+    upstreamModel: text("upstream_model"),
+    attempts: integer("attempts").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    firstByteAt: integer("first_byte_at"),
+    completedAt: integer("completed_at").notNull(),
+    latencyMs: integer("latency_ms").notNull(),
+    status: integer("status").notNull(),
+    errorCode: text("error_code"),
+    promptTokens: integer("prompt_tokens").notNull(),
+    completionTokens: integer("completion_tokens").notNull(),
+    cachedTokens: integer("cached_tokens").notNull(),
+    reasoningTokens: integer("reasoning_tokens").notNull(),
+    costNanoUsd: integer("cost_nano_usd").notNull(),
+    streamed: integer("streamed", { mode: "boolean" }).notNull(),
+    clientAborted: integer("client_aborted", { mode: "boolean" }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    edgeLocation: text("edge_location"),
+    /** When the logger wrote the row. */
+    loggedAt: integer("logged_at").notNull(),
+  },
+  (t) => [
+    // Retention deletes by age; account erasure and per-account reads by account.
+    index("request_logs_received_at_idx").on(t.receivedAt),
+    index("request_logs_account_idx").on(t.accountId, t.receivedAt),
+  ],
+);
+
+export type RequestLog = typeof requestLogs.$inferSelect;
+export type NewRequestLog = typeof requestLogs.$inferInsert;

@@ -1,0 +1,75 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { CallOutcome, ModelEntry } from "../../providers/types";
+import { describeIssues, logEventSchema } from "../../shared/log-event";
+import type { AppEnv, CallLog } from "../env";
+import { buildLogEvent, type RequestFacts, type ResponseFacts } from "../log-event";
+import { LOG_SEND_DEFAULTS, sendLogEvent, type LogQueue, type SendOptions } from "../log-sender";
+
+export interface RequestLogOptions {
+  /** Retry bounds of the queue send (tests shorten them). */
+  send?: SendOptions;
+}
+
+/** An outcome promise that rejected (a bug in an adapter) still ends in one event. */
+const FAILED_OUTCOME: CallOutcome = { usage: null, result: "upstream_error", firstByteAt: null };
+
+/**
+ * Sends exactly one metadata event per request to the log queue, once the
+ * response has ended: after the handler for plain responses, after the body
+ * for streams (the chat route hands over its call outcome through `callLog`).
+ * Mount it right after requestId so every request, errors included, passes
+ * through it. The work runs in waitUntil and never throws, so logging cannot
+ * delay or break a response.
+ */
+export function requestLog(options: RequestLogOptions = {}) {
+  const sendOptions = options.send ?? LOG_SEND_DEFAULTS;
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const receivedAt = Date.now();
+    await next();
+    try {
+      const request: RequestFacts = {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        receivedAt,
+        auth: c.get("auth") as AppEnv["Variables"]["auth"] | undefined,
+        headers: c.req.raw.headers,
+        cf: c.req.raw.cf,
+      };
+      const response: ResponseFacts = {
+        status: c.res.status,
+        errorCode: c.get("errorCode"),
+        callLog: c.get("callLog"),
+        clientGoneEarly: c.req.raw.signal.aborted,
+      };
+      c.executionCtx.waitUntil(finishAndSend(c.env.LOG_QUEUE, request, response, sendOptions));
+    } catch (err) {
+      // Whatever goes wrong here costs the log event, never the response.
+      console.error("log event not scheduled", c.get("requestId"), err instanceof Error ? err.message : String(err));
+    }
+  });
+}
+
+async function finishAndSend(queue: LogQueue, request: RequestFacts, response: ResponseFacts, options: SendOptions): Promise<void> {
+  try {
+    const pending = response.callLog?.outcome;
+    const outcome = pending ? await pending.catch(() => FAILED_OUTCOME) : null;
+    const parsed = logEventSchema.safeParse(buildLogEvent(request, response, outcome, Date.now()));
+    if (!parsed.success) {
+      // A router bug; the issues name fields and rules, never values.
+      console.error("log event invalid, not sent", request.requestId, describeIssues(parsed.error));
+      return;
+    }
+    await sendLogEvent(queue, parsed.data, options);
+  } catch (err) {
+    console.error("log event failed", request.requestId, err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Called by the chat route once it knows the model: starts the call's log record. */
+export function trackCall(c: Context<AppEnv>, model: ModelEntry, streamed: boolean): CallLog {
+  const callLog: CallLog = { model, streamed, attempts: 0 };
+  c.set("callLog", callLog);
+  return callLog;
+}

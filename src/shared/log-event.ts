@@ -1,0 +1,88 @@
+/**
+ * The log event: the one message the router sends to the logger worker per
+ * request, and the contract between the two workers (docs/storage.md, "Queue
+ * `emby-logs`").
+ *
+ * Privacy by construction: the object is strict (an unknown field is an
+ * error, on both sides of the queue), and every string is an identifier, an
+ * enum or a tightly patterned code, so no field can carry prompt or response
+ * text. The error is a router error code, never an upstream message (those
+ * may echo the prompt). The one client-chosen string is the user agent, which
+ * the policy names as logged; it is cut to printable ASCII and 256 characters.
+ */
+import { z } from "zod";
+
+export const LOG_EVENT_VERSION = 1;
+
+/** Which API a request addressed. A route pattern, never the raw path (a 404 path is client text). */
+export const LOG_ENDPOINTS = ["chat.completions", "messages", "models", "generation", "usage", "account", "keys", "admin", "other"] as const;
+export type LogEndpoint = (typeof LOG_ENDPOINTS)[number];
+
+export const LOG_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER"] as const;
+export type LogMethod = (typeof LOG_METHODS)[number];
+
+export const MAX_USER_AGENT_LENGTH = 256;
+
+const prefixedId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-f]{32}$`));
+export const requestIdSchema = prefixedId("req");
+
+const timestamp = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const logEventSchema = z
+  .object({
+    v: z.literal(LOG_EVENT_VERSION),
+    request_id: requestIdSchema,
+    /** Null when the request never authenticated (401, operator API, unknown route). */
+    account_id: prefixedId("acct").nullable(),
+    key_id: prefixedId("key").nullable(),
+    endpoint: z.enum(LOG_ENDPOINTS),
+    method: z.enum(LOG_METHODS),
+    /** Catalogue id (`provider/model`); null when the request named no known model. */
+    model: z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9._:-]{1,96}$/).nullable(),
+    provider: z.string().regex(/^[a-z0-9-]{1,32}$/).nullable(),
+    /** The provider's model name from the catalogue. */
+    upstream_model: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/).nullable(),
+    /** Upstream calls made for this request (0: answered by the router alone). */
+    attempts: z.number().int().min(0).max(10),
+    received_at: timestamp,
+    /** First byte from the upstream; null when none arrived. */
+    first_byte_at: timestamp.nullable(),
+    /** When the response body ended: sent in full, failed, or abandoned by the client. */
+    completed_at: timestamp,
+    latency_ms: count,
+    status: z.number().int().min(100).max(599),
+    /** A router error code (snake_case), never a message. */
+    error_code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).nullable(),
+    prompt_tokens: count,
+    completion_tokens: count,
+    cached_tokens: count,
+    reasoning_tokens: count,
+    /** Cost from the catalogue prices at request time, in billionths of a US dollar. */
+    cost_nano_usd: count,
+    streamed: z.boolean(),
+    client_aborted: z.boolean(),
+    ip: z.union([z.ipv4(), z.ipv6()]).nullable(),
+    user_agent: z.string().max(MAX_USER_AGENT_LENGTH).regex(/^[\x20-\x7e]*$/).nullable(),
+    /** Cloudflare data centre (IATA code) that served the request. */
+    edge_location: z.string().regex(/^[A-Z]{3,4}$/).nullable(),
+  })
+  .strict()
+  .refine((e) => e.completed_at >= e.received_at && e.latency_ms === e.completed_at - e.received_at, {
+    message: "latency_ms must equal completed_at - received_at",
+    path: ["latency_ms"],
+  });
+
+export type LogEvent = z.infer<typeof logEventSchema>;
+
+/** Keeps a client's user agent within the schema: printable ASCII, bounded length. */
+export function sanitizeUserAgent(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const cleaned = value.replace(/[^\x20-\x7e]/g, "").slice(0, MAX_USER_AGENT_LENGTH);
+  return cleaned || null;
+}
+
+/** Zod issues reduced to paths and codes: safe to log, because they never include the offending values. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 10).map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`);
+}

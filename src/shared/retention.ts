@@ -1,0 +1,55 @@
+/**
+ * Every retention period the privacy policy promises, in one place. The README's
+ * privacy section and docs/storage.md quote these names; the logger worker's
+ * cron (src/logger/retention.ts) enforces them.
+ */
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** API request logs (metadata only) are deleted this long after the request. */
+export const LOG_RETENTION_MS = 30 * DAY_MS;
+
+/**
+ * Cached responses live at most this long. No response cache exists yet; the
+ * cache that adds one must set this as its expiry (KV `expirationTtl` or an R2
+ * lifecycle rule), so no purge job is needed for it. Named here so the promise
+ * and its number live next to the others.
+ */
+export const CACHE_TTL_MS = 24 * HOUR_MS;
+
+/** A closed account, with its keys, consents, audit entries and logs, is deleted this long after closure. */
+export const CLOSED_ACCOUNT_RETENTION_MS = 90 * DAY_MS;
+
+/** Billing ledger rows are kept this many calendar years after the day they record. */
+export const BILLING_RETENTION_YEARS = 7;
+
+/**
+ * Per-request billing receipts exist only to make the ledger idempotent under
+ * queue redelivery. A queue keeps a message at most 14 days, so after this
+ * window no redelivery can arrive and the receipt has done its job.
+ */
+export const BILLING_RECEIPT_RETENTION_MS = 30 * DAY_MS;
+
+/**
+ * Purges delete at most this many rows per statement, and run at most
+ * PURGE_MAX_CHUNKS statements per rule and cron run: each statement stays
+ * well inside D1's per-query time limit, and a backlog is worked off over
+ * successive runs instead of in one unbounded invocation.
+ */
+export const PURGE_CHUNK_ROWS = 500;
+export const PURGE_MAX_CHUNKS = 20;
+/** Closed accounts erased per cron run (each costs a few statements). */
+export const ACCOUNT_PURGE_BATCH = 20;
+
+/** The first UTC calendar day (YYYY-MM-DD) still inside the billing retention at `now`. */
+export function billingCutoffDay(now: number): string {
+  const cutoff = new Date(now);
+  cutoff.setUTCFullYear(cutoff.getUTCFullYear() - BILLING_RETENTION_YEARS);
+  return utcDay(cutoff.getTime());
+}
+
+/** The UTC calendar day of a timestamp, as YYYY-MM-DD (how the billing ledger groups usage). */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

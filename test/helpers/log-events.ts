@@ -1,0 +1,41 @@
+/** Log event fixtures for tests of the logger and of the router's read routes. */
+import type { LogEvent } from "../../src/shared/log-event";
+
+const hex32 = () => crypto.randomUUID().replaceAll("-", "");
+export const newRequestId = () => `req_${hex32()}`;
+export const newAccountId = () => `acct_${hex32()}`;
+
+/** A valid event: a completed non-streaming openai/gpt-4o-mini call, 250 ms, received at `receivedAt`. */
+export function logEvent(overrides: Partial<LogEvent> & { receivedAt?: number } = {}): LogEvent {
+  const { receivedAt = Date.now(), ...rest } = overrides;
+  return {
+    v: 1,
+    request_id: newRequestId(),
+    account_id: newAccountId(),
+    key_id: `key_${hex32()}`,
+    endpoint: "chat.completions",
+    method: "POST",
+    model: "openai/gpt-4o-mini",
+    provider: "openai",
+    upstream_model: "gpt-4o-mini",
+    attempts: 1,
+    received_at: receivedAt,
+    first_byte_at: receivedAt + 100,
+    completed_at: receivedAt + 250,
+    latency_ms: 250,
+    status: 200,
+    error_code: null,
+    prompt_tokens: 10,
+    completion_tokens: 20,
+    cached_tokens: 0,
+    reasoning_tokens: 0,
+    // 10 × 0.15 + 20 × 0.6 USD per million tokens = 13.5 µUSD
+    cost_nano_usd: 13_500,
+    streamed: false,
+    client_aborted: false,
+    ip: "203.0.113.7",
+    user_agent: "test-agent/1.0",
+    edge_location: "FRA",
+    ...rest,
+  };
+}

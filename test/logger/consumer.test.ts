@@ -1,0 +1,168 @@
+import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { D1_MAX_BOUND_PARAMS } from "../../src/db/chunks";
+import { billingDb, logsDb } from "../../src/db/client";
+import { requestLogs } from "../../src/db/logs-schema";
+import { billingReceipts, usageLedger } from "../../src/db/billing-schema";
+import worker from "../../src/logger/index";
+import type { LogEvent } from "../../src/shared/log-event";
+import { logEvent, newAccountId } from "../helpers/log-events";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function asMessages(bodies: unknown[], attempts = 1): MessageBatchMessage[] {
+  return bodies.map((body) => ({ id: `msg-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body }));
+}
+
+async function deliver(messages: MessageBatchMessage[], bindings: LoggerEnv = env) {
+  const batch = createMessageBatch("emby-logs", messages);
+  const ctx = createExecutionContext();
+  // The handler uses no ExecutionContext; getQueueResult still wants one to wait on.
+  await worker.queue(batch, bindings);
+  return getQueueResult(batch, ctx);
+}
+
+const logRows = () => logsDb(env.LOGS_DB).select().from(requestLogs);
+const ledger = () => billingDb(env.BILLING_DB).select().from(usageLedger).orderBy(usageLedger.accountId, usageLedger.day, usageLedger.model);
+
+/** A batch for one account: three calls of one model, one of another, one refused at auth (not billable). */
+function mixedBatch(): LogEvent[] {
+  const account = newAccountId();
+  const t = Date.UTC(2026, 2, 10, 12);
+  return [
+    logEvent({ account_id: account, receivedAt: t }),
+    logEvent({ account_id: account, receivedAt: t + 1000, prompt_tokens: 5, completion_tokens: 7, cost_nano_usd: 4_950 }),
+    logEvent({ account_id: account, receivedAt: t + 2000, streamed: true }),
+    logEvent({ account_id: account, receivedAt: t + 3000, model: "mistral/mistral-small-latest", provider: "mistral", upstream_model: "mistral-small-latest", cost_nano_usd: 7_000 }),
+    logEvent({ account_id: null, key_id: null, model: null, provider: null, upstream_model: null, attempts: 0, status: 401, error_code: "missing_api_key", prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0, receivedAt: t }),
+  ];
+}
+
+describe("log queue consumer", () => {
+  it("writes one log row per request and adds billable requests to the ledger by account, day and model", async () => {
+    const events = mixedBatch();
+    const result = await deliver(asMessages(events));
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toHaveLength(events.length);
+
+    const rows = await logRows();
+    expect(rows.map((r) => r.requestId).sort()).toEqual(events.map((e) => e.request_id).sort());
+    const first = rows.find((r) => r.requestId === events[0]!.request_id)!;
+    expect(first).toMatchObject({ accountId: events[0]!.account_id, model: "openai/gpt-4o-mini", status: 200, promptTokens: 10, completionTokens: 20, latencyMs: 250, costNanoUsd: 13_500 });
+
+    const account = events[0]!.account_id!;
+    expect((await ledger()).filter((l) => l.accountId === account).map(({ updatedAt: _, ...l }) => l)).toEqual([
+      { accountId: account, day: "2026-03-10", model: "mistral/mistral-small-latest", requests: 1, promptTokens: 10, completionTokens: 20, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 7_000 },
+      { accountId: account, day: "2026-03-10", model: "openai/gpt-4o-mini", requests: 3, promptTokens: 25, completionTokens: 47, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 31_950 },
+    ]);
+  });
+
+  it("leaves one row per request and unchanged ledger totals when the same batch is delivered twice", async () => {
+    const messages = asMessages(mixedBatch());
+    await deliver(messages);
+    const rowsBefore = await logRows();
+    const ledgerBefore = await ledger();
+    const receiptsBefore = await billingDb(env.BILLING_DB).select().from(billingReceipts);
+
+    // Redelivery: the same messages (same ids and bodies), one more attempt.
+    const again = await deliver(messages.map((m) => ({ ...m, attempts: 2 })));
+    expect(again.explicitAcks).toHaveLength(messages.length);
+    expect(again.retryMessages).toEqual([]);
+
+    expect(await logRows()).toEqual(rowsBefore);
+    expect(await ledger()).toEqual(ledgerBefore);
+    expect(await billingDb(env.BILLING_DB).select().from(billingReceipts)).toEqual(receiptsBefore);
+  });
+
+  it("counts a request once when it appears twice in one batch or again beside new requests", async () => {
+    const account = newAccountId();
+    const old = logEvent({ account_id: account, receivedAt: Date.UTC(2026, 2, 11, 9) });
+    await deliver(asMessages([old, old]));
+    const fresh = logEvent({ account_id: account, receivedAt: Date.UTC(2026, 2, 11, 10), prompt_tokens: 1, completion_tokens: 1, cost_nano_usd: 750 });
+    await deliver(asMessages([old, fresh]));
+
+    expect((await logRows()).filter((r) => r.accountId === account)).toHaveLength(2);
+    const [row] = (await ledger()).filter((l) => l.accountId === account);
+    expect(row).toMatchObject({ requests: 2, promptTokens: 11, completionTokens: 21, costNanoUsd: 14_250 });
+  });
+
+  it("acknowledges a malformed message into the dead-letter queue, without its body, and still writes the others", async () => {
+    const dlqSend = vi.spyOn(env.LOG_DLQ, "send");
+    const good = [logEvent(), logEvent(), logEvent()];
+    const canary = `canary-${crypto.randomUUID()}`;
+    const withContent = { ...logEvent(), prompt: canary };
+    const bodies: unknown[] = [good[0], withContent, good[1], `not an event ${canary}`, { v: 1 }, good[2]];
+    const messages = asMessages(bodies);
+
+    const result = await deliver(messages);
+    expect(result.explicitAcks.sort()).toEqual(messages.map((m) => m.id).sort());
+    expect(result.retryMessages).toEqual([]);
+    expect(result.retryBatch.retry).toBe(false);
+
+    const ids = (await logRows()).map((r) => r.requestId);
+    for (const e of good) expect(ids).toContain(e.request_id);
+    expect(ids).not.toContain(withContent.request_id);
+
+    expect(dlqSend).toHaveBeenCalledTimes(3);
+    const records = dlqSend.mock.calls.map((call) => call[0] as Record<string, unknown>);
+    expect(records.map((r) => r.message_id)).toEqual([messages[1]!.id, messages[3]!.id, messages[4]!.id]);
+    expect(records[0]).toMatchObject({ reason: "malformed_log_event", request_id: withContent.request_id, attempts: 1 });
+    expect(records[0]!.issues).toEqual(["(root): unrecognized_keys"]);
+    expect(records[1]!.request_id).toBeNull();
+    expect(JSON.stringify(records)).not.toContain(canary);
+  });
+
+  it("retries the valid messages when a database write fails, and still acknowledges malformed ones", async () => {
+    const failingLogs = new Proxy(env.LOGS_DB, {
+      get(target, prop) {
+        if (prop === "batch") return () => Promise.reject(new Error("D1 unavailable"));
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const events = [logEvent(), logEvent()];
+    const messages = asMessages([events[0], "garbage", events[1]]);
+    const result = await deliver(messages, { ...env, LOGS_DB: failingLogs });
+    expect(result.explicitAcks).toEqual([messages[1]!.id]);
+    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual([messages[0]!.id, messages[2]!.id].sort());
+    const ids = (await logRows()).map((r) => r.requestId);
+    for (const e of events) expect(ids).not.toContain(e.request_id);
+    const billed = (await ledger()).map((l) => l.accountId);
+    for (const e of events) expect(billed).not.toContain(e.account_id);
+  });
+
+  it("keeps every statement of a full batch under D1's 100 bound parameters", async () => {
+    let maxParams = 0;
+    const counting = (d1: D1Database): D1Database =>
+      new Proxy(d1, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop) as unknown;
+          if (prop !== "prepare" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+          return (query: string) => {
+            const statement = (value as D1Database["prepare"]).call(target, query);
+            return new Proxy(statement, {
+              get(st, p) {
+                const v = Reflect.get(st, p) as unknown;
+                if (p !== "bind" || typeof v !== "function") return typeof v === "function" ? v.bind(st) : v;
+                return (...params: unknown[]) => {
+                  maxParams = Math.max(maxParams, params.length);
+                  return (v as D1PreparedStatement["bind"]).apply(st, params);
+                };
+              },
+            });
+          };
+        },
+      });
+    const account = newAccountId();
+    const events = Array.from({ length: 50 }, (_, i) => logEvent({ account_id: account, receivedAt: Date.UTC(2026, 2, 12) + i }));
+    const result = await deliver(asMessages(events), { ...env, LOGS_DB: counting(env.LOGS_DB), BILLING_DB: counting(env.BILLING_DB) });
+    expect(result.explicitAcks).toHaveLength(50);
+    expect(maxParams).toBeGreaterThan(0);
+    expect(maxParams).toBeLessThanOrEqual(D1_MAX_BOUND_PARAMS);
+    expect((await logRows()).filter((r) => r.accountId === account)).toHaveLength(50);
+    expect((await ledger()).find((l) => l.accountId === account)?.requests).toBe(50);
+  });
+});
