@@ -1,11 +1,17 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ensureDevVars, readDevVars } from "../../scripts/dev-vars.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 function projectDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "emby-devvars-"));
+  dirs.push(dir);
   writeFileSync(join(dir, ".dev.vars.example"), readFileSync(".dev.vars.example"));
   return dir;
 }
