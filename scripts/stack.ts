@@ -30,6 +30,20 @@ export interface Stack {
 const WRANGLER = "node_modules/.bin/wrangler";
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "", NO_D1_WARNING: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
+/** Vars that point every provider at a fake upstream, with dummy credentials. */
+export function fakeProviderVars(fakeUrl: string): Record<string, string> {
+  return {
+    OPENAI_BASE_URL: `${fakeUrl}/openai/v1`,
+    OPENAI_API_KEY: "sk-fake-openai",
+    MISTRAL_BASE_URL: `${fakeUrl}/mistral/v1`,
+    MISTRAL_API_KEY: "fake-mistral",
+    ANTHROPIC_BASE_URL: `${fakeUrl}/anthropic`,
+    ANTHROPIC_API_KEY: "sk-ant-fake",
+    GEMINI_BASE_URL: `${fakeUrl}/gemini`,
+    GEMINI_API_KEY: "fake-gemini",
+  };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

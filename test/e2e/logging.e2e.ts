@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemo } from "../../scripts/demo.ts";
-import { freePort, queryLocalD1, startStack, type Stack } from "../../scripts/stack.ts";
+import { fakeProviderVars, freePort, queryLocalD1, startStack, type Stack } from "../../scripts/stack.ts";
 
 const ADMIN_TOKEN = "e2e-admin-token";
 let stack: Stack;
@@ -25,7 +25,7 @@ beforeAll(async () => {
     port: await freePort(),
     fakePort,
     persistTo: stateDir,
-    vars: { ADMIN_TOKEN, OPENAI_BASE_URL: `${fake}/openai/v1`, OPENAI_API_KEY: "sk-e2e-openai", MISTRAL_BASE_URL: `${fake}/mistral/v1`, MISTRAL_API_KEY: "e2e-mistral" },
+    vars: { ADMIN_TOKEN, ...fakeProviderVars(fake) },
   });
   key = (await createDemo(stack.url, ADMIN_TOKEN, "e2e-logging@example.com")).key;
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemo } from "../../scripts/demo.ts";
-import { freePort, startStack, type Stack } from "../../scripts/stack.ts";
+import { fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
 
 const ADMIN_TOKEN = "e2e-admin-token";
 let stack: Stack;
@@ -23,13 +23,7 @@ beforeAll(async () => {
     port: await freePort(),
     fakePort,
     persistTo: stateDir,
-    vars: {
-      ADMIN_TOKEN,
-      OPENAI_BASE_URL: `${fake}/openai/v1`,
-      OPENAI_API_KEY: "sk-e2e-openai",
-      MISTRAL_BASE_URL: `${fake}/mistral/v1`,
-      MISTRAL_API_KEY: "e2e-mistral",
-    },
+    vars: { ADMIN_TOKEN, ...fakeProviderVars(fake) },
   });
   const demo = await createDemo(stack.url, ADMIN_TOKEN, "e2e@example.com");
   client = new OpenAI({ apiKey: demo.key, baseURL: `${stack.url}/v1`, maxRetries: 0 });

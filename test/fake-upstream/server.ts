@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleChat, type Flavour } from "./openai-format.ts";
-import { scenarioOf } from "./scenario.ts";
+import { scenarioOf, type Scenario } from "./scenario.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -42,11 +42,18 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const CHAT_ROUTES: Record<string, Flavour> = {
-  "/openai/v1/chat/completions": "openai",
-  "/v1/chat/completions": "openai",
-  "/mistral/v1/chat/completions": "mistral",
+/** Handles one provider endpoint: (request, response, parsed body, scenario, context, URL). */
+export type ProviderHandler = (req: IncomingMessage, res: ServerResponse, body: unknown, scenario: Scenario, ctx: FakeContext, url: URL) => Promise<void>;
+
+const chat = (flavour: Flavour): ProviderHandler => async (req, res, body, scenario, ctx) => {
+  await handleChat(flavour, req, res, body as Parameters<typeof handleChat>[3], scenario, ctx);
 };
+
+/** Which provider format answers which path. */
+const ROUTES: [RegExp, ProviderHandler][] = [
+  [/^\/(openai\/)?v1\/chat\/completions$/, chat("openai")],
+  [/^\/mistral\/v1\/chat\/completions$/, chat("mistral")],
+];
 
 export async function startFakeUpstream(options: { port?: number; host?: string } = {}): Promise<FakeUpstream> {
   const recorded: RecordedRequest[] = [];
@@ -85,8 +92,8 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       maxInFlight = inFlight;
       return res.end("ok");
     }
-    const flavour = CHAT_ROUTES[url.pathname];
-    if (req.method !== "POST" || !flavour) {
+    const handler = ROUTES.find(([pattern]) => pattern.test(url.pathname))?.[1];
+    if (req.method !== "POST" || !handler) {
       res.writeHead(404, { "content-type": "application/json" });
       return res.end(JSON.stringify({ error: { message: `Unknown path ${url.pathname}`, type: "invalid_request_error", param: null, code: null } }));
     }
@@ -109,7 +116,7 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {
-      await handleChat(flavour, req, res, body as Parameters<typeof handleChat>[3], scenario, ctx);
+      await handler(req, res, body, scenario, ctx, url);
     } finally {
       inFlight--;
     }
