@@ -31,6 +31,11 @@ const toolCall = z
   })
   .loose();
 
+const thinkingBlock = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }).strict(),
+  z.object({ type: z.literal("redacted_thinking"), data: z.string() }).strict(),
+]);
+
 export const chatMessageSchema = z.discriminatedUnion("role", [
   z.object({ role: z.literal("system"), content: textContent, name: z.string().optional() }).strict(),
   z.object({ role: z.literal("developer"), content: textContent, name: z.string().optional() }).strict(),
@@ -44,6 +49,14 @@ export const chatMessageSchema = z.discriminatedUnion("role", [
       tool_calls: z.array(toolCall).optional(),
       function_call: z.object({ name: z.string(), arguments: z.string() }).nullable().optional(),
       audio: z.object({ id: z.string() }).nullable().optional(),
+      /**
+       * Extensions for reasoning models, as other OpenAI-compatible gateways
+       * spell them: the reasoning text of an earlier turn, and Anthropic's signed
+       * thinking blocks, which must be sent back unchanged for multi-turn tool use.
+       * (Gemini's thought signatures ride on tool calls: extra_content.google.)
+       */
+      reasoning_content: z.string().nullable().optional(),
+      thinking_blocks: z.array(thinkingBlock).optional(),
     })
     .strict(),
   z.object({ role: z.literal("tool"), content: textContent, tool_call_id: z.string() }).strict(),
@@ -130,3 +143,4 @@ export const chatCompletionRequestSchema = z
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
+export type ThinkingBlock = z.infer<typeof thinkingBlock>;

@@ -37,7 +37,12 @@ function mapMessage(message: ChatMessage, index: number): Record<string, unknown
       }
       return { role: "user", content: message.content };
     case "assistant":
-      return { role: "assistant", content: message.content ?? null, ...(message.tool_calls ? { tool_calls: message.tool_calls } : {}) };
+      // Reasoning text, thinking blocks and Gemini signatures are not Mistral's to see.
+      return {
+        role: "assistant",
+        content: message.content ?? null,
+        ...(message.tool_calls ? { tool_calls: message.tool_calls.map(({ extra_content: _e, ...call }) => call) } : {}),
+      };
     case "tool":
       return { role: "tool", content: message.content, tool_call_id: message.tool_call_id };
     case "function":

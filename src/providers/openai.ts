@@ -1,5 +1,17 @@
 /** OpenAI: the reference wire format, so the body passes through almost as sent. */
+import type { ChatMessage } from "./chat-schema";
 import { baseBody, createOpenAICompatibleProvider, timeoutFrom } from "./openai-compatible/adapter";
+
+/**
+ * Drops what other providers' turns carry (reasoning text, Anthropic thinking
+ * blocks, Gemini signatures on tool calls): OpenAI's API does not take them.
+ */
+function forOpenAI(message: ChatMessage): ChatMessage {
+  if (message.role !== "assistant") return message;
+  const { reasoning_content: _r, thinking_blocks: _t, ...rest } = message;
+  if (!rest.tool_calls) return rest;
+  return { ...rest, tool_calls: rest.tool_calls.map(({ extra_content: _e, ...call }) => call) };
+}
 
 export const openai = createOpenAICompatibleProvider({
   id: "openai",
@@ -7,6 +19,7 @@ export const openai = createOpenAICompatibleProvider({
   config: (env) => ({ baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, timeoutMs: timeoutFrom(env) }),
   buildBody(request, upstreamModel) {
     const body = baseBody(request, upstreamModel);
+    body.messages = request.messages.map(forOpenAI);
     // Usage must always be known (limits, logs, billing): ask for it on every
     // stream; the relay hides the usage chunk again unless the client asked.
     if (request.stream) body.stream_options = { ...request.stream_options, include_usage: true };
