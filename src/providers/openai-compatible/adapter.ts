@@ -6,9 +6,10 @@
 import { errors } from "../../shared/errors";
 import { SSE_HEADERS } from "../sse";
 import type { ChatCompletionRequest } from "../chat-schema";
-import type { CallOutcome, ChatProvider, ChatResult, ProviderCall, ProviderConfig, ProviderId } from "../types";
+import type { ChatProvider, ChatResult, ProviderCall, ProviderConfig, ProviderId } from "../types";
 import { postUpstream, upstreamError } from "../upstream";
-import { relayOpenAIStream, type RelayOptions } from "./stream";
+import { streamingResult } from "../relay";
+import { openAIStreamTranslator, type OpenAIStreamOptions } from "./stream";
 import { chatCompletionResponseSchema, toUsage } from "./usage";
 
 export interface OpenAICompatibleOptions {
@@ -18,7 +19,7 @@ export interface OpenAICompatibleOptions {
   config(env: Env): ProviderConfig;
   /** The provider's request body; throws ApiError (400) for what it cannot honour. */
   buildBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown>;
-  usageMode: RelayOptions["usageMode"];
+  usageMode: OpenAIStreamOptions["usageMode"];
 }
 
 /** Fields only the router understands; none exist yet, but they never go upstream. */
@@ -61,17 +62,10 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   };
 }
 
-function streamResult(res: Response, call: ProviderCall, usageMode: RelayOptions["usageMode"]): ChatResult {
+function streamResult(res: Response, call: ProviderCall, usageMode: OpenAIStreamOptions["usageMode"]): ChatResult {
   if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-  let resolveOutcome!: (o: CallOutcome) => void;
-  const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
-  const stream = relayOpenAIStream(res.body, {
-    clientWantsUsage: call.request.stream_options?.include_usage === true,
-    usageMode,
-    onOutcome: resolveOutcome,
-    clientSignal: call.clientSignal,
-  });
-  return { response: new Response(stream, { status: 200, headers: SSE_HEADERS }), outcome };
+  const translator = openAIStreamTranslator({ clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
+  return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
 }
 
 async function jsonResult(res: Response, label: string): Promise<ChatResult> {

@@ -1,0 +1,92 @@
+/**
+ * The one stream relay every adapter uses: reads upstream SSE bytes, hands the
+ * complete events of each read to a translator, and writes what it returns in
+ * one piece, so nothing is buffered beyond a partial event and chunking is
+ * preserved. It reports the call's outcome exactly once: completed, failed
+ * upstream (the client gets an error event in its format), or abandoned by the
+ * client (seen through the request signal; cancel() is not relied on).
+ */
+import { encodeSse, SseParser, type SseEvent } from "./sse";
+import type { CallOutcome, ChatResult, Usage } from "./types";
+
+export interface SseTranslator {
+  /** Complete upstream events in, events for the client out. */
+  push(events: SseEvent[]): SseEvent[];
+  /** The upstream ended cleanly; `complete` is false if it ended without its final event. */
+  end(): { events: SseEvent[]; complete: boolean };
+  /** Usage seen so far. */
+  usage(): Usage | null;
+  /** A terminal error event in the client's format. */
+  error(code: string, message: string): SseEvent[];
+}
+
+export interface RelayOptions {
+  clientSignal: AbortSignal;
+  onOutcome?: (outcome: CallOutcome) => void;
+}
+
+export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTranslator, opts: RelayOptions): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  const parser = new SseParser();
+  let firstByteAt: number | null = null;
+  let settled = false;
+  const settle = (result: CallOutcome["result"]) => {
+    if (settled) return;
+    settled = true;
+    opts.onOutcome?.({ usage: translator.usage(), result, firstByteAt });
+  };
+  opts.clientSignal.addEventListener(
+    "abort",
+    () => {
+      settle("client_aborted");
+      reader.cancel().catch(() => {});
+    },
+    { once: true },
+  );
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          const { events, complete } = translator.end();
+          const tail = [...translator.push(parser.end()), ...events];
+          if (!complete) tail.push(...translator.error("upstream_stream_incomplete", "The upstream stream ended before completion."));
+          if (tail.length > 0) controller.enqueue(encodeSse(tail));
+          settle(complete ? "completed" : "upstream_error");
+          controller.close();
+          return;
+        }
+        firstByteAt ??= Date.now();
+        const events = translator.push(parser.push(value));
+        if (events.length > 0) controller.enqueue(encodeSse(events));
+      } catch {
+        if (opts.clientSignal.aborted) {
+          settle("client_aborted");
+          controller.close();
+          return;
+        }
+        controller.enqueue(encodeSse(translator.error("upstream_stream_interrupted", "The connection to the upstream provider was lost mid-stream.")));
+        settle("upstream_error");
+        controller.close();
+      }
+    },
+    async cancel(reason) {
+      settle("client_aborted");
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
+}
+
+/** OpenAI-format terminal error event. */
+export function openAIErrorEvent(code: string, message: string): SseEvent[] {
+  return [{ data: JSON.stringify({ error: { message, type: "upstream_error", code, param: null } }) }];
+}
+
+/** A streamed ChatResult: the relayed body and the outcome it will report. */
+export function streamingResult(upstream: ReadableStream<Uint8Array>, translator: SseTranslator, clientSignal: AbortSignal, headers: Record<string, string>): ChatResult {
+  let resolveOutcome!: (o: CallOutcome) => void;
+  const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
+  const stream = relaySse(upstream, translator, { onOutcome: resolveOutcome, clientSignal });
+  return { response: new Response(stream, { status: 200, headers }), outcome };
+}
