@@ -61,6 +61,24 @@ export const CATALOGUE: readonly ModelEntry[] = [
     pricing: { prompt: 2, completion: 6 },
     region: "eu",
   },
+  {
+    id: "anthropic/claude-sonnet-4-5",
+    provider: "anthropic",
+    upstreamModel: "claude-sonnet-4-5",
+    name: "Claude Sonnet 4.5",
+    contextLength: 200_000,
+    pricing: { prompt: 3, completion: 15, cachedPrompt: 0.3 },
+    region: "us",
+  },
+  {
+    id: "anthropic/claude-haiku-4-5",
+    provider: "anthropic",
+    upstreamModel: "claude-haiku-4-5",
+    name: "Claude Haiku 4.5",
+    contextLength: 200_000,
+    pricing: { prompt: 1, completion: 5, cachedPrompt: 0.1 },
+    region: "us",
+  },
 ];
 
 const BY_ID = new Map(CATALOGUE.map((m) => [m.id, m]));

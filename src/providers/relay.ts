@@ -12,8 +12,12 @@ import type { CallOutcome, ChatResult, Usage } from "./types";
 export interface SseTranslator {
   /** Complete upstream events in, events for the client out. */
   push(events: SseEvent[]): SseEvent[];
-  /** The upstream ended cleanly; `complete` is false if it ended without its final event. */
-  end(): { events: SseEvent[]; complete: boolean };
+  /**
+   * The upstream ended cleanly. "incomplete": it ended without its final event
+   * (the relay adds an error event); "failed": the upstream sent its own error,
+   * already translated.
+   */
+  end(): { events: SseEvent[]; state: "complete" | "incomplete" | "failed" };
   /** Usage seen so far. */
   usage(): Usage | null;
   /** A terminal error event in the client's format. */
@@ -49,11 +53,12 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTr
       try {
         const { done, value } = await reader.read();
         if (done) {
-          const { events, complete } = translator.end();
-          const tail = [...translator.push(parser.end()), ...events];
-          if (!complete) tail.push(...translator.error("upstream_stream_incomplete", "The upstream stream ended before completion."));
+          const tail = translator.push(parser.end());
+          const { events, state } = translator.end();
+          tail.push(...events);
+          if (state === "incomplete") tail.push(...translator.error("upstream_stream_incomplete", "The upstream stream ended before completion."));
           if (tail.length > 0) controller.enqueue(encodeSse(tail));
-          settle(complete ? "completed" : "upstream_error");
+          settle(state === "complete" ? "completed" : "upstream_error");
           controller.close();
           return;
         }

@@ -59,7 +59,7 @@ export function openAIStreamTranslator(opts: OpenAIStreamOptions): SseTranslator
       }
       return out;
     },
-    end: () => ({ events: [], complete: sawDone }),
+    end: () => ({ events: [], state: sawDone ? "complete" : "incomplete" }),
     usage: () => usage,
     error: openAIErrorEvent,
   };

@@ -1,0 +1,90 @@
+/**
+ * /v1/messages on anthropic/* models: the client's Messages request goes to
+ * Anthropic as sent (thinking blocks, signatures and cache_control intact),
+ * with only the model name swapped and the router's credential used, in the
+ * API version the client spoke. The response comes back unchanged.
+ */
+import { ApiError, errors } from "../../shared/errors";
+import type { SseTranslator } from "../relay";
+import { streamingResult } from "../relay";
+import type { SseEvent } from "../sse";
+import { SSE_HEADERS } from "../sse";
+import type { ChatResult, ModelEntry, Usage } from "../types";
+import { postUpstream, upstreamError } from "../upstream";
+import { anthropicConfig, anthropicHeaders, readAnthropicMessage } from "./index";
+import { anthropicUsage } from "./response";
+import { SAMPLING_FIELDS, streamEventSchema, type AnthropicUsage, type AnthropicVersion, type MessagesRequest } from "./schema";
+
+export interface PassthroughCall {
+  request: MessagesRequest;
+  model: ModelEntry;
+  version: AnthropicVersion;
+  /** anthropic-beta values the client asked for (passed on: they are feature flags). */
+  betas: string[];
+  env: Env;
+  clientSignal: AbortSignal;
+}
+
+/** Anthropic-format terminal error event. */
+export function anthropicErrorEvent(type: string, message: string): SseEvent[] {
+  return [{ event: "error", data: JSON.stringify({ type: "error", error: { type, message } }) }];
+}
+
+/** Passes events through unchanged, reading usage and completion on the way. */
+function passthroughTranslator(): SseTranslator {
+  let raw: AnthropicUsage = {};
+  let state: "complete" | "incomplete" | "failed" = "incomplete";
+  return {
+    push(events) {
+      for (const e of events) {
+        if (!e.data.includes('"usage"') && !e.data.includes('"message_stop"') && !e.data.includes('"error"')) continue;
+        let json: unknown;
+        try {
+          json = JSON.parse(e.data);
+        } catch {
+          continue;
+        }
+        const parsed = streamEventSchema.safeParse(json);
+        if (!parsed.success) continue;
+        const ev = parsed.data;
+        if (ev.type === "message_start") raw = { ...raw, ...ev.message.usage };
+        else if (ev.type === "message_delta" && ev.usage) raw = { ...raw, ...Object.fromEntries(Object.entries(ev.usage).filter(([, v]) => v != null)) };
+        else if (ev.type === "message_stop") state = "complete";
+        else if (ev.type === "error") state = "failed";
+      }
+      return events;
+    },
+    end: () => ({ events: [], state }),
+    usage: (): Usage | null => (raw.input_tokens == null && raw.output_tokens == null ? null : anthropicUsage(raw)),
+    error: (_code, message) => anthropicErrorEvent("api_error", message),
+  };
+}
+
+export async function anthropicMessagesPassthrough(call: PassthroughCall): Promise<ChatResult> {
+  if (call.version === "2026-10-21") {
+    const field = SAMPLING_FIELDS.find((f) => call.request[f] !== undefined);
+    if (field) {
+      throw new ApiError(400, "invalid_request_error", "unsupported_parameter", `'${field}' is not accepted by anthropic-version 2026-10-21; use 2023-06-01 or remove it.`, field);
+    }
+  }
+  const config = anthropicConfig(call.env);
+  const stream = call.request.stream === true;
+  const res = await postUpstream({
+    config,
+    path: "/v1/messages",
+    headers: anthropicHeaders(config.apiKey, call.version, call.betas, stream),
+    body: { ...call.request, model: call.model.upstreamModel },
+    clientSignal: call.clientSignal,
+  });
+  if (!res.ok) throw await upstreamError(res, "Anthropic");
+  if (stream) {
+    if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
+    return streamingResult(res.body, passthroughTranslator(), call.clientSignal, SSE_HEADERS);
+  }
+  const firstByteAt = Date.now();
+  const message = await readAnthropicMessage(res);
+  return {
+    response: new Response(JSON.stringify(message), { status: 200, headers: { "content-type": "application/json" } }),
+    outcome: Promise.resolve({ usage: anthropicUsage(message.usage), result: "completed", firstByteAt }),
+  };
+}

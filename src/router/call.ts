@@ -1,0 +1,59 @@
+/**
+ * What every model call does around the provider: access checks, admission by
+ * the limiter, the log record, and releasing the lease when the response ends.
+ * Shared by /v1/chat/completions and /v1/messages.
+ */
+import type { Context } from "hono";
+import { admit, release } from "../limits/client";
+import type { ChatResult, ModelEntry, Usage } from "../providers/types";
+import { errors } from "../shared/errors";
+import type { AppEnv, AuthContext } from "./env";
+import { trackCall } from "./middleware/request-log";
+
+/** Which models this caller may use, and where their data may go. */
+export function checkModelAccess(auth: AuthContext, model: ModelEntry): void {
+  if (auth.allowedModels && !auth.allowedModels.includes(model.id)) {
+    throw errors.forbidden(`This API key is not allowed to use '${model.id}'.`, "model_not_allowed");
+  }
+  if (model.region !== "eu" && !auth.nonEuConsent) {
+    throw errors.forbidden(
+      `'${model.id}' is processed outside the EU (${model.region}). Record consent with PUT /v1/account/consent first.`,
+      "consent_required",
+    );
+  }
+}
+
+const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage.completionTokens : null);
+
+/**
+ * Runs one admitted provider call. Throws 403 (access), 429/503 (limiter) or
+ * the provider's mapped error; on success the lease is released, and the real
+ * usage settled, once the response body has ended.
+ */
+export async function runModelCall(
+  c: Context<AppEnv>,
+  model: ModelEntry,
+  options: { streamed: boolean; estimatedTokens: number },
+  call: () => Promise<ChatResult>,
+): Promise<ChatResult> {
+  const callLog = trackCall(c, model, options.streamed);
+  const auth = c.get("auth");
+  checkModelAccess(auth, model);
+  const leaseId = c.get("requestId");
+  c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, options.estimatedTokens));
+  let result: ChatResult;
+  try {
+    callLog.attempts++;
+    result = await call();
+  } catch (err) {
+    // Nothing was generated: free the slot and drop the reservation.
+    c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, 0));
+    throw err;
+  }
+  // Settles when the body has ended, been abandoned by the client, or failed:
+  // the request log waits for it, and the limiter settles the real usage
+  // (unknown usage, an aborted stream, keeps the reservation).
+  callLog.outcome = result.outcome;
+  c.executionCtx.waitUntil(result.outcome.then((o) => release(c.env, auth.accountId, leaseId, totalTokens(o.usage))));
+  return result;
+}
