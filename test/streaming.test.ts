@@ -54,6 +54,11 @@ describe("streaming", () => {
     });
   }
 
+  it("keeps reading when an upstream read holds only a keep-alive comment", async () => {
+    const data = await sseData(await chat(customer.key, streamReq("openai/gpt-4o-mini", 'fake:{"keepAlive":true}')));
+    expect(data.at(-1)).toBe("[DONE]");
+  });
+
   it("sends SSE headers with identity encoding so dev proxies do not buffer", async () => {
     const res = await chat(customer.key, streamReq("openai/gpt-4o-mini", "hi"));
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);

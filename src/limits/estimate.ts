@@ -31,3 +31,9 @@ export function estimateTokens(request: ChatCompletionRequest): number {
   const completion = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_COMPLETION_RESERVATION;
   return prompt + completion * (request.n ?? 1);
 }
+
+/** Reservation for an Anthropic Messages request passed through unchanged. */
+export function estimateMessagesTokens(request: { messages: unknown; system?: unknown; tools?: unknown; max_tokens: number }): number {
+  const prompt = Math.ceil(JSON.stringify([request.system ?? "", request.messages, request.tools ?? []]).length / 4);
+  return prompt + request.max_tokens;
+}

@@ -50,9 +50,24 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTr
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
+      // Loop until something is written: a pull that enqueues nothing is not
+      // called again by the stream, which would leave the reader hanging.
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          if (opts.clientSignal.aborted) {
+            settle("client_aborted");
+            controller.close();
+            return;
+          }
+          controller.enqueue(encodeSse(translator.error("upstream_stream_interrupted", "The connection to the upstream provider was lost mid-stream.")));
+          settle("upstream_error");
+          controller.close();
+          return;
+        }
+        if (chunk.done) {
           const tail = translator.push(parser.end());
           const { events, state } = translator.end();
           tail.push(...events);
@@ -63,17 +78,11 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTr
           return;
         }
         firstByteAt ??= Date.now();
-        const events = translator.push(parser.push(value));
-        if (events.length > 0) controller.enqueue(encodeSse(events));
-      } catch {
-        if (opts.clientSignal.aborted) {
-          settle("client_aborted");
-          controller.close();
+        const events = translator.push(parser.push(chunk.value));
+        if (events.length > 0) {
+          controller.enqueue(encodeSse(events));
           return;
         }
-        controller.enqueue(encodeSse(translator.error("upstream_stream_interrupted", "The connection to the upstream provider was lost mid-stream.")));
-        settle("upstream_error");
-        controller.close();
       }
     },
     async cancel(reason) {

@@ -8,6 +8,7 @@ import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
 import { generationRoutes } from "./routes/generation";
+import { messagesRoutes } from "./routes/messages";
 import { modelsRoutes } from "./routes/models";
 import { usageRoutes } from "./routes/usage";
 
@@ -20,6 +21,7 @@ export const app = new Hono<AppEnv>()
     await next();
   })
   .route("/v1/chat/completions", chatCompletionsRoutes)
+  .route("/v1/messages", messagesRoutes)
   .route("/v1/models", modelsRoutes)
   .route("/v1/generation", generationRoutes)
   .route("/v1/usage", usageRoutes)

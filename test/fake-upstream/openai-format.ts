@@ -121,6 +121,10 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
     : splitReply(reply, scenario.chunks ?? 3).map((content) => ({ content }));
 
   send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: toolCall ? null : "" }, logprobs: null, finish_reason: null }] });
+  for (let i = 0; scenario.keepAlive && i < 3; i++) {
+    await sleep(30);
+    res.write(": keep-alive\n\n");
+  }
   for (let i = 0; i < deltas.length; i++) {
     if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
     send({ ...base, choices: [{ index: 0, delta: deltas[i], logprobs: null, finish_reason: null }] });

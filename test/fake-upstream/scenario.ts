@@ -23,6 +23,8 @@ export interface Scenario {
   redirect?: boolean;
   /** The assistant's reply text. */
   reply?: string;
+  /** Send an SSE comment (keep-alive) on its own before the first chunk. */
+  keepAlive?: boolean;
   /** Send a body that is not JSON with status 200. */
   garbage?: boolean;
 }

@@ -1,0 +1,104 @@
+/**
+ * Anthropic Messages request → OpenAI chat request, for /v1/messages on models
+ * that are not Anthropic's. Pure. The result is checked against the chat schema,
+ * so every adapter receives exactly what /v1/chat/completions would give it.
+ */
+import { ApiError } from "../../shared/errors";
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../../providers/chat-schema";
+import type { AnthropicContentBlock, MessagesRequest } from "../../providers/anthropic/schema";
+import { validationError } from "../body";
+
+type Json = Record<string, unknown>;
+
+const unsupported = (message: string, param: string) => new ApiError(400, "invalid_request_error", "unsupported_parameter", message, param);
+
+function textOf(content: string | { text: string }[] | undefined): string {
+  if (content === undefined) return "";
+  return typeof content === "string" ? content : content.map((b) => b.text).join("\n");
+}
+
+function imageUrl(block: Extract<AnthropicContentBlock, { type: "image" }>): string {
+  return block.source.type === "base64" ? `data:${block.source.media_type};base64,${block.source.data}` : block.source.url;
+}
+
+function userMessages(content: AnthropicContentBlock[], i: number): Json[] {
+  const out: Json[] = [];
+  const parts: Json[] = [];
+  content.forEach((block, j) => {
+    if (block.type === "tool_result") {
+      const text = typeof block.content === "string" ? block.content : (block.content ?? []).map((b) => (b.type === "text" ? b.text : "")).join("\n");
+      out.push({ role: "tool", tool_call_id: block.tool_use_id, content: block.is_error ? `Error: ${text}` : text });
+    } else if (block.type === "text") parts.push({ type: "text", text: block.text });
+    else if (block.type === "image") parts.push({ type: "image_url", image_url: { url: imageUrl(block) } });
+    else throw unsupported(`'${block.type}' blocks in user turns are not supported for this model.`, `messages[${i}].content[${j}]`);
+  });
+  // Tool results answer the previous assistant turn, so they come first.
+  if (parts.length > 0) out.push({ role: "user", content: parts });
+  return out;
+}
+
+function assistantMessage(content: AnthropicContentBlock[]): Json {
+  let text = "";
+  const toolCalls: Json[] = [];
+  const thinking: Json[] = [];
+  for (const block of content) {
+    if (block.type === "text") text += block.text;
+    else if (block.type === "tool_use") toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.input) } });
+    else if (block.type === "thinking") thinking.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
+    else if (block.type === "redacted_thinking") thinking.push({ type: "redacted_thinking", data: block.data });
+  }
+  return {
+    role: "assistant",
+    content: text || null,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    ...(thinking.length > 0 ? { thinking_blocks: thinking } : {}),
+  };
+}
+
+function reasoningEffort(r: MessagesRequest): string | undefined {
+  const effort = r.output_config?.effort;
+  if (effort) return effort === "xhigh" || effort === "max" ? "high" : effort;
+  if (r.thinking?.type === "adaptive") return "medium";
+  if (r.thinking?.type !== "enabled") return undefined;
+  return r.thinking.budget_tokens <= 2_048 ? "low" : r.thinking.budget_tokens <= 8_192 ? "medium" : "high";
+}
+
+function toolChoice(r: MessagesRequest): Json {
+  const choice = r.tool_choice;
+  if (!choice) return {};
+  const parallel = "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use ? { parallel_tool_calls: false } : {};
+  if (choice.type === "auto") return { tool_choice: "auto", ...parallel };
+  if (choice.type === "any") return { tool_choice: "required", ...parallel };
+  if (choice.type === "none") return { tool_choice: "none" };
+  return { tool_choice: { type: "function", function: { name: choice.name } }, ...parallel };
+}
+
+export function fromMessagesRequest(r: MessagesRequest, stream: boolean): ChatCompletionRequest {
+  if (r.top_k !== undefined) throw unsupported("'top_k' is only supported by anthropic/* models.", "top_k");
+  const messages: Json[] = [];
+  if (r.system !== undefined) messages.push({ role: "system", content: textOf(r.system) });
+  r.messages.forEach((m, i) => {
+    const content: AnthropicContentBlock[] = typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content;
+    if (m.role === "user") messages.push(...userMessages(content, i));
+    else messages.push(assistantMessage(content));
+  });
+  const format = r.output_config?.format;
+  const body: Json = {
+    model: r.model,
+    messages,
+    max_tokens: r.max_tokens,
+    ...(r.stop_sequences ? { stop: r.stop_sequences } : {}),
+    ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
+    ...(r.top_p !== undefined ? { top_p: r.top_p } : {}),
+    ...(r.tools ? { tools: r.tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.input_schema } })) } : {}),
+    ...toolChoice(r),
+    ...(reasoningEffort(r) ? { reasoning_effort: reasoningEffort(r) } : {}),
+    ...(format && format.type === "json_schema" ? { response_format: { type: "json_schema", json_schema: { name: "output", schema: format.schema } } } : {}),
+    ...(r.metadata?.user_id ? { user: r.metadata.user_id } : {}),
+    // Usage is needed for message_delta whether or not the client cares.
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+  const parsed = chatCompletionRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
