@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CATALOGUE } from "../../src/providers/catalogue.ts";
 import { createDemo } from "../../scripts/demo.ts";
 import { fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
 
@@ -34,7 +35,13 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const MODELS = ["openai/gpt-4o-mini", "mistral/mistral-small-latest"];
+/** One model of every provider in the catalogue. */
+const MODELS = [...new Map(CATALOGUE.map((m) => [m.provider, m.id])).values()];
+
+const weatherTool: OpenAI.ChatCompletionTool = {
+  type: "function",
+  function: { name: "get_weather", description: "Current weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
+};
 
 describe("official openai SDK against wrangler dev", () => {
   it("lists models", async () => {
@@ -49,6 +56,21 @@ describe("official openai SDK against wrangler dev", () => {
       expect(completion.choices[0]!.message.content).toBe("Hello from the fake upstream.");
       expect(completion.usage!.prompt_tokens).toBeGreaterThan(0);
       expect(completion.usage!.completion_tokens).toBeGreaterThan(0);
+    });
+
+    it(`${model}: tool-call round trip`, async () => {
+      const first = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weatherTool] });
+      const message = first.choices[0]!.message;
+      expect(first.choices[0]!.finish_reason).toBe("tool_calls");
+      const call = message.tool_calls![0]!;
+      expect(call.type === "function" && JSON.parse(call.function.arguments)).toEqual({ city: "Paris" });
+      const second = await client.chat.completions.create({
+        model,
+        tools: [weatherTool],
+        messages: [{ role: "user", content: "Weather in Paris?" }, message, { role: "tool", tool_call_id: call.id, content: "18C, sunny" }],
+      });
+      expect(second.choices[0]!.message.content).toBe("Hello from the fake upstream.");
+      expect(second.usage!.prompt_tokens).toBeGreaterThan(first.usage!.prompt_tokens);
     });
 
     it(`${model}: streaming completion, chunk by chunk, usage when asked`, async () => {

@@ -1,0 +1,80 @@
+/**
+ * End-to-end: the official Anthropic SDK (Bearer auth, anthropic-version
+ * 2026-10-21) against /v1/messages under `wrangler dev`, for a model of every
+ * provider: pass-through for anthropic/*, translation for the others.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDemo } from "../../scripts/demo.ts";
+import { fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
+import { CATALOGUE } from "../../src/providers/catalogue.ts";
+
+const ADMIN_TOKEN = "e2e-admin-token";
+let stack: Stack;
+let client: Anthropic;
+let stateDir: string;
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), "emby-e2e-anthropic-"));
+  const fakePort = await freePort();
+  stack = await startStack({ port: await freePort(), fakePort, persistTo: stateDir, vars: { ADMIN_TOKEN, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) } });
+  const demo = await createDemo(stack.url, ADMIN_TOKEN, "e2e-anthropic@example.com");
+  client = new Anthropic({ apiKey: demo.key, baseURL: stack.url, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const MODELS = [...new Map(CATALOGUE.map((m) => [m.provider, m.id])).values()];
+const weatherTool: Anthropic.Tool = { name: "get_weather", description: "Current weather", input_schema: { type: "object", properties: { city: { type: "string" } } } };
+
+describe("official @anthropic-ai/sdk against /v1/messages", () => {
+  for (const model of MODELS) {
+    it(`${model}: message with usage`, async () => {
+      const message = await client.messages.create({ model, max_tokens: 64, messages: [{ role: "user", content: "Hello" }] });
+      expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "Hello from the fake upstream." })]);
+      expect(message.stop_reason).toBe("end_turn");
+      expect(message.usage.input_tokens).toBeGreaterThan(0);
+      expect(message.usage.output_tokens).toBeGreaterThan(0);
+    });
+
+    it(`${model}: streamed message, assembled by the SDK`, async () => {
+      const stream = client.messages.stream({ model, max_tokens: 64, messages: [{ role: "user", content: 'fake:{"chunks":4,"chunkDelayMs":20}' }] });
+      const deltas: string[] = [];
+      stream.on("text", (text) => deltas.push(text));
+      const message = await stream.finalMessage();
+      expect(deltas.join("")).toBe("Hello from the fake upstream.");
+      expect(deltas.length).toBeGreaterThanOrEqual(4);
+      expect(message.usage.output_tokens).toBeGreaterThan(0);
+      expect(message.usage.input_tokens).toBeGreaterThan(0);
+    });
+
+    it(`${model}: tool-use round trip`, async () => {
+      const first = await client.messages.create({ model, max_tokens: 256, tools: [weatherTool], messages: [{ role: "user", content: "Weather in Paris?" }] });
+      expect(first.stop_reason).toBe("tool_use");
+      const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use")!;
+      expect(use.input).toEqual({ city: "Paris" });
+      const second = await client.messages.create({
+        model,
+        max_tokens: 256,
+        tools: [weatherTool],
+        messages: [
+          { role: "user", content: "Weather in Paris?" },
+          { role: "assistant", content: first.content },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "18C, sunny" }] },
+        ],
+      });
+      expect(second.content.find((b) => b.type === "text")).toMatchObject({ text: "Hello from the fake upstream." });
+      expect(second.usage.input_tokens).toBeGreaterThan(first.usage.input_tokens);
+    });
+  }
+
+  it("surfaces errors as SDK errors in Anthropic's shape", async () => {
+    await expect(client.messages.create({ model: "anthropic/nope", max_tokens: 5, messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+  });
+});
