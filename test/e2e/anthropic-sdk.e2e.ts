@@ -9,8 +9,7 @@ import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemo } from "../../scripts/demo.ts";
-import { fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
-import { CATALOGUE } from "../../src/providers/catalogue.ts";
+import { E2E_MODELS, fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
 
 const ADMIN_TOKEN = "e2e-admin-token";
 let stack: Stack;
@@ -30,7 +29,8 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const MODELS = [...new Map(CATALOGUE.map((m) => [m.provider, m.id])).values()];
+/** One model of every provider; the openai-sdk e2e checks the list covers the catalogue. */
+const MODELS = E2E_MODELS;
 const weatherTool: Anthropic.Tool = { name: "get_weather", description: "Current weather", input_schema: { type: "object", properties: { city: { type: "string" } } } };
 
 describe("official @anthropic-ai/sdk against /v1/messages", () => {
