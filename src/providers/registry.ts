@@ -1,6 +1,7 @@
+import { google } from "./google";
 import { mistral } from "./mistral";
 import { openai } from "./openai";
 import type { ChatProvider, ProviderId } from "./types";
 
 /** Every provider the router can call, by catalogue provider id. */
-export const PROVIDERS: Readonly<Record<ProviderId, ChatProvider>> = { openai, mistral };
+export const PROVIDERS: Readonly<Record<ProviderId, ChatProvider>> = { openai, mistral, google };
