@@ -5,6 +5,7 @@
  * (see scenario.ts). Run alone: `node test/fake-upstream/server.ts [--port N]`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { handleGemini } from "./gemini-format.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
 
@@ -53,6 +54,7 @@ const chat = (flavour: Flavour): ProviderHandler => async (req, res, body, scena
 const ROUTES: [RegExp, ProviderHandler][] = [
   [/^\/(openai\/)?v1\/chat\/completions$/, chat("openai")],
   [/^\/mistral\/v1\/chat\/completions$/, chat("mistral")],
+  [/^\/gemini\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url))],
 ];
 
 export async function startFakeUpstream(options: { port?: number; host?: string } = {}): Promise<FakeUpstream> {
