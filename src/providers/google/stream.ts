@@ -129,34 +129,38 @@ export function relayGeminiStream(upstream: ReadableStream<Uint8Array>, opts: Ge
   };
 
   return new ReadableStream<Uint8Array>({
+    // Reads until something can be written: a pull that enqueued nothing would
+    // not be called again, and the client would wait forever.
     async pull(controller) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch {
-        if (opts.clientSignal.aborted) {
-          settle("client_aborted");
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          if (opts.clientSignal.aborted) {
+            settle("client_aborted");
+            return controller.close();
+          }
+          return fail(controller, "upstream_stream_interrupted", "The connection to the upstream provider was lost mid-stream.");
+        }
+        let events: SseEvent[];
+        try {
+          events = chunk.done ? translateAll(parser.end()) : translateAll(parser.push(chunk.value));
+        } catch {
+          return fail(controller, "upstream_invalid_response", "The upstream provider sent an event the router could not read.");
+        }
+        if (chunk.done) {
+          if (!translator.sawFinish) {
+            if (events.length > 0) controller.enqueue(encodeSse(events));
+            return fail(controller, "upstream_stream_incomplete", "The upstream stream ended before completion.");
+          }
+          controller.enqueue(encodeSse([...events, ...translator.end()]));
+          settle("completed");
           return controller.close();
         }
-        return fail(controller, "upstream_stream_interrupted", "The connection to the upstream provider was lost mid-stream.");
+        firstByteAt ??= Date.now();
+        if (events.length > 0) return controller.enqueue(encodeSse(events));
       }
-      let events: SseEvent[];
-      try {
-        events = chunk.done ? translateAll(parser.end()) : translateAll(parser.push(chunk.value));
-      } catch {
-        return fail(controller, "upstream_invalid_response", "The upstream provider sent an event the router could not read.");
-      }
-      if (chunk.done) {
-        if (!translator.sawFinish) {
-          if (events.length > 0) controller.enqueue(encodeSse(events));
-          return fail(controller, "upstream_stream_incomplete", "The upstream stream ended before completion.");
-        }
-        controller.enqueue(encodeSse([...events, ...translator.end()]));
-        settle("completed");
-        return controller.close();
-      }
-      firstByteAt ??= Date.now();
-      if (events.length > 0) controller.enqueue(encodeSse(events));
     },
     async cancel(reason) {
       settle("client_aborted");
