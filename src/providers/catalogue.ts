@@ -2,7 +2,8 @@
  * The model catalogue is data: providers rename and retire models often, so an
  * entry is a line to edit, not code. Prices are USD per million tokens as the
  * providers publish them; regions say where the provider processes requests
- * (Mistral's La Plateforme is EU-hosted; OpenAI processes in the US).
+ * (Mistral's La Plateforme is EU-hosted; OpenAI processes in the US; the Gemini
+ * API gives no region guarantee, hence "global").
  */
 import type { ModelEntry } from "./types";
 
@@ -78,6 +79,25 @@ export const CATALOGUE: readonly ModelEntry[] = [
     contextLength: 200_000,
     pricing: { prompt: 1, completion: 5, cachedPrompt: 0.1 },
     region: "us",
+  },
+  {
+    id: "google/gemini-2.5-flash",
+    provider: "google",
+    upstreamModel: "gemini-2.5-flash",
+    name: "Gemini 2.5 Flash",
+    contextLength: 1_048_576,
+    pricing: { prompt: 0.3, completion: 2.5, cachedPrompt: 0.03 },
+    region: "global",
+  },
+  {
+    id: "google/gemini-2.5-pro",
+    provider: "google",
+    upstreamModel: "gemini-2.5-pro",
+    name: "Gemini 2.5 Pro",
+    // Prices for prompts up to 200k tokens; longer prompts cost more upstream.
+    contextLength: 1_048_576,
+    pricing: { prompt: 1.25, completion: 10, cachedPrompt: 0.125 },
+    region: "global",
   },
 ];
 

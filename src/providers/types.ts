@@ -5,7 +5,7 @@
  */
 import type { ChatCompletionRequest } from "./chat-schema";
 
-export type ProviderId = "openai" | "mistral" | "anthropic";
+export type ProviderId = "openai" | "mistral" | "anthropic" | "google";
 /** Where a provider processes requests. Anything but "eu" needs the account's consent. */
 export type DataRegion = "eu" | "us" | "global";
 

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleAnthropic } from "./anthropic-format.ts";
+import { handleGemini } from "./gemini-format.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
 
@@ -55,6 +56,7 @@ const ROUTES: [RegExp, ProviderHandler][] = [
   [/^\/(openai\/)?v1\/chat\/completions$/, chat("openai")],
   [/^\/mistral\/v1\/chat\/completions$/, chat("mistral")],
   [/^\/anthropic\/v1\/messages$/, handleAnthropic],
+  [/^\/gemini\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url))],
 ];
 
 export async function startFakeUpstream(options: { port?: number; host?: string } = {}): Promise<FakeUpstream> {

@@ -1,0 +1,123 @@
+/**
+ * Gemini SSE (`:streamGenerateContent?alt=sse`, each event a whole
+ * GenerateContentResponse) → OpenAI chat.completion.chunk events, ending in
+ * `data: [DONE]`. Bytes are parsed with the shared SseParser, so any chunk
+ * boundary gives the same output; each upstream read is written in one piece.
+ *
+ * Gemini sends function calls whole, so each becomes one complete tool_calls
+ * delta. Usage rides on the chunks (the last one counts) and is emitted as
+ * OpenAI's separate usage chunk only when the client set include_usage.
+ */
+import { openAIErrorEvent, type SseTranslator } from "../relay";
+import type { SseEvent } from "../sse";
+import type { Usage } from "../types";
+import { completionId, finishReasonOf, openAIUsage, splitParts, toUsage } from "./response";
+import { geminiResponseSchema, type GeminiResponse } from "./schema";
+
+export interface GeminiStreamOptions {
+  clientWantsUsage: boolean;
+  created: number;
+  model: string;
+  newToolCallId: () => string;
+}
+
+interface CandidateState {
+  started: boolean;
+  toolCalls: number;
+  finished: boolean;
+}
+
+/** Turns Gemini events into OpenAI chunks; stateful across one stream. */
+export class GeminiChunkTranslator {
+  private id: string | null = null;
+  private readonly candidates = new Map<number, CandidateState>();
+  usage: Usage | null = null;
+  sawFinish = false;
+
+  constructor(private readonly opts: GeminiStreamOptions) {}
+
+  /** One upstream event → zero or more OpenAI events; throws on a malformed event. */
+  translate(data: string): SseEvent[] {
+    const parsed = geminiResponseSchema.safeParse(JSON.parse(data));
+    if (!parsed.success) throw new Error("unexpected Gemini stream event");
+    const response = parsed.data;
+    this.id ??= completionId(response.responseId);
+    if (response.usageMetadata) this.usage = toUsage(response.usageMetadata);
+    const out: SseEvent[] = [];
+    const candidates = response.candidates ?? [];
+    if (candidates.length === 0 && response.promptFeedback?.blockReason) {
+      out.push(this.chunk(0, { role: "assistant", content: "" }, "content_filter"));
+      this.sawFinish = true;
+    }
+    candidates.forEach((candidate, position) => out.push(...this.candidateEvents(candidate, candidate.index ?? position)));
+    return out;
+  }
+
+  /** The tail after the upstream ended: the usage chunk if asked, then [DONE]. */
+  end(): SseEvent[] {
+    const out: SseEvent[] = [];
+    if (this.opts.clientWantsUsage && this.usage) {
+      out.push({ data: JSON.stringify({ ...this.base(), choices: [], usage: openAIUsage(this.usage) }) });
+    }
+    out.push({ data: "[DONE]" });
+    return out;
+  }
+
+  private candidateEvents(candidate: NonNullable<GeminiResponse["candidates"]>[number], index: number): SseEvent[] {
+    const state = this.candidates.get(index) ?? { started: false, toolCalls: 0, finished: false };
+    this.candidates.set(index, state);
+    const { content, reasoning, toolCalls } = splitParts(candidate.content?.parts ?? [], this.opts.newToolCallId);
+    const delta: Record<string, unknown> = {};
+    if (!state.started) delta.role = "assistant";
+    if (reasoning) delta.reasoning_content = reasoning;
+    if (content) delta.content = content;
+    if (toolCalls.length > 0) delta.tool_calls = toolCalls.map((call) => ({ index: state.toolCalls++, ...call }));
+    const out: SseEvent[] = [];
+    if (Object.keys(delta).length > 0) {
+      if (!state.started && delta.content === undefined && toolCalls.length === 0) delta.content = "";
+      state.started = true;
+      out.push(this.chunk(index, delta, null));
+    }
+    if (candidate.finishReason && !state.finished) {
+      state.finished = true;
+      this.sawFinish = true;
+      out.push(this.chunk(index, {}, finishReasonOf(candidate.finishReason, state.toolCalls > 0)));
+    }
+    return out;
+  }
+
+  private base() {
+    return { id: this.id ?? completionId(undefined), object: "chat.completion.chunk", created: this.opts.created, model: this.opts.model };
+  }
+
+  private chunk(index: number, delta: Record<string, unknown>, finishReason: string | null): SseEvent {
+    return { data: JSON.stringify({ ...this.base(), choices: [{ index, delta, logprobs: null, finish_reason: finishReason }] }) };
+  }
+}
+
+/**
+ * The Gemini translator for the shared relay. An event the router cannot read
+ * ends the stream with an error event; a stream without a finish reason is
+ * incomplete (the relay adds the error event).
+ */
+export function geminiStreamTranslator(opts: GeminiStreamOptions): SseTranslator {
+  const translator = new GeminiChunkTranslator(opts);
+  let failed = false;
+  return {
+    push(events) {
+      if (failed) return [];
+      try {
+        return events.flatMap((e) => translator.translate(e.data));
+      } catch {
+        failed = true;
+        return openAIErrorEvent("upstream_invalid_response", "The upstream provider sent an event the router could not read.");
+      }
+    },
+    end() {
+      if (failed) return { events: [], state: "failed" };
+      return translator.sawFinish ? { events: translator.end(), state: "complete" } : { events: [], state: "incomplete" };
+    },
+    usage: () => translator.usage,
+    error: openAIErrorEvent,
+  };
+}
