@@ -29,7 +29,7 @@ if (!key || !(await keyWorks(stack.url, key))) {
 
 console.log(`
   Emby Router is running at ${stack.url}  (OpenAI-compatible base URL: ${stack.url}/v1)
-  ${stack.fake ? `Fake upstream (OpenAI, Mistral formats) at ${stack.fake.url}` : "Upstreams: as configured in .dev.vars"}
+  ${stack.fake ? `Fake upstream (OpenAI, Mistral, Anthropic, Gemini formats) at ${stack.fake.url}` : "Upstreams: as configured in .dev.vars"}
   Logger worker: consumes the log queue into local D1 (logs within ~5 s: GET /v1/generation?id=<x-request-id>)
   Demo API key: ${key}
 

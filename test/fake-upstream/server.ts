@@ -1,7 +1,8 @@
 /**
  * A fake model provider for dev, tests and benchmarks: speaks the OpenAI and
  * Mistral chat formats under /openai/v1 and /mistral/v1 (and plain /v1 as
- * OpenAI), records what it received for assertions, and fails on request
+ * OpenAI), Anthropic Messages under /anthropic and Gemini under /gemini,
+ * records what it received for assertions, and fails on request
  * (see scenario.ts). Run alone: `node test/fake-upstream/server.ts [--port N]`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
