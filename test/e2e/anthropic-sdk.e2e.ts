@@ -3,31 +3,20 @@
  * 2026-10-21) against /v1/messages under `wrangler dev`, for a model of every
  * provider: pass-through for anthropic/*, translation for the others.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemo } from "../../scripts/demo.ts";
-import { E2E_MODELS, fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
+import { E2E_MODELS } from "../../scripts/stack.ts";
+import { startE2EStack, type E2EStack } from "./e2e-stack.ts";
 
-const ADMIN_TOKEN = "e2e-admin-token";
-let stack: Stack;
+let e2e: E2EStack;
 let client: Anthropic;
-let stateDir: string;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), "emby-e2e-anthropic-"));
-  const fakePort = await freePort();
-  stack = await startStack({ port: await freePort(), fakePort, persistTo: stateDir, vars: { ADMIN_TOKEN, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) } });
-  const demo = await createDemo(stack.url, ADMIN_TOKEN, "e2e-anthropic@example.com");
-  client = new Anthropic({ apiKey: demo.key, baseURL: stack.url, maxRetries: 0 });
+  e2e = await startE2EStack("anthropic");
+  client = new Anthropic({ apiKey: e2e.key, baseURL: e2e.stack.url, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
 /** One model of every provider; the openai-sdk e2e checks the list covers the catalogue. */
 const MODELS = E2E_MODELS;

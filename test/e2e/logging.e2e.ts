@@ -5,34 +5,24 @@
  * right status, tokens and latency, readable through /v1/generation; and a
  * canary sent in prompts must be found nowhere in local storage afterwards.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemo } from "../../scripts/demo.ts";
-import { fakeProviderVars, freePort, queryLocalD1, startStack, type Stack } from "../../scripts/stack.ts";
+import { queryLocalD1, type Stack } from "../../scripts/stack.ts";
+import { startE2EStack, type E2EStack } from "./e2e-stack.ts";
 
-const ADMIN_TOKEN = "e2e-admin-token";
+let e2e: E2EStack;
 let stack: Stack;
 let stateDir: string;
 let key: string;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), "emby-e2e-logging-"));
-  const fakePort = await freePort();
-  const fake = `http://127.0.0.1:${fakePort}`;
-  stack = await startStack({
-    port: await freePort(),
-    fakePort,
-    persistTo: stateDir,
-    vars: { ADMIN_TOKEN, ...fakeProviderVars(fake) },
-  });
-  key = (await createDemo(stack.url, ADMIN_TOKEN, "e2e-logging@example.com")).key;
+  e2e = await startE2EStack("logging");
+  ({ stack, stateDir, key } = e2e);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  await e2e?.stop();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

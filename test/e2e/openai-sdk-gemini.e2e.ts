@@ -3,32 +3,20 @@
  * under `wrangler dev`, translated to the fake Gemini API and back, with a
  * tool-call round trip streaming and not. Usage must be non-zero every time.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemo } from "../../scripts/demo.ts";
-import { fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
+import { startE2EStack, type E2EStack } from "./e2e-stack.ts";
 
-const ADMIN_TOKEN = "e2e-admin-token";
 const MODEL = "google/gemini-2.5-flash";
-let stack: Stack;
+let e2e: E2EStack;
 let client: OpenAI;
-let stateDir: string;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), "emby-e2e-gemini-"));
-  const fakePort = await freePort();
-  stack = await startStack({ port: await freePort(), fakePort, persistTo: stateDir, vars: { ADMIN_TOKEN, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) } });
-  const demo = await createDemo(stack.url, ADMIN_TOKEN, "e2e-gemini@example.com");
-  client = new OpenAI({ apiKey: demo.key, baseURL: `${stack.url}/v1`, maxRetries: 0 });
+  e2e = await startE2EStack("gemini");
+  client = new OpenAI({ apiKey: e2e.key, baseURL: `${e2e.stack.url}/v1`, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
 const tools: OpenAI.ChatCompletionTool[] = [
   { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } },

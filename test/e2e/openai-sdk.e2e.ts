@@ -2,37 +2,20 @@
  * End-to-end: the real router under `wrangler dev` (workerd, local D1 migrated
  * by wrangler) against the fake upstream, driven by the official OpenAI SDK.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemo } from "../../scripts/demo.ts";
-import { E2E_MODELS, fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
+import { E2E_MODELS } from "../../scripts/stack.ts";
+import { startE2EStack, type E2EStack } from "./e2e-stack.ts";
 
-const ADMIN_TOKEN = "e2e-admin-token";
-let stack: Stack;
+let e2e: E2EStack;
 let client: OpenAI;
-let stateDir: string;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), "emby-e2e-"));
-  const fakePort = await freePort();
-  const fake = `http://127.0.0.1:${fakePort}`;
-  stack = await startStack({
-    port: await freePort(),
-    fakePort,
-    persistTo: stateDir,
-    vars: { ADMIN_TOKEN, ...fakeProviderVars(fake) },
-  });
-  const demo = await createDemo(stack.url, ADMIN_TOKEN, "e2e@example.com");
-  client = new OpenAI({ apiKey: demo.key, baseURL: `${stack.url}/v1`, maxRetries: 0 });
+  e2e = await startE2EStack("openai");
+  client = new OpenAI({ apiKey: e2e.key, baseURL: `${e2e.stack.url}/v1`, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
 /** One model of every provider; a test below checks the list covers the catalogue. */
 const MODELS = E2E_MODELS;

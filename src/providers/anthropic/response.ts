@@ -1,5 +1,6 @@
 /** Anthropic Messages response → OpenAI chat completion. Pure. */
 import type { Usage } from "../types";
+import { openAIUsage } from "../usage";
 import type { AnthropicMessage, AnthropicUsage } from "./schema";
 
 const FINISH: Record<string, string> = {
@@ -31,15 +32,7 @@ export function anthropicUsage(u: AnthropicUsage): Usage {
   };
 }
 
-export function openAIUsage(u: Usage) {
-  return {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.promptTokens + u.completionTokens,
-    prompt_tokens_details: { cached_tokens: u.cachedTokens },
-    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
-  };
-}
+export { openAIUsage } from "../usage";
 
 type Block = { type: string } & Record<string, unknown>;
 

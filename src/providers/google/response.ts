@@ -2,6 +2,7 @@
  * Gemini `GenerateContentResponse` → OpenAI `chat.completion`. Pure; shared
  * pieces (finish reasons, usage, parts) are reused by the stream transform.
  */
+import { openAIUsage } from "../usage";
 import type { Usage } from "../types";
 import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiUsage } from "./schema";
 
@@ -26,15 +27,7 @@ export function toUsage(u: GeminiUsage): Usage {
   };
 }
 
-export function openAIUsage(u: Usage) {
-  return {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.promptTokens + u.completionTokens,
-    prompt_tokens_details: { cached_tokens: u.cachedTokens },
-    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
-  };
-}
+export { openAIUsage };
 
 export interface OpenAIToolCall {
   id: string;

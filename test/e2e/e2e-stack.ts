@@ -1,0 +1,42 @@
+/**
+ * One end-to-end stack per test file: the fake upstream, both workers under
+ * `wrangler dev` with their own local state, and a demo account + key made
+ * through the APIs.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDemo } from "../../scripts/demo.ts";
+import { fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
+
+export const ADMIN_TOKEN = "e2e-admin-token";
+
+export interface E2EStack {
+  stack: Stack;
+  /** The demo key (consented to non-EU processing). */
+  key: string;
+  /** The local state directory (D1 and Durable Object files). */
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startE2EStack(name: string): Promise<E2EStack> {
+  const stateDir = mkdtempSync(join(tmpdir(), `emby-e2e-${name}-`));
+  const fakePort = await freePort();
+  const stack = await startStack({
+    port: await freePort(),
+    fakePort,
+    persistTo: stateDir,
+    vars: { ADMIN_TOKEN, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) },
+  });
+  const { key } = await createDemo(stack.url, ADMIN_TOKEN, `e2e-${name}@example.com`);
+  return {
+    stack,
+    key,
+    stateDir,
+    stop: async () => {
+      await stack.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
