@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { upstreamSawAbort } from "./helpers/upstream-abort";
 import { geminiError } from "../src/providers/google/errors";
 import { chat, errorOf, newCustomer, releaseHold, sseData, tag, upstreamRequests, type Customer } from "./helpers/router";
 
@@ -97,13 +98,7 @@ describe("google/* streaming through the router", () => {
     await reader.read();
     controller.abort();
     await reader.cancel().catch(() => {});
-    const deadline = Date.now() + 3000;
-    let aborted = false;
-    while (!aborted && Date.now() < deadline) {
-      aborted = (await upstreamRequests(marker))[0]?.aborted === true;
-      if (!aborted) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(aborted).toBe(true);
+    expect(await upstreamSawAbort(marker)).toBe(true);
   });
 });
 

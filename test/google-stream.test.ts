@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "./helpers/random";
 import { geminiStreamTranslator } from "../src/providers/google/stream";
 import { relaySse } from "../src/providers/relay";
 import type { CallOutcome } from "../src/providers/types";
@@ -39,15 +40,6 @@ async function relay(fixture: Fixture, bytes: Uint8Array, cuts: number[]): Promi
 const dataOf = (text: string) => text.split("\n\n").filter((b) => b.startsWith("data: ")).map((b) => b.slice(6));
 const parse = (d: string): unknown => (d === "[DONE]" ? d : JSON.parse(d));
 
-/** Deterministic PRNG so a failure can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("Gemini stream → OpenAI chunks", () => {
   for (const fixture of [streamText, streamTools]) {

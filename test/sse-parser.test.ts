@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "./helpers/random";
 import { encodeSse, SseParser, type SseEvent } from "../src/providers/sse";
 
 const enc = new TextEncoder();
@@ -15,15 +16,6 @@ function parseInPieces(bytes: Uint8Array, cuts: number[]): SseEvent[] {
   return events;
 }
 
-/** Deterministic PRNG so a failure can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SAMPLE =
   ': keep-alive comment\r\n\r\n' +

@@ -1,6 +1,7 @@
 /** Runs an SSE translator over bytes cut at given positions; returns the events it wrote. */
 import { relaySse, type SseTranslator } from "../../src/providers/relay";
 import { SseParser, type SseEvent } from "../../src/providers/sse";
+import { mulberry32 } from "./random";
 
 export async function translate(make: () => SseTranslator, bytes: Uint8Array, cuts: number[] = []): Promise<SseEvent[]> {
   const pieces: Uint8Array[] = [];
@@ -28,7 +29,6 @@ export async function translate(make: () => SseTranslator, bytes: Uint8Array, cu
 }
 
 export function seededCuts(seed: number, length: number, runs: number): number[][] {
-  let s = seed;
-  const random = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = mulberry32(seed);
   return Array.from({ length: runs }, () => Array.from({ length: 1 + Math.floor(random() * 10) }, () => Math.floor(random() * length)).sort((a, b) => a - b));
 }
