@@ -94,12 +94,13 @@ function pool<R extends PlainRun>(into: R | null, run: R): R {
 function poolUsage(into: ProcessUsage | null, u: ProcessUsage): ProcessUsage {
   if (!into) return u;
   const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
-  return { rssIdleMiB: into.rssIdleMiB, rssPeakMiB: max(into.rssPeakMiB, u.rssPeakMiB), cpuMs: into.cpuMs === null || u.cpuMs === null ? null : into.cpuMs + u.cpuMs };
+  const add = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
+  return { rssIdleMiB: into.rssIdleMiB, rssPeakMiB: max(into.rssPeakMiB, u.rssPeakMiB), cpuMs: add(into.cpuMs, u.cpuMs), sysMs: add(into.sysMs, u.sysMs) };
 }
 
 export interface MeasureHooks {
-  /** Called around the router's first measured non-streaming run (CPU profiling). */
-  aroundRouterPlain?<T>(run: () => Promise<T>): Promise<T>;
+  /** Called around the router's first measured run of each load (CPU profiling). */
+  aroundRouter?<R extends PlainRun>(load: "plain" | "stream", run: () => Promise<R>): Promise<R>;
   log(line: string): void;
 }
 
@@ -110,7 +111,7 @@ async function measureOne<R extends PlainRun>(
   go: (durationMs: number) => Promise<R>,
   durationMs: number,
   pooled: Pooled<R>,
-  wrap: (<T>(run: () => Promise<T>) => Promise<T>) | undefined,
+  wrap: ((run: () => Promise<R>) => Promise<R>) | undefined,
 ): Promise<void> {
   if (warmupMs > 0) await go(warmupMs);
   const countsBefore = target.counts ? await target.counts() : null;
@@ -152,14 +153,15 @@ export async function measure(targets: Target[], fake: FakeProcess, options: Ben
     for (const target of order) {
       hooks.log(`  non-streaming  ${target.label}${options.rounds > 1 ? `  (round ${round + 1})` : ""}`);
       const spec = target.load(plainScenario);
-      const wrap = target.id === "router" && round === 0 ? hooks.aroundRouterPlain?.bind(hooks) : undefined;
+      const wrap = target.id === "router" && round === 0 && hooks.aroundRouter ? (run: () => Promise<PlainRun>) => hooks.aroundRouter!("plain", run) : undefined;
       await measureOne(target, fake, options.warmup * 1000, (ms) => runPlain(spec, load(options.connections, ms)), options.duration * 1000, plain.get(target.id)!, wrap);
     }
     for (const target of order) {
       hooks.log(`  streaming      ${target.label}${options.rounds > 1 ? `  (round ${round + 1})` : ""}`);
       const spec = target.load(streamScenario);
       // A short warm-up suffices: the connections and code paths are the non-streaming ones.
-      await measureOne(target, fake, Math.min(options.warmup, 0.5) * 1000, (ms) => runStream(spec, load(options.streamConnections, ms)), options.streamDuration * 1000, stream.get(target.id)!, undefined);
+      const wrap = target.id === "router" && round === 0 && hooks.aroundRouter ? (run: () => Promise<StreamRun>) => hooks.aroundRouter!("stream", run) : undefined;
+      await measureOne(target, fake, Math.min(options.warmup, 0.5) * 1000, (ms) => runStream(spec, load(options.streamConnections, ms)), options.streamDuration * 1000, stream.get(target.id)!, wrap);
     }
   }
 

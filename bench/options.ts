@@ -24,8 +24,12 @@ export interface BenchOptions {
   /** Repeat every measurement this many times, targets interleaved; samples are pooled. */
   rounds: number;
   targets: TargetId[];
-  /** Write a CPU profile of the router (workerd inspector) during its non-streaming load. */
+  /** Write CPU profiles of the router's workerd (inspector) during its non-streaming load. */
   profile: boolean;
+  /** Experiment: the router's queue sends are counted, then dropped (no broker, no logger work). */
+  discardQueue: boolean;
+  /** Send workerd targets' requests through Miniflare's entry worker, as wrangler dev does, not a direct socket. */
+  viaEntry: boolean;
 }
 
 const SPEC = {
@@ -40,12 +44,14 @@ const SPEC = {
   rounds: { type: "string", default: "1" },
   targets: { type: "string", default: TARGET_IDS.join(",") },
   profile: { type: "boolean", default: false },
+  "discard-queue": { type: "boolean", default: false },
+  "miniflare-entry": { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
 
 export const USAGE = `npm run bench -- [--duration s] [--stream-duration s] [--warmup s] [--connections n]
   [--stream-connections n] [--chunks n] [--chunk-delay ms] [--max-requests n] [--rounds n]
-  [--targets direct,floor,router,peer] [--profile]
+  [--targets direct,floor,router,peer] [--profile] [--discard-queue] [--miniflare-entry]
 Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=floor,router).`;
 
 function positive(name: string, text: string): number {
@@ -77,5 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     rounds: Math.round(positive("rounds", get("rounds"))),
     targets: targets as TargetId[],
     profile: values.profile || process.env.BENCH_PROFILE === "1",
+    discardQueue: values["discard-queue"] || process.env.BENCH_DISCARD_QUEUE === "1",
+    viaEntry: values["miniflare-entry"] || process.env.BENCH_MINIFLARE_ENTRY === "1",
   };
 }

@@ -12,6 +12,8 @@ interface Stat {
   ppid: number;
   /** user + system CPU time, ms. */
   cpuMs: number;
+  /** system (kernel) CPU time alone, ms: syscalls, e.g. storage writes. */
+  sysMs: number;
 }
 
 function stat(pid: number): Stat | null {
@@ -21,7 +23,8 @@ function stat(pid: number): Stat | null {
     const close = text.lastIndexOf(")");
     const comm = text.slice(text.indexOf("(") + 1, close);
     const fields = text.slice(close + 2).split(" ");
-    return { comm, ppid: Number(fields[1]), cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND };
+    const ms = (ticks: string | undefined) => (Number(ticks) * 1000) / TICKS_PER_SECOND;
+    return { comm, ppid: Number(fields[1]), cpuMs: ms(fields[11]) + ms(fields[12]), sysMs: ms(fields[12]) };
   } catch {
     return null;
   }
@@ -57,21 +60,23 @@ export function rssMiB(pid: number): number | null {
   }
 }
 
-export function cpuMs(pid: number): number | null {
-  return stat(pid)?.cpuMs ?? null;
+export function cpuMs(pid: number): { total: number; sys: number } | null {
+  const s = stat(pid);
+  return s ? { total: s.cpuMs, sys: s.sysMs } : null;
 }
 
 export interface ProcessUsage {
   /** RSS before the load, and its peak while the load ran (MiB). */
   rssIdleMiB: number | null;
   rssPeakMiB: number | null;
-  /** CPU time the process spent during the load (ms). */
+  /** CPU time the process spent during the load (ms), and the kernel's share of it. */
   cpuMs: number | null;
+  sysMs: number | null;
 }
 
 /** Samples a process's RSS every 100 ms while a load runs; CPU time is the difference. */
 export function watchProcess(pid: number | null): { stop(): ProcessUsage } {
-  if (pid === null) return { stop: () => ({ rssIdleMiB: null, rssPeakMiB: null, cpuMs: null }) };
+  if (pid === null) return { stop: () => ({ rssIdleMiB: null, rssPeakMiB: null, cpuMs: null, sysMs: null }) };
   const idle = rssMiB(pid);
   const cpuStart = cpuMs(pid);
   let peak = idle;
@@ -85,7 +90,8 @@ export function watchProcess(pid: number | null): { stop(): ProcessUsage } {
       const now = rssMiB(pid);
       if (now !== null && (peak === null || now > peak)) peak = now;
       const cpuEnd = cpuMs(pid);
-      return { rssIdleMiB: idle, rssPeakMiB: peak, cpuMs: cpuStart !== null && cpuEnd !== null ? cpuEnd - cpuStart : null };
+      const both = cpuStart !== null && cpuEnd !== null;
+      return { rssIdleMiB: idle, rssPeakMiB: peak, cpuMs: both ? cpuEnd.total - cpuStart.total : null, sysMs: both ? cpuEnd.sys - cpuStart.sys : null };
     },
   };
 }

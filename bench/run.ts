@@ -13,9 +13,9 @@ import { measure } from "./measure.ts";
 import { freePort } from "./net.ts";
 import { parseOptions, USAGE, type TargetId } from "./options.ts";
 import { startProfiler } from "./profile.ts";
-import { checks, render } from "./report.ts";
+import { checks, render, type RouterBindings } from "./report.ts";
 import { buildRouter, directTarget, floorTarget, peerTarget, routerTarget, type Target } from "./targets.ts";
-import { LAUNCH } from "./workerd.ts";
+import { launchDescription, workerdVersion } from "./workerd.ts";
 
 const options = parseOptions(process.argv.slice(2));
 if (!options) {
@@ -23,10 +23,9 @@ if (!options) {
   process.exit(0);
 }
 
-/** Version of a package as `from` resolves it (workerd: the one miniflare runs). */
-const version = (pkg: string, from = import.meta.url) => {
+const version = (pkg: string) => {
   try {
-    const require = createRequire(from);
+    const require = createRequire(import.meta.url);
     return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as { version: string }).version;
   } catch {
     return "?";
@@ -44,6 +43,8 @@ const started = Date.now();
 const stamp = () => new Date(started).toISOString().replace(/[:.]/g, "-").slice(0, 19);
 /** Inspector port of the router's workerd when --profile is on. */
 let profilerPort: number | undefined;
+/** Which warm-path targets apply: what the router's config binds. */
+let bindings: RouterBindings = { durableObjects: false, queueProducers: false };
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
 const wanted = new Set<TargetId>(options.targets);
 const targets: Target[] = [];
@@ -55,10 +56,14 @@ try {
   if (wanted.has("floor") || wanted.has("router")) {
     log("building the router (and logger) with wrangler from the repository's configs...");
     const built = buildRouter();
-    if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router));
+    const nonEmpty = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length > 0;
+    bindings = { durableObjects: nonEmpty(built.router.options.durableObjects), queueProducers: nonEmpty(built.router.options.queueProducers) };
+    if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry));
     if (wanted.has("router")) {
       profilerPort = options.profile ? await freePort() : undefined;
-      targets.push(await routerTarget(fake, built, Math.max(options.connections, options.streamConnections), profilerPort));
+      const customers = Math.max(options.connections, options.streamConnections);
+      const setup = { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry };
+      targets.push(await routerTarget(fake, built, { ...setup, ...(profilerPort ? { inspectorPort: profilerPort } : {}) }));
     }
   }
   if (wanted.has("peer")) {
@@ -71,13 +76,11 @@ try {
 
   const measurement = await measure(targets, fake, options, {
     log,
-    async aroundRouterPlain(run) {
+    async aroundRouter(load, run) {
       if (!profilerPort) return run();
       const profiler = await startProfiler(profilerPort);
       const result = await run();
-      const file = await profiler.stop(join("bench", "results", `router-${stamp()}.cpuprofile`));
-      log(`CPU profile of the router written to ${file}`);
-      console.log(profiler.summary);
+      console.log(await profiler.stop(join("bench", "results", `router-${load}-${stamp()}.cpuprofile`), result.ok + result.errors));
       return result;
     },
   });
@@ -86,13 +89,13 @@ try {
   const meta = {
     date: new Date().toISOString(),
     machine: `${cpus().length} CPU (${cpus()[0]?.model.trim() ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`,
-    versions: `Node ${process.versions.node}, workerd ${version("workerd", createRequire(import.meta.url).resolve("miniflare"))}, miniflare ${version("miniflare")}, wrangler ${version("wrangler")}, commit ${commit}`,
-    launch: LAUNCH,
+    versions: `Node ${process.versions.node}, workerd ${workerdVersion()}, miniflare ${version("miniflare")}, wrangler ${version("wrangler")}, commit ${commit}`,
+    launch: launchDescription(options.viaEntry),
   };
   console.log("");
-  console.log(render(measurement, options, labels, meta));
+  console.log(render(measurement, options, bindings, labels, meta));
   mkdirSync(join("bench", "results"), { recursive: true });
-  const json = { meta, options, labels, ...measurement, checks: checks(measurement, options) };
+  const json = { meta, options, labels, routerBindings: bindings, ...measurement, checks: checks(measurement, options, bindings) };
   const file = join("bench", "results", `bench-${stamp()}.json`);
   writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
   writeFileSync(join("bench", "results", "latest.json"), JSON.stringify(json, null, 2) + "\n");

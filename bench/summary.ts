@@ -10,8 +10,9 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 export interface Usage {
-  /** CPU time of the target's process per completed request (µs). */
+  /** CPU time of the target's process per completed request (µs), and the kernel's share (%). */
   cpuUsPerRequest: number | null;
+  cpuSysPercent: number | null;
   rssIdleMiB: number | null;
   rssPeakMiB: number | null;
 }
@@ -19,6 +20,7 @@ export interface Usage {
 function usage(proc: ProcessUsage, ok: number): Usage {
   return {
     cpuUsPerRequest: proc.cpuMs !== null && ok > 0 ? (proc.cpuMs * 1000) / ok : null,
+    cpuSysPercent: proc.cpuMs && proc.sysMs !== null ? (100 * proc.sysMs) / proc.cpuMs : null,
     rssIdleMiB: proc.rssIdleMiB,
     rssPeakMiB: proc.rssPeakMiB,
   };

@@ -13,7 +13,7 @@ import type { LoadTarget } from "./load.ts";
 import type { TargetId } from "./options.ts";
 import { startPeer } from "./peer.ts";
 import type { Counts } from "./workers/counts.ts";
-import { launchWorkerd, type LaunchWorker } from "./workerd.ts";
+import { EDGE_HEADERS, launchWorkerd, type LaunchWorker } from "./workerd.ts";
 
 export interface Scenario {
   stream: boolean;
@@ -52,14 +52,18 @@ export function directTarget(fake: FakeProcess): Target {
   };
 }
 
-export async function floorTarget(fake: FakeProcess, router: BuiltWorker): Promise<Target> {
+/** Headers a workerd target gets on top of the request's own: the edge's, unless Miniflare's entry worker adds them. */
+const edge = (viaEntry: boolean) => (viaEntry ? {} : EDGE_HEADERS);
+
+export async function floorTarget(fake: FakeProcess, router: BuiltWorker, viaEntry: boolean): Promise<Target> {
   const floor = buildFloor(router);
-  const instance = await launchWorkerd([{ built: floor, bindings: { UPSTREAM_ORIGIN: fake.url } }]);
+  const instance = await launchWorkerd([{ built: floor, bindings: { UPSTREAM_ORIGIN: fake.url } }], { viaEntry });
+  const headers = { ...JSON_HEADERS, ...FAKE_AUTH, ...edge(viaEntry) };
   return {
     id: "floor",
     label: "floor (workerd)",
     pid: instance.pid,
-    load: (scenario) => ({ origin: instance.url, path: "/v1/chat/completions", headers: { ...JSON_HEADERS, ...FAKE_AUTH }, body: chatBody("gpt-4o-mini", scenario) }),
+    load: (scenario) => ({ origin: instance.url, path: "/v1/chat/completions", headers, body: chatBody("gpt-4o-mini", scenario) }),
     counts: () => instance.counts(),
     close: () => instance.close(),
   };
@@ -83,21 +87,26 @@ export function buildRouter(): { router: BuiltWorker; logger: BuiltWorker | null
   return { router, logger };
 }
 
-export async function routerTarget(
-  fake: FakeProcess,
-  built: { router: BuiltWorker; logger: BuiltWorker | null },
-  customers: number,
-  inspectorPort?: number,
-): Promise<Target> {
+export interface RouterSetup {
+  /** Accounts (and keys) to spread the load over: one per connection. */
+  customers: number;
+  inspectorPort?: number;
+  /** The --discard-queue experiment (bench/workers/counting.ts). */
+  discardQueue: boolean;
+  viaEntry: boolean;
+}
+
+export async function routerTarget(fake: FakeProcess, built: { router: BuiltWorker; logger: BuiltWorker | null }, setup: RouterSetup): Promise<Target> {
   const bindings = devVars(fake.url);
+  if (setup.discardQueue) bindings.BENCH_DISCARD_QUEUE = "1";
   bindings.ADMIN_TOKEN ??= randomBytes(24).toString("hex");
   // Local workerd cannot make Durable Object ids in a jurisdiction (as in scripts/stack.ts).
   if ("DURABLE_OBJECT_JURISDICTION" in built.router.vars) bindings.DURABLE_OBJECT_JURISDICTION = "none";
   const workers: LaunchWorker[] = [{ built: built.router, bindings }];
   if (built.logger) workers.push({ built: built.logger, bindings: {} });
-  const instance = await launchWorkerd(workers, inspectorPort ? { inspectorPort } : {});
-  const keys = await createBenchKeys(instance.url, bindings.ADMIN_TOKEN, customers);
-  const label = built.logger ? "router+logger (workerd)" : "router (workerd)";
+  const instance = await launchWorkerd(workers, { viaEntry: setup.viaEntry, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
+  const keys = await createBenchKeys(instance.url, bindings.ADMIN_TOKEN, setup.customers);
+  const label = `${built.logger ? "router+logger" : "router"} (workerd)${setup.discardQueue ? ", queue discarded" : ""}`;
   return {
     id: "router",
     label,
@@ -105,12 +114,12 @@ export async function routerTarget(
     load: (scenario) => ({
       origin: instance.url,
       path: "/v1/chat/completions",
-      headers: JSON_HEADERS,
+      headers: { ...JSON_HEADERS, ...edge(setup.viaEntry) },
       perConnection: keys.map((key) => ({ authorization: `Bearer ${key}` })),
       body: chatBody("openai/gpt-4o-mini", scenario),
     }),
     counts: () => instance.counts(),
-    ...(built.logger ? { loggerCounts: () => instance.counts("logger") } : {}),
+    ...(built.logger && !setup.discardQueue ? { loggerCounts: () => instance.counts("logger") } : {}),
     close: () => instance.close(),
   };
 }
