@@ -1,0 +1,89 @@
+/**
+ * Flags of `npm run bench -- [flags]`, each also settable by an environment
+ * variable (BENCH_<NAME>). The defaults keep the whole run near a minute.
+ */
+import { parseArgs } from "node:util";
+
+export const TARGET_IDS = ["direct", "floor", "router", "peer"] as const;
+export type TargetId = (typeof TARGET_IDS)[number];
+
+export interface BenchOptions {
+  /** Measured seconds per target, non-streaming. */
+  duration: number;
+  /** Measured seconds per target, streaming. */
+  streamDuration: number;
+  /** Unmeasured seconds per target before each measurement (JIT, caches, connections). */
+  warmup: number;
+  connections: number;
+  streamConnections: number;
+  /** Content chunks per streamed response, and the upstream's delay between them. */
+  chunks: number;
+  chunkDelayMs: number;
+  /** Hard cap on requests per measurement, whatever the duration. */
+  maxRequests: number;
+  /** Repeat every measurement this many times, targets interleaved; samples are pooled. */
+  rounds: number;
+  targets: TargetId[];
+  /** Write CPU profiles of the router's workerd (inspector) during its non-streaming load. */
+  profile: boolean;
+  /** Experiment: the router's queue sends are counted, then dropped (no broker, no logger work). */
+  discardQueue: boolean;
+  /** Send workerd targets' requests through Miniflare's entry worker, as wrangler dev does, not a direct socket. */
+  viaEntry: boolean;
+}
+
+const SPEC = {
+  duration: { type: "string", default: "5" },
+  "stream-duration": { type: "string", default: "3" },
+  warmup: { type: "string", default: "1" },
+  connections: { type: "string", default: "50" },
+  "stream-connections": { type: "string", default: "20" },
+  chunks: { type: "string", default: "20" },
+  "chunk-delay": { type: "string", default: "10" },
+  "max-requests": { type: "string", default: "1000000" },
+  rounds: { type: "string", default: "1" },
+  targets: { type: "string", default: TARGET_IDS.join(",") },
+  profile: { type: "boolean", default: false },
+  "discard-queue": { type: "boolean", default: false },
+  "miniflare-entry": { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
+export const USAGE = `npm run bench -- [--duration s] [--stream-duration s] [--warmup s] [--connections n]
+  [--stream-connections n] [--chunks n] [--chunk-delay ms] [--max-requests n] [--rounds n]
+  [--targets direct,floor,router,peer] [--profile] [--discard-queue] [--miniflare-entry]
+Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=floor,router).`;
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({ args: argv, options: SPEC, strict: true });
+  if (values.help) return null;
+  const get = (name: keyof typeof SPEC): string => {
+    const fromEnv = process.env[`BENCH_${name.toUpperCase().replaceAll("-", "_")}`];
+    const fromFlag = values[name];
+    // A flag given on the command line wins over the environment, which wins over the default.
+    return typeof fromFlag === "string" && argv.some((a) => a.startsWith(`--${name}`)) ? fromFlag : (fromEnv ?? String(fromFlag));
+  };
+  const targets = get("targets").split(",").map((t) => t.trim()).filter(Boolean);
+  for (const t of targets) if (!TARGET_IDS.includes(t as TargetId)) throw new Error(`unknown target "${t}" (known: ${TARGET_IDS.join(", ")})`);
+  return {
+    duration: positive("duration", get("duration")),
+    streamDuration: positive("stream-duration", get("stream-duration")),
+    warmup: Number(get("warmup")) || 0,
+    connections: Math.round(positive("connections", get("connections"))),
+    streamConnections: Math.round(positive("stream-connections", get("stream-connections"))),
+    chunks: Math.round(positive("chunks", get("chunks"))),
+    chunkDelayMs: Number(get("chunk-delay")) || 0,
+    maxRequests: Math.round(positive("max-requests", get("max-requests"))),
+    rounds: Math.round(positive("rounds", get("rounds"))),
+    targets: targets as TargetId[],
+    profile: values.profile || process.env.BENCH_PROFILE === "1",
+    discardQueue: values["discard-queue"] || process.env.BENCH_DISCARD_QUEUE === "1",
+    viaEntry: values["miniflare-entry"] || process.env.BENCH_MINIFLARE_ENTRY === "1",
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The printed report: one table per load, the cost per request, the ratios
+ * and the issue's targets with pass/fail — and the same as JSON.
+ */
+import type { Cost, Measurement } from "./measure.ts";
+import type { BenchOptions, TargetId } from "./options.ts";
+
+export interface Check {
+  name: string;
+  value: string;
+  target: string;
+  /** null: cannot be judged in this run (a target was not measured). */
+  pass: boolean | null;
+}
+
+const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits));
+const int = (v: number | null | undefined) => (v === null || v === undefined ? "—" : Math.round(v).toLocaleString("en-US"));
+const pct = (v: number | null) => (v === null ? "—" : `${v.toFixed(0)}%`);
+const mib = (idle: number | null, peak: number | null) => (peak === null ? "n/a" : `${fmt(idle, 0)}→${fmt(peak, 0)}`);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
+
+/** What the router's wrangler config declares; a warm-path target for a binding it lacks is n/a. */
+export interface RouterBindings {
+  durableObjects: boolean;
+  queueProducers: boolean;
+}
+
+export function checks(m: Measurement, options: BenchOptions, bindings: RouterBindings): Check[] {
+  const out: Check[] = [];
+  const { direct, floor, router, peer } = m.plain;
+  const sr = m.stream.router;
+  if (router && sr) {
+    const errors = router.errors + sr.errors;
+    out.push({ name: "router answered every request with 200", value: `${errors} errors`, target: "0", pass: errors === 0 });
+  }
+  const cost = m.cost.plain.router;
+  if (cost) {
+    const warm: [string, number, number, boolean][] = [
+      ["D1 queries", cost.perRequest.d1Statements, 0, true],
+      ["Durable Object calls", cost.perRequest.durableObjectCalls, 1, bindings.durableObjects],
+      ["upstream fetches", cost.upstreamSeenPerRequest, 1, true],
+      ["queue sends", cost.perRequest.queueSends, 1, bindings.queueProducers],
+    ];
+    for (const [name, value, target, configured] of warm) {
+      out.push({
+        name: `warm path: ${name} per request`,
+        value: configured ? fmt(value, 2) : `${fmt(value, 2)} (not configured)`,
+        target: `${target}`,
+        pass: configured ? Math.abs(value - target) < 0.01 : null,
+      });
+    }
+  }
+  if (router && floor) {
+    const thr = ratio(router.requestsPerSecond, floor.requestsPerSecond);
+    out.push({ name: "throughput, router vs floor", value: `${fmt(thr, 2)}×`, target: "≥ 0.70×", pass: thr === null ? null : thr >= 0.7 });
+    const base = direct?.p50Ms ?? 0;
+    const added = router.p50Ms === null || floor.p50Ms === null ? null : ratio(router.p50Ms - base, floor.p50Ms - base);
+    out.push({ name: `p50 added latency, router vs floor${direct ? " (p50 − direct p50)" : " (no direct run: raw p50)"}`, value: `${fmt(added, 2)}×`, target: "≤ 1.5×", pass: added === null ? null : added <= 1.5 });
+  }
+  const sf = m.stream.floor;
+  if (sr && sf && sr.ttfbP50Ms !== null && sf.ttfbP50Ms !== null) {
+    const delta = sr.ttfbP50Ms - sf.ttfbP50Ms;
+    out.push({ name: "streaming TTFB p50, router − floor", value: `${delta >= 0 ? "+" : ""}${fmt(delta, 2)} ms`, target: "≤ +2 ms", pass: delta <= 2 });
+  }
+  if (sr) out.push({ name: "streaming chunks not coalesced (router)", value: `${fmt(sr.readsPerStreamP50, 0)} reads/stream`, target: `≥ ${options.chunks} (one per upstream chunk)`, pass: !sr.coalesced });
+  if (router && peer) {
+    const thr = ratio(router.requestsPerSecond, peer.requestsPerSecond);
+    out.push({ name: "throughput, router vs Portkey", value: `${fmt(thr, 2)}×`, target: "> 1×", pass: thr === null ? null : thr > 1 });
+    const p99 = ratio(router.p99Ms, peer.p99Ms);
+    out.push({ name: "p99, router vs Portkey", value: `${fmt(p99, 2)}×`, target: "< 1×", pass: p99 === null ? null : p99 < 1 });
+  }
+  return out;
+}
+
+function costRow(label: string, cost: Cost | undefined): string[] | null {
+  if (!cost) return null;
+  const p = cost.perRequest;
+  return [label, int(cost.requests), fmt(p.d1Statements, 2), fmt(p.durableObjectCalls, 2), fmt(p.fetches, 2), fmt(cost.upstreamSeenPerRequest, 2), fmt(p.queueSends, 2), fmt(p.serviceCalls, 2)];
+}
+
+export function render(m: Measurement, options: BenchOptions, bindings: RouterBindings, labels: Record<TargetId, string>, meta: Record<string, string>): string {
+  const ids = Object.keys(m.plain) as TargetId[];
+  const out: string[] = [];
+  out.push(`Emby Router benchmark — ${meta.date}`);
+  out.push(`${meta.machine}; ${meta.versions}`);
+  out.push(`Floor and router: ${meta.launch}.`);
+  out.push("");
+  out.push(`Non-streaming: ${options.connections} connections, ${options.duration} s per target${options.rounds > 1 ? ` × ${options.rounds} rounds` : ""} after ${options.warmup} s warm-up`);
+  const direct = m.plain.direct;
+  out.push(
+    table(
+      ["target", "req/s", "p50 ms", "p90 ms", "p99 ms", "+p50 ms", "CPU µs/req", "sys", "RSS MiB", "errors"],
+      ids.map((id) => {
+        const s = m.plain[id]!;
+        const added = direct && id !== "direct" && s.p50Ms !== null && direct.p50Ms !== null ? fmt(s.p50Ms - direct.p50Ms, 2) : "—";
+        return [labels[id], int(s.requestsPerSecond), fmt(s.p50Ms, 2), fmt(s.p90Ms, 2), fmt(s.p99Ms, 2), added, int(s.cpuUsPerRequest), pct(s.cpuSysPercent), mib(s.rssIdleMiB, s.rssPeakMiB), String(s.errors)];
+      }),
+    ),
+  );
+  out.push("");
+  out.push(`Streaming: ${options.streamConnections} connections, ${options.streamDuration} s per target; upstream sends ${options.chunks} chunks ${options.chunkDelayMs} ms apart`);
+  out.push(
+    table(
+      ["target", "streams/s", "TTFB p50", "TTFB p99", "total p50", "total p99", "gap p50", "reads/stream", "CPU µs/stream", "RSS MiB", "errors"],
+      ids.map((id) => {
+        const s = m.stream[id]!;
+        const reads = `${fmt(s.readsPerStreamP50, 0)} (min ${fmt(s.readsPerStreamMin, 0)})${s.coalesced ? " coalesced" : ""}`;
+        return [labels[id], int(s.streamsPerSecond), fmt(s.ttfbP50Ms, 2), fmt(s.ttfbP99Ms, 2), fmt(s.totalP50Ms, 1), fmt(s.totalP99Ms, 1), fmt(s.gapP50Ms, 2), reads, int(s.cpuUsPerRequest), mib(s.rssIdleMiB, s.rssPeakMiB), String(s.errors)];
+      }),
+    ),
+  );
+  out.push("(ms unless noted; TTFB: request sent → first SSE event; gap: between reads carrying events)");
+  const costRows = (["floor", "router"] as const).flatMap((id) => [costRow(`${labels[id]}, non-streaming`, m.cost.plain[id]), costRow(`${labels[id]}, streaming`, m.cost.stream[id])]).filter((r): r is string[] => r !== null);
+  if (costRows.length) {
+    out.push("");
+    out.push("Cost per request on the warm path (counted by wrapped bindings in the bench build; the fake counts what it receives)");
+    out.push(table(["worker", "requests", "D1 stmts", "DO calls", "fetches", "fake saw", "queue sends", "service calls"], costRows));
+    if (m.logger) {
+      out.push(
+        `Logger (queue consumer, off the request path): ${int(m.logger.messagesConsumed)} events in ${int(m.logger.batches)} batches, ` +
+          `${fmt(m.logger.d1StatementsPerMessage, 2)} D1 statements per event; backlog at the end: ${m.logger.backlog}`,
+      );
+    }
+  }
+  const results = checks(m, options, bindings);
+  if (results.length) {
+    out.push("");
+    out.push("Targets (issue 3)");
+    out.push(table(["check", "measured", "target", "result"], results.map((c) => [c.name, c.value, c.target, c.pass === null ? "n/a" : c.pass ? "PASS" : "FAIL"])));
+  }
+  const failed = ids.filter((id) => m.plain[id]!.errors > 0 || m.stream[id]!.errors > 0);
+  for (const id of failed) out.push(`! ${labels[id]}: first error: ${m.plain[id]!.firstError ?? m.stream[id]!.firstError}`);
+  return out.join("\n");
+}

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: the router's overhead against the floor and a peer, side by
+ * side, in one process tree on loopback. Prints a table and writes JSON to
+ * bench/results/. See README.md, "Performance".
+ */
+import { execSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { startFake } from "./fake.ts";
+import { measure } from "./measure.ts";
+import { freePort } from "./net.ts";
+import { parseOptions, USAGE, type TargetId } from "./options.ts";
+import { startProfiler } from "./profile.ts";
+import { checks, render, type RouterBindings } from "./report.ts";
+import { buildRouter, directTarget, floorTarget, peerTarget, routerTarget, type Target } from "./targets.ts";
+import { launchDescription, workerdVersion } from "./workerd.ts";
+
+const options = parseOptions(process.argv.slice(2));
+if (!options) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const version = (pkg: string) => {
+  try {
+    const require = createRequire(import.meta.url);
+    return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+};
+const commit = (() => {
+  try {
+    return execSync("git rev-parse --short HEAD", { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "?";
+  }
+})();
+
+const started = Date.now();
+const stamp = () => new Date(started).toISOString().replace(/[:.]/g, "-").slice(0, 19);
+/** Inspector port of the router's workerd when --profile is on. */
+let profilerPort: number | undefined;
+/** Which warm-path targets apply: what the router's config binds. */
+let bindings: RouterBindings = { durableObjects: false, queueProducers: false };
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+const wanted = new Set<TargetId>(options.targets);
+const targets: Target[] = [];
+const fake = await startFake();
+let exitCode = 0;
+try {
+  log(`fake upstream at ${fake.url}`);
+  if (wanted.has("direct")) targets.push(directTarget(fake));
+  if (wanted.has("floor") || wanted.has("router")) {
+    log("building the router (and logger) with wrangler from the repository's configs...");
+    const built = buildRouter();
+    const nonEmpty = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length > 0;
+    bindings = { durableObjects: nonEmpty(built.router.options.durableObjects), queueProducers: nonEmpty(built.router.options.queueProducers) };
+    if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry));
+    if (wanted.has("router")) {
+      profilerPort = options.profile ? await freePort() : undefined;
+      const customers = Math.max(options.connections, options.streamConnections);
+      const setup = { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry };
+      targets.push(await routerTarget(fake, built, { ...setup, ...(profilerPort ? { inspectorPort: profilerPort } : {}) }));
+    }
+  }
+  if (wanted.has("peer")) {
+    log("starting the Portkey peer...");
+    targets.push(await peerTarget(fake));
+  }
+  // Report order: the fake, the floor, the router, the peer.
+  targets.sort((a, b) => options.targets.indexOf(a.id) - options.targets.indexOf(b.id));
+  log(`measuring ${targets.map((t) => t.label).join(", ")}`);
+
+  const measurement = await measure(targets, fake, options, {
+    log,
+    async aroundRouter(load, run) {
+      if (!profilerPort) return run();
+      const profiler = await startProfiler(profilerPort);
+      const result = await run();
+      console.log(await profiler.stop(join("bench", "results", `router-${load}-${stamp()}.cpuprofile`), result.ok + result.errors));
+      return result;
+    },
+  });
+
+  const labels = Object.fromEntries(targets.map((t) => [t.id, t.label])) as Record<TargetId, string>;
+  const meta = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} CPU (${cpus()[0]?.model.trim() ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`,
+    versions: `Node ${process.versions.node}, workerd ${workerdVersion()}, miniflare ${version("miniflare")}, wrangler ${version("wrangler")}, commit ${commit}`,
+    launch: launchDescription(options.viaEntry),
+  };
+  console.log("");
+  console.log(render(measurement, options, bindings, labels, meta));
+  mkdirSync(join("bench", "results"), { recursive: true });
+  const json = { meta, options, labels, routerBindings: bindings, ...measurement, checks: checks(measurement, options, bindings) };
+  const file = join("bench", "results", `bench-${stamp()}.json`);
+  writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
+  writeFileSync(join("bench", "results", "latest.json"), JSON.stringify(json, null, 2) + "\n");
+  console.log(`\nResults: ${file} (and bench/results/latest.json); whole run ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+} catch (err) {
+  console.error(err);
+  exitCode = 1;
+} finally {
+  await Promise.all(targets.map((t) => t.close().catch(() => {})));
+  await fake.close();
+}
+process.exit(exitCode);

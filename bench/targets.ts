@@ -1,0 +1,137 @@
+/**
+ * The four things the benchmark loads, behind one shape: the fake upstream
+ * itself, the floor and the router in workerd, and the Portkey peer on Node.
+ * Every target answers the same chat request and reaches the same fake.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { createBenchKeys } from "./accounts.ts";
+import { buildFloor, buildFromConfig, LOGGER_CONFIG, ROUTER_CONFIG, type BuiltWorker } from "./build.ts";
+import type { FakeProcess } from "./fake.ts";
+import type { LoadTarget } from "./load.ts";
+import type { TargetId } from "./options.ts";
+import { startPeer } from "./peer.ts";
+import type { Counts } from "./workers/counts.ts";
+import { EDGE_HEADERS, launchWorkerd, type LaunchWorker } from "./workerd.ts";
+
+export interface Scenario {
+  stream: boolean;
+  /** Directive for the fake upstream; it travels in the prompt so every target forwards it. */
+  fake: Record<string, unknown> | null;
+}
+
+export interface Target {
+  id: TargetId;
+  label: string;
+  /** The process whose CPU and memory the report attributes to this target. */
+  pid: number | null;
+  load(scenario: Scenario): LoadTarget;
+  /** Counters of the bench build (workerd targets only); the logger's too when there is one. */
+  counts?(): Promise<Counts>;
+  loggerCounts?(): Promise<Counts>;
+  close(): Promise<void>;
+}
+
+function chatBody(model: string, scenario: Scenario): string {
+  const directive = scenario.fake ? ` fake:${JSON.stringify(scenario.fake)}` : "";
+  return JSON.stringify({ model, stream: scenario.stream, messages: [{ role: "user", content: `Say hello.${directive}` }] });
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+/** Any bearer satisfies the fake; the floor and the peer pass it through. */
+const FAKE_AUTH = { authorization: "Bearer sk-bench-fake" };
+
+export function directTarget(fake: FakeProcess): Target {
+  return {
+    id: "direct",
+    label: "fake upstream (Node)",
+    pid: fake.pid,
+    load: (scenario) => ({ origin: fake.url, path: "/v1/chat/completions", headers: { ...JSON_HEADERS, ...FAKE_AUTH }, body: chatBody("gpt-4o-mini", scenario) }),
+    close: async () => {},
+  };
+}
+
+/** Headers a workerd target gets on top of the request's own: the edge's, unless Miniflare's entry worker adds them. */
+const edge = (viaEntry: boolean) => (viaEntry ? {} : EDGE_HEADERS);
+
+export async function floorTarget(fake: FakeProcess, router: BuiltWorker, viaEntry: boolean): Promise<Target> {
+  const floor = buildFloor(router);
+  const instance = await launchWorkerd([{ built: floor, bindings: { UPSTREAM_ORIGIN: fake.url } }], { viaEntry });
+  const headers = { ...JSON_HEADERS, ...FAKE_AUTH, ...edge(viaEntry) };
+  return {
+    id: "floor",
+    label: "floor (workerd)",
+    pid: instance.pid,
+    load: (scenario) => ({ origin: instance.url, path: "/v1/chat/completions", headers, body: chatBody("gpt-4o-mini", scenario) }),
+    counts: () => instance.counts(),
+    close: () => instance.close(),
+  };
+}
+
+/** The local configuration `npm run dev` uses (.dev.vars.example), pointed at this fake. */
+function devVars(fakeUrl: string): Record<string, string> {
+  const path = join(process.cwd(), ".dev.vars.example");
+  const vars: Record<string, string> = {};
+  if (!existsSync(path)) return vars;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line);
+    if (match) vars[match[1]!] = match[2]!.replaceAll("http://127.0.0.1:8790", fakeUrl);
+  }
+  return vars;
+}
+
+export function buildRouter(): { router: BuiltWorker; logger: BuiltWorker | null } {
+  const router = buildFromConfig("router", ROUTER_CONFIG);
+  const logger = existsSync(LOGGER_CONFIG) ? buildFromConfig("logger", LOGGER_CONFIG) : null;
+  return { router, logger };
+}
+
+export interface RouterSetup {
+  /** Accounts (and keys) to spread the load over: one per connection. */
+  customers: number;
+  inspectorPort?: number;
+  /** The --discard-queue experiment (bench/workers/counting.ts). */
+  discardQueue: boolean;
+  viaEntry: boolean;
+}
+
+export async function routerTarget(fake: FakeProcess, built: { router: BuiltWorker; logger: BuiltWorker | null }, setup: RouterSetup): Promise<Target> {
+  const bindings = devVars(fake.url);
+  if (setup.discardQueue) bindings.BENCH_DISCARD_QUEUE = "1";
+  bindings.ADMIN_TOKEN ??= randomBytes(24).toString("hex");
+  // Local workerd cannot make Durable Object ids in a jurisdiction (as in scripts/stack.ts).
+  if ("DURABLE_OBJECT_JURISDICTION" in built.router.vars) bindings.DURABLE_OBJECT_JURISDICTION = "none";
+  const workers: LaunchWorker[] = [{ built: built.router, bindings }];
+  if (built.logger) workers.push({ built: built.logger, bindings: {} });
+  const instance = await launchWorkerd(workers, { viaEntry: setup.viaEntry, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
+  const keys = await createBenchKeys(instance.url, bindings.ADMIN_TOKEN, setup.customers);
+  const label = `${built.logger ? "router+logger" : "router"} (workerd)${setup.discardQueue ? ", queue discarded" : ""}`;
+  return {
+    id: "router",
+    label,
+    pid: instance.pid,
+    load: (scenario) => ({
+      origin: instance.url,
+      path: "/v1/chat/completions",
+      headers: { ...JSON_HEADERS, ...edge(setup.viaEntry) },
+      perConnection: keys.map((key) => ({ authorization: `Bearer ${key}` })),
+      body: chatBody("openai/gpt-4o-mini", scenario),
+    }),
+    counts: () => instance.counts(),
+    ...(built.logger && !setup.discardQueue ? { loggerCounts: () => instance.counts("logger") } : {}),
+    close: () => instance.close(),
+  };
+}
+
+export async function peerTarget(fake: FakeProcess): Promise<Target> {
+  const peer = await startPeer();
+  const headers = { ...JSON_HEADERS, ...FAKE_AUTH, "x-portkey-provider": "openai", "x-portkey-custom-host": `${fake.url}/v1` };
+  return {
+    id: "peer",
+    label: `Portkey ${peer.version} (Node)`,
+    pid: peer.pid,
+    load: (scenario) => ({ origin: peer.url, path: "/v1/chat/completions", headers, body: chatBody("gpt-4o-mini", scenario) }),
+    close: () => peer.close(),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Runs built workers in workerd through Miniflare's programmatic API: no
+ * `wrangler dev`, so none of its proxy layers sit between the load and the
+ * worker. The floor and the router are launched by this same function.
+ *
+ * Requests reach the entry worker on a direct workerd socket (Miniflare's
+ * `unsafeDirectSockets`), as under `workerd serve`: Miniflare's own entry
+ * worker, a JavaScript hop that cost ~0.35 ms of CPU per request in our
+ * measurements, is bypassed unless `viaEntry` asks for it. Outbound fetches
+ * still pass Miniflare's outbound interceptor worker, for floor and router alike.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from "miniflare";
+import { unstable_splitSqlQuery } from "wrangler";
+import type { Counts } from "./workers/counts.ts";
+import type { BuiltWorker } from "./build.ts";
+import { descendants } from "./proc.ts";
+
+export function launchDescription(viaEntry: boolean): string {
+  const inbound = viaEntry ? "requests through Miniflare's entry worker" : "requests on a direct workerd socket (Miniflare's entry worker bypassed)";
+  return `workerd ${workerdVersion()} via Miniflare's programmatic API, no wrangler dev proxy; ${inbound}; outbound fetches through Miniflare's outbound interceptor; in-memory D1, Durable Objects and Queues`;
+}
+
+/**
+ * What the edge hands a worker with each request, sent by the load generator
+ * on direct sockets (workerd reads request.cf from this header): the router
+ * logs the colo and the client IP.
+ */
+export const EDGE_HEADERS: Readonly<Record<string, string>> = {
+  "mf-cf-blob": JSON.stringify({ colo: "FRA", country: "DE", asn: 3320, httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3" }),
+  "cf-connecting-ip": "203.0.113.7",
+};
+
+/** The workerd release Miniflare runs (its own dependency, not necessarily the hoisted one). */
+export function workerdVersion(): string {
+  try {
+    const require = createRequire(createRequire(import.meta.url).resolve("miniflare"));
+    return (JSON.parse(readFileSync(require.resolve("workerd/package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+}
+
+export interface WorkerdInstance {
+  url: string;
+  /** The workerd process (null where /proc is unavailable). */
+  pid: number | null;
+  /** Reads (and optionally resets) a worker's counters; the first worker is the entry. */
+  counts(worker?: string, reset?: boolean): Promise<Counts>;
+  close(): Promise<void>;
+}
+
+export interface LaunchWorker {
+  built: BuiltWorker;
+  /** Vars and secrets, over the config's own. */
+  bindings: Record<string, string>;
+}
+
+/** Applies every migration file of every D1 database once (workers may share a database). */
+async function migrate(mf: Miniflare, workers: BuiltWorker[]): Promise<void> {
+  const done = new Set<string>();
+  for (const worker of workers) {
+    for (const db of worker.d1) {
+      if (!db.dir || done.has(db.databaseId)) continue;
+      done.add(db.databaseId);
+      const d1 = await mf.getD1Database(db.binding, worker.name);
+      for (const file of readdirSync(db.dir).filter((f) => f.endsWith(".sql")).sort()) {
+        const statements = unstable_splitSqlQuery(readFileSync(join(db.dir, file), "utf8"));
+        await d1.batch(statements.map((sql) => d1.prepare(sql)));
+      }
+    }
+  }
+}
+
+export interface LaunchOptions {
+  inspectorPort?: number;
+  /** Route requests through Miniflare's entry worker instead of a direct socket. */
+  viaEntry?: boolean;
+}
+
+export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOptions = {}): Promise<WorkerdInstance> {
+  const direct = !options.viaEntry;
+  const before = new Set(descendants(process.pid, "workerd"));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      // Per-request logging goes through Node; it would be measured, not the worker.
+      logRequests: false,
+      // No request for Cloudflare's cf.json (offline): a built-in placeholder object.
+      cf: false,
+      log: new Log(LogLevel.WARN),
+      ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+      workers: workers.map(
+        ({ built, bindings }, index): V4WorkerOptions => ({
+          ...built.options,
+          ...(index === 0 && direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+          modules: true,
+          scriptPath: built.scriptPath,
+          // Module names are relative to this; the config's rootPath (e.g. src/logger) is not an ancestor of the bundle.
+          modulesRoot: dirname(built.scriptPath),
+          bindings: { ...(built.options.bindings as Record<string, string> | undefined), ...bindings },
+        }),
+      ),
+    }),
+  );
+  const ready = await mf.ready;
+  const url = (direct ? await mf.unsafeGetDirectURL(workers[0]!.built.name) : ready).toString().replace(/\/$/, "");
+  const started = descendants(process.pid, "workerd").filter((pid) => !before.has(pid));
+  await migrate(mf, workers.map((w) => w.built));
+  const entry = workers[0]!.built.name;
+  return {
+    url,
+    pid: started.length === 1 ? started[0]! : null,
+    async counts(worker = entry, reset = false) {
+      const fetcher = await mf.getWorker(worker);
+      const res = await fetcher.fetch(`http://bench/__bench/counts${reset ? "?reset=1" : ""}`);
+      return (await res.json()) as Counts;
+    },
+    close: () => mf.dispose(),
+  };
+}

@@ -1,0 +1,20 @@
+/** What the bench build counts per worker (bench/workers/counting.ts); shared with the Node side. */
+export interface Counts {
+  /** fetch events handled (bench routes excluded). */
+  requests: number;
+  /** D1 statements executed: first/all/run/raw each count one, a batch counts its statements. */
+  d1Statements: number;
+  d1Batches: number;
+  /** Calls on a Durable Object stub: RPC methods and fetch. */
+  durableObjectCalls: number;
+  /** queue.send and queue.sendBatch calls, and the messages they carried. */
+  queueSends: number;
+  queueMessages: number;
+  /** Batches delivered to this worker's queue handler, and their messages. */
+  queueBatchesConsumed: number;
+  queueMessagesConsumed: number;
+  /** fetch() on a service binding. */
+  serviceCalls: number;
+  /** Global fetch() calls: to the upstream provider, in the router. */
+  fetches: number;
+}
