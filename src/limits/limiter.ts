@@ -7,49 +7,60 @@
  * reset counters. The hot path never uses blockConcurrencyWhile: SQLite calls
  * are synchronous, and every write an RPC makes is committed as one batch by
  * the runtime (writes are coalesced per event, output gated until durable).
+ * Each request is one row: admission writes it, release updates it; rows that
+ * left the window are deleted in bulk at most every PRUNE_INTERVAL_MS.
  */
 import { DurableObject } from "cloudflare:workers";
-import { LimiterWindow, type AdmitInput, type AdmitResult } from "./window";
+import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult } from "./window";
 
 /** A lease not released within this time is reclaimed by the alarm. */
 export const LEASE_TTL_MS = 15 * 60_000;
+/** How often old rows are deleted from storage (the in-memory window prunes on every call). */
+const PRUNE_INTERVAL_MS = 5_000;
 
 export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs">;
+
+type Row = {
+  lease_id: string;
+  key_id: string;
+  at: number;
+  tokens: number;
+  lease_expires_at: number | null;
+};
 
 export class AccountLimiter extends DurableObject<Env> {
   private readonly window = new LimiterWindow();
   private alarmAt: number | null = null;
+  private prunedAt = 0;
   /** The clock; tests replace it to move through windows deterministically. */
   clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    sql.exec(`create table if not exists admissions (lease_id text primary key, key_id text not null, at integer not null, tokens integer not null)`);
-    sql.exec(`create index if not exists admissions_at on admissions (at)`);
-    sql.exec(`create table if not exists leases (lease_id text primary key, key_id text not null, expires_at integer not null)`);
-    for (const r of sql.exec<{ lease_id: string; key_id: string; at: number; tokens: number }>("select * from admissions order by at")) {
-      this.window.admissions.push({ leaseId: r.lease_id, keyId: r.key_id, at: r.at, tokens: r.tokens });
-    }
-    for (const r of sql.exec<{ lease_id: string; key_id: string; expires_at: number }>("select * from leases")) {
-      this.window.leases.set(r.lease_id, { leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.expires_at });
+    sql.exec(`create table if not exists requests (
+      lease_id text primary key, key_id text not null, at integer not null,
+      tokens integer not null, lease_expires_at integer)`);
+    sql.exec(`create index if not exists requests_at on requests (at)`);
+    const now = this.clock();
+    for (const r of sql.exec<Row>("select * from requests order by at")) {
+      if (r.at > now - WINDOW_MS) this.window.admissions.push({ leaseId: r.lease_id, keyId: r.key_id, at: r.at, tokens: r.tokens });
+      if (r.lease_expires_at !== null) this.window.leases.set(r.lease_id, { leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.lease_expires_at });
     }
     this.alarmAt = this.window.nextLeaseExpiry();
   }
 
   admit(request: AdmitRequest): AdmitResult {
     const now = this.clock();
-    const before = this.window.admissions.length;
     const result = this.window.admit(now, { ...request, leaseTtlMs: LEASE_TTL_MS });
-    const sql = this.ctx.storage.sql;
-    if (this.window.admissions.length < before + (result.admitted ? 1 : 0)) {
-      sql.exec("delete from admissions where at <= ?", now - 60_000);
-    }
     if (result.admitted) {
-      sql.exec("insert into admissions (lease_id, key_id, at, tokens) values (?, ?, ?, ?)", request.leaseId, request.keyId, now, request.tokens);
-      sql.exec("insert into leases (lease_id, key_id, expires_at) values (?, ?, ?)", request.leaseId, request.keyId, now + LEASE_TTL_MS);
+      this.ctx.storage.sql.exec(
+        "insert into requests (lease_id, key_id, at, tokens, lease_expires_at) values (?, ?, ?, ?, ?)",
+        request.leaseId, request.keyId, now, request.tokens, now + LEASE_TTL_MS,
+      );
       this.scheduleAlarm();
     }
+    this.pruneStorage(now);
     return result;
   }
 
@@ -57,8 +68,8 @@ export class AccountLimiter extends DurableObject<Env> {
   release(leaseId: string, actualTokens: number | null): boolean {
     const { lease, settled } = this.window.release(leaseId, actualTokens);
     const sql = this.ctx.storage.sql;
-    if (lease) sql.exec("delete from leases where lease_id = ?", leaseId);
-    if (settled) sql.exec("update admissions set tokens = ? where lease_id = ?", settled.tokens, leaseId);
+    if (settled) sql.exec("update requests set tokens = ?, lease_expires_at = null where lease_id = ?", settled.tokens, leaseId);
+    else if (lease) sql.exec("update requests set lease_expires_at = null where lease_id = ?", leaseId);
     return lease !== undefined;
   }
 
@@ -66,8 +77,9 @@ export class AccountLimiter extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = this.clock();
     const sql = this.ctx.storage.sql;
-    for (const lease of this.window.expireLeases(now)) sql.exec("delete from leases where lease_id = ?", lease.leaseId);
-    if (this.window.prune(now) > 0) sql.exec("delete from admissions where at <= ?", now - 60_000);
+    for (const lease of this.window.expireLeases(now)) sql.exec("update requests set lease_expires_at = null where lease_id = ?", lease.leaseId);
+    this.window.prune(now);
+    this.pruneStorage(now, true);
     this.alarmAt = null;
     this.scheduleAlarm();
   }
@@ -80,6 +92,13 @@ export class AccountLimiter extends DurableObject<Env> {
       admissions: this.window.admissions.length,
       tokens: this.window.admissions.reduce((sum, a) => sum + a.tokens, 0),
     };
+  }
+
+  /** Deletes rows that left the window and hold no lease; bounded to one statement per interval. */
+  private pruneStorage(now: number, force = false): void {
+    if (!force && now - this.prunedAt < PRUNE_INTERVAL_MS) return;
+    this.prunedAt = now;
+    this.ctx.storage.sql.exec("delete from requests where at <= ? and lease_expires_at is null", now - WINDOW_MS);
   }
 
   private scheduleAlarm(): void {
