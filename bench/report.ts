@@ -105,7 +105,10 @@ export function render(m: Measurement, options: BenchOptions, bindings: RouterBi
     ),
   );
   out.push("");
-  out.push(`Streaming: ${options.streamConnections} connections, ${options.streamDuration} s per target; upstream sends ${options.chunks} chunks ${options.chunkDelayMs} ms apart`);
+  out.push(
+    `Streaming: ${options.streamConnections} connections, ${options.streamDuration} s per target${options.rounds > 1 ? ` × ${options.rounds} rounds` : ""}; ` +
+      `upstream sends ${options.chunks} chunks ${options.chunkDelayMs} ms apart`,
+  );
   out.push(
     table(
       ["target", "streams/s", "TTFB p50", "TTFB p99", "total p50", "total p99", "gap p50", "reads/stream", "CPU µs/stream", "RSS MiB", "errors"],
