@@ -59,10 +59,10 @@ export function checks(m: Measurement, options: BenchOptions, bindings: RouterBi
   }
   if (router && floor) {
     const thr = ratio(router.requestsPerSecond, floor.requestsPerSecond);
-    out.push({ name: "throughput, router vs floor", value: `${fmt(thr, 2)}×`, target: "≥ 0.70×", pass: thr === null ? null : thr >= 0.7 });
+    out.push({ name: "throughput, router vs floor", value: `${fmt(thr, 3)}×`, target: "≥ 0.70×", pass: thr === null ? null : thr >= 0.7 });
     const base = direct?.p50Ms ?? 0;
     const added = router.p50Ms === null || floor.p50Ms === null ? null : ratio(router.p50Ms - base, floor.p50Ms - base);
-    out.push({ name: `p50 added latency, router vs floor${direct ? " (p50 − direct p50)" : " (no direct run: raw p50)"}`, value: `${fmt(added, 2)}×`, target: "≤ 1.5×", pass: added === null ? null : added <= 1.5 });
+    out.push({ name: `p50 added latency, router vs floor${direct ? " (p50 − direct p50)" : " (no direct run: raw p50)"}`, value: `${fmt(added, 3)}×`, target: "≤ 1.5×", pass: added === null ? null : added <= 1.5 });
   }
   const sf = m.stream.floor;
   if (sr && sf && sr.ttfbP50Ms !== null && sf.ttfbP50Ms !== null) {
@@ -105,7 +105,10 @@ export function render(m: Measurement, options: BenchOptions, bindings: RouterBi
     ),
   );
   out.push("");
-  out.push(`Streaming: ${options.streamConnections} connections, ${options.streamDuration} s per target; upstream sends ${options.chunks} chunks ${options.chunkDelayMs} ms apart`);
+  out.push(
+    `Streaming: ${options.streamConnections} connections, ${options.streamDuration} s per target${options.rounds > 1 ? ` × ${options.rounds} rounds` : ""}; ` +
+      `upstream sends ${options.chunks} chunks ${options.chunkDelayMs} ms apart`,
+  );
   out.push(
     table(
       ["target", "streams/s", "TTFB p50", "TTFB p99", "total p50", "total p99", "gap p50", "reads/stream", "CPU µs/stream", "RSS MiB", "errors"],

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { startFake } from "./fake.ts";
 import { measure } from "./measure.ts";
 import { freePort } from "./net.ts";
-import { parseOptions, USAGE, type TargetId } from "./options.ts";
+import { parseOptions, TARGET_IDS, USAGE, type TargetId } from "./options.ts";
 import { startProfiler } from "./profile.ts";
 import { checks, render, type RouterBindings } from "./report.ts";
 import { buildRouter, directTarget, floorTarget, peerTarget, routerTarget, type Target } from "./targets.ts";
@@ -68,10 +68,15 @@ try {
   }
   if (wanted.has("peer")) {
     log("starting the Portkey peer...");
-    targets.push(await peerTarget(fake));
+    try {
+      targets.push(await peerTarget(fake));
+    } catch (err) {
+      // No registry, say: the router's own figures are still worth having.
+      log(`! Portkey peer unavailable, measuring without it: ${(err as Error).message.split("\n")[0]}`);
+    }
   }
   // Report order: the fake, the floor, the router, the peer.
-  targets.sort((a, b) => options.targets.indexOf(a.id) - options.targets.indexOf(b.id));
+  targets.sort((a, b) => TARGET_IDS.indexOf(a.id) - TARGET_IDS.indexOf(b.id));
   log(`measuring ${targets.map((t) => t.label).join(", ")}`);
 
   const measurement = await measure(targets, fake, options, {

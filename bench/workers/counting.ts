@@ -4,7 +4,7 @@
  * calls and outbound fetches — by wrapping the env bindings and the global
  * fetch, and answers `GET /__bench/counts` (`?reset=1` zeroes them after
  * reading). The bench builds each worker through this wrapper (see
- * bench/targets/build.ts); production code never imports it.
+ * bench/build.ts); production code never imports it.
  *
  * Counters live in module scope: one isolate per worker in local workerd, so
  * they see every request. Calls made by a Durable Object from its own env are
