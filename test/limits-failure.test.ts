@@ -46,3 +46,44 @@ describe("when the limiter fails (policy: fail closed)", () => {
     expect(calls).toEqual(["eu"]);
   });
 });
+
+describe("release coalescing", () => {
+  it("carries a finished request's release on the account's next admission: N requests cost N+1 limiter calls", async () => {
+    const { key, accountId } = await newCustomer();
+    const calls: string[] = [];
+    const counting = new Proxy(env.LIMITER, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (prop === "get") {
+          return (id: DurableObjectId) => {
+            const stub = target.get(id);
+            return new Proxy(stub, {
+              get(s, name) {
+                const method = Reflect.get(s, name) as unknown;
+                if (typeof method !== "function" || typeof name === "symbol") return method;
+                return (...args: unknown[]) => (calls.push(name), Reflect.apply(method as (...a: unknown[]) => unknown, s, args));
+              },
+            });
+          };
+        }
+        return typeof value === "function" ? (...args: unknown[]) => Reflect.apply(value as (...a: unknown[]) => unknown, target, args) : value;
+      },
+    });
+    const ctx = createExecutionContext();
+    for (let i = 0; i < 5; i++) {
+      const res = await app.request(
+        "/v1/chat/completions",
+        { method: "POST", headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] }) },
+        { ...env, LIMITER: counting },
+        ctx,
+      );
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    await waitOnExecutionContext(ctx);
+    expect(calls.filter((c) => c === "admit")).toHaveLength(5);
+    expect(calls.length).toBeLessThanOrEqual(6);
+    const stub = env.LIMITER.get(env.LIMITER.idFromName(accountId));
+    expect((await stub.snapshot()).leases).toBe(0);
+  });
+});

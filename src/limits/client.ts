@@ -8,13 +8,28 @@
  */
 import { ApiError } from "../shared/errors";
 import type { AuthContext } from "../router/env";
-import type { AccountLimiter } from "./limiter";
+import type { AccountLimiter, Release } from "./limiter";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { accountLimits, keyLimits } from "./tiers";
 import type { AdmitResult } from "./window";
 
 /** Longest the router waits for an admission decision. */
 export const ADMIT_TIMEOUT_MS = 2_000;
+/**
+ * A release waits this long for the same account's next admission in this
+ * isolate to carry it; if none comes, its own request sends it. So a slot is
+ * free at most this much later than the response ended.
+ */
+export const RELEASE_COALESCE_MS = 10;
+
+/** Releases not yet sent, per account, in this isolate. */
+const pendingReleases = new Map<string, Release[]>();
+
+function takePending(accountId: string): Release[] {
+  const list = pendingReleases.get(accountId) ?? [];
+  pendingReleases.delete(accountId);
+  return list;
+}
 
 const MESSAGES: Record<NonNullable<AdmitResult["exceeded"]>, string> = {
   rate_limit_exceeded: "Rate limit reached: too many requests per minute.",
@@ -41,13 +56,16 @@ export async function admit(env: Env, auth: AuthContext, leaseId: string, tokens
   const account = accountLimits(auth.tier, auth.accountStatus);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let result: AdmitResult;
+  const releases = takePending(auth.accountId);
   try {
     result = await Promise.race([
-      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key: keyLimits(account, auth.limits), tokens }),
+      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key: keyLimits(account, auth.limits), tokens }, releases),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),
     ]);
   } catch (err) {
     console.error("limiter unavailable", err);
+    // Whether the releases arrived is unknown; releasing twice is harmless.
+    if (releases.length > 0) pendingReleases.set(auth.accountId, [...releases, ...(pendingReleases.get(auth.accountId) ?? [])]);
     throw unavailable();
   } finally {
     if (timer !== undefined) clearTimeout(timer);
@@ -62,11 +80,24 @@ export async function admit(env: Env, auth: AuthContext, leaseId: string, tokens
   return headers;
 }
 
-/** Frees the request's slot and settles its tokens. Failures are logged; the alarm reclaims the lease. */
+/**
+ * Frees the request's slot and settles its tokens: queued for the account's
+ * next admission in this isolate, or sent by this request after
+ * RELEASE_COALESCE_MS if none carried it. Runs in the request's own waitUntil,
+ * so no request waits on another's I/O. Failures are logged; the alarm
+ * reclaims a lease that was never released.
+ */
 export async function release(env: Env, accountId: string, leaseId: string, actualTokens: number | null | undefined): Promise<void> {
+  const entry: Release = { leaseId, tokens: actualTokens ?? null };
+  const queue = pendingReleases.get(accountId);
+  if (queue) queue.push(entry);
+  else pendingReleases.set(accountId, [entry]);
+  await new Promise((resolve) => setTimeout(resolve, RELEASE_COALESCE_MS));
+  if (!pendingReleases.get(accountId)?.includes(entry)) return; // an admission carried it
+  const releases = takePending(accountId);
   try {
-    await limiterFor(env, accountId).release(leaseId, actualTokens ?? null);
+    await limiterFor(env, accountId).releaseMany(releases);
   } catch (err) {
-    console.error("limiter release failed; the lease will expire", err);
+    console.error("limiter release failed; the leases will expire", err);
   }
 }
