@@ -6,7 +6,7 @@
  * message_stop), thinking blocks with signatures, tool_use, errors.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 const VERSIONS = ["2023-06-01", "2026-10-21"];
@@ -98,16 +98,7 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
   const scenario = s as AnthropicScenario;
   const invalid = validate(req, body);
   if (invalid) return sendError(res, invalid[0], invalid[1]);
-  if (scenario.firstByteDelayMs) await sleep(scenario.firstByteDelayMs);
-  if (scenario.drop === "before") return void req.socket.destroy();
-  if (scenario.status) {
-    const headers: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
-    return sendError(res, scenario.status, scenario.status === 529 ? "Overloaded" : `Fake upstream error ${scenario.status}.`, headers);
-  }
-  if (scenario.garbage) {
-    res.writeHead(200, { "content-type": "application/json" });
-    return void res.end("<html>not json</html>");
-  }
+  if (await answerFailureScenario(req, res, scenario, (status, message) => ({ type: "error", error: { type: ERROR_TYPES[status] ?? "api_error", message } }))) return;
   const blocks = answerBlocks(body, scenario);
   const usage = usageOf(body, blocks, scenario);
   const stopReason = blocks.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn";

@@ -8,7 +8,7 @@
  * `{"error": {code, message, status}}`; the key travels in `x-goog-api-key`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 /** Gemini-only switches, on top of the shared ones. */
@@ -94,20 +94,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
   const problem = invalid(body);
   if (problem) return sendJson(res, 400, geminiError(400, problem));
 
-  if (scenario.firstByteDelayMs) await sleep(scenario.firstByteDelayMs);
-  if (scenario.drop === "before") return req.socket.destroy();
-  if (scenario.redirect) {
-    res.writeHead(307, { location: "http://127.0.0.1:9/elsewhere" });
-    return res.end();
-  }
-  if (scenario.status) {
-    const headers: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
-    return sendJson(res, scenario.status, geminiError(scenario.status, `Fake upstream error ${scenario.status}.`), headers);
-  }
-  if (scenario.garbage) {
-    res.writeHead(200, { "content-type": "application/json" });
-    return res.end("<html>not json</html>");
-  }
+  if (await answerFailureScenario(req, res, scenario, (status, message) => geminiError(status, message))) return;
 
   const config = body.generationConfig ?? {};
   const thinking = config.thinkingConfig?.includeThoughts === true;

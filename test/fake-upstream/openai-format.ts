@@ -4,7 +4,7 @@
  * usage) ending in `data: [DONE]`, and each provider's error bodies.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 export type Flavour = "openai" | "mistral";
@@ -74,20 +74,7 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
     return sendJson(res, 400, errorBody(flavour, 400, "'messages' must be a non-empty array and 'model' a string."));
   }
 
-  if (scenario.firstByteDelayMs) await sleep(scenario.firstByteDelayMs);
-  if (scenario.drop === "before") return req.socket.destroy();
-  if (scenario.redirect) {
-    res.writeHead(307, { location: "http://127.0.0.1:9/elsewhere" });
-    return res.end();
-  }
-  if (scenario.status) {
-    const headers: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
-    return sendJson(res, scenario.status, errorBody(flavour, scenario.status, `Fake upstream error ${scenario.status}.`), headers);
-  }
-  if (scenario.garbage) {
-    res.writeHead(200, { "content-type": "application/json" });
-    return res.end("<html>not json</html>");
-  }
+  if (await answerFailureScenario(req, res, scenario, (status, message) => errorBody(flavour, status, message))) return;
 
   const id = `chatcmpl-${flavour === "mistral" ? "" : "fake"}${Date.now().toString(36)}`;
   const created = Math.floor(Date.now() / 1000);

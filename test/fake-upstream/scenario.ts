@@ -68,3 +68,38 @@ export function splitReply(reply: string, n: number): string[] {
 export const DEFAULT_REPLY = "Hello from the fake upstream.";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The failure switches every provider format shares: delay, drop before
+ * headers, redirect, error status (body in the provider's format) and a
+ * non-JSON 200. Returns true when it answered, so the caller stops.
+ */
+export async function answerFailureScenario(
+  req: import("node:http").IncomingMessage,
+  res: import("node:http").ServerResponse,
+  scenario: Scenario,
+  errorBody: (status: number, message: string) => unknown,
+): Promise<boolean> {
+  if (scenario.firstByteDelayMs) await sleep(scenario.firstByteDelayMs);
+  if (scenario.drop === "before") {
+    req.socket.destroy();
+    return true;
+  }
+  if (scenario.redirect) {
+    res.writeHead(307, { location: "http://127.0.0.1:9/elsewhere" });
+    res.end();
+    return true;
+  }
+  if (scenario.status) {
+    const retry: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
+    res.writeHead(scenario.status, { "content-type": "application/json", ...retry });
+    res.end(JSON.stringify(errorBody(scenario.status, scenario.status === 529 ? "Overloaded" : `Fake upstream error ${scenario.status}.`)));
+    return true;
+  }
+  if (scenario.garbage) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end("<html>not json</html>");
+    return true;
+  }
+  return false;
+}
