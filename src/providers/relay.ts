@@ -6,6 +6,7 @@
  * upstream (the client gets an error event in its format), or abandoned by the
  * client (seen through the request signal; cancel() is not relied on).
  */
+import type { z } from "zod";
 import { encodeSse, SseParser, type SseEvent } from "./sse";
 import type { CallOutcome, ChatResult, Usage } from "./types";
 
@@ -90,6 +91,18 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTr
       await reader.cancel(reason).catch(() => {});
     },
   });
+}
+
+/** An event's JSON checked against a schema; null when it is not JSON or does not fit. */
+export function parseEventData<T>(data: string, schema: z.ZodType<T>): T | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
 /** OpenAI-format terminal error event. */

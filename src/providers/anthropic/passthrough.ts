@@ -5,14 +5,13 @@
  * API version the client spoke. The response comes back unchanged.
  */
 import { ApiError, errors } from "../../shared/errors";
-import type { SseTranslator } from "../relay";
-import { streamingResult } from "../relay";
+import { parseEventData, streamingResult, type SseTranslator } from "../relay";
 import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
 import type { ChatResult, ModelEntry, Usage } from "../types";
 import { postUpstream, upstreamError } from "../upstream";
 import { anthropicConfig, anthropicHeaders, readAnthropicMessage } from "./index";
-import { anthropicUsage } from "./response";
+import { anthropicUsage, mergeUsage } from "./response";
 import { SAMPLING_FIELDS, streamEventSchema, type AnthropicUsage, type AnthropicVersion, type MessagesRequest } from "./schema";
 
 export interface PassthroughCall {
@@ -38,17 +37,10 @@ function passthroughTranslator(): SseTranslator {
     push(events) {
       for (const e of events) {
         if (!e.data.includes('"usage"') && !e.data.includes('"message_stop"') && !e.data.includes('"error"')) continue;
-        let json: unknown;
-        try {
-          json = JSON.parse(e.data);
-        } catch {
-          continue;
-        }
-        const parsed = streamEventSchema.safeParse(json);
-        if (!parsed.success) continue;
-        const ev = parsed.data;
-        if (ev.type === "message_start") raw = { ...raw, ...ev.message.usage };
-        else if (ev.type === "message_delta" && ev.usage) raw = { ...raw, ...Object.fromEntries(Object.entries(ev.usage).filter(([, v]) => v != null)) };
+        const ev = parseEventData(e.data, streamEventSchema);
+        if (!ev) continue;
+        if (ev.type === "message_start") raw = mergeUsage(raw, ev.message.usage);
+        else if (ev.type === "message_delta") raw = mergeUsage(raw, ev.usage);
         else if (ev.type === "message_stop") state = "complete";
         else if (ev.type === "error") state = "failed";
       }

@@ -22,6 +22,12 @@ export function finishReason(stopReason: string | null | undefined): string | nu
  * prompt_tokens includes them, with cache reads reported as cached_tokens.
  * Thinking tokens are part of output_tokens and not reported apart.
  */
+/** Folds a later usage report into an earlier one: fields it leaves null keep their value. */
+export function mergeUsage(earlier: AnthropicUsage, later: AnthropicUsage | undefined): AnthropicUsage {
+  if (!later) return earlier;
+  return { ...earlier, ...Object.fromEntries(Object.entries(later).filter(([, v]) => v != null)) };
+}
+
 export function anthropicUsage(u: AnthropicUsage): Usage {
   const cacheRead = u.cache_read_input_tokens ?? 0;
   return {

@@ -4,10 +4,10 @@
  * `thinking_blocks` when it closes, for multi-turn use) and tool calls (with
  * arguments streamed as deltas, one OpenAI tool index per tool_use block).
  */
-import { openAIErrorEvent, type SseTranslator } from "../relay";
+import { openAIErrorEvent, parseEventData, type SseTranslator } from "../relay";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";
-import { anthropicUsage, finishReason, openAIUsage } from "./response";
+import { anthropicUsage, finishReason, mergeUsage, openAIUsage } from "./response";
 import { streamEventSchema, type AnthropicUsage } from "./schema";
 
 interface BlockState {
@@ -32,20 +32,13 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
   });
 
   const translate = (event: SseEvent): SseEvent[] => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(event.data);
-    } catch {
-      return [];
-    }
-    const result = streamEventSchema.safeParse(parsed);
-    if (!result.success) return [];
-    const e = result.data;
+    const e = parseEventData(event.data, streamEventSchema);
+    if (!e) return [];
     switch (e.type) {
       case "message_start":
         id = e.message.id ?? id;
         model = e.message.model ?? model;
-        rawUsage = { ...rawUsage, ...e.message.usage };
+        rawUsage = mergeUsage(rawUsage, e.message.usage);
         return [chunk({ role: "assistant", content: "" })];
       case "content_block_start": {
         const b = e.content_block as Record<string, unknown>;
@@ -82,7 +75,7 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
       }
       case "message_delta":
         finish = finishReason(e.delta.stop_reason) ?? finish;
-        if (e.usage) rawUsage = { ...rawUsage, ...Object.fromEntries(Object.entries(e.usage).filter(([, v]) => v != null)) };
+        rawUsage = mergeUsage(rawUsage, e.usage);
         return [];
       case "message_stop": {
         state = "complete";

@@ -4,7 +4,7 @@
  * requested upstream; here it is captured and, if the client did not ask for it
  * (`stream_options.include_usage`), removed again.
  */
-import { openAIErrorEvent, type SseTranslator } from "../relay";
+import { openAIErrorEvent, parseEventData, type SseTranslator } from "../relay";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";
 import { chatChunkSchema, toUsage } from "./usage";
@@ -22,14 +22,6 @@ export interface OpenAIStreamOptions {
 // Cheap pre-check so that only chunks that can carry usage are JSON-parsed.
 const MAY_HAVE_USAGE = /"usage"\s*:\s*\{/;
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 export function openAIStreamTranslator(opts: OpenAIStreamOptions): SseTranslator {
   let usage: Usage | null = null;
   let sawDone = false;
@@ -42,12 +34,11 @@ export function openAIStreamTranslator(opts: OpenAIStreamOptions): SseTranslator
           out.push(e);
           continue;
         }
-        const parsed = chatChunkSchema.safeParse(safeJson(e.data));
-        if (!parsed.success || !parsed.data.usage) {
+        const chunk = parseEventData(e.data, chatChunkSchema);
+        if (!chunk?.usage) {
           out.push(e);
           continue;
         }
-        const chunk = parsed.data;
         usage = toUsage(chunk.usage!);
         if (opts.usageMode === "usage-chunk" || (chunk.choices?.length ?? 0) === 0) {
           if (opts.clientWantsUsage) out.push(e);

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { anthropicErrorEvent } from "../../providers/anthropic/passthrough";
-import type { SseTranslator } from "../../providers/relay";
+import { parseEventData, type SseTranslator } from "../../providers/relay";
 import type { SseEvent } from "../../providers/sse";
 import { openAIUsageSchema, toUsage } from "../../providers/openai-compatible/usage";
 import type { Usage } from "../../providers/types";
@@ -110,15 +110,8 @@ export function openAIToAnthropicStream(model: string): SseTranslator {
       state = "complete";
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(e.data);
-    } catch {
-      return;
-    }
-    const parsed = chunkSchema.safeParse(json);
-    if (!parsed.success) return;
-    const chunk = parsed.data;
+    const chunk = parseEventData(e.data, chunkSchema);
+    if (!chunk) return;
     if (chunk.error) {
       state = "failed";
       out.push(...anthropicErrorEvent(chunk.error.code === "upstream_unavailable" ? "overloaded_error" : "api_error", chunk.error.message ?? "The upstream provider failed mid-stream."));
