@@ -6,7 +6,7 @@
  * message_stop), thinking blocks with signatures, tool_use, errors.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 const VERSIONS = ["2023-06-01", "2026-10-21"];
@@ -130,18 +130,11 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
       if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
       send("content_block_delta", { index, delta: { type, ...delta } });
       deltas++;
-      if (deltas === 1 && scenario.drop === "mid") {
-        await sleep(20);
-        return void req.socket.destroy();
-      }
       if (deltas === 1 && scenario.streamError) {
         send("error", { error: { type: scenario.streamError, message: "Overloaded" } });
         return void res.end();
       }
-      if (deltas === 1 && scenario.hold) {
-        await ctx.waitForRelease(scenario.hold, res);
-        if (res.destroyed) return;
-      }
+      if (deltas === 1 && (await afterFirstChunk(req, res, scenario, ctx))) return;
     }
     send("content_block_stop", { index });
   }

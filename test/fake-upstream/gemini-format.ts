@@ -8,7 +8,7 @@
  * `{"error": {code, message, status}}`; the key travels in `x-goog-api-key`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 /** Gemini-only switches, on top of the shared ones. */
@@ -160,14 +160,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
     const last = i === pieces.length - 1;
     send(pieces[i]!.length > 0 ? pieces[i]! : null, last);
     if (last) break;
-    if (i === 0 && scenario.drop === "mid") {
-      await sleep(20);
-      return req.socket.destroy();
-    }
-    if (i === 0 && scenario.hold) {
-      await ctx.waitForRelease(scenario.hold, res);
-      if (res.destroyed) return;
-    }
+    if (i === 0 && (await afterFirstChunk(req, res, scenario, ctx))) return;
   }
   res.end();
 }

@@ -4,7 +4,7 @@
  * usage) ending in `data: [DONE]`, and each provider's error bodies.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 export type Flavour = "openai" | "mistral";
@@ -115,14 +115,7 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
   for (let i = 0; i < deltas.length; i++) {
     if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
     send({ ...base, choices: [{ index: 0, delta: deltas[i], logprobs: null, finish_reason: null }] });
-    if (i === 0 && scenario.drop === "mid") {
-      await sleep(20);
-      return req.socket.destroy();
-    }
-    if (i === 0 && scenario.hold) {
-      await ctx.waitForRelease(scenario.hold, res);
-      if (res.destroyed) return;
-    }
+    if (i === 0 && (await afterFirstChunk(req, res, scenario, ctx))) return;
   }
   const final = { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }] };
   if (flavour === "mistral") res.write(`data: ${JSON.stringify({ ...final, usage })}\n\n`);

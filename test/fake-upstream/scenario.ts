@@ -103,3 +103,26 @@ export async function answerFailureScenario(
   }
   return false;
 }
+
+/**
+ * The mid-stream switches every format shares, applied after the first content
+ * chunk: drop the connection, or hold until released. Returns true when the
+ * stream must stop (dropped, or the client left while held).
+ */
+export async function afterFirstChunk(
+  req: import("node:http").IncomingMessage,
+  res: import("node:http").ServerResponse,
+  scenario: Scenario,
+  ctx: { waitForRelease(id: string, res: import("node:http").ServerResponse): Promise<void> },
+): Promise<boolean> {
+  if (scenario.drop === "mid") {
+    await sleep(20);
+    req.socket.destroy();
+    return true;
+  }
+  if (scenario.hold) {
+    await ctx.waitForRelease(scenario.hold, res);
+    return res.destroyed;
+  }
+  return false;
+}
