@@ -30,6 +30,8 @@ export interface BenchOptions {
   discardQueue: boolean;
   /** Send workerd targets' requests through Miniflare's entry worker, as wrangler dev does, not a direct socket. */
   viaEntry: boolean;
+  /** Keep the simulated storage in the OS temp folder on disk instead of tmpfs (see bench/workerd.ts). */
+  diskStorage: boolean;
 }
 
 const SPEC = {
@@ -46,12 +48,13 @@ const SPEC = {
   profile: { type: "boolean", default: false },
   "discard-queue": { type: "boolean", default: false },
   "miniflare-entry": { type: "boolean", default: false },
+  "disk-storage": { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
 
 export const USAGE = `npm run bench -- [--duration s] [--stream-duration s] [--warmup s] [--connections n]
   [--stream-connections n] [--chunks n] [--chunk-delay ms] [--max-requests n] [--rounds n]
-  [--targets direct,floor,router,peer] [--profile] [--discard-queue] [--miniflare-entry]
+  [--targets direct,floor,router,peer] [--profile] [--discard-queue] [--miniflare-entry] [--disk-storage]
 Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=floor,router).`;
 
 function positive(name: string, text: string): number {
@@ -85,5 +88,6 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     profile: values.profile || process.env.BENCH_PROFILE === "1",
     discardQueue: values["discard-queue"] || process.env.BENCH_DISCARD_QUEUE === "1",
     viaEntry: values["miniflare-entry"] || process.env.BENCH_MINIFLARE_ENTRY === "1",
+    diskStorage: values["disk-storage"] || process.env.BENCH_DISK_STORAGE === "1",
   };
 }

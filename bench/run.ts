@@ -15,7 +15,7 @@ import { parseOptions, TARGET_IDS, USAGE, type TargetId } from "./options.ts";
 import { startProfiler } from "./profile.ts";
 import { checks, render, type RouterBindings } from "./report.ts";
 import { buildRouter, directTarget, floorTarget, peerTarget, routerTarget, type Target } from "./targets.ts";
-import { launchDescription, workerdVersion } from "./workerd.ts";
+import { launchDescription, storageDir, workerdVersion } from "./workerd.ts";
 
 const options = parseOptions(process.argv.slice(2));
 if (!options) {
@@ -47,6 +47,7 @@ let profilerPort: number | undefined;
 let bindings: RouterBindings = { durableObjects: false, queueProducers: false };
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
 const wanted = new Set<TargetId>(options.targets);
+const storage = storageDir(options.diskStorage);
 const targets: Target[] = [];
 const fake = await startFake();
 let exitCode = 0;
@@ -58,11 +59,11 @@ try {
     const built = buildRouter();
     const nonEmpty = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length > 0;
     bindings = { durableObjects: nonEmpty(built.router.options.durableObjects), queueProducers: nonEmpty(built.router.options.queueProducers) };
-    if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry));
+    if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry, storage));
     if (wanted.has("router")) {
       profilerPort = options.profile ? await freePort() : undefined;
       const customers = Math.max(options.connections, options.streamConnections);
-      const setup = { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry };
+      const setup = { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage };
       targets.push(await routerTarget(fake, built, { ...setup, ...(profilerPort ? { inspectorPort: profilerPort } : {}) }));
     }
   }
@@ -95,7 +96,7 @@ try {
     date: new Date().toISOString(),
     machine: `${cpus().length} CPU (${cpus()[0]?.model.trim() ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`,
     versions: `Node ${process.versions.node}, workerd ${workerdVersion()}, miniflare ${version("miniflare")}, wrangler ${version("wrangler")}, commit ${commit}`,
-    launch: launchDescription(options.viaEntry),
+    launch: launchDescription(options.viaEntry, storage),
   };
   console.log("");
   console.log(render(measurement, options, bindings, labels, meta));

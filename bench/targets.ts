@@ -55,9 +55,9 @@ export function directTarget(fake: FakeProcess): Target {
 /** Headers a workerd target gets on top of the request's own: the edge's, unless Miniflare's entry worker adds them. */
 const edge = (viaEntry: boolean) => (viaEntry ? {} : EDGE_HEADERS);
 
-export async function floorTarget(fake: FakeProcess, router: BuiltWorker, viaEntry: boolean): Promise<Target> {
+export async function floorTarget(fake: FakeProcess, router: BuiltWorker, viaEntry: boolean, storageDir: string | null): Promise<Target> {
   const floor = buildFloor(router);
-  const instance = await launchWorkerd([{ built: floor, bindings: { UPSTREAM_ORIGIN: fake.url } }], { viaEntry });
+  const instance = await launchWorkerd([{ built: floor, bindings: { UPSTREAM_ORIGIN: fake.url } }], { viaEntry, storageDir });
   const headers = { ...JSON_HEADERS, ...FAKE_AUTH, ...edge(viaEntry) };
   return {
     id: "floor",
@@ -94,6 +94,7 @@ export interface RouterSetup {
   /** The --discard-queue experiment (bench/workers/counting.ts). */
   discardQueue: boolean;
   viaEntry: boolean;
+  storageDir: string | null;
 }
 
 export async function routerTarget(fake: FakeProcess, built: { router: BuiltWorker; logger: BuiltWorker | null }, setup: RouterSetup): Promise<Target> {
@@ -104,7 +105,7 @@ export async function routerTarget(fake: FakeProcess, built: { router: BuiltWork
   if ("DURABLE_OBJECT_JURISDICTION" in built.router.vars) bindings.DURABLE_OBJECT_JURISDICTION = "none";
   const workers: LaunchWorker[] = [{ built: built.router, bindings }];
   if (built.logger) workers.push({ built: built.logger, bindings: {} });
-  const instance = await launchWorkerd(workers, { viaEntry: setup.viaEntry, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
+  const instance = await launchWorkerd(workers, { viaEntry: setup.viaEntry, storageDir: setup.storageDir, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
   const keys = await createBenchKeys(instance.url, bindings.ADMIN_TOKEN, setup.customers);
   const label = `${built.logger ? "router+logger" : "router"} (workerd)${setup.discardQueue ? ", queue discarded" : ""}`;
   return {
