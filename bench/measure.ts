@@ -15,15 +15,16 @@ export interface Cost {
   /** Requests the worker handled during the measured runs. */
   requests: number;
   /** Per request: binding calls counted inside the worker. */
-  perRequest: Omit<Counts, "requests" | "queueBatchesConsumed" | "queueMessagesConsumed">;
+  perRequest: Omit<Counts, "requests" | "queueBatchesConsumed" | "queueMessagesConsumed" | "queueEventsConsumed">;
   /** Chat requests the fake upstream received, per request. */
   upstreamSeenPerRequest: number;
 }
 
 export interface LoggerCost {
+  eventsConsumed: number;
   messagesConsumed: number;
   batches: number;
-  d1StatementsPerMessage: number | null;
+  d1StatementsPerEvent: number | null;
   /** Messages sent by the router and not consumed when the run ended. */
   backlog: number;
 }
@@ -181,9 +182,10 @@ export async function measure(targets: Target[], fake: FakeProcess, options: Ben
     const [logger, sent] = await Promise.all([router.loggerCounts(), router.counts()]);
     const diff = diffCounts(logger, loggerBefore);
     result.logger = {
+      eventsConsumed: diff.queueEventsConsumed,
       messagesConsumed: diff.queueMessagesConsumed,
       batches: diff.queueBatchesConsumed,
-      d1StatementsPerMessage: diff.queueMessagesConsumed > 0 ? diff.d1Statements / diff.queueMessagesConsumed : null,
+      d1StatementsPerEvent: diff.queueEventsConsumed > 0 ? diff.d1Statements / diff.queueEventsConsumed : null,
       backlog: sent.queueMessages - logger.queueMessagesConsumed,
     };
   }

@@ -21,6 +21,7 @@ const zero = (): Counts => ({
   queueMessages: 0,
   queueBatchesConsumed: 0,
   queueMessagesConsumed: 0,
+  queueEventsConsumed: 0,
   serviceCalls: 0,
   fetches: 0,
 });
@@ -213,6 +214,10 @@ export function countingHandler<H extends object>(handler: H): H {
       out.queue = (batch: MessageBatch, env: unknown, ctx: unknown) => {
         counts.queueBatchesConsumed++;
         counts.queueMessagesConsumed += batch.messages.length;
+        for (const { body } of batch.messages) {
+          const events = (body as { events?: unknown } | null)?.events;
+          counts.queueEventsConsumed += Array.isArray(events) ? events.length : 1;
+        }
         return fn.call(handler, batch, countingEnv(env), ctx);
       };
     } else {

@@ -10,9 +10,10 @@ export interface Counts {
   /** queue.send and queue.sendBatch calls, and the messages they carried. */
   queueSends: number;
   queueMessages: number;
-  /** Batches delivered to this worker's queue handler, and their messages. */
+  /** Batches delivered to this worker's queue handler, their messages, and the log events in those (a message carries `events`, or is one event). */
   queueBatchesConsumed: number;
   queueMessagesConsumed: number;
+  queueEventsConsumed: number;
   /** fetch() on a service binding. */
   serviceCalls: number;
   /** Global fetch() calls: to the upstream provider, in the router. */

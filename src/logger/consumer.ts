@@ -1,23 +1,28 @@
 /**
- * The log queue consumer. Every message is checked against the log event
- * schema (the queue is an edge like any other). Valid events are written to
+ * The log queue consumer. A message holds the events of one router isolate's
+ * send window (`{events: [...]}`), or a single event from a router deployed
+ * before batching. The envelope and every event are checked against their
+ * schemas (the queue is an edge like any other). Valid events are written to
  * the logs database (one row per request) and the billing ledger, both
- * idempotent, so a redelivered batch changes nothing. A malformed message is
- * acknowledged and a redacted record of it goes to the dead-letter queue: its
- * body stays out, since a message that fails the schema is one we cannot
- * vouch holds no content. A failed write retries the batch's valid messages;
- * after max_retries the queue moves them to the dead-letter queue itself.
+ * idempotent, so a redelivered batch changes nothing. A malformed event (or
+ * envelope) gets a redacted record in the dead-letter queue: its body stays
+ * out, since a message that fails the schema is one we cannot vouch holds no
+ * content. A message is acknowledged once its valid events are written; a
+ * failed write retries every message that had valid events, and after
+ * max_retries the queue moves them to the dead-letter queue itself.
  */
 import { billingDb, logsDb } from "../db/client";
 import { insertRequestLogs, toLogRow } from "../db/request-logs";
 import { isBillable, recordUsage, toReceipt } from "../db/usage-ledger";
-import { describeIssues, logEventSchema, requestIdSchema, type LogEvent } from "../shared/log-event";
+import { describeIssues, logEventSchema, logMessageSchema, requestIdSchema, type LogEvent } from "../shared/log-event";
 
-/** What goes to the dead-letter queue for a malformed message: where it was and what was wrong, not what it said. */
+/** What goes to the dead-letter queue for a malformed event: where it was and what was wrong, not what it said. */
 export interface DeadLetterRecord {
-  reason: "malformed_log_event";
+  reason: "malformed_log_event" | "malformed_log_message";
   message_id: string;
-  /** The request id, if the message carried a well-formed one. */
+  /** The event's position in the message's `events`; null for a single-event message or a bad envelope. */
+  event_index: number | null;
+  /** The request id, if the event carried a well-formed one. */
   request_id: string | null;
   /** Zod issue paths and codes. */
   issues: string[];
@@ -52,30 +57,45 @@ export async function writeEvents(env: Pick<LoggerBindings, "LOGS_DB" | "BILLING
   await recordUsage(billingDb(env.BILLING_DB), events.filter(isBillable).map((e) => toReceipt(e, now)), runId, now);
 }
 
+/** The event bodies a message holds, or why its envelope is malformed. */
+function bodiesOf(body: unknown): { bodies: unknown[]; batched: boolean } | { issues: string[] } {
+  if (typeof body !== "object" || body === null || !("events" in body)) return { bodies: [body], batched: false };
+  const envelope = logMessageSchema.safeParse(body);
+  return envelope.success ? { bodies: envelope.data.events, batched: true } : { issues: describeIssues(envelope.error) };
+}
+
 export async function consumeLogBatch(batch: MessageBatch<unknown>, env: LoggerBindings, now: number = Date.now()): Promise<void> {
-  const valid: { message: Message<unknown>; event: LogEvent }[] = [];
+  const written: Message<unknown>[] = [];
+  const events: LogEvent[] = [];
   for (const message of batch.messages) {
-    const parsed = logEventSchema.safeParse(message.body);
-    if (parsed.success) {
-      valid.push({ message, event: parsed.data });
+    const reject = (record: Pick<DeadLetterRecord, "reason" | "event_index" | "request_id" | "issues">) =>
+      deadLetter(env.LOG_DLQ, { ...record, message_id: message.id, attempts: message.attempts, rejected_at: now });
+    const content = bodiesOf(message.body);
+    if ("issues" in content) {
+      await reject({ reason: "malformed_log_message", event_index: null, request_id: null, issues: content.issues });
+      message.ack();
       continue;
     }
-    await deadLetter(env.LOG_DLQ, {
-      reason: "malformed_log_event",
-      message_id: message.id,
-      request_id: requestIdOf(message.body),
-      issues: describeIssues(parsed.error),
-      attempts: message.attempts,
-      rejected_at: now,
-    });
-    message.ack();
+    let valid = 0;
+    for (const [index, body] of content.bodies.entries()) {
+      const parsed = logEventSchema.safeParse(body);
+      if (parsed.success) {
+        events.push(parsed.data);
+        valid++;
+        continue;
+      }
+      const event_index = content.batched ? index : null;
+      await reject({ reason: "malformed_log_event", event_index, request_id: requestIdOf(body), issues: describeIssues(parsed.error) });
+    }
+    if (valid > 0) written.push(message);
+    else message.ack();
   }
-  if (valid.length === 0) return;
+  if (events.length === 0) return;
   try {
-    await writeEvents(env, valid.map((v) => v.event), now);
-    for (const { message } of valid) message.ack();
+    await writeEvents(env, events, now);
+    for (const message of written) message.ack();
   } catch (err) {
-    console.error(`log batch write failed, retrying ${valid.length} events:`, err instanceof Error ? err.message : String(err));
-    for (const { message } of valid) message.retry();
+    console.error(`log batch write failed, retrying ${written.length} messages (${events.length} events):`, err instanceof Error ? err.message : String(err));
+    for (const message of written) message.retry();
   }
 }

@@ -75,6 +75,31 @@ export const logEventSchema = z
 
 export type LogEvent = z.infer<typeof logEventSchema>;
 
+/**
+ * Most events one queue message carries. The schema bounds an event to about
+ * 1.6 KB of JSON (the longest ids and model names, a user agent of escaped
+ * characters), so even a full message of those stays under Queues' 128 KB
+ * limit; typical events are ~0.7 KB, ~35 KB for a full message.
+ */
+export const MAX_EVENTS_PER_MESSAGE = 50;
+
+/**
+ * The queue message: the events one router isolate finished within a short
+ * window (src/router/log-sender.ts). One message for many events is one
+ * queue write, read and delete instead of one per request. The envelope is
+ * checked here; each event is checked against logEventSchema on its own, so
+ * one bad event does not cost the others.
+ */
+export const logMessageSchema = z
+  .object({
+    events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_MESSAGE),
+  })
+  .strict();
+
+export interface LogMessage {
+  events: LogEvent[];
+}
+
 /** Keeps a client's user agent within the schema: printable ASCII, bounded length. */
 export function sanitizeUserAgent(value: string | null | undefined): string | null {
   if (!value) return null;

@@ -5,15 +5,16 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/router/index";
-import type { LogEvent } from "../../src/shared/log-event";
+import type { LogEvent, LogMessage } from "../../src/shared/log-event";
 
 const METRICS: QueueSendMetrics = { backlogCount: 0, backlogBytes: 0 };
 
 export type SendBehaviour = "ok" | "fail" | "hang";
 
-/** A Queue that records sent events; `behaviour(n)` decides how the n-th send goes. */
+/** A Queue that records sent messages and their events; `behaviour(n)` decides how the n-th send goes. */
 export class CapturingQueue implements Queue<unknown> {
   readonly events: LogEvent[] = [];
+  readonly messages: LogMessage[] = [];
   attempts = 0;
   constructor(private readonly behaviour: (attempt: number) => SendBehaviour = () => "ok") {}
 
@@ -22,12 +23,13 @@ export class CapturingQueue implements Queue<unknown> {
     const how = this.behaviour(this.attempts);
     if (how === "fail") throw new Error("queue unavailable");
     if (how === "hang") return new Promise<never>(() => {});
-    this.events.push(body as LogEvent);
+    this.messages.push(body as LogMessage);
+    this.events.push(...(body as LogMessage).events);
     return { metadata: { metrics: METRICS } };
   }
 
   async sendBatch(): Promise<QueueSendBatchResponse> {
-    throw new Error("the router sends events one by one");
+    throw new Error("the router sends one message per batch of events");
   }
 
   async metrics(): Promise<QueueMetrics> {

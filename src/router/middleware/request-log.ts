@@ -4,26 +4,26 @@ import type { CallOutcome, ModelEntry } from "../../providers/types";
 import { describeIssues, logEventSchema } from "../../shared/log-event";
 import type { AppEnv, CallLog } from "../env";
 import { buildLogEvent, type RequestFacts, type ResponseFacts } from "../log-event";
-import { LOG_SEND_DEFAULTS, sendLogEvent, type LogQueue, type SendOptions } from "../log-sender";
+import { LOG_SEND_DEFAULTS, queueLogEvent, type LogQueue, type SendOptions } from "../log-sender";
 
 export interface RequestLogOptions {
-  /** Retry bounds of the queue send (tests shorten them). */
-  send?: SendOptions;
+  /** Batch window and retry bounds of the queue send (tests shorten them). */
+  send?: Partial<SendOptions>;
 }
 
 /** An outcome promise that rejected (a bug in an adapter) still ends in one event. */
 const FAILED_OUTCOME: CallOutcome = { usage: null, result: "upstream_error", firstByteAt: null };
 
 /**
- * Sends exactly one metadata event per request to the log queue, once the
- * response has ended: after the handler for plain responses, after the body
+ * Hands exactly one metadata event per request to the log queue (batched per
+ * isolate, see log-sender), once the response has ended: after the handler for plain responses, after the body
  * for streams (the chat route hands over its call outcome through `callLog`).
  * Mount it right after requestId so every request, errors included, passes
  * through it. The work runs in waitUntil and never throws, so logging cannot
  * delay or break a response.
  */
 export function requestLog(options: RequestLogOptions = {}) {
-  const sendOptions = options.send ?? LOG_SEND_DEFAULTS;
+  const sendOptions: SendOptions = { ...LOG_SEND_DEFAULTS, ...options.send };
   return createMiddleware<AppEnv>(async (c, next) => {
     const receivedAt = Date.now();
     await next();
@@ -61,7 +61,7 @@ async function finishAndSend(queue: LogQueue, request: RequestFacts, response: R
       console.error("log event invalid, not sent", request.requestId, describeIssues(parsed.error));
       return;
     }
-    await sendLogEvent(queue, parsed.data, options);
+    await queueLogEvent(queue, parsed.data, options);
   } catch (err) {
     console.error("log event failed", request.requestId, err instanceof Error ? err.message : String(err));
   }

@@ -1,0 +1,87 @@
+/**
+ * The log queue message carries many events (`{events: [...]}`, one router
+ * isolate's send window); single-event messages from routers deployed before
+ * batching are still accepted.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MAX_EVENTS_PER_MESSAGE } from "../../src/shared/log-event";
+import { logEvent, newAccountId } from "../helpers/log-events";
+import { asMessages, deliver, failingLogsDb, ledger, logRows } from "../helpers/logger-queue";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const dlqRecords = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.map((call) => call[0] as Record<string, unknown>);
+
+describe("log queue messages with many events", () => {
+  it("writes every event of every message once and acknowledges the messages", async () => {
+    const account = newAccountId();
+    const first = Array.from({ length: MAX_EVENTS_PER_MESSAGE }, () => logEvent({ account_id: account }));
+    const second = [logEvent({ account_id: account }), logEvent({ account_id: account })];
+    const messages = asMessages([{ events: first }, { events: second }]);
+    const result = await deliver(messages);
+    expect(result.explicitAcks.sort()).toEqual(messages.map((m) => m.id).sort());
+    expect(result.retryMessages).toEqual([]);
+
+    const ids = (await logRows()).filter((r) => r.accountId === account).map((r) => r.requestId).sort();
+    expect(ids).toEqual([...first, ...second].map((e) => e.request_id).sort());
+    const [row] = (await ledger()).filter((l) => l.accountId === account);
+    expect(row).toMatchObject({ requests: first.length + second.length });
+  });
+
+  it("still accepts a message that is one event (a router deployed before batching) beside batched ones", async () => {
+    const [single, batched] = [logEvent(), logEvent()];
+    const result = await deliver(asMessages([single, { events: [batched] }]));
+    expect(result.explicitAcks).toHaveLength(2);
+    const ids = (await logRows()).map((r) => r.requestId);
+    expect(ids).toContain(single.request_id);
+    expect(ids).toContain(batched.request_id);
+  });
+
+  it("dead-letters a malformed event by its position, without its content, and writes the rest of its message", async () => {
+    const dlqSend = vi.spyOn(env.LOG_DLQ, "send");
+    const canary = `canary-${crypto.randomUUID()}`;
+    const good = [logEvent(), logEvent()];
+    const bad = { ...logEvent(), prompt: canary };
+    const messages = asMessages([{ events: [good[0], bad, good[1]] }]);
+    const result = await deliver(messages);
+    expect(result.explicitAcks).toEqual([messages[0]!.id]);
+
+    const ids = (await logRows()).map((r) => r.requestId);
+    for (const e of good) expect(ids).toContain(e.request_id);
+    expect(ids).not.toContain(bad.request_id);
+    const records = dlqRecords(dlqSend);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ reason: "malformed_log_event", message_id: messages[0]!.id, event_index: 1, request_id: bad.request_id, issues: ["(root): unrecognized_keys"] });
+    expect(JSON.stringify(records)).not.toContain(canary);
+  });
+
+  it("dead-letters a malformed envelope whole and acknowledges it", async () => {
+    const dlqSend = vi.spyOn(env.LOG_DLQ, "send");
+    const canary = `canary-${crypto.randomUUID()}`;
+    const tooMany = Array.from({ length: MAX_EVENTS_PER_MESSAGE + 1 }, () => logEvent());
+    const bodies = [{ events: [] }, { events: "not a list" }, { events: [logEvent()], note: canary }, { events: tooMany }];
+    const messages = asMessages(bodies);
+    const result = await deliver(messages);
+    expect(result.explicitAcks.sort()).toEqual(messages.map((m) => m.id).sort());
+
+    const records = dlqRecords(dlqSend);
+    expect(records.map((r) => r.message_id)).toEqual(messages.map((m) => m.id));
+    for (const r of records) expect(r).toMatchObject({ reason: "malformed_log_message", event_index: null, request_id: null });
+    expect(JSON.stringify(records)).not.toContain(canary);
+    const ids = (await logRows()).map((r) => r.requestId);
+    for (const e of tooMany) expect(ids).not.toContain(e.request_id);
+  });
+
+  it("retries every message with valid events when the write fails, and acknowledges one with none", async () => {
+    const events = [logEvent(), logEvent(), logEvent()];
+    const messages = asMessages([{ events: [events[0], events[1]] }, { events: ["garbage"] }, { events: [events[2]] }]);
+    const result = await deliver(messages, { ...env, LOGS_DB: failingLogsDb() });
+    expect(result.explicitAcks).toEqual([messages[1]!.id]);
+    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual([messages[0]!.id, messages[2]!.id].sort());
+    const ids = (await logRows()).map((r) => r.requestId);
+    for (const e of events) expect(ids).not.toContain(e.request_id);
+  });
+});
