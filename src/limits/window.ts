@@ -55,42 +55,123 @@ interface ScopeStats {
   oldest: number | null;
 }
 
+/** A time-ordered run of admissions with running totals; entries before `head` have left the window. */
+class Scope {
+  entries: Admission[] = [];
+  head = 0;
+  count = 0;
+  tokens = 0;
+  /** Open leases (concurrency), counted per scope. */
+  leases = 0;
+
+  add(a: Admission): void {
+    this.entries.push(a);
+    this.count++;
+    this.tokens += a.tokens;
+  }
+
+  /** Drops the front entry, which must be `a` (both runs are in time order). */
+  dropFront(a: Admission): void {
+    this.head++;
+    this.count--;
+    this.tokens -= a.tokens;
+    // Compact now and then instead of shifting on every drop: O(1) amortised.
+    if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  front(): Admission | undefined {
+    return this.entries[this.head];
+  }
+
+  stats(): ScopeStats {
+    return { count: this.count, tokens: this.tokens, oldest: this.front()?.at ?? null };
+  }
+
+  *live(): Generator<Admission> {
+    for (let i = this.head; i < this.entries.length; i++) yield this.entries[i]!;
+  }
+}
+
+/**
+ * Admission, release and pruning are O(1) (amortised): the window keeps running
+ * counts and token sums for the account and per key, and admissions by lease
+ * id, so an account at thousands of requests per minute costs no more per
+ * call than an idle one. Only a refusal for tokens walks the window, to say
+ * when enough tokens leave it.
+ */
 export class LimiterWindow {
-  /** Sorted by `at` (admissions are appended in time order). */
-  admissions: Admission[] = [];
+  private readonly account = new Scope();
+  private readonly keys = new Map<string, Scope>();
+  /** Admissions still in the window, by lease id (to settle tokens on release). */
+  private readonly byLease = new Map<string, Admission>();
   readonly leases = new Map<string, Lease>();
+
+  /** Admissions in the current window. */
+  get admissionCount(): number {
+    return this.account.count;
+  }
+
+  /** Tokens counted in the current window (reservations and settled usage). */
+  get tokenCount(): number {
+    return this.account.tokens;
+  }
+
+  private key(keyId: string): Scope {
+    let scope = this.keys.get(keyId);
+    if (!scope) {
+      scope = new Scope();
+      this.keys.set(keyId, scope);
+    }
+    return scope;
+  }
+
+  /** Re-adds a stored admission (in time order) when the object starts. */
+  restoreAdmission(a: Admission): void {
+    this.account.add(a);
+    this.key(a.keyId).add(a);
+    this.byLease.set(a.leaseId, a);
+  }
+
+  /** Re-adds a stored open lease when the object starts. */
+  restoreLease(lease: Lease): void {
+    this.leases.set(lease.leaseId, lease);
+    this.account.leases++;
+    this.key(lease.keyId).leases++;
+  }
 
   /** Drops admissions that left the window; returns how many. */
   prune(now: number): number {
     let drop = 0;
-    while (drop < this.admissions.length && this.admissions[drop]!.at <= now - WINDOW_MS) drop++;
-    if (drop > 0) this.admissions = this.admissions.slice(drop);
+    for (let a = this.account.front(); a !== undefined && a.at <= now - WINDOW_MS; a = this.account.front()) {
+      this.account.dropFront(a);
+      const key = this.keys.get(a.keyId)!;
+      key.dropFront(a);
+      if (key.count === 0 && key.leases === 0) this.keys.delete(a.keyId);
+      this.byLease.delete(a.leaseId);
+      drop++;
+    }
     return drop;
   }
 
   private stats(keyId: string): { account: ScopeStats; key: ScopeStats; accountLeases: number; keyLeases: number } {
-    const account: ScopeStats = { count: 0, tokens: 0, oldest: null };
-    const key: ScopeStats = { count: 0, tokens: 0, oldest: null };
-    for (const a of this.admissions) {
-      account.count++;
-      account.tokens += a.tokens;
-      account.oldest ??= a.at;
-      if (a.keyId === keyId) {
-        key.count++;
-        key.tokens += a.tokens;
-        key.oldest ??= a.at;
-      }
-    }
-    let keyLeases = 0;
-    for (const lease of this.leases.values()) if (lease.keyId === keyId) keyLeases++;
-    return { account, key, accountLeases: this.leases.size, keyLeases };
+    const key = this.keys.get(keyId);
+    return {
+      account: this.account.stats(),
+      key: key?.stats() ?? { count: 0, tokens: 0, oldest: null },
+      accountLeases: this.account.leases,
+      keyLeases: key?.leases ?? 0,
+    };
   }
 
   /** ms until enough tokens leave the window for `needed` more to fit under `limit`. */
   private tokenWait(now: number, keyId: string | null, used: number, needed: number, limit: number): number {
+    const scope = keyId === null ? this.account : this.keys.get(keyId);
+    if (!scope) return 0;
     let freed = 0;
-    for (const a of this.admissions) {
-      if (keyId !== null && a.keyId !== keyId) continue;
+    for (const a of scope.live()) {
       freed += a.tokens;
       if (used - freed + needed <= limit || used - freed === 0) return a.at + WINDOW_MS - now;
     }
@@ -123,8 +204,8 @@ export class LimiterWindow {
 
     const admitted = exceeded === null;
     if (admitted) {
-      this.admissions.push({ leaseId: input.leaseId, keyId: input.keyId, at: now, tokens: input.tokens });
-      this.leases.set(input.leaseId, { leaseId: input.leaseId, keyId: input.keyId, expiresAt: now + input.leaseTtlMs });
+      this.restoreAdmission({ leaseId: input.leaseId, keyId: input.keyId, at: now, tokens: input.tokens });
+      this.restoreLease({ leaseId: input.leaseId, keyId: input.keyId, expiresAt: now + input.leaseTtlMs });
     }
     const add = admitted ? 1 : 0;
     const addTokens = admitted ? input.tokens : 0;
@@ -152,20 +233,33 @@ export class LimiterWindow {
   /** Ends a lease; settles its reservation to the real usage when known. */
   release(leaseId: string, actualTokens: number | null): { lease: Lease | undefined; settled: Admission | undefined } {
     const lease = this.leases.get(leaseId);
-    this.leases.delete(leaseId);
+    if (lease) this.endLease(lease);
     let settled: Admission | undefined;
     if (actualTokens !== null) {
-      settled = this.admissions.find((a) => a.leaseId === leaseId);
-      if (settled) settled.tokens = actualTokens;
+      settled = this.byLease.get(leaseId);
+      if (settled) {
+        const delta = actualTokens - settled.tokens;
+        settled.tokens = actualTokens;
+        this.account.tokens += delta;
+        this.keys.get(settled.keyId)!.tokens += delta;
+      }
     }
     return { lease, settled };
+  }
+
+  private endLease(lease: Lease): void {
+    this.leases.delete(lease.leaseId);
+    this.account.leases--;
+    const key = this.keys.get(lease.keyId)!;
+    key.leases--;
+    if (key.count === 0 && key.leases === 0) this.keys.delete(lease.keyId);
   }
 
   /** Removes leases past their TTL (holder vanished); returns them. */
   expireLeases(now: number): Lease[] {
     const expired: Lease[] = [];
     for (const lease of this.leases.values()) if (lease.expiresAt <= now) expired.push(lease);
-    for (const lease of expired) this.leases.delete(lease.leaseId);
+    for (const lease of expired) this.endLease(lease);
     return expired;
   }
 
