@@ -53,6 +53,7 @@ function toCost(diff: Counts, upstreamSeen: number): Cost {
       d1Statements: per(diff.d1Statements),
       d1Batches: per(diff.d1Batches),
       durableObjectCalls: per(diff.durableObjectCalls),
+      durableObjectCallsAfterResponse: per(diff.durableObjectCallsAfterResponse),
       queueSends: per(diff.queueSends),
       queueMessages: per(diff.queueMessages),
       serviceCalls: per(diff.serviceCalls),

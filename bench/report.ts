@@ -46,6 +46,7 @@ export function checks(m: Measurement, options: BenchOptions, bindings: RouterBi
     const warm: [string, number, number, boolean, "exactly" | "at most"][] = [
       ["D1 queries", cost.perRequest.d1Statements, 0, true, "exactly"],
       ["Durable Object calls", cost.perRequest.durableObjectCalls, 1, bindings.durableObjects, "exactly"],
+      ["Durable Object calls before the response", cost.perRequest.durableObjectCalls - cost.perRequest.durableObjectCallsAfterResponse, 1, bindings.durableObjects, "exactly"],
       ["upstream fetches", cost.upstreamSeenPerRequest, 1, true, "exactly"],
       ["queue sends", cost.perRequest.queueSends, 1, bindings.queueProducers, "at most"],
     ];
@@ -87,7 +88,7 @@ export function checks(m: Measurement, options: BenchOptions, bindings: RouterBi
 function costRow(label: string, cost: Cost | undefined): string[] | null {
   if (!cost) return null;
   const p = cost.perRequest;
-  return [label, int(cost.requests), fmt(p.d1Statements, 2), fmt(p.durableObjectCalls, 2), fmt(p.fetches, 2), fmt(cost.upstreamSeenPerRequest, 2), fmt(p.queueSends, 2), fmt(p.serviceCalls, 2)];
+  return [label, int(cost.requests), fmt(p.d1Statements, 2), `${fmt(p.durableObjectCalls, 2)} (${fmt(p.durableObjectCallsAfterResponse, 2)} after)`, fmt(p.fetches, 2), fmt(cost.upstreamSeenPerRequest, 2), fmt(p.queueSends, 2), fmt(p.serviceCalls, 2)];
 }
 
 export function render(m: Measurement, options: BenchOptions, bindings: RouterBindings, labels: Record<TargetId, string>, meta: Record<string, string>): string {

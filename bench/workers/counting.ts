@@ -10,6 +10,7 @@
  * they see every request. Calls made by a Durable Object from its own env are
  * not wrapped (they are not on the router's request path).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Counts } from "./counts.ts";
 
 const zero = (): Counts => ({
@@ -17,6 +18,7 @@ const zero = (): Counts => ({
   d1Statements: 0,
   d1Batches: 0,
   durableObjectCalls: 0,
+  durableObjectCallsAfterResponse: 0,
   queueSends: 0,
   queueMessages: 0,
   queueBatchesConsumed: 0,
@@ -27,6 +29,13 @@ const zero = (): Counts => ({
 });
 
 let counts = zero();
+
+/**
+ * Which phase of its request a binding call belongs to: before the handler
+ * returned its response (the client waits on it) or after (waitUntil work).
+ * The store follows promises and timers, so work a request schedules stays its own.
+ */
+const phase = new AsyncLocalStorage<{ responded: boolean }>();
 
 type AnyFn = (...args: unknown[]) => unknown;
 type Obj = Record<PropertyKey, unknown>;
@@ -105,6 +114,7 @@ function stub(target: object): object {
       if (typeof name === "symbol" || name === "then" || typeof value !== "function") return value;
       return (...args: unknown[]) => {
         counts.durableObjectCalls++;
+        if (phase.getStore()?.responded) counts.durableObjectCallsAfterResponse++;
         // Not value.apply(): on an RPC property, `apply` is itself a remote method name.
         return Reflect.apply(value as AnyFn, t, args);
       };
@@ -208,7 +218,14 @@ export function countingHandler<H extends object>(handler: H): H {
         const bench = benchRoute(request);
         if (bench) return bench;
         counts.requests++;
-        return fn.call(handler, request, countingEnv(env), ctx);
+        const state = { responded: false };
+        return phase.run(state, async () => {
+          try {
+            return (await fn.call(handler, request, countingEnv(env), ctx)) as unknown;
+          } finally {
+            state.responded = true;
+          }
+        });
       };
     } else if (name === "queue") {
       out.queue = (batch: MessageBatch, env: unknown, ctx: unknown) => {

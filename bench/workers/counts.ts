@@ -7,6 +7,8 @@ export interface Counts {
   d1Batches: number;
   /** Calls on a Durable Object stub: RPC methods and fetch. */
   durableObjectCalls: number;
+  /** Of those, the calls made after the handler returned its response (waitUntil work, e.g. a limiter release). */
+  durableObjectCallsAfterResponse: number;
   /** queue.send and queue.sendBatch calls, and the messages they carried. */
   queueSends: number;
   queueMessages: number;
