@@ -1,17 +1,10 @@
 /**
  * D1 refuses a statement with more than 100 bound parameters in production,
  * but local D1 does not enforce it, so tests would not catch an oversized
- * insert. Every multi-row insert goes through `chunkRows`.
+ * statement; test/logger/consumer.test.ts counts them. Multi-row inserts bind
+ * a single JSON parameter instead of one per cell (src/db/json-insert.ts).
  */
 export const D1_MAX_BOUND_PARAMS = 100;
-
-/** Splits rows so that each chunk binds at most D1_MAX_BOUND_PARAMS parameters. */
-export function chunkRows<T>(rows: readonly T[], paramsPerRow: number): T[][] {
-  const size = Math.max(1, Math.floor(D1_MAX_BOUND_PARAMS / paramsPerRow));
-  const chunks: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
-  return chunks;
-}
 
 /** How a bounded purge went: rows removed, and whether nothing was left to remove. */
 export interface PurgeResult {

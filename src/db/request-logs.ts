@@ -1,7 +1,8 @@
-import { and, eq, getTableColumns, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import type { LogEvent } from "../shared/log-event";
-import { chunkRows, deleteInChunks, type PurgeResult } from "./chunks";
+import { deleteInChunks, type PurgeResult } from "./chunks";
 import type { LogsDb } from "./client";
+import { jsonRowSelects } from "./json-insert";
 import { requestLogs, type NewRequestLog, type RequestLog } from "./logs-schema";
 
 /** The row for one log event: the same fields, nothing added but the write time. */
@@ -36,16 +37,15 @@ export function toLogRow(e: LogEvent, loggedAt: number): NewRequestLog {
   };
 }
 
-const LOG_COLUMNS = Object.keys(getTableColumns(requestLogs)).length;
-
 /**
- * Writes log rows in one D1 batch. The request id is the primary key and a
- * conflict is ignored, so a redelivered event never makes a second row.
+ * Writes log rows in one D1 batch, as one statement (src/db/json-insert.ts).
+ * The request id is the primary key and a conflict is ignored, so a
+ * redelivered event never makes a second row.
  */
 export async function insertRequestLogs(db: LogsDb, rows: readonly NewRequestLog[]): Promise<void> {
-  const [first, ...rest] = chunkRows(rows, LOG_COLUMNS).map((chunk) => db.insert(requestLogs).values(chunk).onConflictDoNothing());
-  if (!first) return;
-  await db.batch([first, ...rest]);
+  if (rows.length === 0) return;
+  const [first, ...rest] = jsonRowSelects(requestLogs, rows).map((select) => db.insert(requestLogs).select(select).onConflictDoNothing());
+  await db.batch([first!, ...rest]);
 }
 
 /** One request's record, only if it belongs to the account. */

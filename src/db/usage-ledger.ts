@@ -1,8 +1,9 @@
-import { and, asc, count, eq, getTableColumns, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import type { LogEvent } from "../shared/log-event";
 import { utcDay } from "../shared/retention";
-import { chunkRows, deleteInChunks, type PurgeResult } from "./chunks";
+import { deleteInChunks, type PurgeResult } from "./chunks";
 import type { BillingDb } from "./client";
+import { jsonRowSelects } from "./json-insert";
 import { billingReceipts, usageLedger, type NewBillingReceipt, type UsageRow } from "./billing-schema";
 
 /**
@@ -30,8 +31,6 @@ export function toReceipt(e: LogEvent & { account_id: string; model: string }, b
   };
 }
 
-const RECEIPT_COLUMNS = Object.keys(getTableColumns(billingReceipts)).length;
-
 /**
  * Adds requests to the ledger exactly once, however often they are delivered.
  *
@@ -40,13 +39,14 @@ const RECEIPT_COLUMNS = Object.keys(getTableColumns(billingReceipts)).length;
  * to the ledger exactly the receipts carrying that id. A redelivered request
  * keeps its old receipt and old run id, so it is not counted again; if the
  * transaction fails, neither receipts nor ledger change and the redelivery
- * counts it once.
+ * counts it once. The receipts are one statement (src/db/json-insert.ts),
+ * several only if their JSON outgrew D1's value size; however many, they run
+ * before the ledger statement in the same batch.
  */
 export async function recordUsage(db: BillingDb, receipts: readonly Omit<NewBillingReceipt, "runId">[], runId: string, now: number): Promise<void> {
   if (receipts.length === 0) return;
-  const inserts = chunkRows(receipts, RECEIPT_COLUMNS).map((chunk) =>
-    db.insert(billingReceipts).values(chunk.map((r) => ({ ...r, runId }))).onConflictDoNothing(),
-  );
+  const tagged = receipts.map((r) => ({ ...r, runId }));
+  const inserts = jsonRowSelects(billingReceipts, tagged).map((select) => db.insert(billingReceipts).select(select).onConflictDoNothing());
   const r = billingReceipts;
   const fromThisRun = db
     .select({

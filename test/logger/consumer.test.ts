@@ -7,6 +7,7 @@ import { requestLogs } from "../../src/db/logs-schema";
 import { billingReceipts, usageLedger } from "../../src/db/billing-schema";
 import worker from "../../src/logger/index";
 import type { LogEvent } from "../../src/shared/log-event";
+import { recordingD1 } from "../helpers/d1-recorder";
 import { logEvent, newAccountId } from "../helpers/log-events";
 
 afterEach(() => {
@@ -134,34 +135,19 @@ describe("log queue consumer", () => {
     for (const e of events) expect(billed).not.toContain(e.account_id);
   });
 
-  it("keeps every statement of a full batch under D1's 100 bound parameters", async () => {
-    let maxParams = 0;
-    const counting = (d1: D1Database): D1Database =>
-      new Proxy(d1, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop) as unknown;
-          if (prop !== "prepare" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
-          return (query: string) => {
-            const statement = (value as D1Database["prepare"]).call(target, query);
-            return new Proxy(statement, {
-              get(st, p) {
-                const v = Reflect.get(st, p) as unknown;
-                if (p !== "bind" || typeof v !== "function") return typeof v === "function" ? v.bind(st) : v;
-                return (...params: unknown[]) => {
-                  maxParams = Math.max(maxParams, params.length);
-                  return (v as D1PreparedStatement["bind"]).apply(st, params);
-                };
-              },
-            });
-          };
-        },
-      });
+  it("writes a full batch as one statement per table, each under D1's 100 bound parameters", async () => {
+    const logs = recordingD1(env.LOGS_DB);
+    const billing = recordingD1(env.BILLING_DB);
     const account = newAccountId();
     const events = Array.from({ length: 50 }, (_, i) => logEvent({ account_id: account, receivedAt: Date.UTC(2026, 2, 12) + i }));
-    const result = await deliver(asMessages(events), { ...env, LOGS_DB: counting(env.LOGS_DB), BILLING_DB: counting(env.BILLING_DB) });
+    const result = await deliver(asMessages(events), { ...env, LOGS_DB: logs.db, BILLING_DB: billing.db });
     expect(result.explicitAcks).toHaveLength(50);
-    expect(maxParams).toBeGreaterThan(0);
-    expect(maxParams).toBeLessThanOrEqual(D1_MAX_BOUND_PARAMS);
+    // One D1 batch per database: the log rows; the receipts, then the ledger upsert.
+    expect(logs.record.batches).toEqual([1]);
+    expect(billing.record.batches).toEqual([2]);
+    const statements = [...logs.record.statements, ...billing.record.statements];
+    expect(statements.map((s) => s.params)).toEqual([1, 1, 2]); // the JSON rows; the JSON rows; run id and time
+    for (const s of statements) expect(s.params).toBeLessThanOrEqual(D1_MAX_BOUND_PARAMS);
     expect((await logRows()).filter((r) => r.accountId === account)).toHaveLength(50);
     expect((await ledger()).find((l) => l.accountId === account)?.requests).toBe(50);
   });
