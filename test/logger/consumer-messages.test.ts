@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_EVENTS_PER_MESSAGE } from "../../src/shared/log-event";
+import { recordingD1 } from "../helpers/d1-recorder";
 import { logEvent, newAccountId } from "../helpers/log-events";
 import { asMessages, deliver, failingLogsDb, ledger, logRows } from "../helpers/logger-queue";
 
@@ -29,6 +30,20 @@ describe("log queue messages with many events", () => {
     expect(ids).toEqual([...first, ...second].map((e) => e.request_id).sort());
     const [row] = (await ledger()).filter((l) => l.accountId === account);
     expect(row).toMatchObject({ requests: first.length + second.length });
+  });
+
+  it("writes a full consumer batch (10 messages of 50 events) in one D1 batch per database, under D1's limits", async () => {
+    const account = newAccountId();
+    const bodies = Array.from({ length: 10 }, () => ({ events: Array.from({ length: MAX_EVENTS_PER_MESSAGE }, () => logEvent({ account_id: account })) }));
+    const logs = recordingD1(env.LOGS_DB);
+    const billing = recordingD1(env.BILLING_DB);
+    const result = await deliver(asMessages(bodies), { ...env, LOGS_DB: logs.db, BILLING_DB: billing.db });
+    expect(result.explicitAcks).toHaveLength(10);
+    expect((await logRows()).filter((r) => r.accountId === account)).toHaveLength(500);
+    const [row] = (await ledger()).filter((l) => l.accountId === account);
+    expect(row).toMatchObject({ requests: 500 });
+    expect([logs.record.batches, billing.record.batches]).toEqual([[1], [2]]);
+    for (const st of [...logs.record.statements, ...billing.record.statements]) expect(st.params).toBeLessThan(100);
   });
 
   it("still accepts a message that is one event (a router deployed before batching) beside batched ones", async () => {
