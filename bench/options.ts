@@ -32,6 +32,8 @@ export interface BenchOptions {
   viaEntry: boolean;
   /** Keep the simulated storage in the OS temp folder on disk instead of tmpfs (see bench/workerd.ts). */
   diskStorage: boolean;
+  /** Router accounts the connections share (connection i uses account i mod n); null: one per connection. */
+  accounts: number | null;
 }
 
 const SPEC = {
@@ -49,13 +51,17 @@ const SPEC = {
   "discard-queue": { type: "boolean", default: false },
   "miniflare-entry": { type: "boolean", default: false },
   "disk-storage": { type: "boolean", default: false },
+  accounts: { type: "string", default: "0" },
   help: { type: "boolean", default: false },
 } as const;
 
 export const USAGE = `npm run bench -- [--duration s] [--stream-duration s] [--warmup s] [--connections n]
   [--stream-connections n] [--chunks n] [--chunk-delay ms] [--max-requests n] [--rounds n]
-  [--targets direct,floor,router,peer] [--profile] [--discard-queue] [--miniflare-entry] [--disk-storage]
-Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=floor,router).`;
+  [--targets direct,floor,router,peer] [--profile] [--discard-queue] [--miniflare-entry] [--disk-storage] [--accounts n]
+Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=floor,router).
+--accounts: router accounts the connections share (default one per connection); fewer accounts
+  show releases riding on admissions, but each account stays under its tier's 6,000 requests/min
+  only in short runs.`;
 
 function positive(name: string, text: string): number {
   const value = Number(text);
@@ -89,5 +95,6 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     discardQueue: values["discard-queue"] || process.env.BENCH_DISCARD_QUEUE === "1",
     viaEntry: values["miniflare-entry"] || process.env.BENCH_MINIFLARE_ENTRY === "1",
     diskStorage: values["disk-storage"] || process.env.BENCH_DISK_STORAGE === "1",
+    accounts: Number(get("accounts")) > 0 ? Math.round(Number(get("accounts"))) : null,
   };
 }

@@ -62,7 +62,7 @@ try {
     if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry, storage));
     if (wanted.has("router")) {
       profilerPort = options.profile ? await freePort() : undefined;
-      const customers = Math.max(options.connections, options.streamConnections);
+      const customers = options.accounts ?? Math.max(options.connections, options.streamConnections);
       const setup = { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage };
       targets.push(await routerTarget(fake, built, { ...setup, ...(profilerPort ? { inspectorPort: profilerPort } : {}) }));
     }
