@@ -1,6 +1,7 @@
 /** Delivers queue messages to the logger worker as the queue would, and reads what it wrote. */
 import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import { billingDb, logsDb } from "../../src/db/client";
 import { usageLedger } from "../../src/db/billing-schema";
 import { requestLogs } from "../../src/db/logs-schema";
@@ -30,4 +31,13 @@ export function failingLogsDb(): D1Database {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/** Spies on the dead-letter queue; `records()` lists every record sent, in order, across its batches. */
+export function watchDeadLetters(dlq: Queue) {
+  const spy = vi.spyOn(dlq, "sendBatch");
+  return {
+    spy,
+    records: () => spy.mock.calls.flatMap(([messages]) => [...messages].map((m) => m.body as Record<string, unknown>)),
+  };
 }

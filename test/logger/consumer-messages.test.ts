@@ -8,13 +8,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_EVENTS_PER_MESSAGE } from "../../src/shared/log-event";
 import { recordingD1 } from "../helpers/d1-recorder";
 import { logEvent, newAccountId } from "../helpers/log-events";
-import { asMessages, deliver, failingLogsDb, ledger, logRows } from "../helpers/logger-queue";
+import { asMessages, deliver, failingLogsDb, ledger, logRows, watchDeadLetters } from "../helpers/logger-queue";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const dlqRecords = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.map((call) => call[0] as Record<string, unknown>);
 
 describe("log queue messages with many events", () => {
   it("writes every event of every message once and acknowledges the messages", async () => {
@@ -56,7 +55,7 @@ describe("log queue messages with many events", () => {
   });
 
   it("dead-letters a malformed event by its position, without its content, and writes the rest of its message", async () => {
-    const dlqSend = vi.spyOn(env.LOG_DLQ, "send");
+    const dlq = watchDeadLetters(env.LOG_DLQ);
     const canary = `canary-${crypto.randomUUID()}`;
     const good = [logEvent(), logEvent()];
     const bad = { ...logEvent(), prompt: canary };
@@ -67,14 +66,14 @@ describe("log queue messages with many events", () => {
     const ids = (await logRows()).map((r) => r.requestId);
     for (const e of good) expect(ids).toContain(e.request_id);
     expect(ids).not.toContain(bad.request_id);
-    const records = dlqRecords(dlqSend);
+    const records = dlq.records();
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ reason: "malformed_log_event", message_id: messages[0]!.id, event_index: 1, request_id: bad.request_id, issues: ["(root): unrecognized_keys"] });
     expect(JSON.stringify(records)).not.toContain(canary);
   });
 
   it("dead-letters a malformed envelope whole and acknowledges it", async () => {
-    const dlqSend = vi.spyOn(env.LOG_DLQ, "send");
+    const dlq = watchDeadLetters(env.LOG_DLQ);
     const canary = `canary-${crypto.randomUUID()}`;
     const tooMany = Array.from({ length: MAX_EVENTS_PER_MESSAGE + 1 }, () => logEvent());
     const bodies = [{ events: [] }, { events: "not a list" }, { events: [logEvent()], note: canary }, { events: tooMany }];
@@ -82,7 +81,7 @@ describe("log queue messages with many events", () => {
     const result = await deliver(messages);
     expect(result.explicitAcks.sort()).toEqual(messages.map((m) => m.id).sort());
 
-    const records = dlqRecords(dlqSend);
+    const records = dlq.records();
     expect(records.map((r) => r.message_id)).toEqual(messages.map((m) => m.id));
     for (const r of records) expect(r).toMatchObject({ reason: "malformed_log_message", event_index: null, request_id: null });
     expect(JSON.stringify(records)).not.toContain(canary);
@@ -98,5 +97,26 @@ describe("log queue messages with many events", () => {
     expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual([messages[0]!.id, messages[2]!.id].sort());
     const ids = (await logRows()).map((r) => r.requestId);
     for (const e of events) expect(ids).not.toContain(e.request_id);
+  });
+
+  it("on a failed write, replaces a message that also held malformed events by a clean one, so Queues never dead-letters a malformed body", async () => {
+    const requeue = vi.spyOn(env.LOG_QUEUE, "send").mockResolvedValue({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as never);
+    const canary = `canary-${crypto.randomUUID()}`;
+    const [e0, e1, e2] = [logEvent(), logEvent(), logEvent()];
+    const messages = asMessages([{ events: [e0, { ...logEvent(), prompt: canary }, e1] }, { events: [e2] }]);
+    const result = await deliver(messages, { ...env, LOGS_DB: failingLogsDb() });
+    expect(result.explicitAcks).toEqual([messages[0]!.id]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([messages[1]!.id]);
+    expect(requeue).toHaveBeenCalledTimes(1);
+    expect(requeue.mock.calls[0]![0]).toEqual({ events: [e0, e1] });
+    expect(JSON.stringify(requeue.mock.calls)).not.toContain(canary);
+  });
+
+  it("retries such a message as it is only if queueing its valid events fails too", async () => {
+    vi.spyOn(env.LOG_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
+    const messages = asMessages([{ events: [logEvent(), "garbage"] }]);
+    const result = await deliver(messages, { ...env, LOGS_DB: failingLogsDb() });
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([messages[0]!.id]);
   });
 });

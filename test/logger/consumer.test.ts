@@ -1,33 +1,16 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { D1_MAX_BOUND_PARAMS } from "../../src/db/chunks";
-import { billingDb, logsDb } from "../../src/db/client";
-import { requestLogs } from "../../src/db/logs-schema";
-import { billingReceipts, usageLedger } from "../../src/db/billing-schema";
-import worker from "../../src/logger/index";
+import { billingDb } from "../../src/db/client";
+import { billingReceipts } from "../../src/db/billing-schema";
 import type { LogEvent } from "../../src/shared/log-event";
 import { recordingD1 } from "../helpers/d1-recorder";
 import { logEvent, newAccountId } from "../helpers/log-events";
+import { asMessages, deliver, failingLogsDb, ledger, logRows, watchDeadLetters } from "../helpers/logger-queue";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-function asMessages(bodies: unknown[], attempts = 1): MessageBatchMessage[] {
-  return bodies.map((body) => ({ id: `msg-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body }));
-}
-
-async function deliver(messages: MessageBatchMessage[], bindings: LoggerEnv = env) {
-  const batch = createMessageBatch("emby-logs", messages);
-  const ctx = createExecutionContext();
-  // The handler uses no ExecutionContext; getQueueResult still wants one to wait on.
-  await worker.queue(batch, bindings);
-  return getQueueResult(batch, ctx);
-}
-
-const logRows = () => logsDb(env.LOGS_DB).select().from(requestLogs);
-const ledger = () => billingDb(env.BILLING_DB).select().from(usageLedger).orderBy(usageLedger.accountId, usageLedger.day, usageLedger.model);
 
 /** A batch for one account: three calls of one model, one of another, one refused at auth (not billable). */
 function mixedBatch(): LogEvent[] {
@@ -91,7 +74,7 @@ describe("log queue consumer", () => {
   });
 
   it("acknowledges a malformed message into the dead-letter queue, without its body, and still writes the others", async () => {
-    const dlqSend = vi.spyOn(env.LOG_DLQ, "send");
+    const dlq = watchDeadLetters(env.LOG_DLQ);
     const good = [logEvent(), logEvent(), logEvent()];
     const canary = `canary-${crypto.randomUUID()}`;
     const withContent = { ...logEvent(), prompt: canary };
@@ -107,8 +90,10 @@ describe("log queue consumer", () => {
     for (const e of good) expect(ids).toContain(e.request_id);
     expect(ids).not.toContain(withContent.request_id);
 
-    expect(dlqSend).toHaveBeenCalledTimes(3);
-    const records = dlqSend.mock.calls.map((call) => call[0] as Record<string, unknown>);
+    // One send for the batch's records.
+    expect(dlq.spy).toHaveBeenCalledTimes(1);
+    const records = dlq.records();
+    expect(records).toHaveLength(3);
     expect(records.map((r) => r.message_id)).toEqual([messages[1]!.id, messages[3]!.id, messages[4]!.id]);
     expect(records[0]).toMatchObject({ reason: "malformed_log_event", request_id: withContent.request_id, attempts: 1 });
     expect(records[0]!.issues).toEqual(["(root): unrecognized_keys"]);
@@ -117,16 +102,9 @@ describe("log queue consumer", () => {
   });
 
   it("retries the valid messages when a database write fails, and still acknowledges malformed ones", async () => {
-    const failingLogs = new Proxy(env.LOGS_DB, {
-      get(target, prop) {
-        if (prop === "batch") return () => Promise.reject(new Error("D1 unavailable"));
-        const value = Reflect.get(target, prop) as unknown;
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
     const events = [logEvent(), logEvent()];
     const messages = asMessages([events[0], "garbage", events[1]]);
-    const result = await deliver(messages, { ...env, LOGS_DB: failingLogs });
+    const result = await deliver(messages, { ...env, LOGS_DB: failingLogsDb() });
     expect(result.explicitAcks).toEqual([messages[1]!.id]);
     expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual([messages[0]!.id, messages[2]!.id].sort());
     const ids = (await logRows()).map((r) => r.requestId);
