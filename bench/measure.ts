@@ -27,6 +27,9 @@ export interface LoggerCost {
   d1StatementsPerEvent: number | null;
   /** Messages sent by the router and not consumed when the run ended. */
   backlog: number;
+  /** Since the router started: the requests it handled (each yields one log event) and the events the logger received. */
+  routerRequests: number;
+  eventsReceived: number;
 }
 
 export interface Measurement {
@@ -69,7 +72,8 @@ async function drainLogger(target: Target): Promise<void> {
   const deadline = Date.now() + 8000;
   while (Date.now() < deadline) {
     const [router, logger] = await Promise.all([target.counts(), target.loggerCounts()]);
-    if (logger.queueMessagesConsumed >= router.queueMessages) return;
+    // Every request the router handled yields one event; the last ones leave up to a batch window later.
+    if (logger.queueMessagesConsumed >= router.queueMessages && logger.queueEventsConsumed >= router.requests) return;
     await sleep(100);
   }
 }
@@ -188,6 +192,8 @@ export async function measure(targets: Target[], fake: FakeProcess, options: Ben
       batches: diff.queueBatchesConsumed,
       d1StatementsPerEvent: diff.queueEventsConsumed > 0 ? diff.d1Statements / diff.queueEventsConsumed : null,
       backlog: sent.queueMessages - logger.queueMessagesConsumed,
+      routerRequests: sent.requests,
+      eventsReceived: logger.queueEventsConsumed,
     };
   }
   return result;

@@ -62,6 +62,9 @@ export function checks(m: Measurement, options: BenchOptions, bindings: RouterBi
   }
   if (m.logger) {
     out.push({ name: "logger consumed every message the router sent", value: `backlog ${m.logger.backlog}`, target: "0", pass: m.logger.backlog === 0 });
+    // Fewer events than requests: events lost; more: events delivered twice.
+    const { routerRequests, eventsReceived } = m.logger;
+    out.push({ name: "logger received one event per router request", value: `${int(eventsReceived)} / ${int(routerRequests)}`, target: "equal", pass: eventsReceived === routerRequests });
   }
   if (router && floor) {
     const thr = ratio(router.requestsPerSecond, floor.requestsPerSecond);

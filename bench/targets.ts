@@ -106,7 +106,10 @@ export async function routerTarget(fake: FakeProcess, built: { router: BuiltWork
   const workers: LaunchWorker[] = [{ built: built.router, bindings }];
   if (built.logger) workers.push({ built: built.logger, bindings: {} });
   const instance = await launchWorkerd(workers, { viaEntry: setup.viaEntry, storageDir: setup.storageDir, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
-  const keys = await createBenchKeys(instance.url, bindings.ADMIN_TOKEN, setup.customers);
+  const keys = await createBenchKeys(instance.url, bindings.ADMIN_TOKEN, setup.customers).catch(async (err: unknown) => {
+    await instance.close().catch(() => {});
+    throw err;
+  });
   const label = `${built.logger ? "router+logger" : "router"} (workerd)${setup.discardQueue ? ", queue discarded" : ""}`;
   return {
     id: "router",

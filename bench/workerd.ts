@@ -9,7 +9,7 @@
  * measurements, is bypassed unless `viaEntry` asks for it. Outbound fetches
  * still pass Miniflare's outbound interceptor worker, for floor and router alike.
  */
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from "miniflare";
@@ -26,6 +26,14 @@ export function launchDescription(viaEntry: boolean, storageDir: string | null):
 
 /** A RAM-backed folder for simulated storage, where the machine has one. */
 const TMPFS = "/dev/shm";
+/** Free space tmpfs must have to be used: a run writes tens of MB (each limiter object's SQLite WAL reaches ~4 MB). */
+const TMPFS_MIN_FREE_BYTES = 1024 ** 3;
+
+/** Storage folders of instances not yet closed: removed when the process exits, however it ends. */
+const liveStorage = new Set<string>();
+process.on("exit", () => {
+  for (const dir of liveStorage) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * Where Miniflare keeps the simulated D1, Durable Object and Queue storage.
@@ -34,13 +42,15 @@ const TMPFS = "/dev/shm";
  * SQLite's fsync on every commit blocks that thread (on this machine's disk
  * it cut the router's throughput by ~40%). So the default is tmpfs; `onDisk`
  * (--disk-storage) measures the disk for comparison. Null: Miniflare's
- * default, the OS temp folder.
+ * default, the OS temp folder (also when tmpfs is missing, read-only or
+ * short of space, e.g. a container's 64 MB /dev/shm).
  */
 export function storageDir(onDisk: boolean): string | null {
   if (onDisk || !existsSync(TMPFS)) return null;
   try {
     accessSync(TMPFS, constants.W_OK);
-    return TMPFS;
+    const { bavail, bsize } = statfsSync(TMPFS);
+    return bavail * bsize >= TMPFS_MIN_FREE_BYTES ? TMPFS : null;
   } catch {
     return null;
   }
@@ -109,6 +119,12 @@ export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOpti
   const direct = !options.viaEntry;
   const before = new Set(descendants(process.pid, "workerd"));
   const persistence = options.storageDir ? mkdtempSync(join(options.storageDir, "emby-bench-")) : null;
+  if (persistence) liveStorage.add(persistence);
+  const removeStorage = () => {
+    if (!persistence) return;
+    rmSync(persistence, { recursive: true, force: true });
+    liveStorage.delete(persistence);
+  };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
@@ -133,22 +149,28 @@ export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOpti
       ),
     }),
   );
-  const ready = await mf.ready;
-  const url = (direct ? await mf.unsafeGetDirectURL(workers[0]!.built.name) : ready).toString().replace(/\/$/, "");
-  const started = descendants(process.pid, "workerd").filter((pid) => !before.has(pid));
-  await migrate(mf, workers.map((w) => w.built));
-  const entry = workers[0]!.built.name;
-  return {
-    url,
-    pid: started.length === 1 ? started[0]! : null,
-    async counts(worker = entry, reset = false) {
-      const fetcher = await mf.getWorker(worker);
-      const res = await fetcher.fetch(`http://bench/__bench/counts${reset ? "?reset=1" : ""}`);
-      return (await res.json()) as Counts;
-    },
-    async close() {
-      await mf.dispose();
-      if (persistence) rmSync(persistence, { recursive: true, force: true });
-    },
+  const close = async () => {
+    await mf.dispose();
+    removeStorage();
   };
+  try {
+    const ready = await mf.ready;
+    const url = (direct ? await mf.unsafeGetDirectURL(workers[0]!.built.name) : ready).toString().replace(/\/$/, "");
+    const started = descendants(process.pid, "workerd").filter((pid) => !before.has(pid));
+    await migrate(mf, workers.map((w) => w.built));
+    const entry = workers[0]!.built.name;
+    return {
+      url,
+      pid: started.length === 1 ? started[0]! : null,
+      async counts(worker = entry, reset = false) {
+        const fetcher = await mf.getWorker(worker);
+        const res = await fetcher.fetch(`http://bench/__bench/counts${reset ? "?reset=1" : ""}`);
+        return (await res.json()) as Counts;
+      },
+      close,
+    };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
 }

@@ -20,12 +20,12 @@ function cost(durableObjectCalls: number, afterResponse: number, queueSends: num
   };
 }
 
-function measurement(over: { router?: PlainSummary; cost?: Cost; backlog?: number } = {}): Measurement {
+function measurement(over: { router?: PlainSummary; cost?: Cost; backlog?: number; eventsReceived?: number } = {}): Measurement {
   return {
     plain: { direct: plain(20_000, 1, 5), floor: plain(3_000, 11, 50), router: over.router ?? plain(2_200, 15, 40), peer: plain(1_500, 30, 60) },
     stream: {},
     cost: { plain: { router: over.cost ?? cost(1, 0, 0.02) }, stream: {} },
-    logger: { eventsConsumed: 1_000, messagesConsumed: 20, batches: 2, d1StatementsPerEvent: 0.01, backlog: over.backlog ?? 0 },
+    logger: { eventsConsumed: 1_000, messagesConsumed: 20, batches: 2, d1StatementsPerEvent: 0.01, backlog: over.backlog ?? 0, routerRequests: 1_150, eventsReceived: over.eventsReceived ?? 1_150 },
   };
 }
 
@@ -48,6 +48,13 @@ describe("benchmark checks", () => {
   it("fails a run whose logger left messages unconsumed", () => {
     expect(verdict(measurement(), "logger consumed every message the router sent")).toBe(true);
     expect(verdict(measurement({ backlog: 3 }), "logger consumed every message the router sent")).toBe(false);
+  });
+
+  it("fails a run in which the logger received fewer or more events than the router handled requests", () => {
+    const name = "logger received one event per router request";
+    expect(verdict(measurement(), name)).toBe(true);
+    expect(verdict(measurement({ eventsReceived: 1_149 }), name)).toBe(false);
+    expect(verdict(measurement({ eventsReceived: 1_151 }), name)).toBe(false);
   });
 
   it("judges throughput and latency against the floor and the peer at the issue's thresholds", () => {
