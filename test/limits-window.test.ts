@@ -99,6 +99,20 @@ describe("limiter rules (controlled clock)", () => {
     expect(w.admit(0, input({ key: limits })).admitted).toBe(true);
   });
 
+  it("adding a known lease or admission again changes no count", () => {
+    const w = new LimiterWindow();
+    const lease = { leaseId: "l-1", keyId: "key-a", expiresAt: 60_000 };
+    const admission = { leaseId: "l-1", keyId: "key-a", at: 0, tokens: 10 };
+    for (let i = 0; i < 2; i++) {
+      w.addAdmission(admission);
+      w.addLease(lease);
+    }
+    expect([w.admissionCount, w.tokenCount, w.leases.size]).toEqual([1, 10, 1]);
+    w.release("l-1", null);
+    // One release frees the only slot: a concurrency limit of 1 admits again.
+    expect(w.admit(1, input({ key: { ...BIG, concurrency: 1 } })).admitted).toBe(true);
+  });
+
   it("reclaims leases past their TTL", () => {
     const w = new LimiterWindow();
     w.admit(0, input({ leaseTtlMs: 1_000 }));

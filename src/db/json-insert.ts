@@ -17,8 +17,9 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 
 /**
  * D1 caps a string, blob or row at 2 MB; the JSON parameter stays at half of
- * that. A 50-event batch of log rows is 20–40 KB, so in practice this never
- * splits, but nothing about a larger batch may reach D1's limit.
+ * that. A consumer batch (at most 500 events) of log rows is 0.2–0.4 MB, so
+ * in practice this never splits, but nothing about a larger batch may reach
+ * D1's limit.
  */
 export const MAX_JSON_PARAM_BYTES = 1_000_000;
 
@@ -59,16 +60,15 @@ export function jsonRowSelects<T extends SQLiteTable>(table: T, rows: readonly T
 }
 
 /**
- * Joins encoded rows into JSON arrays of at most `maxBytes` each (a single
- * larger row goes alone). UTF-8 takes at most 3 bytes per UTF-16 code unit, so
- * 3 × length bounds the size without encoding the string.
+ * Joins encoded rows into JSON arrays of at most `maxBytes` of UTF-8 each (a
+ * single larger row goes alone).
  */
 export function jsonArrays(encodedRows: readonly string[], maxBytes: number): string[] {
   const arrays: string[] = [];
   let current: string[] = [];
   let bytes = 2; // "[" and "]"
   for (const row of encodedRows) {
-    const rowBytes = 3 * row.length + 1; // and its comma
+    const rowBytes = utf8Length(row) + 1; // and its comma
     if (current.length > 0 && bytes + rowBytes > maxBytes) {
       arrays.push(`[${current.join(",")}]`);
       current = [];
@@ -79,4 +79,19 @@ export function jsonArrays(encodedRows: readonly string[], maxBytes: number): st
   }
   if (current.length > 0) arrays.push(`[${current.join(",")}]`);
   return arrays;
+}
+
+/** Bytes of a string in UTF-8, counted without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

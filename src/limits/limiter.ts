@@ -50,8 +50,8 @@ export class AccountLimiter extends DurableObject<Env> {
     sql.exec(`create index if not exists requests_at on requests (at)`);
     const now = this.clock();
     for (const r of sql.exec<Row>("select * from requests order by at")) {
-      if (r.at > now - WINDOW_MS) this.window.restoreAdmission({ leaseId: r.lease_id, keyId: r.key_id, at: r.at, tokens: r.tokens });
-      if (r.lease_expires_at !== null) this.window.restoreLease({ leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.lease_expires_at });
+      if (r.at > now - WINDOW_MS) this.window.addAdmission({ leaseId: r.lease_id, keyId: r.key_id, at: r.at, tokens: r.tokens });
+      if (r.lease_expires_at !== null) this.window.addLease({ leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.lease_expires_at });
     }
     this.alarmAt = this.window.nextLeaseExpiry();
   }

@@ -128,15 +128,17 @@ export class LimiterWindow {
     return scope;
   }
 
-  /** Re-adds a stored admission (in time order) when the object starts. */
-  restoreAdmission(a: Admission): void {
+  /** Adds an admission (in time order): on admit, and from storage when the object starts. A known lease id changes nothing. */
+  addAdmission(a: Admission): void {
+    if (this.byLease.has(a.leaseId)) return;
     this.account.add(a);
     this.key(a.keyId).add(a);
     this.byLease.set(a.leaseId, a);
   }
 
-  /** Re-adds a stored open lease when the object starts. */
-  restoreLease(lease: Lease): void {
+  /** Adds an open lease: on admit, and from storage when the object starts. A known lease id changes nothing (counts would drift). */
+  addLease(lease: Lease): void {
+    if (this.leases.has(lease.leaseId)) return;
     this.leases.set(lease.leaseId, lease);
     this.account.leases++;
     this.key(lease.keyId).leases++;
@@ -204,8 +206,8 @@ export class LimiterWindow {
 
     const admitted = exceeded === null;
     if (admitted) {
-      this.restoreAdmission({ leaseId: input.leaseId, keyId: input.keyId, at: now, tokens: input.tokens });
-      this.restoreLease({ leaseId: input.leaseId, keyId: input.keyId, expiresAt: now + input.leaseTtlMs });
+      this.addAdmission({ leaseId: input.leaseId, keyId: input.keyId, at: now, tokens: input.tokens });
+      this.addLease({ leaseId: input.leaseId, keyId: input.keyId, expiresAt: now + input.leaseTtlMs });
     }
     const add = admitted ? 1 : 0;
     const addTokens = admitted ? input.tokens : 0;

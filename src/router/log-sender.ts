@@ -2,11 +2,13 @@
  * Sends log events to the queue after the response, many to a message.
  *
  * An event waits LOG_BATCH_WINDOW_MS in its request's own waitUntil for other
- * events of this isolate to join it; the first request whose wait ends sends
- * the batch, and the others find their event gone and stop. So under load an
- * isolate makes one queue send per window, not one per request, and no
- * request waits on another's I/O: each has its own timer, and whichever wakes
- * first sends (if that request were cut short, the next one would send).
+ * events of this isolate to join it; the first request whose wait ends takes
+ * the batch and sends it, and the others find their event taken and stop. So
+ * under load an isolate makes one queue send per window, not one per
+ * request, and no request waits on another's I/O: each has its own timer,
+ * and whichever wakes first sends (a request cut short before its wait ended
+ * leaves the batch to the next one). Once taken, a batch depends on its
+ * sender's request alone, as a single event did before batching.
  *
  * A send is bounded: a few attempts with growing pauses, each cut off after a
  * timeout. It never throws, so a queue outage costs log events (each failure
@@ -45,7 +47,7 @@ const openBatches = new WeakMap<LogQueue, LogEvent[]>();
  * Adds the event to this isolate's open batch and, unless another request
  * sends that batch first, sends it after the window (at once when full).
  * Resolves when the event has been handed on: sent by this request, given up
- * after the attempt bound, or carried by another request's send.
+ * after the attempt bound, or taken by another request for its send.
  */
 export async function queueLogEvent(queue: LogQueue, event: LogEvent, options: SendOptions = LOG_SEND_DEFAULTS): Promise<void> {
   let batch = openBatches.get(queue);

@@ -129,7 +129,7 @@ describe("JSON row inserts", () => {
     const logs = logsDb(env.LOGS_DB);
     const account = newAccountId();
     const rows = variedEvents(40, account).map((e) => toLogRow(e, NOW));
-    const selects = jsonRowSelects(requestLogs, rows, 4_000);
+    const selects = jsonRowSelects(requestLogs, rows, 2_000);
     expect(selects.length).toBeGreaterThan(5);
     const [first, ...rest] = selects.map((s) => logs.insert(requestLogs).select(s).onConflictDoNothing());
     await logs.batch([first!, ...rest]);
@@ -148,6 +148,13 @@ describe("JSON row inserts", () => {
     }
     expect(arrays).toContain(`[${rows[3]}]`);
     expect(jsonArrays([], 400)).toEqual([]);
+    // Sizes are exact UTF-8 bytes: ASCII rows fill an array to the limit; an emoji is 4 bytes.
+    const ascii = `["${"a".repeat(95)}"]`; // 99 bytes, 100 with its comma
+    expect(jsonArrays(Array<string>(8).fill(ascii), 402).map((a) => (JSON.parse(a) as unknown[]).length)).toEqual([4, 4]);
+    const emoji = `["${"😀".repeat(24)}"]`; // 96 + 4 bytes
+    expect(new TextEncoder().encode(emoji).length).toBe(100);
+    expect(jsonArrays(Array<string>(4).fill(emoji), 406).map((a) => (JSON.parse(a) as unknown[]).length)).toEqual([4]);
+    expect(jsonArrays(Array<string>(4).fill(emoji), 405).map((a) => (JSON.parse(a) as unknown[]).length)).toEqual([3, 1]);
     expect(jsonArrays(rows, MAX_JSON_PARAM_BYTES)).toEqual([`[${rows.join(",")}]`]);
   });
 
