@@ -18,7 +18,7 @@ interface Entry {
 }
 
 /** The rules, recomputed from scratch over every admission still in the window. */
-function modelAdmit(log: Entry[], now: number, input: AdmitInput): Pick<AdmitResult, "admitted" | "exceeded"> & { requests: Omit<Quota, "resetMs">; tokens: Omit<Quota, "resetMs"> } {
+function modelAdmit(log: Entry[], now: number, input: AdmitInput): Pick<AdmitResult, "admitted" | "exceeded"> & { retryAfterMs: number | null; requests: Quota; tokens: Quota } {
   const live = log.filter((e) => e.at > now - WINDOW_MS);
   const scope = (keyId: string | null) => live.filter((e) => keyId === null || e.keyId === keyId);
   const open = (keyId: string | null) => log.filter((e) => e.leaseUntil !== null && e.leaseUntil > now && (keyId === null || e.keyId === keyId)).length;
@@ -30,10 +30,23 @@ function modelAdmit(log: Entry[], now: number, input: AdmitInput): Pick<AdmitRes
   else if (!fits(sum(key), input.key.tpm) || !fits(sum(acct), input.account.tpm)) exceeded = "tokens_limit_exceeded";
   else if (open(input.keyId) >= input.key.concurrency || open(null) >= input.account.concurrency) exceeded = "concurrency_limit_exceeded";
   const add = exceeded === null ? 1 : 0;
-  const tighter = (k: number, a: number, kl: number, al: number) => (k <= a ? { limit: kl, remaining: Math.max(0, k) } : { limit: al, remaining: Math.max(0, a) });
+  // When the scope's oldest counted admission leaves the window (this one, if admitted into an empty scope).
+  const reset = (entries: Entry[]) => (entries[0] ? entries[0].at + WINDOW_MS - now : add ? WINDOW_MS : 0);
+  const tighter = (k: number, a: number, kl: number, al: number) =>
+    k <= a ? { limit: kl, remaining: Math.max(0, k), resetMs: reset(key) } : { limit: al, remaining: Math.max(0, a), resetMs: reset(acct) };
+  // Retry-After is checked for the rules with a closed form; a token refusal's wait is the window's own walk.
+  const retryAfterMs =
+    exceeded === "rate_limit_exceeded"
+      ? Math.max(key.length >= input.key.rpm ? reset(key) : 0, acct.length >= input.account.rpm ? reset(acct) : 0)
+      : exceeded === "concurrency_limit_exceeded"
+        ? 1_000
+        : exceeded === null
+          ? 0
+          : null;
   return {
     admitted: exceeded === null,
     exceeded,
+    retryAfterMs,
     requests: tighter(input.key.rpm - key.length - add, input.account.rpm - acct.length - add, input.key.rpm, input.account.rpm),
     tokens: tighter(input.key.tpm - sum(key) - add * input.tokens, input.account.tpm - sum(acct) - add * input.tokens, input.key.tpm, input.account.tpm),
   };
@@ -62,13 +75,16 @@ describe("limiter window against a recounting model (seeded random traffic)", ()
 
         const expected = modelAdmit(log, now, input);
         const got = window.admit(now, input);
-        expect({ admitted: got.admitted, exceeded: got.exceeded, requests: { limit: got.requests.limit, remaining: got.requests.remaining }, tokens: { limit: got.tokens.limit, remaining: got.tokens.remaining } }, `request ${i}`).toEqual(expected);
+        const retryAfterMs = expected.retryAfterMs === null ? null : got.retryAfterMs;
+        expect({ admitted: got.admitted, exceeded: got.exceeded, retryAfterMs, requests: got.requests, tokens: got.tokens }, `request ${i}`).toEqual(expected);
         if (got.admitted) log.push({ leaseId: input.leaseId, keyId, at: now, tokens: input.tokens, leaseUntil: now + input.leaseTtlMs });
 
-        // End a random open request: settle it to a real usage, or keep its reservation.
+        // End a random open request (now and then one already ended or expired: a late
+        // or repeated release): settle it to a real usage, or keep its reservation.
         if (random() < 0.9) {
-          const open = log.filter((e) => e.leaseUntil !== null);
-          const e = open[Math.floor(random() * open.length)];
+          const late = random() < 0.1;
+          const candidates = late ? log : log.filter((e) => e.leaseUntil !== null);
+          const e = candidates[Math.floor(random() * candidates.length)];
           if (e) {
             const actual = random() < 0.8 ? Math.floor(random() * 600) : null;
             window.release(e.leaseId, actual);
