@@ -6,6 +6,7 @@
  * into unlimited spend and a bypass of the AUP's limits; a short 503 is what
  * clients already retry.
  */
+import { Coalescer } from "../router/coalesce";
 import { ApiError } from "../shared/errors";
 import type { AuthContext } from "../router/env";
 import type { AccountLimiter, Release } from "./limiter";
@@ -23,13 +24,7 @@ export const ADMIT_TIMEOUT_MS = 2_000;
 export const RELEASE_COALESCE_MS = 10;
 
 /** Releases not yet sent, per account, in this isolate. */
-const pendingReleases = new Map<string, Release[]>();
-
-function takePending(accountId: string): Release[] {
-  const list = pendingReleases.get(accountId) ?? [];
-  pendingReleases.delete(accountId);
-  return list;
-}
+const pendingReleases = new Coalescer<string, Release>();
 
 const MESSAGES: Record<NonNullable<AdmitResult["exceeded"]>, string> = {
   rate_limit_exceeded: "Rate limit reached: too many requests per minute.",
@@ -56,7 +51,7 @@ export async function admit(env: Env, auth: AuthContext, leaseId: string, tokens
   const account = accountLimits(auth.tier, auth.accountStatus);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let result: AdmitResult;
-  const releases = takePending(auth.accountId);
+  const releases = pendingReleases.take(auth.accountId);
   try {
     result = await Promise.race([
       limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key: keyLimits(account, auth.limits), tokens }, releases),
@@ -65,7 +60,7 @@ export async function admit(env: Env, auth: AuthContext, leaseId: string, tokens
   } catch (err) {
     console.error("limiter unavailable", err);
     // Whether the releases arrived is unknown; releasing twice is harmless.
-    if (releases.length > 0) pendingReleases.set(auth.accountId, [...releases, ...(pendingReleases.get(auth.accountId) ?? [])]);
+    pendingReleases.restore(auth.accountId, releases);
     throw unavailable();
   } finally {
     if (timer !== undefined) clearTimeout(timer);
@@ -88,13 +83,8 @@ export async function admit(env: Env, auth: AuthContext, leaseId: string, tokens
  * reclaims a lease that was never released.
  */
 export async function release(env: Env, accountId: string, leaseId: string, actualTokens: number | null | undefined): Promise<void> {
-  const entry: Release = { leaseId, tokens: actualTokens ?? null };
-  const queue = pendingReleases.get(accountId);
-  if (queue) queue.push(entry);
-  else pendingReleases.set(accountId, [entry]);
-  await new Promise((resolve) => setTimeout(resolve, RELEASE_COALESCE_MS));
-  if (!pendingReleases.get(accountId)?.includes(entry)) return; // an admission carried it
-  const releases = takePending(accountId);
+  const releases = await pendingReleases.join(accountId, { leaseId, tokens: actualTokens ?? null }, RELEASE_COALESCE_MS);
+  if (!releases) return; // an admission (or another release) carried it
   try {
     await limiterFor(env, accountId).releaseMany(releases);
   } catch (err) {

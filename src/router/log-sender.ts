@@ -17,6 +17,7 @@
  * absorb.
  */
 import { MAX_EVENTS_PER_MESSAGE, type LogEvent, type LogMessage } from "../shared/log-event";
+import { Coalescer } from "./coalesce";
 
 export interface SendOptions {
   attempts: number;
@@ -40,8 +41,8 @@ export type LogQueue = Pick<Queue<LogMessage>, "send">;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The batch still gathering events, per queue binding (tests hand in their own queues). */
-const openBatches = new WeakMap<LogQueue, LogEvent[]>();
+/** Events still gathering, per queue binding (tests hand in their own queues). */
+const openBatches = new Coalescer<LogQueue, LogEvent>(MAX_EVENTS_PER_MESSAGE);
 
 /**
  * Adds the event to this isolate's open batch and, unless another request
@@ -50,18 +51,8 @@ const openBatches = new WeakMap<LogQueue, LogEvent[]>();
  * after the attempt bound, or taken by another request for its send.
  */
 export async function queueLogEvent(queue: LogQueue, event: LogEvent, options: SendOptions = LOG_SEND_DEFAULTS): Promise<void> {
-  let batch = openBatches.get(queue);
-  if (!batch) {
-    batch = [];
-    openBatches.set(queue, batch);
-  }
-  batch.push(event);
-  if (batch.length < MAX_EVENTS_PER_MESSAGE) {
-    await sleep(options.windowMs);
-    if (openBatches.get(queue) !== batch) return; // another request sent it
-  }
-  openBatches.delete(queue);
-  await sendLogMessage(queue, { events: batch }, options);
+  const batch = await openBatches.join(queue, event, options.windowMs);
+  if (batch) await sendLogMessage(queue, { events: batch }, options);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
