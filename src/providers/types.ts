@@ -17,6 +17,12 @@ export interface ModelEntry {
   upstreamModel: string;
   name: string;
   contextLength: number;
+  /**
+   * Most tokens the model produces in one completion, as the provider documents
+   * it (Mistral publishes none: its context length bounds the output). Bounds
+   * the limiter's reservation for a request.
+   */
+  maxOutputTokens: number;
   /** USD per million tokens. */
   pricing: { prompt: number; completion: number; cachedPrompt?: number };
   region: DataRegion;

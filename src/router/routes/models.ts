@@ -18,6 +18,7 @@ function toModelObject(m: ModelEntry) {
     provider: m.provider,
     upstream_model: m.upstreamModel,
     context_length: m.contextLength,
+    max_output_tokens: m.maxOutputTokens,
     pricing: { prompt: m.pricing.prompt, completion: m.pricing.completion, cached_prompt: m.pricing.cachedPrompt ?? null, unit: "USD per 1M tokens" },
     data_region: m.region,
     requires_consent: m.region !== "eu",
