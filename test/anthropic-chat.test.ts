@@ -11,7 +11,7 @@ const weatherTool = { type: "function", function: { name: "get_weather", descrip
 
 interface Completion {
   choices: { message: { content: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; reasoning_content?: string; thinking_blocks?: { signature: string }[] }; finish_reason: string }[];
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number } };
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number }; completion_tokens_details: { reasoning_tokens: number } };
 }
 
 describe("/v1/chat/completions on anthropic/* models", () => {
@@ -143,6 +143,17 @@ describe("/v1/chat/completions on anthropic/* models", () => {
     });
     const assistant = ((await upstreamRequests(next))[0]!.body.messages as { content: { type: string; signature?: string }[] }[])[1]!;
     expect(assistant.content[0]).toEqual({ type: "thinking", thinking: "Let me think about this.", signature });
+  });
+
+  it("reports Claude's thinking tokens as reasoning_tokens, inside completion_tokens, streamed or not", async () => {
+    const body = (await (await chat(customer.key, { model, reasoning_effort: "low", messages: [{ role: "user", content: "think" }] })).json()) as Completion;
+    const reasoning = body.usage.completion_tokens_details.reasoning_tokens;
+    expect(reasoning).toBeGreaterThan(0);
+    expect(reasoning).toBeLessThan(body.usage.completion_tokens);
+    const data = await sseData(await chat(customer.key, { model, reasoning_effort: "low", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "think" }] }));
+    const usage = data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d) as Partial<Completion>).find((c) => c.usage)!.usage!;
+    expect(usage.completion_tokens_details.reasoning_tokens).toBe(reasoning);
+    expect(usage.completion_tokens).toBe(body.usage.completion_tokens);
   });
 
   it("asks for structured output with the structured-outputs beta", async () => {

@@ -6,7 +6,7 @@ import { anthropicToOpenAIStream } from "../src/providers/anthropic/stream";
 import { chatCompletionRequestSchema } from "../src/providers/chat-schema";
 import { fromMessagesRequest } from "../src/router/messages/from-messages";
 import { openAIToAnthropicStream, toAnthropicMessage } from "../src/router/messages/to-messages";
-import { ANTHROPIC_REQUEST, MESSAGE, OPENAI_REQUEST, TEXT_STREAM, THINKING_STREAM, TOOL_STREAM } from "./fixtures/anthropic";
+import { ANTHROPIC_REQUEST, MESSAGE, OPENAI_REQUEST, TEXT_STREAM, THINKING_MESSAGE, THINKING_STREAM, TOOL_STREAM } from "./fixtures/anthropic";
 import { seededCuts, translate } from "./helpers/relay";
 
 const enc = new TextEncoder();
@@ -54,6 +54,12 @@ describe("Anthropic golden fixtures", () => {
     });
   });
 
+  it("Anthropic thinking tokens → reasoning_tokens, inside completion_tokens (non-streaming)", () => {
+    const { completion, usage } = toOpenAICompletion(anthropicMessageSchema.parse(THINKING_MESSAGE));
+    expect(completion.usage).toEqual({ prompt_tokens: 40, completion_tokens: 120, total_tokens: 160, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 95 } });
+    expect(usage).toEqual({ promptTokens: 40, completionTokens: 120, cachedTokens: 0, reasoningTokens: 95 });
+  });
+
   it("OpenAI completion → Anthropic message", () => {
     const message = toAnthropicMessage(
       {
@@ -74,6 +80,14 @@ describe("Anthropic golden fixtures", () => {
       stop_sequence: null,
       usage: { input_tokens: 5, output_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 4 },
     });
+  });
+
+  it("OpenAI completion → Anthropic message: reasoning tokens become thinking_tokens", () => {
+    const message = toAnthropicMessage(
+      { id: "c", choices: [{ index: 0, message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 9, completion_tokens: 40, total_tokens: 49, completion_tokens_details: { reasoning_tokens: 36 } } },
+      "google/gemini-2.5-flash",
+    );
+    expect(message.usage).toEqual({ input_tokens: 9, output_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: { thinking_tokens: 36 } });
   });
 
   it("Anthropic text stream → OpenAI chunks", async () => {
@@ -100,6 +114,14 @@ describe("Anthropic golden fixtures", () => {
     const blocks = c.flatMap((x) => x.choices[0]?.delta.thinking_blocks ?? []);
     expect(blocks).toEqual([{ type: "thinking", thinking: reasoning, signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..." }]);
     expect(c.at(-1)!.usage).toMatchObject({ prompt_tokens: 50, prompt_tokens_details: { cached_tokens: 10 } });
+  });
+
+  it("Anthropic thinking stream: thinking_tokens of the final message_delta → reasoning_tokens, for the client and the log", async () => {
+    let translator: ReturnType<typeof anthropicToOpenAIStream> | undefined;
+    const make = () => (translator = anthropicToOpenAIStream({ clientWantsUsage: true }));
+    const c = chunks(await translate(make, enc.encode(THINKING_STREAM)));
+    expect(c.at(-1)!.usage).toMatchObject({ completion_tokens: 120, completion_tokens_details: { reasoning_tokens: 95 } });
+    expect(translator!.usage()).toEqual({ promptTokens: 50, completionTokens: 120, cachedTokens: 10, reasoningTokens: 95 });
   });
 
   it("OpenAI chunks → Anthropic events, in Anthropic's order", async () => {

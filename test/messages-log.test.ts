@@ -26,4 +26,19 @@ describe("/v1/messages requests are logged like any other", () => {
       expect(event.cost_nano_usd).toBeGreaterThan(0);
     });
   }
+
+  for (const stream of [false, true]) {
+    it(`anthropic/* pass-through${stream ? " (stream)" : ""}: Claude's thinking tokens reach the client unchanged and the log as reasoning tokens`, async () => {
+      const customer = await newCustomer();
+      const request = { model: "anthropic/claude-haiku-4-5", max_tokens: 2048, stream, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "Think first" }] };
+      const call = await callWithLog("/v1/messages", init(customer.key, request));
+      const text = await call.response.text();
+      // Non-streamed: usage of the message; streamed: the final message_delta's usage.
+      const usages = stream ? text.split("\n").filter((l) => l.includes('"message_delta"')).map((l) => JSON.parse(l.slice(6)).usage) : [JSON.parse(text).usage];
+      const thinking = usages.at(-1).output_tokens_details.thinking_tokens as number;
+      expect(thinking).toBeGreaterThan(0);
+      const [event] = await call.settled();
+      expect(event).toMatchObject({ reasoning_tokens: thinking, completion_tokens: usages.at(-1).output_tokens });
+    });
+  }
 });

@@ -3,7 +3,9 @@
  * 2023-06-01 (x-api-key) and 2026-10-21 (Authorization: Bearer; rejects
  * temperature, top_p, top_k), JSON messages, the SSE event sequence
  * (message_start, ping, content_block_start/delta/stop, message_delta,
- * message_stop), thinking blocks with signatures, tool_use, errors.
+ * message_stop), thinking blocks with signatures, tool_use, errors. Usage
+ * carries output_tokens_details.thinking_tokens (a breakdown of output_tokens),
+ * on the final message_delta only when streaming.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
@@ -90,7 +92,9 @@ function usageOf(body: Body, blocks: Block[], scenario: AnthropicScenario) {
   const prompt = countTokens(promptText([body.system ?? "", body.messages]));
   const cached = Math.min(scenario.cached ?? 0, prompt);
   const output = blocks.reduce((n, b) => n + countTokens(JSON.stringify(b.text ?? b.thinking ?? b.input ?? "")), 0);
-  return { input_tokens: prompt - cached, output_tokens: output, cache_creation_input_tokens: 0, cache_read_input_tokens: cached };
+  const thinking = blocks.reduce((n, b) => n + (b.type === "thinking" ? countTokens(JSON.stringify(b.thinking)) : 0), 0);
+  // output_tokens includes thinking; output_tokens_details breaks it down.
+  return { input_tokens: prompt - cached, output_tokens: output, cache_creation_input_tokens: 0, cache_read_input_tokens: cached, output_tokens_details: { thinking_tokens: thinking } };
 }
 
 export async function handleAnthropic(req: IncomingMessage, res: ServerResponse, raw: unknown, s: Scenario, ctx: FakeContext): Promise<void> {
@@ -110,7 +114,8 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
 
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const send = (type: string, payload: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
-  send("message_start", { message: { id, type: "message", role: "assistant", model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+  const { output_tokens_details: outputDetails, ...startUsage } = usage;
+  send("message_start", { message: { id, type: "message", role: "assistant", model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...startUsage, output_tokens: 1 } } });
   send("ping", {});
   let deltas = 0;
   for (const [index, block] of blocks.entries()) {
@@ -138,7 +143,7 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
     }
     send("content_block_stop", { index });
   }
-  send("message_delta", { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  send("message_delta", { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens, output_tokens_details: outputDetails } });
   send("message_stop", {});
   res.end();
 }

@@ -17,24 +17,26 @@ export function finishReason(stopReason: string | null | undefined): string | nu
   return stopReason ? (FINISH[stopReason] ?? "stop") : null;
 }
 
-/**
- * Anthropic counts cache reads and writes apart from input_tokens; OpenAI's
- * prompt_tokens includes them, with cache reads reported as cached_tokens.
- * Thinking tokens are part of output_tokens and not reported apart.
- */
 /** Folds a later usage report into an earlier one: fields it leaves null keep their value. */
 export function mergeUsage(earlier: AnthropicUsage, later: AnthropicUsage | undefined): AnthropicUsage {
   if (!later) return earlier;
   return { ...earlier, ...Object.fromEntries(Object.entries(later).filter(([, v]) => v != null)) };
 }
 
+/**
+ * Anthropic counts cache reads and writes apart from input_tokens; OpenAI's
+ * prompt_tokens includes them, with cache reads reported as cached_tokens.
+ * Thinking tokens are a breakdown of output_tokens
+ * (`usage.output_tokens_details.thinking_tokens`, on the final message_delta
+ * when streaming), as OpenAI's reasoning_tokens are of completion_tokens.
+ */
 export function anthropicUsage(u: AnthropicUsage): Usage {
   const cacheRead = u.cache_read_input_tokens ?? 0;
   return {
     promptTokens: (u.input_tokens ?? 0) + cacheRead + (u.cache_creation_input_tokens ?? 0),
     completionTokens: u.output_tokens ?? 0,
     cachedTokens: cacheRead,
-    reasoningTokens: 0,
+    reasoningTokens: u.output_tokens_details?.thinking_tokens ?? 0,
   };
 }
 

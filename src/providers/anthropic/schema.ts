@@ -96,6 +96,8 @@ export const anthropicUsageSchema = z
     output_tokens: z.number().int().nonnegative().nullable().optional(),
     cache_creation_input_tokens: z.number().int().nonnegative().nullable().optional(),
     cache_read_input_tokens: z.number().int().nonnegative().nullable().optional(),
+    /** Breakdown of output_tokens (inclusive); streaming sends it only on the final message_delta. */
+    output_tokens_details: z.object({ thinking_tokens: z.number().int().nonnegative().nullable().optional() }).loose().nullable().optional(),
   })
   .loose();
 export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;

@@ -14,12 +14,14 @@ import type { Usage } from "../../providers/types";
 const STOP: Record<string, string> = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", function_call: "tool_use", content_filter: "refusal" };
 const stopReason = (finish: string | null | undefined) => (finish ? (STOP[finish] ?? "end_turn") : "end_turn");
 
+/** Reasoning tokens become Anthropic's thinking_tokens, a breakdown of output_tokens as they are of completion_tokens. */
 export function anthropicUsageOf(u: Usage | null) {
   return {
     input_tokens: u ? u.promptTokens - u.cachedTokens : 0,
     output_tokens: u?.completionTokens ?? 0,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: u?.cachedTokens ?? 0,
+    ...(u && u.reasoningTokens > 0 ? { output_tokens_details: { thinking_tokens: u.reasoningTokens } } : {}),
   };
 }
 
