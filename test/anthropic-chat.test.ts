@@ -156,14 +156,21 @@ describe("/v1/chat/completions on anthropic/* models", () => {
     expect(usage.completion_tokens).toBe(body.usage.completion_tokens);
   });
 
-  it("asks for structured output with the structured-outputs beta", async () => {
-    const marker = tag();
+  it("asks for structured output with output_config.format, without the deprecated output_format beta", async () => {
     const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"] };
-    const res = await chat(customer.key, { model, messages: [{ role: "user", content: marker }], response_format: { type: "json_schema", json_schema: { name: "a", schema } } });
-    expect(res.status).toBe(200);
-    const [seen] = await upstreamRequests(marker);
-    expect(seen!.body.output_format).toEqual({ type: "json_schema", schema });
-    expect(seen!.headers["anthropic-beta"]).toBe("structured-outputs-2025-11-13");
+    const cases = [
+      [{ type: "json_schema", json_schema: { name: "a", schema } }, schema],
+      [{ type: "json_object" }, { type: "object" }],
+    ] as const;
+    for (const [responseFormat, expected] of cases) {
+      const marker = tag();
+      const res = await chat(customer.key, { model, messages: [{ role: "user", content: marker }], response_format: responseFormat });
+      expect(res.status).toBe(200);
+      const [seen] = await upstreamRequests(marker);
+      expect(seen!.body.output_config).toEqual({ format: { type: "json_schema", schema: expected } });
+      expect(seen!.body.output_format).toBeUndefined();
+      expect(seen!.headers["anthropic-beta"]).toBeUndefined();
+    }
   });
 
   it("answers 400 for what Anthropic cannot honour", async () => {

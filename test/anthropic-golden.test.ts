@@ -18,9 +18,7 @@ const chunks = (events: { data: string }[]) => events.filter((e) => e.data !== "
 
 describe("Anthropic golden fixtures", () => {
   it("OpenAI request → Anthropic request", () => {
-    const { body, betas } = toAnthropicRequest(chatCompletionRequestSchema.parse(OPENAI_REQUEST), "claude-sonnet-4-5");
-    expect(body).toEqual(ANTHROPIC_REQUEST);
-    expect(betas).toEqual([]);
+    expect(toAnthropicRequest(chatCompletionRequestSchema.parse(OPENAI_REQUEST), "claude-sonnet-4-5")).toEqual(ANTHROPIC_REQUEST);
   });
 
   it("Anthropic request → OpenAI request (/v1/messages translation) round-trips the same conversation", () => {

@@ -45,6 +45,20 @@ interface Body {
   tool_choice?: { type: string; name?: string };
   thinking?: { type: string };
   output_format?: unknown;
+  output_config?: { effort?: unknown; format?: { type?: unknown; schema?: unknown } | null } & Record<string, unknown>;
+}
+
+/** output_config as documented: {effort?, format?: {type: "json_schema", schema}}; no beta flag needed. */
+function outputConfigProblem(config: Body["output_config"]): string | null {
+  if (config === undefined) return null;
+  if (typeof config !== "object" || config === null) return "output_config: Input should be an object";
+  for (const field of Object.keys(config)) if (field !== "effort" && field !== "format") return `output_config.${field}: Extra inputs are not permitted`;
+  const format = config.format;
+  if (format == null) return null;
+  if (format.type !== "json_schema") return "output_config.format.type: Input should be 'json_schema'";
+  if (typeof format.schema !== "object" || format.schema === null || Array.isArray(format.schema)) return "output_config.format.schema: Field required";
+  for (const field of Object.keys(format)) if (field !== "type" && field !== "schema") return `output_config.format.${field}: Extra inputs are not permitted`;
+  return null;
 }
 
 /** The first problem with a request, as the real API would report it, or null. */
@@ -57,9 +71,12 @@ function validate(req: IncomingMessage, body: Body): [number, string] | null {
   if (version === "2026-10-21") {
     for (const field of ["temperature", "top_p", "top_k"]) if (field in body) return [400, `${field}: Extra inputs are not permitted`];
   }
+  // The deprecated beta form still works during Anthropic's transition period, with its flag.
   if (body.output_format !== undefined && !String(req.headers["anthropic-beta"] ?? "").includes("structured-outputs-2025-11-13")) {
     return [400, "output_format: Extra inputs are not permitted"];
   }
+  const outputConfig = outputConfigProblem(body.output_config);
+  if (outputConfig) return [400, outputConfig];
   if (typeof body.model !== "string") return [400, "model: Field required"];
   if (typeof body.max_tokens !== "number") return [400, "max_tokens: Field required"];
   if (!Array.isArray(body.messages) || body.messages.length === 0) return [400, "messages: at least one message is required"];
@@ -84,7 +101,10 @@ function answerBlocks(body: Body, scenario: AnthropicScenario): Block[] {
     for (let i = 0; i < (scenario.parallelTools ?? 1); i++) {
       blocks.push({ type: "tool_use", id: `toolu_fake${i}${Date.now().toString(36)}`, name, input: { city: i === 0 ? "Paris" : "Berlin" } });
     }
-  } else blocks.push({ type: "text", text: scenario.reply ?? DEFAULT_REPLY });
+  } else {
+    const json = body.output_config?.format != null || body.output_format !== undefined;
+    blocks.push({ type: "text", text: scenario.reply ?? (json ? JSON.stringify({ reply: DEFAULT_REPLY }) : DEFAULT_REPLY) });
+  }
   return blocks;
 }
 

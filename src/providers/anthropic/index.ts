@@ -43,13 +43,13 @@ export async function readAnthropicMessage(res: Response) {
 export const anthropic: ChatProvider = {
   id: "anthropic",
   async chat(call): Promise<ChatResult> {
-    const { body, betas } = toAnthropicRequest(call.request, call.model.upstreamModel);
+    const body = toAnthropicRequest(call.request, call.model.upstreamModel);
     const config = anthropicConfig(call.env);
     const stream = call.request.stream === true;
     const res = await postUpstream({
       config,
       path: "/v1/messages",
-      headers: anthropicHeaders(config.apiKey, TRANSLATION_VERSION, betas, stream),
+      headers: anthropicHeaders(config.apiKey, TRANSLATION_VERSION, [], stream),
       body,
       clientSignal: call.clientSignal,
     });

@@ -5,7 +5,6 @@
 import { ApiError } from "../../shared/errors";
 import type { ChatCompletionRequest, ChatMessage } from "../chat-schema";
 import { rejectUnsupported } from "../params";
-import { STRUCTURED_OUTPUTS_BETA } from "./schema";
 
 const LABEL = "Anthropic";
 /** Anthropic requires max_tokens; OpenAI does not. Used when the client gives none. */
@@ -104,18 +103,12 @@ function toolChoice(r: ChatCompletionRequest): Block | undefined {
   return { type: "tool", name: choice.function.name, ...disableParallel };
 }
 
-export interface AnthropicRequest {
-  body: Record<string, unknown>;
-  /** anthropic-beta values the body needs. */
-  betas: string[];
-}
-
-export function toAnthropicRequest(r: ChatCompletionRequest, upstreamModel: string): AnthropicRequest {
+/** The Messages request body; it needs no anthropic-beta flag. */
+export function toAnthropicRequest(r: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
   rejectUnsupported(r, UNSUPPORTED, LABEL);
   if ((r.n ?? 1) > 1) throw bad(`'n' above 1 is not supported by ${LABEL} models.`, "n");
   if (r.temperature != null && r.temperature > 1) throw bad(`'temperature' must be between 0 and 1 for ${LABEL} models.`, "temperature");
   const { system, turns } = toTurns(r.messages);
-  const betas: string[] = [];
   let maxTokens = r.max_completion_tokens ?? r.max_tokens ?? DEFAULT_MAX_TOKENS;
   const body: Record<string, unknown> = { model: upstreamModel, messages: turns };
   if (system !== undefined) body.system = system;
@@ -137,11 +130,13 @@ export function toAnthropicRequest(r: ChatCompletionRequest, upstreamModel: stri
   const format = r.response_format;
   if (format && format.type !== "text") {
     const schema = format.type === "json_schema" ? (format.json_schema.schema ?? { type: "object" }) : { type: "object" };
-    body.output_format = { type: "json_schema", schema };
-    betas.push(STRUCTURED_OUTPUTS_BETA);
+    // Structured outputs are generally available as output_config.format (no beta
+    // flag); the beta's top-level output_format is deprecated (Anthropic's
+    // "Structured outputs" guide).
+    body.output_config = { format: { type: "json_schema", schema } };
   }
   const user = r.safety_identifier ?? r.user;
   if (user) body.metadata = { user_id: user };
   if (r.stream) body.stream = true;
-  return { body, betas };
+  return body;
 }

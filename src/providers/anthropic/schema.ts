@@ -8,10 +8,11 @@ import { z } from "zod";
 /** API versions the router speaks with Anthropic (see README, "Anthropic versions"). */
 export const ANTHROPIC_VERSIONS = ["2023-06-01", "2026-10-21"] as const;
 export type AnthropicVersion = (typeof ANTHROPIC_VERSIONS)[number];
-/** Version used when translating OpenAI requests: it still accepts temperature and top_p. */
+/**
+ * Version used when translating OpenAI requests: it still accepts temperature
+ * and top_p, and structured outputs (output_config.format) without a beta flag.
+ */
 export const TRANSLATION_VERSION: AnthropicVersion = "2023-06-01";
-/** Beta header that enables structured outputs (`output_format`) on 2023-06-01. */
-export const STRUCTURED_OUTPUTS_BETA = "structured-outputs-2025-11-13";
 /** Sampling fields that version 2026-10-21 rejects. */
 export const SAMPLING_FIELDS = ["temperature", "top_p", "top_k"] as const;
 
