@@ -31,7 +31,7 @@ const WRANGLER = "node_modules/.bin/wrangler";
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "", NO_D1_WARNING: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 /** One catalogue model per provider, driven by the end-to-end tests. */
-export const E2E_MODELS = ["openai/gpt-4o-mini", "mistral/mistral-small-latest", "anthropic/claude-sonnet-4-5", "google/gemini-2.5-flash"];
+export const E2E_MODELS = ["openai/gpt-4o-mini", "mistral/mistral-small-latest", "anthropic/claude-sonnet-5-5", "google/gemini-3.8-flash"];
 
 /** Vars that point every provider at a fake upstream, with dummy credentials. */
 export function fakeProviderVars(fakeUrl: string): Record<string, string> {

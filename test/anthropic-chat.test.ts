@@ -6,7 +6,7 @@ beforeAll(async () => {
   customer = await newCustomer();
 });
 
-const model = "anthropic/claude-sonnet-4-5";
+const model = "anthropic/claude-haiku-4-5";
 const weatherTool = { type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
 
 interface Completion {
@@ -40,7 +40,7 @@ describe("/v1/chat/completions on anthropic/* models", () => {
     expect(seen!.headers["anthropic-version"]).toBe("2023-06-01");
     expect(seen!.headers.authorization).toBeUndefined();
     expect(seen!.body).toEqual({
-      model: "claude-sonnet-4-5",
+      model: "claude-haiku-4-5",
       system: "Be brief.",
       messages: [{ role: "user", content: [{ type: "text", text: marker }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }] }],
       max_tokens: 100,

@@ -18,7 +18,7 @@ const chunks = (events: { data: string }[]) => events.filter((e) => e.data !== "
 
 describe("Anthropic golden fixtures", () => {
   it("OpenAI request → Anthropic request", () => {
-    expect(toAnthropicRequest(chatCompletionRequestSchema.parse(OPENAI_REQUEST), "claude-sonnet-4-5")).toEqual(ANTHROPIC_REQUEST);
+    expect(toAnthropicRequest(chatCompletionRequestSchema.parse(OPENAI_REQUEST), "claude-haiku-4-5")).toEqual(ANTHROPIC_REQUEST);
   });
 
   it("Anthropic request → OpenAI request (/v1/messages translation) round-trips the same conversation", () => {
@@ -46,7 +46,7 @@ describe("Anthropic golden fixtures", () => {
       id: "msg_013Zva2CMHLNnXjNJJKqJ2EF",
       object: "chat.completion",
       created: 0,
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-5-5",
       choices: [{ index: 0, message: { role: "assistant", content: "Hi! My name is Claude.", refusal: null }, logprobs: null, finish_reason: "stop" }],
       usage: { prompt_tokens: 3095, completion_tokens: 503, total_tokens: 3598, prompt_tokens_details: { cached_tokens: 1000 }, completion_tokens_details: { reasoning_tokens: 0 } },
     });
@@ -83,7 +83,7 @@ describe("Anthropic golden fixtures", () => {
   it("OpenAI completion → Anthropic message: reasoning tokens become thinking_tokens", () => {
     const message = toAnthropicMessage(
       { id: "c", choices: [{ index: 0, message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 9, completion_tokens: 40, total_tokens: 49, completion_tokens_details: { reasoning_tokens: 36 } } },
-      "google/gemini-2.5-flash",
+      "google/gemini-3.8-flash",
     );
     expect(message.usage).toEqual({ input_tokens: 9, output_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: { thinking_tokens: 36 } });
   });

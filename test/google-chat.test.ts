@@ -6,7 +6,7 @@ beforeAll(async () => {
   customer = await newCustomer();
 });
 
-const FLASH = "google/gemini-2.5-flash";
+const FLASH = "google/gemini-3.8-flash";
 const TOOLS = [
   {
     type: "function",
@@ -45,15 +45,15 @@ describe("google/* through the router (non-streaming)", () => {
     expect(body.usage.completion_tokens).toBe(8);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + 8);
     const [seen] = await upstreamRequests(marker);
-    expect(seen!.path).toBe("/gemini/v1beta/models/gemini-2.5-flash:generateContent");
+    expect(seen!.path).toBe("/gemini/v1beta/models/gemini-3.8-flash:generateContent");
     expect(seen!.body.systemInstruction).toEqual({ parts: [{ text: "Be brief." }] });
   });
 
-  it("works for gemini-2.5-pro too", async () => {
+  it("works for gemini-3.5-flash-lite too", async () => {
     const marker = tag();
-    const res = await chat(customer.key, { model: "google/gemini-2.5-pro", messages: [{ role: "user", content: marker }] });
+    const res = await chat(customer.key, { model: "google/gemini-3.5-flash-lite", messages: [{ role: "user", content: marker }] });
     expect(res.status).toBe(200);
-    expect((await upstreamRequests(marker))[0]!.path).toBe("/gemini/v1beta/models/gemini-2.5-pro:generateContent");
+    expect((await upstreamRequests(marker))[0]!.path).toBe("/gemini/v1beta/models/gemini-3.5-flash-lite:generateContent");
   });
 
   it("round-trips a tool call with its thought signature echoed back upstream", async () => {

@@ -8,7 +8,7 @@ beforeAll(async () => {
   customer = await newCustomer();
 });
 
-const FLASH = "google/gemini-2.5-flash";
+const FLASH = "google/gemini-3.8-flash";
 const TOOLS = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
 
 interface Chunk {
@@ -38,7 +38,7 @@ describe("google/* streaming through the router", () => {
     expect(parsed.map((c) => c.choices[0]!.delta.content ?? "").join("")).toBe("Hello from the fake upstream.");
     expect(parsed.at(-1)!.choices[0]!.finish_reason).toBe("stop");
     const [seen] = await upstreamRequests(marker);
-    expect(seen!.path).toBe("/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    expect(seen!.path).toBe("/gemini/v1beta/models/gemini-3.8-flash:streamGenerateContent");
   });
 
   it("ends with one usage chunk (empty choices) when include_usage is set, reasoning and cached tokens included", async () => {

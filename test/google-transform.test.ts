@@ -16,8 +16,8 @@ const counter = () => {
   return () => `call_${++n}`;
 };
 
-const build = (openai: unknown, upstreamModel = "gemini-2.5-flash") => toGeminiRequest(chatCompletionRequestSchema.parse(openai), upstreamModel);
-const user = (extra: Record<string, unknown>) => ({ model: "google/gemini-2.5-flash", messages: [{ role: "user", content: "hi" }], ...extra });
+const build = (openai: unknown, upstreamModel = "gemini-3.8-flash") => toGeminiRequest(chatCompletionRequestSchema.parse(openai), upstreamModel);
+const user = (extra: Record<string, unknown>) => ({ model: "google/gemini-3.8-flash", messages: [{ role: "user", content: "hi" }], ...extra });
 
 describe("Gemini request (OpenAI → generateContent), golden fixtures", () => {
   for (const fixture of [requestMinimal, requestMultiturn]) {
@@ -40,12 +40,13 @@ describe("Gemini request mapping", () => {
 
   it("maps json_object, stop lists and every reasoning effort", () => {
     expect(build(user({ response_format: { type: "json_object" }, stop: ["a", "b"] })).generationConfig).toEqual({ responseMimeType: "application/json", stopSequences: ["a", "b"] });
-    const budget = (effort: string, model?: string) => (build(user({ reasoning_effort: effort }), model).generationConfig as { thinkingConfig: unknown }).thinkingConfig;
-    expect(budget("minimal")).toEqual({ thinkingBudget: 0, includeThoughts: true });
-    expect(budget("medium")).toEqual({ thinkingBudget: 8192, includeThoughts: true });
-    expect(budget("high")).toEqual({ thinkingBudget: 24_576, includeThoughts: true });
-    // 2.5 Pro cannot turn thinking off; its floor is 128.
-    expect(budget("minimal", "gemini-2.5-pro")).toEqual({ thinkingBudget: 128, includeThoughts: true });
+    const thinking = (effort: string, model?: string) => (build(user({ reasoning_effort: effort }), model).generationConfig as { thinkingConfig: unknown }).thinkingConfig;
+    // Gemini 3 and later: a thinking level, never a budget (both at once is a 400 upstream).
+    for (const effort of ["minimal", "low", "medium", "high"]) expect(thinking(effort)).toEqual({ thinkingLevel: effort, includeThoughts: true });
+    // Gemini 2.x (2.5 Flash-Lite is still served): a token budget.
+    expect(thinking("minimal", "gemini-2.5-flash-lite")).toEqual({ thinkingBudget: 0, includeThoughts: true });
+    expect(thinking("medium", "gemini-2.5-flash-lite")).toEqual({ thinkingBudget: 8192, includeThoughts: true });
+    expect(thinking("high", "gemini-2.5-flash-lite")).toEqual({ thinkingBudget: 24_576, includeThoughts: true });
   });
 
   it("maps audio input to inlineData and defaults unknown image extensions to image/jpeg", () => {

@@ -10,7 +10,7 @@ const init = (key: string, body: unknown): RequestInit => ({
 });
 
 describe("/v1/messages requests are logged like any other", () => {
-  for (const [model, stream] of [["anthropic/claude-haiku-4-5", false], ["anthropic/claude-haiku-4-5", true], ["google/gemini-2.5-flash", true]] as const) {
+  for (const [model, stream] of [["anthropic/claude-haiku-4-5", false], ["anthropic/claude-haiku-4-5", true], ["google/gemini-3.8-flash", true]] as const) {
     it(`${model}${stream ? " (stream)" : ""}: one event with endpoint messages and the call's tokens`, async () => {
       const customer = await newCustomer();
       const call = await callWithLog("/v1/messages", init(customer.key, { model, max_tokens: 64, stream, messages: [{ role: "user", content: "Hello there" }] }));

@@ -7,7 +7,7 @@ beforeAll(async () => {
   customer = await newCustomer();
 });
 
-const claude = "anthropic/claude-sonnet-4-5";
+const claude = "anthropic/claude-haiku-4-5";
 const weatherTool = { name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } };
 
 interface AnthropicMessage {
@@ -50,7 +50,7 @@ describe("POST /v1/messages to anthropic/* (pass-through)", () => {
     expect(body.content.map((b) => b.type)).toEqual(["thinking", "text"]);
     expect(body.content[0]!.signature).toMatch(/^sig-/);
     const [seen] = await upstreamRequests(marker);
-    expect(seen!.body).toEqual({ ...request, model: "claude-sonnet-4-5" });
+    expect(seen!.body).toEqual({ ...request, model: "claude-haiku-4-5" });
     expect(seen!.headers["x-api-key"]).toBe("router-anthropic-credential");
     expect(seen!.headers["anthropic-version"]).toBe("2023-06-01");
   });

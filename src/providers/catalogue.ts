@@ -10,6 +10,10 @@
 import type { ModelEntry } from "./types";
 
 export const CATALOGUE: readonly ModelEntry[] = [
+  // OpenAI: the three entries are deprecated, shutting down on 2027-01-14 (OpenAI
+  // "Deprecations" page, notice of 2026-10-14; recommended replacement
+  // gpt-6-luna / gpt-6.1-sol, not listed yet: their limits and prices could not
+  // be confirmed on OpenAI's own pages). Prices: OpenAI "Pricing" page.
   {
     id: "openai/gpt-4o-mini",
     provider: "openai",
@@ -40,6 +44,7 @@ export const CATALOGUE: readonly ModelEntry[] = [
     pricing: { prompt: 0.4, completion: 1.6, cachedPrompt: 0.1 },
     region: "us",
   },
+  // Mistral: the -latest aliases follow Mistral's current model of each size.
   {
     id: "mistral/mistral-small-latest",
     provider: "mistral",
@@ -70,17 +75,34 @@ export const CATALOGUE: readonly ModelEntry[] = [
     pricing: { prompt: 2, completion: 6 },
     region: "eu",
   },
+  // Anthropic: Claude Sonnet 4.5 was retired on 2026-11-30 (Anthropic "Model
+  // deprecations"). Limits and prices from each model's overview page on
+  // platform.claude.com; cachedPrompt is the cache-read price (cache writes
+  // are billed at the prompt price). Not listed: Claude Haiku 5.5, whose price
+  // depends on prompt length (5x above 100k tokens), which a flat price cannot
+  // bill exactly, and Claude Fable, whose current version could not be confirmed.
   {
-    id: "anthropic/claude-sonnet-4-5",
+    id: "anthropic/claude-opus-5-5",
     provider: "anthropic",
-    upstreamModel: "claude-sonnet-4-5",
-    name: "Claude Sonnet 4.5",
-    contextLength: 200_000,
-    maxOutputTokens: 64_000,
-    pricing: { prompt: 3, completion: 15, cachedPrompt: 0.3 },
+    upstreamModel: "claude-opus-5-5",
+    name: "Claude Opus 5.5",
+    contextLength: 1_000_000,
+    maxOutputTokens: 128_000,
+    pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
     region: "us",
   },
   {
+    id: "anthropic/claude-sonnet-5-5",
+    provider: "anthropic",
+    upstreamModel: "claude-sonnet-5-5",
+    name: "Claude Sonnet 5.5",
+    contextLength: 1_000_000,
+    maxOutputTokens: 128_000,
+    pricing: { prompt: 2, completion: 10, cachedPrompt: 0.2 },
+    region: "us",
+  },
+  {
+    // Legacy but available, no retirement date announced ("Claude Haiku 4.5" overview).
     id: "anthropic/claude-haiku-4-5",
     provider: "anthropic",
     upstreamModel: "claude-haiku-4-5",
@@ -90,25 +112,37 @@ export const CATALOGUE: readonly ModelEntry[] = [
     pricing: { prompt: 1, completion: 5, cachedPrompt: 0.1 },
     region: "us",
   },
+  // Google: gemini-2.5-pro and gemini-2.5-flash were shut down on 2026-12-01
+  // (Gemini API "Deprecations": replacements gemini-3.8-flash and
+  // gemini-3.5-flash-lite). No Gemini 3 Pro model is generally available on the
+  // Gemini API (gemini-3.1-pro-preview is a preview, retired at short notice).
   {
-    id: "google/gemini-2.5-flash",
+    id: "google/gemini-3.8-flash",
     provider: "google",
-    upstreamModel: "gemini-2.5-flash",
-    name: "Gemini 2.5 Flash",
+    upstreamModel: "gemini-3.8-flash",
+    name: "Gemini 3.8 Flash",
+    // Limits: 1,048,576 in / 65,536 out, as on Google's Gemini 3.7 Flash page
+    // (the model it replaced) and in LiteLLM's launch note for 3.8. Prices are
+    // Google's launch prices, valid until 2026-12-31 and doubling to 1.50 /
+    // 7.50 on 2027-01-01, as LiteLLM's launch note reports them (Google's
+    // pricing page could not be read to confirm): update this entry then.
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 0.3, completion: 2.5, cachedPrompt: 0.03 },
+    pricing: { prompt: 0.75, completion: 3.75, cachedPrompt: 0.075 },
     region: "global",
   },
   {
-    id: "google/gemini-2.5-pro",
+    id: "google/gemini-3.5-flash-lite",
     provider: "google",
-    upstreamModel: "gemini-2.5-pro",
-    name: "Gemini 2.5 Pro",
-    // Prices for prompts up to 200k tokens; longer prompts cost more upstream.
+    upstreamModel: "gemini-3.5-flash-lite",
+    name: "Gemini 3.5 Flash-Lite",
+    // Gemini API "Using the latest Gemini models": "1M" context, "64k" output
+    // (taken as 1,048,576 / 65,536, Google's usual figures), 0.30 / 2.50. Its
+    // cached-input price could not be confirmed, so cached tokens are billed
+    // at the prompt price.
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 1.25, completion: 10, cachedPrompt: 0.125 },
+    pricing: { prompt: 0.3, completion: 2.5 },
     region: "global",
   },
 ];

@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startE2EStack, type E2EStack } from "./e2e-stack.ts";
 
-const MODEL = "google/gemini-2.5-flash";
+const MODEL = "google/gemini-3.8-flash";
 let e2e: E2EStack;
 let client: OpenAI;
 

@@ -75,6 +75,11 @@ function validate(req: IncomingMessage, body: Body): [number, string] | null {
   if (body.output_format !== undefined && !String(req.headers["anthropic-beta"] ?? "").includes("structured-outputs-2025-11-13")) {
     return [400, "output_format: Extra inputs are not permitted"];
   }
+  // Claude 5 and later: adaptive thinking only, no sampling parameters.
+  if (Number(/^claude-[a-z]+-(\d+)/.exec(String(body.model))?.[1] ?? 0) >= 5) {
+    if (body.thinking?.type === "enabled") return [400, "thinking.type.enabled is not supported for this model. Use thinking.type.adaptive and output_config.effort to control thinking behavior."];
+    for (const field of ["temperature", "top_p", "top_k"]) if (field in body) return [400, `${field}: is not supported for this model`];
+  }
   const outputConfig = outputConfigProblem(body.output_config);
   if (outputConfig) return [400, outputConfig];
   if (typeof body.model !== "string") return [400, "model: Field required"];

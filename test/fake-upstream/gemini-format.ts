@@ -55,11 +55,41 @@ interface GeminiBody {
   systemInstruction?: Content;
   tools?: { functionDeclarations?: { name: string }[] }[];
   toolConfig?: { functionCallingConfig?: { mode?: string; allowedFunctionNames?: string[] } };
-  generationConfig?: Record<string, unknown> & { thinkingConfig?: { includeThoughts?: boolean }; candidateCount?: number; responseMimeType?: string };
+  generationConfig?: Record<string, unknown> & { thinkingConfig?: { includeThoughts?: boolean; thinkingLevel?: string; thinkingBudget?: number }; candidateCount?: number; responseMimeType?: string };
+}
+
+/** Gemini 3 and later: thinkingLevel instead of thinkingBudget, and mandatory thought signatures on function calls. */
+const isGemini3 = (model: string) => Number(/^gemini-(\d+)/.exec(model)?.[1] ?? 0) >= 3;
+const THINKING_LEVELS = new Set(["minimal", "low", "medium", "high"]);
+
+function thinkingProblem(config: Record<string, unknown> | undefined, model: string): string | null {
+  if (!config) return null;
+  if (config.thinkingLevel !== undefined && config.thinkingBudget !== undefined) return "You can only set one of thinking budget and thinking level.";
+  if (config.thinkingLevel !== undefined && !isGemini3(model)) return "Thinking level is not supported for this model.";
+  if (config.thinkingLevel !== undefined && !THINKING_LEVELS.has(String(config.thinkingLevel).toLowerCase())) return `Invalid value at 'generation_config.thinking_config.thinking_level' (${String(config.thinkingLevel)})`;
+  return null;
+}
+
+/**
+ * Gemini 3 validates the current turn (every step since the last user message
+ * that is not only function responses): the first functionCall part of each
+ * model step must carry the thoughtSignature it came with, else 400.
+ */
+function missingSignature(contents: Content[]): string | null {
+  const lastUserText = contents.findLastIndex((c) => c.role === "user" && (c.parts ?? []).some((p) => !p.functionResponse));
+  for (const [i, c] of contents.entries()) {
+    if (i <= lastUserText || c.role !== "model") continue;
+    const first = (c.parts ?? []).findIndex((p) => p.functionCall);
+    if (first >= 0 && !c.parts![first]!.thoughtSignature) {
+      const name = (c.parts![first]!.functionCall as { name?: string }).name;
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`${name}\`, position ${i + 1}.`;
+    }
+  }
+  return null;
 }
 
 /** Why Google would refuse this body, or null. */
-function invalid(body: GeminiBody): string | null {
+function invalid(body: GeminiBody, model: string): string | null {
   for (const field of Object.keys(body)) if (!REQUEST_FIELDS.has(field)) return `Invalid JSON payload received. Unknown name "${field}": Cannot find field.`;
   for (const field of Object.keys(body.generationConfig ?? {})) {
     if (!GENERATION_FIELDS.has(field)) return `Invalid JSON payload received. Unknown name "${field}" at 'generation_config': Cannot find field.`;
@@ -69,7 +99,7 @@ function invalid(body: GeminiBody): string | null {
     if (c.role !== "user" && c.role !== "model") return `Please use a valid role: user, model. (contents[${i}])`;
     if (!Array.isArray(c.parts) || c.parts.length === 0) return `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.`;
   }
-  return null;
+  return thinkingProblem(body.generationConfig?.thinkingConfig as Record<string, unknown> | undefined, model) ?? (isGemini3(model) ? missingSignature(body.contents) : null);
 }
 
 /** Names of the function calls to answer with, or none: tools offered, calling allowed, last turn not a function response. */
@@ -91,7 +121,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
   const [, model, method] = /\/models\/([^/:]+):(\w+)$/.exec(url.pathname) ?? [];
   const streaming = method === "streamGenerateContent";
   if (streaming && url.searchParams.get("alt") !== "sse") return sendJson(res, 400, geminiError(400, "This fake only streams with alt=sse."));
-  const problem = invalid(body);
+  const problem = invalid(body, model ?? "");
   if (problem) return sendJson(res, 400, geminiError(400, problem));
 
   if (await answerFailureScenario(req, res, scenario, (status, message) => geminiError(status, message))) return;
@@ -115,9 +145,11 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
   const envelope = { modelVersion: model, responseId: `fake${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` };
   const candidateCount = typeof config.candidateCount === "number" ? config.candidateCount : 1;
   const thoughtPart: Part[] = thinking ? [{ text: THOUGHT, thought: true }] : [];
-  // Google puts the signature on the first function call, or else on the last answer part.
+  // Google puts the signature on the first function call (always on Gemini 3,
+  // which always thinks), or else on the last answer part.
+  const signCall = thinking || isGemini3(model ?? "");
   const answerParts: Part[] = calls.length > 0
-    ? calls.map((name, i) => ({ functionCall: { name, args: { city: CITIES[i % CITIES.length] } }, ...(thinking && i === 0 ? { thoughtSignature: FAKE_THOUGHT_SIGNATURE } : {}) }))
+    ? calls.map((name, i) => ({ functionCall: { name, args: { city: CITIES[i % CITIES.length] } }, ...(signCall && i === 0 ? { thoughtSignature: FAKE_THOUGHT_SIGNATURE } : {}) }))
     : [{ text: reply, ...(thinking ? { thoughtSignature: FAKE_THOUGHT_SIGNATURE } : {}) }];
 
   if (scenario.blocked) {

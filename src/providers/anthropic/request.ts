@@ -9,8 +9,19 @@ import { rejectUnsupported } from "../params";
 const LABEL = "Anthropic";
 /** Anthropic requires max_tokens; OpenAI does not. Used when the client gives none. */
 export const DEFAULT_MAX_TOKENS = 4_096;
-/** reasoning_effort → extended thinking budget (tokens). */
+/** reasoning_effort → extended thinking budget (tokens), for models before Claude 5. */
 export const THINKING_BUDGETS = { low: 1_024, medium: 4_096, high: 16_384 } as const;
+
+/**
+ * Claude 5 and later think adaptively: they reject manual extended thinking
+ * (`budget_tokens`) and sampling parameters (temperature, top_p, top_k) with a
+ * 400 (Anthropic's Claude Sonnet 5 and Haiku 5.5 migration guides); effort is
+ * set with output_config.effort.
+ */
+export function thinksAdaptively(upstreamModel: string): boolean {
+  const major = /^claude-[a-z]+-(\d+)/.exec(upstreamModel)?.[1];
+  return major !== undefined && Number(major) >= 5;
+}
 
 const UNSUPPORTED: readonly (keyof ChatCompletionRequest)[] = [
   "seed", "presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "audio", "modalities",
@@ -112,8 +123,18 @@ export function toAnthropicRequest(r: ChatCompletionRequest, upstreamModel: stri
   let maxTokens = r.max_completion_tokens ?? r.max_tokens ?? DEFAULT_MAX_TOKENS;
   const body: Record<string, unknown> = { model: upstreamModel, messages: turns };
   if (system !== undefined) body.system = system;
+  const outputConfig: Record<string, unknown> = {};
   const effort = r.reasoning_effort;
-  if (effort && effort !== "minimal") {
+  const adaptive = thinksAdaptively(upstreamModel);
+  if (adaptive) {
+    const sampling = r.temperature != null ? "temperature" : r.top_p != null ? "top_p" : undefined;
+    if (sampling) throw bad(`'${sampling}' is not accepted by ${upstreamModel}; remove it (use reasoning_effort to steer the model).`, sampling);
+    if (effort) {
+      // These models always may think; "minimal" asks for the least effort there is.
+      body.thinking = { type: "adaptive" };
+      outputConfig.effort = effort === "minimal" ? "low" : effort;
+    }
+  } else if (effort && effort !== "minimal") {
     if (r.temperature != null || r.top_p != null) throw bad(`'reasoning_effort' cannot be combined with 'temperature' or 'top_p' on ${LABEL} models.`, "reasoning_effort");
     const budget = THINKING_BUDGETS[effort];
     body.thinking = { type: "enabled", budget_tokens: budget };
@@ -133,8 +154,9 @@ export function toAnthropicRequest(r: ChatCompletionRequest, upstreamModel: stri
     // Structured outputs are generally available as output_config.format (no beta
     // flag); the beta's top-level output_format is deprecated (Anthropic's
     // "Structured outputs" guide).
-    body.output_config = { format: { type: "json_schema", schema } };
+    outputConfig.format = { type: "json_schema", schema };
   }
+  if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
   const user = r.safety_identifier ?? r.user;
   if (user) body.metadata = { user_id: user };
   if (r.stream) body.stream = true;

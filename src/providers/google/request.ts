@@ -26,10 +26,19 @@ const UNSUPPORTED: readonly (keyof ChatCompletionRequest)[] = [
   "function_call",
 ];
 
-/** Thinking budgets in tokens, per OpenAI reasoning effort. */
+/** Thinking budgets in tokens, per OpenAI reasoning effort (Gemini 2.5). */
 const THINKING_BUDGET = { minimal: 0, low: 1024, medium: 8192, high: 24_576 } as const;
-/** Gemini 2.5 Pro cannot switch thinking off; its smallest budget is 128 tokens. */
-const PRO_MIN_BUDGET = 128;
+
+/**
+ * Gemini 3 and later take a thinking level (minimal / low / medium / high)
+ * instead of a token budget, and a request with both is a 400 (Gemini API
+ * "Thinking" guide). Which levels a model accepts varies by model; one it does
+ * not accept comes back as Gemini's own 400.
+ */
+export function usesThinkingLevel(upstreamModel: string): boolean {
+  const major = /^gemini-(\d+)/.exec(upstreamModel)?.[1];
+  return major !== undefined && Number(major) >= 3;
+}
 
 export type GeminiRequestPart = Record<string, unknown>;
 export interface GeminiContent {
@@ -185,9 +194,8 @@ function responseFormat(format: ChatCompletionRequest["response_format"]): Recor
 
 function thinkingConfig(effort: ChatCompletionRequest["reasoning_effort"], upstreamModel: string): Record<string, unknown> | undefined {
   if (!effort) return undefined;
-  let budget: number = THINKING_BUDGET[effort];
-  if (upstreamModel.includes("-pro")) budget = Math.max(budget, PRO_MIN_BUDGET);
-  return { thinkingBudget: budget, includeThoughts: true };
+  if (usesThinkingLevel(upstreamModel)) return { thinkingLevel: effort, includeThoughts: true };
+  return { thinkingBudget: THINKING_BUDGET[effort], includeThoughts: true };
 }
 
 function dropEmpty(record: Record<string, unknown>): Record<string, unknown> {

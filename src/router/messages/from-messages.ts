@@ -7,6 +7,7 @@ import { ApiError } from "../../shared/errors";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../../providers/chat-schema";
 import type { AnthropicContentBlock, MessagesRequest } from "../../providers/anthropic/schema";
 import { validationError } from "../body";
+import { unwrapSignature } from "./thought-signature";
 
 type Json = Record<string, unknown>;
 
@@ -37,13 +38,19 @@ function userMessages(content: AnthropicContentBlock[], i: number): Json[] {
   return out;
 }
 
+/** A Gemini thought signature (carried in a thinking block) goes back on the tool call that follows it. */
 function assistantMessage(content: AnthropicContentBlock[]): Json {
   let text = "";
   const toolCalls: Json[] = [];
   const thinking: Json[] = [];
+  let geminiSignature: string | undefined;
   for (const block of content) {
     if (block.type === "text") text += block.text;
-    else if (block.type === "tool_use") toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.input) } });
+    else if (block.type === "tool_use") {
+      const extra = geminiSignature ? { extra_content: { google: { thought_signature: geminiSignature } } } : {};
+      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.input) }, ...extra });
+      geminiSignature = undefined;
+    } else if (block.type === "thinking" && unwrapSignature(block.signature) !== undefined) geminiSignature = unwrapSignature(block.signature);
     else if (block.type === "thinking") thinking.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
     else if (block.type === "redacted_thinking") thinking.push({ type: "redacted_thinking", data: block.data });
   }

@@ -10,6 +10,7 @@ import { parseEventData, type SseTranslator } from "../../providers/relay";
 import type { SseEvent } from "../../providers/sse";
 import { openAIUsageSchema, toUsage } from "../../providers/openai-compatible/usage";
 import type { Usage } from "../../providers/types";
+import { signatureBlock, wrapSignature } from "./thought-signature";
 
 const STOP: Record<string, string> = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", function_call: "tool_use", content_filter: "refusal" };
 const stopReason = (finish: string | null | undefined) => (finish ? (STOP[finish] ?? "end_turn") : "end_turn");
@@ -25,7 +26,9 @@ export function anthropicUsageOf(u: Usage | null) {
   };
 }
 
-const toolCallSchema = z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
+/** Google's OpenAI-format convention for a Gemini thought signature on a tool call. */
+const extraContentSchema = z.object({ google: z.object({ thought_signature: z.string().optional() }).loose().optional() }).loose().nullable().optional();
+const toolCallSchema = z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string() }).loose(), extra_content: extraContentSchema }).loose();
 const completionSchema = z
   .object({
     id: z.string(),
@@ -53,7 +56,11 @@ export function toAnthropicMessage(completionJson: unknown, model: string) {
   const content: Record<string, unknown>[] = [];
   if (choice.message.reasoning_content) content.push({ type: "thinking", thinking: choice.message.reasoning_content, signature: "" });
   if (choice.message.content) content.push({ type: "text", text: choice.message.content });
-  for (const call of choice.message.tool_calls ?? []) content.push({ type: "tool_use", id: call.id, name: call.function.name, input: parseArgs(call.function.arguments) });
+  for (const call of choice.message.tool_calls ?? []) {
+    const signature = call.extra_content?.google?.thought_signature;
+    if (signature) content.push(signatureBlock(signature));
+    content.push({ type: "tool_use", id: call.id, name: call.function.name, input: parseArgs(call.function.arguments) });
+  }
   return {
     id: completion.id.startsWith("msg_") ? completion.id : `msg_${completion.id}`,
     type: "message",
@@ -74,7 +81,7 @@ const chunkSchema = z
         delta: z.object({
           content: z.string().nullable().optional(),
           reasoning_content: z.string().nullable().optional(),
-          tool_calls: z.array(z.object({ index: z.number(), id: z.string().optional(), function: z.object({ name: z.string().optional(), arguments: z.string().optional() }).loose().optional() }).loose()).optional(),
+          tool_calls: z.array(z.object({ index: z.number(), id: z.string().optional(), function: z.object({ name: z.string().optional(), arguments: z.string().optional() }).loose().optional(), extra_content: extraContentSchema }).loose()).optional(),
         }).loose().optional(),
         finish_reason: z.string().nullable().optional(),
       }).loose(),
@@ -137,6 +144,11 @@ export function openAIToAnthropicStream(model: string): SseTranslator {
       }
       for (const call of d.tool_calls ?? []) {
         if (open?.kind !== "tool" || open.toolIndex !== call.index) {
+          const signature = call.extra_content?.google?.thought_signature;
+          if (signature) {
+            openBlock(out, "thinking", { type: "thinking", thinking: "", signature: "" });
+            out.push(ev("content_block_delta", { index: open!.index, delta: { type: "signature_delta", signature: wrapSignature(signature) } }));
+          }
           openBlock(out, "tool", { type: "tool_use", id: call.id ?? `toolu_${call.index}`, name: call.function?.name ?? "", input: {} }, call.index);
         }
         if (call.function?.arguments) out.push(ev("content_block_delta", { index: open!.index, delta: { type: "input_json_delta", partial_json: call.function.arguments } }));
