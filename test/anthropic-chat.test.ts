@@ -173,6 +173,22 @@ describe("/v1/chat/completions on anthropic/* models", () => {
     }
   });
 
+  it("Claude 5 models: reasoning_effort → adaptive thinking with output_config.effort; sampling parameters → 400", async () => {
+    const claude5 = "anthropic/claude-sonnet-5-5";
+    const marker = tag();
+    const schema = { type: "object", properties: { a: { type: "string" } } };
+    const res = await chat(customer.key, { model: claude5, reasoning_effort: "high", max_tokens: 300, response_format: { type: "json_schema", json_schema: { name: "a", schema } }, messages: [{ role: "user", content: marker }] });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Completion).usage.completion_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+    const [seen] = await upstreamRequests(marker);
+    expect(seen!.body).toMatchObject({ model: "claude-sonnet-5-5", thinking: { type: "adaptive" }, max_tokens: 300, output_config: { effort: "high", format: { type: "json_schema", schema } } });
+    for (const param of ["temperature", "top_p"]) {
+      const bad = await chat(customer.key, { model: claude5, [param]: 0.5, messages: [{ role: "user", content: "x" }] });
+      expect(bad.status).toBe(400);
+      expect(await errorOf(bad)).toMatchObject({ param, code: "unsupported_parameter" });
+    }
+  });
+
   it("answers 400 for what Anthropic cannot honour", async () => {
     for (const [extra, param] of [[{ seed: 1 }, "seed"], [{ n: 2 }, "n"], [{ temperature: 1.5 }, "temperature"], [{ logprobs: true }, "logprobs"]] as const) {
       const res = await chat(customer.key, { model, messages: [{ role: "user", content: "x" }], ...extra });

@@ -46,4 +46,13 @@ describe("GET /v1/models", () => {
     expect(new Set(CATALOGUE.map((m) => m.id)).size).toBe(CATALOGUE.length);
     for (const m of CATALOGUE) expect(m.id.startsWith(`${m.provider}/`)).toBe(true);
   });
+
+  it("lists no model its provider has retired, and a current model of each family", () => {
+    // Retired: Claude Sonnet 4.5 on 2026-11-30 (Anthropic), Gemini 2.5 Pro and Flash on 2026-12-01 (Google).
+    const ids = CATALOGUE.map((m) => m.upstreamModel);
+    for (const retired of ["claude-sonnet-4-5", "gemini-2.5-pro", "gemini-2.5-flash"]) expect(ids).not.toContain(retired);
+    expect(ids.some((id) => /^gemini-3/.test(id))).toBe(true);
+    expect(ids.some((id) => /^claude-sonnet-5/.test(id))).toBe(true);
+    for (const m of CATALOGUE) expect(m.maxOutputTokens, m.id).toBeLessThanOrEqual(m.contextLength);
+  });
 });
