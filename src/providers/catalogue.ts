@@ -11,9 +11,12 @@ import type { ModelEntry } from "./types";
 
 export const CATALOGUE: readonly ModelEntry[] = [
   // OpenAI: the three entries are deprecated, shutting down on 2027-01-14 (OpenAI
-  // "Deprecations" page, notice of 2026-10-14; recommended replacement
-  // gpt-6-luna / gpt-6.1-sol, not listed yet: their limits and prices could not
-  // be confirmed on OpenAI's own pages). Prices: OpenAI "Pricing" page.
+  // "Deprecations" page, notice of 2026-10-14) and must leave by then. Their
+  // limits and prices were not re-checked here. The recommended replacement,
+  // gpt-6-luna ("GPT-6 Luna" model page: 1,050,000 / 128,000 tokens, 0.10 /
+  // 0.50, cached 0.01), is not listed yet: its price doubles for prompts over
+  // 272k tokens, which a flat price cannot bill exactly; gpt-6.1-sol's page
+  // could not be read.
   {
     id: "openai/gpt-4o-mini",
     provider: "openai",
@@ -44,7 +47,8 @@ export const CATALOGUE: readonly ModelEntry[] = [
     pricing: { prompt: 0.4, completion: 1.6, cachedPrompt: 0.1 },
     region: "us",
   },
-  // Mistral: the -latest aliases follow Mistral's current model of each size.
+  // Mistral: the -latest aliases follow Mistral's current model of each size;
+  // limits and prices were not re-checked here.
   {
     id: "mistral/mistral-small-latest",
     provider: "mistral",
