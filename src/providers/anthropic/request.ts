@@ -130,7 +130,7 @@ export function toAnthropicRequest(r: ChatCompletionRequest, upstreamModel: stri
     const sampling = r.temperature != null ? "temperature" : r.top_p != null ? "top_p" : undefined;
     if (sampling) throw bad(`'${sampling}' is not accepted by ${upstreamModel}; remove it (use reasoning_effort to steer the model).`, sampling);
     if (effort) {
-      // These models always may think; "minimal" asks for the least effort there is.
+      // Some of these models cannot switch thinking off; "minimal" asks for the lowest effort.
       body.thinking = { type: "adaptive" };
       outputConfig.effort = effort === "minimal" ? "low" : effort;
     }
