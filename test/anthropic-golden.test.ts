@@ -88,6 +88,27 @@ describe("Anthropic golden fixtures", () => {
     expect(message.usage).toEqual({ input_tokens: 9, output_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: { thinking_tokens: 36 } });
   });
 
+  it("Gemini thought signatures: tool_calls[].extra_content ⇄ a signed thinking block before the tool_use", async () => {
+    const signature = "c2lnbmF0dXJl";
+    const carrier = { type: "thinking", thinking: "", signature: `google-thought-signature:${signature}` };
+    const call = { id: "call_1", type: "function", function: { name: "f", arguments: '{"a":1}' }, extra_content: { google: { thought_signature: signature } } };
+    const message = toAnthropicMessage({ id: "c", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }] }, "google/gemini-3.8-flash");
+    expect(message.content).toEqual([carrier, { type: "tool_use", id: "call_1", name: "f", input: { a: 1 } }]);
+    const chunk = { id: "c", choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, ...call }] }, finish_reason: "tool_calls" }] };
+    const events = await translate(() => openAIToAnthropicStream("m"), enc.encode(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`));
+    expect(events.slice(1, 4).map((e) => JSON.parse(e.data))).toEqual([
+      { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } },
+      { type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: carrier.signature } },
+      { type: "content_block_stop", index: 0 },
+    ]);
+    // Sent back, the carrier becomes the signature of the tool call that follows it, and nothing else.
+    const request = fromMessagesRequest(
+      messagesRequestSchema.parse({ model: "google/gemini-3.8-flash", max_tokens: 10, messages: [{ role: "user", content: "x" }, { role: "assistant", content: message.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: "call_1", content: "ok" }] }] }),
+      false,
+    );
+    expect(request.messages[1]).toEqual({ role: "assistant", content: null, tool_calls: [call] });
+  });
+
   it("Anthropic text stream → OpenAI chunks", async () => {
     const out = await translate(() => anthropicToOpenAIStream({ clientWantsUsage: true }), enc.encode(TEXT_STREAM));
     expect(out.at(-1)!.data).toBe("[DONE]");
