@@ -118,8 +118,23 @@ export const CATALOGUE: readonly ModelEntry[] = [
   },
   // Google: gemini-2.5-pro and gemini-2.5-flash were shut down on 2026-12-01
   // (Gemini API "Deprecations": replacements gemini-3.8-flash and
-  // gemini-3.5-flash-lite). No Gemini 3 Pro model is generally available on the
-  // Gemini API (gemini-3.1-pro-preview is a preview, retired at short notice).
+  // gemini-3.5-flash-lite). gemini-3.1-pro-preview is a preview (retired at
+  // short notice) and not listed; Gemini 4 Argon is Google's current top model.
+  {
+    id: "google/gemini-4-argon",
+    provider: "google",
+    upstreamModel: "gemini-4-argon",
+    name: "Gemini 4 Argon",
+    // Gemini API "Using the latest Gemini models": one 1M-token limit for input
+    // and output together, decoding up to 1M tokens; 4 / 20 from 2026-12-01
+    // (after the 2 / 10 launch price). Cached input 0.20 as LiteLLM's launch
+    // note reports it (not confirmed on Google's pricing page). Whether prompts
+    // over 200k tokens cost more could not be confirmed.
+    contextLength: 1_048_576,
+    maxOutputTokens: 1_048_576,
+    pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
+    region: "global",
+  },
   {
     id: "google/gemini-3.8-flash",
     provider: "google",
