@@ -6,7 +6,7 @@
  * message_stop), thinking blocks with signatures, tool_use, errors.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 const VERSIONS = ["2023-06-01", "2026-10-21"];
@@ -104,8 +104,8 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
   const stopReason = blocks.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn";
   const id = `msg_fake${Date.now().toString(36)}`;
   if (!body.stream) {
-    res.writeHead(200, { "content-type": "application/json", "request-id": "req_fake" });
-    return void res.end(JSON.stringify({ id, type: "message", role: "assistant", model: body.model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage }));
+    const message = { id, type: "message", role: "assistant", model: body.model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage };
+    return sendAnswer(req, res, scenario, { "content-type": "application/json", "request-id": "req_fake" }, message);
   }
 
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });

@@ -8,7 +8,7 @@
  * `{"error": {code, message, status}}`; the key travels in `x-goog-api-key`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 /** Gemini-only switches, on top of the shared ones. */
@@ -43,8 +43,10 @@ export function geminiError(status: number, message: string) {
   return { error: { code: status, message, status: STATUS_NAMES[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION") } };
 }
 
+const GEMINI_JSON = { "content-type": "application/json; charset=UTF-8" };
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
+  res.writeHead(status, { ...GEMINI_JSON, ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -122,7 +124,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
 
   if (scenario.blocked) {
     const blocked = { promptFeedback: { blockReason: "SAFETY" }, usageMetadata, ...envelope };
-    if (!streaming) return sendJson(res, 200, blocked);
+    if (!streaming) return sendAnswer(req, res, scenario, GEMINI_JSON, blocked);
     res.writeHead(200, { "content-type": "text/event-stream" });
     return res.end(`data: ${JSON.stringify(blocked)}\r\n\r\n`);
   }
@@ -136,7 +138,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
       ...(safetyRatings ? { safetyRatings } : {}),
       index,
     }));
-    return sendJson(res, 200, { candidates, usageMetadata, ...envelope });
+    return sendAnswer(req, res, scenario, GEMINI_JSON, { candidates, usageMetadata, ...envelope });
   }
 
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-content-type-options": "nosniff" });

@@ -15,7 +15,10 @@ export interface Scenario {
   chunks?: number;
   /** Delay between streamed chunks. */
   chunkDelayMs?: number;
-  /** Destroy the socket: before headers, or mid-stream after the first chunk. */
+  /**
+   * Destroy the socket: before headers, or "mid": after the first chunk of a
+   * stream, or halfway through a non-streamed body.
+   */
   drop?: "before" | "mid";
   /** Stream the first chunk, then wait until POST /__release/<hold> arrives. */
   hold?: string;
@@ -125,4 +128,24 @@ export async function afterFirstChunk(
     return res.destroyed;
   }
   return false;
+}
+
+/**
+ * Sends a non-streamed 200 answer. With `drop: "mid"` the connection dies
+ * halfway through the body, after a Content-Length that promised all of it,
+ * as when a provider's server or a proxy on the way fails mid-response.
+ */
+export async function sendAnswer(
+  req: import("node:http").IncomingMessage,
+  res: import("node:http").ServerResponse,
+  scenario: Scenario,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<void> {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(200, { ...headers, "content-length": String(bytes.length) });
+  if (scenario.drop !== "mid") return void res.end(bytes);
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+  await sleep(20);
+  req.socket.destroy();
 }
