@@ -6,7 +6,7 @@
  * message_stop), thinking blocks with signatures, tool_use, errors.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 const VERSIONS = ["2023-06-01", "2026-10-21"];
@@ -127,7 +127,7 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
       pieces.push(["input_json_delta", { partial_json: json.slice(0, 5) }], ["input_json_delta", { partial_json: json.slice(5) }]);
     }
     for (const [type, delta] of pieces) {
-      if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+      await beforeChunk(deltas, res, scenario, ctx);
       send("content_block_delta", { index, delta: { type, ...delta } });
       deltas++;
       if (deltas === 1 && scenario.streamError) {

@@ -8,7 +8,7 @@
  * `{"error": {code, message, status}}`; the key travels in `x-goog-api-key`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 /** Gemini-only switches, on top of the shared ones. */
@@ -158,7 +158,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
       ? [...(thinking ? [thoughtPart] : []), answerParts]
       : [...(thinking ? [thoughtPart] : []), ...splitReply(reply, scenario.chunks ?? 3).map((text, i, all) => [{ text, ...(thinking && i === all.length - 1 ? { thoughtSignature: FAKE_THOUGHT_SIGNATURE } : {}) }])];
   for (let i = 0; i < pieces.length; i++) {
-    if (i > 0 && scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+    if (i > 0) await beforeChunk(i, res, scenario, ctx);
     const last = i === pieces.length - 1;
     send(pieces[i]!.length > 0 ? pieces[i]! : null, last);
     if (last) break;

@@ -22,6 +22,13 @@ export interface Scenario {
   drop?: "before" | "mid";
   /** Stream the first chunk, then wait until POST /__release/<hold> arrives. */
   hold?: string;
+  /**
+   * Pace a stream from the test: content chunk n (n = 1, 2, …; the first is
+   * n = 0) is sent only once POST /__release/<gate>-<n> arrives. A test that
+   * releases chunk n only after its client received chunk n-1 proves chunks
+   * are relayed one by one, whatever the machine's load.
+   */
+  gate?: string;
   /** Answer with a 307 redirect. */
   redirect?: boolean;
   /** The assistant's reply text. */
@@ -105,6 +112,17 @@ export async function answerFailureScenario(
     return true;
   }
   return false;
+}
+
+/** Waits before content chunk `n` (from 0) of a stream: `chunkDelayMs`, then the gate for n ≥ 1. */
+export async function beforeChunk(
+  n: number,
+  res: import("node:http").ServerResponse,
+  scenario: Scenario,
+  ctx: { waitForRelease(id: string, res: import("node:http").ServerResponse): Promise<void> },
+): Promise<void> {
+  if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+  if (scenario.gate && n > 0) await ctx.waitForRelease(`${scenario.gate}-${n}`, res);
 }
 
 /**
