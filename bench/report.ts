@@ -144,7 +144,7 @@ export function render(m: Measurement, options: BenchOptions, bindings: RouterBi
   const results = checks(m, options, bindings);
   if (results.length) {
     out.push("");
-    out.push("Targets (issue 3)");
+    out.push("Targets");
     out.push(table(["check", "measured", "target", "result"], results.map((c) => [c.name, c.value, c.target, c.pass === null ? "n/a" : c.pass ? "PASS" : "FAIL"])));
   }
   const failed = ids.filter((id) => m.plain[id]!.errors > 0 || m.stream[id]!.errors > 0);

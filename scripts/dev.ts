@@ -2,22 +2,42 @@
  * `npm run dev`: the whole service locally and offline. Creates .dev.vars from
  * the example when missing (never overwrites it), migrates the local D1
  * databases, starts the fake upstream and the router with the logger worker,
- * and prints a working demo key.
+ * and prints a working demo key. Ports: see dev-ports.ts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createDemo, keyWorks } from "./demo.ts";
+import { DEFAULT_FAKE_PORT, devPorts, fakeUrlOverrides, PortInUseError, portInUseHelp } from "./dev-ports.ts";
 import { ensureDevVars, readDevVars } from "./dev-vars.ts";
-import { startStack } from "./stack.ts";
+import { startStack, type Stack } from "./stack.ts";
 
-const PORT = 8787;
-const FAKE_PORT = 8790;
 const DEMO_KEY_FILE = ".wrangler/demo-key";
+
+let ports: ReturnType<typeof devPorts>;
+try {
+  ports = devPorts(process.argv.slice(2), process.env);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
 
 if (ensureDevVars(".")) console.log("Created .dev.vars from .dev.vars.example (edit it to point at other servers).");
 const vars = readDevVars(".");
-const usesFake = Object.values(vars).some((v) => v.includes(`127.0.0.1:${FAKE_PORT}`));
+// The fake upstream runs when .dev.vars points at it (the example does).
+const usesFake = Object.values(vars).some((v) => v.includes(`127.0.0.1:${DEFAULT_FAKE_PORT}`));
 
-const stack = await startStack({ port: PORT, fakePort: usesFake ? FAKE_PORT : null, verbose: true });
+let stack: Stack;
+try {
+  stack = await startStack({
+    port: ports.port,
+    fakePort: usesFake ? ports.fakePort : null,
+    vars: usesFake ? fakeUrlOverrides(vars, ports.fakePort) : {},
+    verbose: true,
+  });
+} catch (err) {
+  if (!(err instanceof PortInUseError)) throw err;
+  console.error(portInUseHelp(err, ports));
+  process.exit(1);
+}
 
 let key = existsSync(DEMO_KEY_FILE) ? readFileSync(DEMO_KEY_FILE, "utf8").trim() : "";
 if (!key || !(await keyWorks(stack.url, key))) {
@@ -31,7 +51,8 @@ console.log(`
   Emby Router is running at ${stack.url}  (OpenAI-compatible base URL: ${stack.url}/v1)
   ${stack.fake ? `Fake upstream (OpenAI, Mistral, Anthropic, Gemini formats) at ${stack.fake.url}` : "Upstreams: as configured in .dev.vars"}
   Logger worker: consumes the log queue into local D1 (logs within ~5 s: GET /v1/generation?id=<x-request-id>)
-  Demo API key: ${key}
+  Demo API key: ${key}   (saved in ${DEMO_KEY_FILE})
+  Operator API token: ADMIN_TOKEN in .dev.vars
 
   curl ${stack.url}/v1/chat/completions -H "Authorization: Bearer ${key}" \\
     -H "Content-Type: application/json" \\

@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { startFakeUpstream, type FakeUpstream } from "../test/fake-upstream/server.ts";
+import { assertPortFree } from "./dev-ports.ts";
 
 export interface StackOptions {
   port: number;
@@ -94,7 +95,8 @@ async function waitForReady(url: string, child: ChildProcess, timeoutMs: number)
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
     try {
-      const res = await fetch(`${url}/v1/models`);
+      // Needs no key and touches no storage, so the start-up log shows a 200, not a 401.
+      const res = await fetch(`${url}/health`);
       await res.body?.cancel();
       return;
     } catch {
@@ -105,6 +107,10 @@ async function waitForReady(url: string, child: ChildProcess, timeoutMs: number)
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
+  // Checked before anything starts, so a second `npm run dev` names the taken
+  // port (PortInUseError) instead of dying in a listener's EADDRINUSE.
+  await assertPortFree(options.port, "router");
+  if (options.fakePort) await assertPortFree(options.fakePort, "fake upstream");
   const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort });
   migrateLocal(options.persistTo);
   // Local workerd cannot create Durable Object ids in a jurisdiction (production: "eu").
@@ -117,6 +123,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     "--port", String(options.port),
     "--inspector-port", String(await freePort()),
     "--show-interactive-dev-session=false",
+    // The logger's retention cron never fires under `wrangler dev`; without this
+    // flag wrangler prints a start-up warning saying so, which reads like a failure.
+    "--test-scheduled",
     "--log-level", options.verbose ? "info" : "warn",
     ...persistArgs(options.persistTo),
     ...varArgs,

@@ -207,11 +207,11 @@ describe("sending to the queue", () => {
 
   it("answers at once even when the queue never answers", async () => {
     const queue = new CapturingQueue(() => "hang");
-    const started = Date.now();
     const call = await callWithLog("/v1/chat/completions", chatInit(customer.key, { model: "openai/gpt-4o-mini", stream: true, messages: user("hi") }), queue);
+    // The send never answers, so a response that waited for it would never end:
+    // reaching the end of the body is the proof, whatever the machine's load.
     expect(await readBody(call.response)).toContain("[DONE]");
-    // The send (up to 3 × 5 s) runs after the response; the response did not wait for it.
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(queue.events).toEqual([]);
   });
 
   it("cuts off a send that never answers after its timeout, and stops at the attempt bound", async () => {
@@ -221,12 +221,11 @@ describe("sending to the queue", () => {
       .get("/", (c) => c.text("ok"));
     const queue = new CapturingQueue(() => "hang");
     const ctx = createExecutionContext();
-    const started = Date.now();
     const res = await app.fetch(new Request("http://router.test/"), { ...env, LOG_QUEUE: queue }, ctx);
     expect(await res.text()).toBe("ok");
+    // The sends never answer: the waitUntil work ends only because each was cut
+    // off at its timeout, and the attempt bound stopped the retries.
     await waitOnExecutionContext(ctx);
     expect(queue.attempts).toBe(2);
-    // 2 × 50 ms timeouts + a 10 ms pause; generous margin for a busy machine.
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

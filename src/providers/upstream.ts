@@ -55,10 +55,28 @@ export async function postUpstream(req: UpstreamRequest): Promise<Response> {
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (timedOut) throw errors.upstreamTimeout();
-    if (req.clientSignal.aborted) throw new ApiError(499, "api_error", "client_closed_request", "The client closed the request.");
+    if (req.clientSignal.aborted) throw clientClosed();
     throw errors.upstream("Could not reach the upstream provider.", "upstream_unreachable");
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The client left before its answer: logged as 499, which nobody receives. */
+const clientClosed = () => new ApiError(499, "api_error", "client_closed_request", "The client closed the request.");
+
+/**
+ * Reads a non-streamed upstream body whole. A body cut off partway (the
+ * provider or a proxy dropped the connection, or the client left, which
+ * cancels the upstream) is a 502 `upstream_interrupted` or a 499, never a
+ * crash, and not confused with a complete body that is not JSON.
+ */
+export async function readUpstreamBody(res: Response, provider: string, clientSignal: AbortSignal): Promise<string> {
+  try {
+    return await res.text();
+  } catch {
+    if (clientSignal.aborted) throw clientClosed();
+    throw errors.upstream(`The connection to the ${provider} API was lost before its answer was complete; retry the request.`, "upstream_interrupted");
   }
 }
 

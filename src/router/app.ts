@@ -8,12 +8,14 @@ import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
 import { generationRoutes } from "./routes/generation";
+import { healthRoutes } from "./routes/health";
 import { messagesRoutes } from "./routes/messages";
 import { modelsRoutes } from "./routes/models";
 import { usageRoutes } from "./routes/usage";
 
 export const app = new Hono<AppEnv>()
   .use(requestId())
+  .route("/health", healthRoutes)
   // Right after the id: every request, whatever answers it, yields one log event.
   .use(requestLog())
   .use(async (c, next) => {

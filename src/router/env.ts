@@ -13,7 +13,7 @@ export interface AuthContext {
   nonEuConsent: boolean;
 }
 
-/** Which error body shape a route speaks (CONTRACT.md, "Every response"). */
+/** Which error body shape a route speaks: OpenAI's, or Anthropic's on /v1/messages. */
 export type ErrorShape = "openai" | "anthropic";
 
 /**

@@ -33,6 +33,8 @@ export interface ResponseFacts {
 
 /** The code logged when a client goes away; the same as the 499 the router answers with then. */
 export const CLIENT_CLOSED_CODE = "client_closed_request";
+/** The status logged for a client gone before the handler answered: no response reached it. */
+const CLIENT_CLOSED_STATUS = 499;
 /** The code logged when an upstream fails after its stream started (the status is already 200). */
 export const STREAM_FAILED_CODE = "upstream_stream_error";
 
@@ -97,7 +99,7 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     first_byte_at: outcome?.firstByteAt ?? null,
     completed_at: completed,
     latency_ms: completed - req.receivedAt,
-    status: res.status,
+    status: res.clientGoneEarly ? CLIENT_CLOSED_STATUS : res.status,
     error_code: errorCodeOf(res, outcome),
     prompt_tokens: usage?.promptTokens ?? 0,
     completion_tokens: usage?.completionTokens ?? 0,

@@ -1,5 +1,5 @@
 /**
- * API key format (CONTRACT.md, "API keys"):
+ * API key format:
  *   emby_sk_ + 32 random base62 chars + 6 base62 chars of CRC32(random part)
  *
  * The checksum lets the router reject mistyped or made-up keys without touching

@@ -15,6 +15,8 @@ export interface E2EStack {
   stack: Stack;
   /** The demo key (consented to non-EU processing). */
   key: string;
+  /** The demo account the key belongs to. */
+  accountId: string;
   /** The local state directory (D1 and Durable Object files). */
   stateDir: string;
   stop(): Promise<void>;
@@ -29,10 +31,11 @@ export async function startE2EStack(name: string): Promise<E2EStack> {
     persistTo: stateDir,
     vars: { ADMIN_TOKEN, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) },
   });
-  const { key } = await createDemo(stack.url, ADMIN_TOKEN, `e2e-${name}@example.com`);
+  const { key, accountId } = await createDemo(stack.url, ADMIN_TOKEN, `e2e-${name}@example.com`);
   return {
     stack,
     key,
+    accountId,
     stateDir,
     stop: async () => {
       await stack.stop();

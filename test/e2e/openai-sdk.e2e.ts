@@ -20,6 +20,25 @@ afterAll(() => e2e?.stop());
 /** One model of every provider; a test below checks the list covers the catalogue. */
 const MODELS = E2E_MODELS;
 
+/** Lets the fake upstream send its next gated chunk (see `gate` in test/fake-upstream/scenario.ts). */
+async function releaseGate(id: string): Promise<void> {
+  await (await fetch(`${e2e.stack.fake!.url}/__release/${encodeURIComponent(id)}`, { method: "POST" })).text();
+}
+
+/** Yields what `source` yields; fails when the next item takes longer than `ms` (a stalled stream), instead of hanging. */
+async function* failOnStall<T>(source: AsyncIterable<T>, ms: number): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  for (;;) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`stream stalled: nothing for ${ms} ms after releasing the next chunk (a chunk was held back)`)), ms);
+    });
+    const next = await Promise.race([iterator.next(), stalled]).finally(() => clearTimeout(timer));
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 const weatherTool: OpenAI.ChatCompletionTool = {
   type: "function",
   function: { name: "get_weather", description: "Current weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
@@ -57,28 +76,30 @@ describe("official openai SDK against wrangler dev", () => {
       expect(second.usage!.prompt_tokens).toBeGreaterThan(first.usage!.prompt_tokens);
     });
 
-    it(`${model}: streaming completion, chunk by chunk, usage when asked`, async () => {
+    it(`${model}: streaming completion, relayed chunk by chunk, usage when asked`, async () => {
+      // The fake upstream sends content chunk n only once the client has received
+      // chunk n-1 (it releases the gate below). A router that buffered or coalesced
+      // chunks would hold chunk n-1 back and the stream would stall, whatever the
+      // machine's load: no wall-clock comparison needed.
+      const gate = `gate-${crypto.randomUUID()}`;
       const stream = await client.chat.completions.create({
         model,
-        messages: [{ role: "user", content: 'fake:{"chunks":4,"chunkDelayMs":20}' }],
+        messages: [{ role: "user", content: `fake:{"chunks":4,"gate":"${gate}"}` }],
         stream: true,
         stream_options: { include_usage: true },
       });
-      const arrivals: number[] = [];
-      let text = "";
+      const deltas: string[] = [];
       let usage: OpenAI.CompletionUsage | null | undefined;
-      for await (const chunk of stream) {
+      for await (const chunk of failOnStall(stream, 20_000)) {
         const delta = chunk.choices[0]?.delta.content;
         if (delta) {
-          text += delta;
-          arrivals.push(Date.now());
+          deltas.push(delta);
+          await releaseGate(`${gate}-${deltas.length}`);
         }
         if (chunk.usage) usage = chunk.usage;
       }
-      expect(text).toBe("Hello from the fake upstream.");
-      expect(arrivals).toHaveLength(4);
-      // Chunks 20 ms apart upstream arrive spread out, not all at once at the end.
-      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(40);
+      expect(deltas.join("")).toBe("Hello from the fake upstream.");
+      expect(deltas).toHaveLength(4);
       expect(usage!.completion_tokens).toBeGreaterThan(0);
     });
   }

@@ -8,7 +8,7 @@
  * on the final message_delta only when streaming.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 const VERSIONS = ["2023-06-01", "2026-10-21"];
@@ -133,8 +133,8 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
   const stopReason = blocks.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn";
   const id = `msg_fake${Date.now().toString(36)}`;
   if (!body.stream) {
-    res.writeHead(200, { "content-type": "application/json", "request-id": "req_fake" });
-    return void res.end(JSON.stringify({ id, type: "message", role: "assistant", model: body.model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage }));
+    const message = { id, type: "message", role: "assistant", model: body.model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage };
+    return sendAnswer(req, res, scenario, { "content-type": "application/json", "request-id": "req_fake" }, message);
   }
 
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -157,7 +157,7 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
       pieces.push(["input_json_delta", { partial_json: json.slice(0, 5) }], ["input_json_delta", { partial_json: json.slice(5) }]);
     }
     for (const [type, delta] of pieces) {
-      if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+      await beforeChunk(deltas, res, scenario, ctx);
       send("content_block_delta", { index, delta: { type, ...delta } });
       deltas++;
       if (deltas === 1 && scenario.streamError) {

@@ -8,7 +8,7 @@
  * `{"error": {code, message, status}}`; the key travels in `x-goog-api-key`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 /** Gemini-only switches, on top of the shared ones. */
@@ -43,8 +43,10 @@ export function geminiError(status: number, message: string) {
   return { error: { code: status, message, status: STATUS_NAMES[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION") } };
 }
 
+const GEMINI_JSON = { "content-type": "application/json; charset=UTF-8" };
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
+  res.writeHead(status, { ...GEMINI_JSON, ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -154,7 +156,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
 
   if (scenario.blocked) {
     const blocked = { promptFeedback: { blockReason: "SAFETY" }, usageMetadata, ...envelope };
-    if (!streaming) return sendJson(res, 200, blocked);
+    if (!streaming) return sendAnswer(req, res, scenario, GEMINI_JSON, blocked);
     res.writeHead(200, { "content-type": "text/event-stream" });
     return res.end(`data: ${JSON.stringify(blocked)}\r\n\r\n`);
   }
@@ -168,7 +170,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
       ...(safetyRatings ? { safetyRatings } : {}),
       index,
     }));
-    return sendJson(res, 200, { candidates, usageMetadata, ...envelope });
+    return sendAnswer(req, res, scenario, GEMINI_JSON, { candidates, usageMetadata, ...envelope });
   }
 
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-content-type-options": "nosniff" });
@@ -188,7 +190,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
       ? [...(thinking ? [thoughtPart] : []), answerParts]
       : [...(thinking ? [thoughtPart] : []), ...splitReply(reply, scenario.chunks ?? 3).map((text, i, all) => [{ text, ...(thinking && i === all.length - 1 ? { thoughtSignature: FAKE_THOUGHT_SIGNATURE } : {}) }])];
   for (let i = 0; i < pieces.length; i++) {
-    if (i > 0 && scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+    if (i > 0) await beforeChunk(i, res, scenario, ctx);
     const last = i === pieces.length - 1;
     send(pieces[i]!.length > 0 ? pieces[i]! : null, last);
     if (last) break;

@@ -4,7 +4,7 @@
  * usage) ending in `data: [DONE]`, and each provider's error bodies.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, sendAnswer, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 export type Flavour = "openai" | "mistral";
@@ -88,7 +88,7 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
   const finishReason = toolName ? "tool_calls" : "stop";
 
   if (body.stream !== true) {
-    return sendJson(res, 200, {
+    return sendAnswer(req, res, scenario, { "content-type": "application/json" }, {
       id,
       object: "chat.completion",
       created,
@@ -113,7 +113,7 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
     res.write(": keep-alive\n\n");
   }
   for (let i = 0; i < deltas.length; i++) {
-    if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+    await beforeChunk(i, res, scenario, ctx);
     send({ ...base, choices: [{ index: 0, delta: deltas[i], logprobs: null, finish_reason: null }] });
     if (i === 0 && (await afterFirstChunk(req, res, scenario, ctx))) return;
   }

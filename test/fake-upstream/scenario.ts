@@ -15,10 +15,20 @@ export interface Scenario {
   chunks?: number;
   /** Delay between streamed chunks. */
   chunkDelayMs?: number;
-  /** Destroy the socket: before headers, or mid-stream after the first chunk. */
+  /**
+   * Destroy the socket: before headers, or "mid": after the first chunk of a
+   * stream, or halfway through a non-streamed body.
+   */
   drop?: "before" | "mid";
   /** Stream the first chunk, then wait until POST /__release/<hold> arrives. */
   hold?: string;
+  /**
+   * Pace a stream from the test: content chunk n (n = 1, 2, …; the first is
+   * n = 0) is sent only once POST /__release/<gate>-<n> arrives. A test that
+   * releases chunk n only after its client received chunk n-1 proves chunks
+   * are relayed one by one, whatever the machine's load.
+   */
+  gate?: string;
   /** Answer with a 307 redirect. */
   redirect?: boolean;
   /** The assistant's reply text. */
@@ -104,6 +114,17 @@ export async function answerFailureScenario(
   return false;
 }
 
+/** Waits before content chunk `n` (from 0) of a stream: `chunkDelayMs`, then the gate for n ≥ 1. */
+export async function beforeChunk(
+  n: number,
+  res: import("node:http").ServerResponse,
+  scenario: Scenario,
+  ctx: { waitForRelease(id: string, res: import("node:http").ServerResponse): Promise<void> },
+): Promise<void> {
+  if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+  if (scenario.gate && n > 0) await ctx.waitForRelease(`${scenario.gate}-${n}`, res);
+}
+
 /**
  * The mid-stream switches every format shares, applied after the first content
  * chunk: drop the connection, or hold until released. Returns true when the
@@ -125,4 +146,24 @@ export async function afterFirstChunk(
     return res.destroyed;
   }
   return false;
+}
+
+/**
+ * Sends a non-streamed 200 answer. With `drop: "mid"` the connection dies
+ * halfway through the body, after a Content-Length that promised all of it,
+ * as when a provider's server or a proxy on the way fails mid-response.
+ */
+export async function sendAnswer(
+  req: import("node:http").IncomingMessage,
+  res: import("node:http").ServerResponse,
+  scenario: Scenario,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<void> {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(200, { ...headers, "content-length": String(bytes.length) });
+  if (scenario.drop !== "mid") return void res.end(bytes);
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+  await sleep(20);
+  req.socket.destroy();
 }

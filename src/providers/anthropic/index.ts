@@ -7,7 +7,7 @@ import { timeoutFrom } from "../openai-compatible/adapter";
 import { streamingResult } from "../relay";
 import { SSE_HEADERS } from "../sse";
 import type { ChatProvider, ChatResult, ProviderConfig } from "../types";
-import { postUpstream, upstreamError } from "../upstream";
+import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
 import { toAnthropicRequest } from "./request";
 import { anthropicUsage, toOpenAICompletion } from "./response";
 import { anthropicMessageSchema, TRANSLATION_VERSION, type AnthropicVersion } from "./schema";
@@ -28,10 +28,11 @@ export function anthropicHeaders(apiKey: string | undefined, version: AnthropicV
 }
 
 /** Reads and checks a non-streamed Messages response. */
-export async function readAnthropicMessage(res: Response) {
+export async function readAnthropicMessage(res: Response, clientSignal: AbortSignal) {
+  const text = await readUpstreamBody(res, "Anthropic", clientSignal);
   let json: unknown;
   try {
-    json = await res.json();
+    json = JSON.parse(text);
   } catch {
     throw errors.upstream("The Anthropic API returned a response that is not JSON.", "upstream_invalid_response");
   }
@@ -60,7 +61,7 @@ export const anthropic: ChatProvider = {
       return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
     }
     const firstByteAt = Date.now();
-    const { completion, usage } = toOpenAICompletion(await readAnthropicMessage(res));
+    const { completion, usage } = toOpenAICompletion(await readAnthropicMessage(res, call.clientSignal));
     return {
       response: new Response(JSON.stringify(completion), { status: 200, headers: { "content-type": "application/json" } }),
       outcome: Promise.resolve({ usage, result: "completed", firstByteAt }),

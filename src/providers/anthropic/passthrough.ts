@@ -74,7 +74,7 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
     return streamingResult(res.body, passthroughTranslator(), call.clientSignal, SSE_HEADERS);
   }
   const firstByteAt = Date.now();
-  const message = await readAnthropicMessage(res);
+  const message = await readAnthropicMessage(res, call.clientSignal);
   return {
     response: new Response(JSON.stringify(message), { status: 200, headers: { "content-type": "application/json" } }),
     outcome: Promise.resolve({ usage: anthropicUsage(message.usage), result: "completed", firstByteAt }),

@@ -6,7 +6,7 @@
 import { timeoutFrom } from "../openai-compatible/adapter";
 import { SSE_HEADERS } from "../sse";
 import type { ChatProvider, ChatResult, ProviderCall } from "../types";
-import { postUpstream } from "../upstream";
+import { postUpstream, readUpstreamBody } from "../upstream";
 import { geminiError, invalidResponse } from "./errors";
 import { LABEL, toGeminiRequest } from "./request";
 import { completionId, randomToolCallId, toChatCompletion, toUsage } from "./response";
@@ -41,16 +41,17 @@ export const google: ChatProvider = {
       });
       return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
     }
-    return jsonResult(res, call.model.upstreamModel, created);
+    return jsonResult(res, call.model.upstreamModel, created, call.clientSignal);
   },
 };
 
 /** A 200 whose body is not a Gemini response (a proxy's HTML page, say) is a 502, not a crash. */
-async function jsonResult(res: Response, model: string, created: number): Promise<ChatResult> {
+async function jsonResult(res: Response, model: string, created: number, clientSignal: AbortSignal): Promise<ChatResult> {
   const firstByteAt = Date.now();
+  const text = await readUpstreamBody(res, "Gemini", clientSignal);
   let json: unknown;
   try {
-    json = JSON.parse(await res.text());
+    json = JSON.parse(text);
   } catch {
     throw invalidResponse();
   }

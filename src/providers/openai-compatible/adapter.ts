@@ -7,7 +7,7 @@ import { errors } from "../../shared/errors";
 import { SSE_HEADERS } from "../sse";
 import type { ChatCompletionRequest } from "../chat-schema";
 import type { ChatProvider, ChatResult, ProviderCall, ProviderConfig, ProviderId } from "../types";
-import { postUpstream, upstreamError } from "../upstream";
+import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
 import { streamingResult } from "../relay";
 import { openAIStreamTranslator, type OpenAIStreamOptions } from "./stream";
 import { chatCompletionResponseSchema, toUsage } from "./usage";
@@ -57,7 +57,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
       });
       if (!res.ok) throw await upstreamError(res, options.label);
       if (call.request.stream) return streamResult(res, call, options.usageMode);
-      return jsonResult(res, options.label);
+      return jsonResult(res, options.label, call.clientSignal);
     },
   };
 }
@@ -68,9 +68,9 @@ function streamResult(res: Response, call: ProviderCall, usageMode: OpenAIStream
   return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
 }
 
-async function jsonResult(res: Response, label: string): Promise<ChatResult> {
+async function jsonResult(res: Response, label: string, clientSignal: AbortSignal): Promise<ChatResult> {
   const firstByteAt = Date.now();
-  const text = await res.text();
+  const text = await readUpstreamBody(res, label, clientSignal);
   let json: unknown;
   try {
     json = JSON.parse(text);
