@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ApiError } from "../../shared/errors";
 import type { ChatCompletionRequest, ChatMessage } from "../chat-schema";
 import { rejectUnsupported } from "../params";
+import { SEND_INLINE } from "../schema-guards";
 
 export const LABEL = "Gemini";
 
@@ -67,10 +68,30 @@ function inlineFromDataUrl(url: string, param: string): GeminiRequestPart {
   return { inlineData: { mimeType: match[1], data: match[2] } };
 }
 
+/**
+ * Gemini fetches public (and signed) https URLs itself, but resolves Files API
+ * URIs (generativelanguage.googleapis.com/.../files/...) and Cloud Storage
+ * objects inside the calling project: the operator's. Any Google API host is refused.
+ */
+function isProjectScoped(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, "");
+  return name === "googleapis.com" || name.endsWith(".googleapis.com") || name === "storage.cloud.google.com";
+}
+
 function imagePart(url: string, param: string): GeminiRequestPart {
   if (url.startsWith("data:")) return inlineFromDataUrl(url, param);
-  if (!url.startsWith("https://")) throw unsupportedContent("Image URLs must be https:// or data: URLs.", param);
-  return { fileData: { fileUri: url, mimeType: guessMime(url) } };
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // refused below
+  }
+  if (!parsed || parsed.protocol !== "https:") throw unsupportedContent("Image URLs must be https:// or data: URLs.", param);
+  if (isProjectScoped(parsed.hostname)) {
+    throw new ApiError(400, "invalid_request_error", "unsupported_file_reference", `Files API and Cloud Storage URLs are not accepted: ${SEND_INLINE} (a base64 data URL) or as a public https URL.`, param);
+  }
+  // The normalised URL is sent, so Gemini fetches exactly the host checked above.
+  return { fileData: { fileUri: parsed.href, mimeType: guessMime(parsed.href) } };
 }
 
 type UserMessage = Extract<ChatMessage, { role: "user" }>;
