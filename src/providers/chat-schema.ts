@@ -11,8 +11,8 @@ import { z } from "zod";
 import { FILE_REFERENCE_CODE, jsonObject, SEND_INLINE } from "./schema-guards";
 
 /**
- * Most messages accepted in one request: the bound OpenAI's API applies (it
- * answers longer lists with `array_above_max_length`). Checked before the
+ * Most messages accepted in one request: the bound OpenAI's API applies
+ * ("'$.messages' is too long. Maximum length is 2048"). Checked before the
  * messages themselves are validated, so a huge list costs no more than its parse.
  */
 export const MAX_CHAT_MESSAGES = 2_048;

@@ -4,7 +4,7 @@
  * effect the router understands, and whose cost shows in the usage it bills
  * from, are accepted; anything else is a 400 that lists these. Betas that reach
  * operator resources (files, MCP servers, skills, code-execution containers) or
- * change the price (1M-token context, 1-hour cache writes, fast mode) or the
+ * change the price (1M-token context, fast mode) or the
  * output bound the limiter reserves for (128k/300k output) are not on the list.
  */
 import { STRUCTURED_OUTPUTS_BETA } from "../providers/anthropic/schema";

@@ -16,7 +16,7 @@ export const STRUCTURED_OUTPUTS_BETA = "structured-outputs-2025-11-13";
 /** Sampling fields that version 2026-10-21 rejects. */
 export const SAMPLING_FIELDS = ["temperature", "top_p", "top_k"] as const;
 
-/** Most messages Anthropic's Messages API accepts in one request. */
+/** Most messages Anthropic's Messages API accepts in one request (its API reference: 100,000). */
 export const MAX_ANTHROPIC_MESSAGES = 100_000;
 
 const cacheControl = z.object({ type: z.literal("ephemeral"), ttl: z.enum(["5m", "1h"]).optional() }).strict().nullable().optional();
