@@ -114,7 +114,8 @@ describe("/v1/chat/completions: provider-scoped references are refused", () => {
         content: [{ type: "text", text: "Partly." }, { type: "refusal", refusal: "Not that part." }],
         refusal: "Not that part.",
         audio: { id: "audio_abc" },
-        tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+        // `index` as clients that assemble stream deltas send it back.
+        tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
       },
       { role: "tool", tool_call_id: "call_1", content: [{ type: "text", text: "sunny" }] },
     ];

@@ -65,6 +65,8 @@ const textContent = z.union([z.string(), z.array(textPart).min(1)]);
 
 const toolCall = z
   .object({
+    /** Position in a streamed answer; clients that assemble stream deltas send it back, and OpenAI takes it. */
+    index: z.number().int().nonnegative().optional(),
     id: z.string(),
     type: z.literal("function"),
     function: z.object({ name: z.string(), arguments: z.string() }).strict(),
