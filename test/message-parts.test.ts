@@ -124,6 +124,20 @@ describe("/v1/chat/completions: provider-scoped references are refused", () => {
     const [seen] = await upstreamRequests(marker);
     expect(seen!.body.messages).toEqual(history);
   });
+
+  it("accepts an OpenAI answer sent back as received, annotations included (not sent upstream)", async () => {
+    const marker = tag();
+    const answer = {
+      role: "assistant",
+      content: "See the source.",
+      refusal: null,
+      annotations: [{ type: "url_citation", url_citation: { start_index: 0, end_index: 3, title: "Source", url: "https://example.com" } }],
+    };
+    const res = await chat(customer.key, { model: modelOf("openai"), messages: [{ role: "user", content: marker }, answer, { role: "user", content: "More?" }] });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const [seen] = await upstreamRequests(marker);
+    expect((seen!.body.messages as unknown[])[1]).toEqual({ role: "assistant", content: "See the source.", refusal: null });
+  });
 });
 
 describe("/v1/messages: blocks are strict and file references refused", () => {

@@ -75,6 +75,13 @@ const toolCall = z
   })
   .strict();
 
+const urlCitation = z
+  .object({
+    type: z.literal("url_citation"),
+    url_citation: z.object({ start_index: z.number().int(), end_index: z.number().int(), title: z.string(), url: z.string() }).strict(),
+  })
+  .strict();
+
 const thinkingBlock = z.discriminatedUnion("type", [
   z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }).strict(),
   z.object({ type: z.literal("redacted_thinking"), data: z.string() }).strict(),
@@ -93,6 +100,8 @@ export const chatMessageSchema = z.discriminatedUnion("role", [
       tool_calls: z.array(toolCall).optional(),
       function_call: z.object({ name: z.string(), arguments: z.string() }).nullable().optional(),
       audio: z.object({ id: z.string() }).nullable().optional(),
+      /** Web-search citations of an earlier answer, sent back with it; output metadata, not sent upstream. */
+      annotations: z.array(urlCitation).optional(),
       /**
        * Extensions for reasoning models, as other OpenAI-compatible gateways
        * spell them: the reasoning text of an earlier turn, and Anthropic's signed
