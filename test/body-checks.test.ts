@@ -128,6 +128,20 @@ describe("nesting depth of free-form JSON", () => {
     expect(await upstreamRequests(marker)).toHaveLength(0);
   });
 
+  it.each(["google", "anthropic"] as const)("refuses deeply nested tool-call arguments that the %s adapter would send on as an object", async (provider) => {
+    const marker = tag();
+    const args = '{"a":'.repeat(3_000) + "1" + "}".repeat(3_000);
+    const call = { id: "call_1", type: "function", function: { name: "f", arguments: args } };
+    const body = {
+      model: modelOf(provider),
+      messages: [{ role: "user", content: marker }, { role: "assistant", tool_calls: [call] }, { role: "tool", tool_call_id: "call_1", content: "ok" }],
+    };
+    const res = await chat(customer.key, body);
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: "nesting_too_deep" });
+    expect(await upstreamRequests(marker)).toHaveLength(0);
+  });
+
   it("answers 400, not an error page, for a body nested 100,000 levels deep", async () => {
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
     const res = await chat(customer.key, `{"model":"${modelOf("mistral")}","messages":${deep}}`);

@@ -4,6 +4,7 @@
  * references that only mean something inside the operator's provider account.
  */
 import { z } from "zod";
+import { ApiError } from "../shared/errors";
 
 /**
  * Deepest nesting accepted inside a free-form JSON value (a tool's JSON Schema,
@@ -31,6 +32,16 @@ export function exceedsDepth(value: unknown, max: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * For JSON a client sent inside a string (tool call arguments) that an adapter
+ * parses and sends on as an object: a 400 naming `param` when it nests too deep.
+ */
+export function assertDepth(value: unknown, param: string): void {
+  if (exceedsDepth(value, MAX_JSON_DEPTH)) {
+    throw new ApiError(400, "invalid_request_error", TOO_DEEP_CODE, `Invalid value for '${param}': nested deeper than ${MAX_JSON_DEPTH} levels`, param);
+  }
 }
 
 function checkDepth(value: unknown, ctx: z.RefinementCtx): void {

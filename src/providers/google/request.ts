@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ApiError } from "../../shared/errors";
 import type { ChatCompletionRequest, ChatMessage } from "../chat-schema";
 import { rejectUnsupported } from "../params";
-import { SEND_INLINE } from "../schema-guards";
+import { assertDepth, SEND_INLINE } from "../schema-guards";
 
 export const LABEL = "Gemini";
 
@@ -148,8 +148,12 @@ function parseArguments(text: string, j: number): Record<string, unknown> {
   if (text.trim() === "") return {};
   try {
     const value: unknown = JSON.parse(text);
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      assertDepth(value, `tool_calls[${j}].function.arguments`);
+      return value as Record<string, unknown>;
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
     // falls through to the 400 below
   }
   throw new ApiError(400, "invalid_request_error", "invalid_tool_arguments", "Tool call arguments must be a JSON object.", `tool_calls[${j}].function.arguments`);
