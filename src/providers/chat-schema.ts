@@ -94,7 +94,7 @@ export const chatMessageSchema = z.discriminatedUnion("role", [
   z
     .object({
       role: z.literal("assistant"),
-      content: z.union([z.string(), z.array(z.union([textPart, refusalPart])), z.null()]).optional(),
+      content: z.union([z.string(), z.array(z.discriminatedUnion("type", [textPart, refusalPart])), z.null()]).optional(),
       name: z.string().optional(),
       refusal: z.string().nullable().optional(),
       tool_calls: z.array(toolCall).optional(),
