@@ -52,6 +52,7 @@ describe("/v1/chat/completions: provider-scoped references are refused", () => {
     "https://GenerativeLanguage.googleapis.com./v1beta/files/abc123",
     "https://storage.googleapis.com/operator-bucket/secret.pdf",
     "https://storage.cloud.google.com/operator-bucket/secret.pdf",
+    "gs://operator-bucket/secret.pdf",
   ])("refuses a Files API or Cloud Storage URL for Gemini: %s", async (url) => {
     const marker = tag();
     const error = await refusedChat(marker, {

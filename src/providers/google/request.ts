@@ -71,7 +71,7 @@ function inlineFromDataUrl(url: string, param: string): GeminiRequestPart {
 /**
  * Gemini fetches public (and signed) https URLs itself, but resolves Files API
  * URIs (generativelanguage.googleapis.com/.../files/...) and Cloud Storage
- * objects inside the calling project: the operator's. Any Google API host is refused.
+ * objects (gs://) inside the calling project: the operator's. Any Google API host is refused.
  */
 function isProjectScoped(host: string): boolean {
   const name = host.toLowerCase().replace(/\.$/, "");
@@ -86,10 +86,10 @@ function imagePart(url: string, param: string): GeminiRequestPart {
   } catch {
     // refused below
   }
-  if (!parsed || parsed.protocol !== "https:") throw unsupportedContent("Image URLs must be https:// or data: URLs.", param);
-  if (isProjectScoped(parsed.hostname)) {
+  if (parsed?.protocol === "gs:" || (parsed?.protocol === "https:" && isProjectScoped(parsed.hostname))) {
     throw new ApiError(400, "invalid_request_error", "unsupported_file_reference", `Files API and Cloud Storage URLs are not accepted: ${SEND_INLINE} (a base64 data URL) or as a public https URL.`, param);
   }
+  if (!parsed || parsed.protocol !== "https:") throw unsupportedContent("Image URLs must be https:// or data: URLs.", param);
   // The normalised URL is sent, so Gemini fetches exactly the host checked above.
   return { fileData: { fileUri: parsed.href, mimeType: guessMime(parsed.href) } };
 }
