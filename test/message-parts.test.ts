@@ -126,6 +126,17 @@ describe("/v1/chat/completions: provider-scoped references are refused", () => {
     expect(seen!.body.messages).toEqual(history);
   });
 
+  it("does not send OpenAI's prompt-cache breakpoints to Mistral, whose API rejects unknown fields", async () => {
+    const marker = tag();
+    const res = await chat(customer.key, {
+      model: modelOf("mistral"),
+      messages: [{ role: "user", content: [{ type: "text", text: marker, prompt_cache_breakpoint: { mode: "explicit" } }] }],
+    });
+    expect(res.status).toBe(200);
+    const [seen] = await upstreamRequests(marker);
+    expect(seen!.body.messages).toEqual([{ role: "user", content: [{ type: "text", text: marker }] }]);
+  });
+
   it("accepts an OpenAI answer sent back as received, annotations included (not sent upstream)", async () => {
     const marker = tag();
     const answer = {
