@@ -17,7 +17,7 @@ async function chatWith(limiter: DurableObjectNamespace) {
   const ctx = createExecutionContext();
   const res = await app.request(
     "/v1/chat/completions",
-    { method: "POST", headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] }) },
+    { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] }) },
     { ...env, LIMITER: limiter },
     ctx,
   );
@@ -73,7 +73,7 @@ describe("release coalescing", () => {
     for (let i = 0; i < 5; i++) {
       const res = await app.request(
         "/v1/chat/completions",
-        { method: "POST", headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] }) },
+        { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] }) },
         { ...env, LIMITER: counting },
         ctx,
       );

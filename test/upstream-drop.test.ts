@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 
 // One model per wire format of the fake upstream: OpenAI, Mistral, Anthropic, Gemini.
-const MODELS = ["openai/gpt-4o-mini", "mistral/mistral-small-latest", "anthropic/claude-sonnet-4-5", "google/gemini-2.5-flash"];
+const MODELS = ["openai/gpt-4o-mini", "mistral/mistral-small-latest", "anthropic/claude-sonnet-5-5", "google/gemini-3.8-flash"];
 
 describe("an upstream that drops the connection halfway through a non-streamed body", () => {
   for (const model of MODELS) {
@@ -33,7 +33,7 @@ describe("an upstream that drops the connection halfway through a non-streamed b
     const call = await callWithLog("/v1/messages", {
       method: "POST",
       headers: { "x-api-key": customer.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
-      body: JSON.stringify({ model: "anthropic/claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: 'fake:{"drop":"mid"}' }] }),
+      body: JSON.stringify({ model: "anthropic/claude-sonnet-5-5", max_tokens: 64, messages: [{ role: "user", content: 'fake:{"drop":"mid"}' }] }),
     });
     expect(call.response.status).toBe(502);
     expect(await call.response.json()).toMatchObject({ type: "error", error: { type: "api_error", message: expect.stringMatching(/connection .* was lost/) } });

@@ -26,16 +26,21 @@ const UNSUPPORTED: readonly (keyof ChatCompletionRequest)[] = [
   "reasoning_effort",
 ];
 
+/** OpenAI's prompt-cache breakpoints are a hint Mistral's strict API would reject: not sent. */
+function withoutCacheHints<P extends { prompt_cache_breakpoint?: unknown }>(content: string | P[]): string | Omit<P, "prompt_cache_breakpoint">[] {
+  return typeof content === "string" ? content : content.map(({ prompt_cache_breakpoint: _b, ...part }) => part);
+}
+
 function mapMessage(message: ChatMessage, index: number): Record<string, unknown> {
   switch (message.role) {
     case "developer":
     case "system":
-      return { role: "system", content: message.content };
+      return { role: "system", content: withoutCacheHints(message.content) };
     case "user":
       if (Array.isArray(message.content) && message.content.some((p) => p.type === "input_audio" || p.type === "file")) {
         throw new ApiError(400, "invalid_request_error", "unsupported_content", `Audio and file inputs are not supported by ${LABEL} models.`, `messages[${index}].content`);
       }
-      return { role: "user", content: message.content };
+      return { role: "user", content: withoutCacheHints(message.content) };
     case "assistant":
       // Reasoning text, thinking blocks and Gemini signatures are not Mistral's to see.
       return {
@@ -44,7 +49,7 @@ function mapMessage(message: ChatMessage, index: number): Record<string, unknown
         ...(message.tool_calls ? { tool_calls: message.tool_calls.map(({ extra_content: _e, ...call }) => call) } : {}),
       };
     case "tool":
-      return { role: "tool", content: message.content, tool_call_id: message.tool_call_id };
+      return { role: "tool", content: withoutCacheHints(message.content), tool_call_id: message.tool_call_id };
     case "function":
       throw new ApiError(400, "invalid_request_error", "unsupported_parameter", `The deprecated 'function' role is not supported by ${LABEL} models; use tools.`, `messages[${index}].role`);
   }

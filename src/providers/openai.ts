@@ -5,10 +5,11 @@ import { baseBody, createOpenAICompatibleProvider, timeoutFrom } from "./openai-
 /**
  * Drops what other providers' turns carry (reasoning text, Anthropic thinking
  * blocks, Gemini signatures on tool calls): OpenAI's API does not take them.
+ * Annotations of an earlier answer are output metadata and are not sent either.
  */
 function forOpenAI(message: ChatMessage): ChatMessage {
   if (message.role !== "assistant") return message;
-  const { reasoning_content: _r, thinking_blocks: _t, ...rest } = message;
+  const { reasoning_content: _r, thinking_blocks: _t, annotations: _a, ...rest } = message;
   if (!rest.tool_calls) return rest;
   return { ...rest, tool_calls: rest.tool_calls.map(({ extra_content: _e, ...call }) => call) };
 }

@@ -41,6 +41,8 @@ export const errors = {
   conflict: (message: string, code: string) => new ApiError(409, "invalid_request_error", code, message),
   tooLarge: (limitBytes: number) =>
     new ApiError(413, "request_too_large", "request_too_large", `Request body exceeds ${limitBytes} bytes.`),
+  unsupportedMediaType: () =>
+    new ApiError(415, "invalid_request_error", "unsupported_media_type", "The request body must be JSON: send it with the header 'Content-Type: application/json'."),
   upstream: (message: string, code = "upstream_error") => new ApiError(502, "upstream_error", code, message),
   upstreamTimeout: () => new ApiError(504, "timeout_error", "upstream_timeout", "The upstream provider did not respond in time."),
 };

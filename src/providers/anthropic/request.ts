@@ -5,6 +5,7 @@
 import { ApiError } from "../../shared/errors";
 import type { ChatCompletionRequest, ChatMessage } from "../chat-schema";
 import { rejectUnsupported } from "../params";
+import { assertDepth } from "../schema-guards";
 
 const LABEL = "Anthropic";
 /** Anthropic requires max_tokens; OpenAI does not. Used when the client gives none. */
@@ -59,8 +60,12 @@ function userBlocks(message: Extract<ChatMessage, { role: "user" }>, i: number):
 function parseArguments(args: string, param: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(args || "{}");
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      assertDepth(value, param);
+      return value as Record<string, unknown>;
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
     // fall through
   }
   throw new ApiError(400, "invalid_request_error", "invalid_value", "Tool call arguments must be a JSON object.", param);

@@ -4,6 +4,7 @@
  * reach an upstream) and the parts of responses and stream events it reads.
  */
 import { z } from "zod";
+import { jsonObject, refusedReference, SEND_INLINE } from "../schema-guards";
 
 /** API versions the router speaks with Anthropic (see README, "Anthropic versions"). */
 export const ANTHROPIC_VERSIONS = ["2023-06-01", "2026-10-21"] as const;
@@ -16,41 +17,118 @@ export const TRANSLATION_VERSION: AnthropicVersion = "2023-06-01";
 /** Sampling fields that version 2026-10-21 rejects. */
 export const SAMPLING_FIELDS = ["temperature", "top_p", "top_k"] as const;
 
-const cacheControl = z.object({ type: z.literal("ephemeral"), ttl: z.string().optional() }).loose().nullable().optional();
+/** Most messages Anthropic's Messages API accepts in one request (its API reference: 100,000). */
+export const MAX_ANTHROPIC_MESSAGES = 100_000;
 
-const textBlock = z.object({ type: z.literal("text"), text: z.string(), cache_control: cacheControl }).loose();
+const cacheControl = z.object({ type: z.literal("ephemeral"), ttl: z.enum(["5m", "1h"]).optional() }).strict().nullable().optional();
+
+/**
+ * Content blocks accept exactly the fields Anthropic documents for the block
+ * types the router supports (so a response's blocks can be sent back as they
+ * came), minus anything that points into the operator's Anthropic account:
+ * uploaded files (`source.type: "file"`, `container_upload`), server tools and
+ * MCP toolsets, whose blocks are not accepted at all.
+ */
+const fileSource = (what: string) => refusedReference("file", `${what} with source type 'file' are not accepted: ${SEND_INLINE} (source type 'base64', 'text' or 'url').`);
+/** Responses carry `file_id: null` on citations; a real id would name an operator's file. */
+const citedFile = z.null({ error: `file ids are not accepted in citations: ${SEND_INLINE}.` }).optional();
+const citation = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("char_location"), cited_text: z.string(), document_index: z.number().int(), document_title: z.string().nullable(), start_char_index: z.number().int(), end_char_index: z.number().int(), file_id: citedFile }).strict(),
+  z.object({ type: z.literal("page_location"), cited_text: z.string(), document_index: z.number().int(), document_title: z.string().nullable(), start_page_number: z.number().int(), end_page_number: z.number().int(), file_id: citedFile }).strict(),
+  z.object({ type: z.literal("content_block_location"), cited_text: z.string(), document_index: z.number().int(), document_title: z.string().nullable(), start_block_index: z.number().int(), end_block_index: z.number().int(), file_id: citedFile }).strict(),
+  z.object({ type: z.literal("web_search_result_location"), cited_text: z.string(), encrypted_index: z.string(), title: z.string().nullable(), url: z.string() }).strict(),
+  z.object({ type: z.literal("search_result_location"), cited_text: z.string(), search_result_index: z.number().int(), source: z.string(), title: z.string().nullable(), start_block_index: z.number().int(), end_block_index: z.number().int() }).strict(),
+]);
+const citationsConfig = z.object({ enabled: z.boolean().optional() }).strict();
+
+const textBlock = z.object({ type: z.literal("text"), text: z.string(), cache_control: cacheControl, citations: z.array(citation).nullable().optional() }).strict();
 const imageBlock = z
   .object({
     type: z.literal("image"),
     source: z.discriminatedUnion("type", [
-      z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }).loose(),
-      z.object({ type: z.literal("url"), url: z.string() }).loose(),
+      z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }).strict(),
+      z.object({ type: z.literal("url"), url: z.string() }).strict(),
+      fileSource("Images"),
     ]),
     cache_control: cacheControl,
   })
-  .loose();
-const toolUseBlock = z.object({ type: z.literal("tool_use"), id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()), cache_control: cacheControl }).loose();
+  .strict();
+const documentBlock = z
+  .object({
+    type: z.literal("document"),
+    source: z.discriminatedUnion("type", [
+      z.object({ type: z.literal("base64"), media_type: z.literal("application/pdf"), data: z.string() }).strict(),
+      z.object({ type: z.literal("text"), media_type: z.literal("text/plain"), data: z.string() }).strict(),
+      z.object({ type: z.literal("url"), url: z.string() }).strict(),
+      z.object({ type: z.literal("content"), content: z.union([z.string(), z.array(z.discriminatedUnion("type", [textBlock, imageBlock]))]) }).strict(),
+      fileSource("Documents"),
+    ]),
+    cache_control: cacheControl,
+    citations: citationsConfig.nullable().optional(),
+    context: z.string().nullable().optional(),
+    title: z.string().nullable().optional(),
+  })
+  .strict();
+const searchResultBlock = z
+  .object({ type: z.literal("search_result"), source: z.string(), title: z.string(), content: z.array(textBlock), cache_control: cacheControl, citations: citationsConfig.optional() })
+  .strict();
+const toolUseBlock = z
+  .object({
+    type: z.literal("tool_use"),
+    id: z.string(),
+    name: z.string(),
+    input: jsonObject,
+    cache_control: cacheControl,
+    // Responses name the caller; only direct calls exist without server tools.
+    caller: z.object({ type: z.literal("direct") }).strict().optional(),
+  })
+  .strict();
 const toolResultBlock = z
   .object({
     type: z.literal("tool_result"),
     tool_use_id: z.string(),
-    content: z.union([z.string(), z.array(z.union([textBlock, imageBlock]))]).optional(),
+    content: z.union([z.string(), z.array(z.discriminatedUnion("type", [textBlock, imageBlock, documentBlock, searchResultBlock]))]).optional(),
     is_error: z.boolean().optional(),
     cache_control: cacheControl,
   })
-  .loose();
-const thinkingBlock = z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }).loose();
-const redactedThinkingBlock = z.object({ type: z.literal("redacted_thinking"), data: z.string() }).loose();
-const documentBlock = z.object({ type: z.literal("document"), source: z.record(z.string(), z.unknown()) }).loose();
+  .strict();
+const thinkingBlock = z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }).strict();
+const redactedThinkingBlock = z.object({ type: z.literal("redacted_thinking"), data: z.string() }).strict();
+/** Puts an uploaded file (by id) into a code-execution container: operator-scoped, refused. */
+const containerUploadBlock = refusedReference("container_upload", `'container_upload' blocks are not accepted: ${SEND_INLINE}.`);
 
-export const contentBlockSchema = z.discriminatedUnion("type", [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock, documentBlock]);
+export const contentBlockSchema = z.discriminatedUnion("type", [
+  textBlock,
+  imageBlock,
+  documentBlock,
+  searchResultBlock,
+  toolUseBlock,
+  toolResultBlock,
+  thinkingBlock,
+  redactedThinkingBlock,
+  containerUploadBlock,
+]);
 export type AnthropicContentBlock = z.infer<typeof contentBlockSchema>;
 
 export const messageParamSchema = z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(contentBlockSchema).min(1)]) }).strict();
 
+/**
+ * Client tools only (`type` absent or `custom`). Server tools (web search, code
+ * execution, ...) and MCP toolsets are refused: they act with, and are billed
+ * to, the operator's account in ways the router does not meter.
+ */
 const toolSchema = z
-  .object({ name: z.string().min(1).max(128), description: z.string().optional(), input_schema: z.record(z.string(), z.unknown()), cache_control: cacheControl })
-  .loose();
+  .object({
+    type: z.literal("custom").nullable().optional(),
+    name: z.string().min(1).max(128),
+    description: z.string().optional(),
+    input_schema: jsonObject,
+    cache_control: cacheControl,
+    strict: z.boolean().optional(),
+    eager_input_streaming: z.boolean().nullable().optional(),
+    input_examples: z.array(jsonObject).optional(),
+  })
+  .strict();
 
 const toolChoiceSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("auto"), disable_parallel_tool_use: z.boolean().optional() }).strict(),
@@ -68,7 +146,7 @@ const thinkingSchema = z.discriminatedUnion("type", [
 export const messagesRequestSchema = z
   .object({
     model: z.string().min(1),
-    messages: z.array(messageParamSchema).min(1),
+    messages: z.array(messageParamSchema).min(1).max(MAX_ANTHROPIC_MESSAGES),
     max_tokens: z.number().int().positive(),
     system: z.union([z.string(), z.array(textBlock)]).optional(),
     metadata: z.object({ user_id: z.string().nullable().optional() }).strict().optional(),
@@ -82,7 +160,7 @@ export const messagesRequestSchema = z
     thinking: thinkingSchema.optional(),
     service_tier: z.enum(["auto", "standard_only"]).optional(),
     output_config: z
-      .object({ effort: z.enum(["low", "medium", "high", "xhigh", "max"]).nullable().optional(), format: z.record(z.string(), z.unknown()).nullable().optional() })
+      .object({ effort: z.enum(["low", "medium", "high", "xhigh", "max"]).nullable().optional(), format: jsonObject.nullable().optional() })
       .strict()
       .optional(),
     cache_control: cacheControl,

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ApiError } from "../../shared/errors";
 import type { ChatCompletionRequest, ChatMessage } from "../chat-schema";
 import { rejectUnsupported } from "../params";
+import { assertDepth, SEND_INLINE } from "../schema-guards";
 
 export const LABEL = "Gemini";
 
@@ -76,10 +77,30 @@ function inlineFromDataUrl(url: string, param: string): GeminiRequestPart {
   return { inlineData: { mimeType: match[1], data: match[2] } };
 }
 
+/**
+ * Gemini fetches public (and signed) https URLs itself, but resolves Files API
+ * URIs (generativelanguage.googleapis.com/.../files/...) and Cloud Storage
+ * objects (gs://) inside the calling project: the operator's. Any Google API host is refused.
+ */
+function isProjectScoped(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, "");
+  return name === "googleapis.com" || name.endsWith(".googleapis.com") || name === "storage.cloud.google.com";
+}
+
 function imagePart(url: string, param: string): GeminiRequestPart {
   if (url.startsWith("data:")) return inlineFromDataUrl(url, param);
-  if (!url.startsWith("https://")) throw unsupportedContent("Image URLs must be https:// or data: URLs.", param);
-  return { fileData: { fileUri: url, mimeType: guessMime(url) } };
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // refused below
+  }
+  if (parsed?.protocol === "gs:" || (parsed?.protocol === "https:" && isProjectScoped(parsed.hostname))) {
+    throw new ApiError(400, "invalid_request_error", "unsupported_file_reference", `Files API and Cloud Storage URLs are not accepted: ${SEND_INLINE} (a base64 data URL) or as a public https URL.`, param);
+  }
+  if (!parsed || parsed.protocol !== "https:") throw unsupportedContent("Image URLs must be https:// or data: URLs.", param);
+  // The normalised URL is sent, so Gemini fetches exactly the host checked above.
+  return { fileData: { fileUri: parsed.href, mimeType: guessMime(parsed.href) } };
 }
 
 type UserMessage = Extract<ChatMessage, { role: "user" }>;
@@ -136,8 +157,12 @@ function parseArguments(text: string, j: number): Record<string, unknown> {
   if (text.trim() === "") return {};
   try {
     const value: unknown = JSON.parse(text);
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      assertDepth(value, `tool_calls[${j}].function.arguments`);
+      return value as Record<string, unknown>;
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
     // falls through to the 400 below
   }
   throw new ApiError(400, "invalid_request_error", "invalid_tool_arguments", "Tool call arguments must be a JSON object.", `tool_calls[${j}].function.arguments`);

@@ -7,22 +7,21 @@
 import { Hono } from "hono";
 import { estimateMessagesTokens, estimateTokens } from "../../limits/estimate";
 import { anthropicMessagesPassthrough } from "../../providers/anthropic/passthrough";
-import { ANTHROPIC_VERSIONS, messagesRequestSchema, SAMPLING_FIELDS, type AnthropicVersion } from "../../providers/anthropic/schema";
-import { findModel } from "../../providers/catalogue";
+import { ANTHROPIC_VERSIONS, MAX_ANTHROPIC_MESSAGES, messagesRequestSchema, SAMPLING_FIELDS, type AnthropicVersion } from "../../providers/anthropic/schema";
 import { relaySse } from "../../providers/relay";
 import { PROVIDERS } from "../../providers/registry";
 import { SSE_HEADERS } from "../../providers/sse";
 import { ApiError, errors } from "../../shared/errors";
-import { readJson } from "../body";
 import { runModelCall } from "../call";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
+import { betasOf } from "../anthropic-betas";
 import { fromMessagesRequest } from "../messages/from-messages";
+import { readModelRequest } from "../model-request";
 import { openAIToAnthropicStream, toAnthropicMessage } from "../messages/to-messages";
 
 /** Older clients send none; Anthropic's oldest supported version is the safe default. */
 const DEFAULT_VERSION: AnthropicVersion = "2023-06-01";
-const BETA_TOKEN = /^[a-z0-9-]{1,64}$/;
 
 function versionOf(header: string | undefined): AnthropicVersion {
   const version = header?.trim() || DEFAULT_VERSION;
@@ -30,13 +29,6 @@ function versionOf(header: string | undefined): AnthropicVersion {
     throw new ApiError(400, "invalid_request_error", "unsupported_version", `anthropic-version '${version}' is not supported; use one of ${ANTHROPIC_VERSIONS.join(", ")}.`, "anthropic-version");
   }
   return version as AnthropicVersion;
-}
-
-function betasOf(header: string | undefined): string[] {
-  const betas = (header ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-  const bad = betas.find((b) => !BETA_TOKEN.test(b));
-  if (bad !== undefined) throw errors.invalidRequest(`Invalid anthropic-beta value.`, "anthropic-beta");
-  return betas;
 }
 
 export const messagesRoutes = new Hono<AppEnv>()
@@ -47,13 +39,11 @@ export const messagesRoutes = new Hono<AppEnv>()
   .post("/", apiKeyAuth("inference"), async (c) => {
     const version = versionOf(c.req.header("anthropic-version"));
     const betas = betasOf(c.req.header("anthropic-beta"));
-    const request = await readJson(c.req.raw, messagesRequestSchema);
+    const { body: request, model } = await readModelRequest(c.req.raw, messagesRequestSchema, MAX_ANTHROPIC_MESSAGES);
     if (version === "2026-10-21") {
       const field = SAMPLING_FIELDS.find((f) => request[f] !== undefined);
       if (field) throw new ApiError(400, "invalid_request_error", "unsupported_parameter", `'${field}' is not accepted by anthropic-version 2026-10-21.`, field);
     }
-    const model = findModel(request.model);
-    if (!model) throw errors.notFound(`The model '${request.model}' does not exist.`, "model_not_found", "model");
     const stream = request.stream === true;
     const clientSignal = c.req.raw.signal;
 
