@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { admit, release } from "../limits/client";
+import type { Reservation } from "../limits/estimate";
 import type { ChatResult, ModelEntry, Usage } from "../providers/types";
 import { errors } from "../shared/errors";
 import type { AppEnv, AuthContext } from "./env";
@@ -33,14 +34,14 @@ const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage
 export async function runModelCall(
   c: Context<AppEnv>,
   model: ModelEntry,
-  options: { streamed: boolean; estimatedTokens: number },
+  options: { streamed: boolean; reservation: Reservation },
   call: () => Promise<ChatResult>,
 ): Promise<ChatResult> {
   const callLog = trackCall(c, model, options.streamed);
   const auth = c.get("auth");
   checkModelAccess(auth, model);
   const leaseId = c.get("requestId");
-  c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, options.estimatedTokens));
+  c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, model.id, options.reservation));
   let result: ChatResult;
   try {
     callLog.attempts++;

@@ -16,7 +16,7 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
   }
   const model = findModel(request.model);
   if (!model) throw errors.notFound(`The model '${request.model}' does not exist.`, "model_not_found", "model");
-  const result = await runModelCall(c, model, { streamed: request.stream === true, estimatedTokens: estimateTokens(request) }, () =>
+  const result = await runModelCall(c, model, { streamed: request.stream === true, reservation: estimateTokens(request, model) }, () =>
     PROVIDERS[model.provider].chat({ request, model, requestId: c.get("requestId"), env: c.env, clientSignal: c.req.raw.signal }),
   );
   return result.response;
