@@ -8,6 +8,7 @@
  * reported no usage is billed with it.
  */
 import type { ChatCompletionRequest } from "../providers/chat-schema";
+import { estimateTextTokens } from "../providers/count-tokens";
 import type { ModelEntry } from "../providers/types";
 
 /** Completion tokens reserved when the client sets no maximum (or the model's maximum, if lower). */
@@ -23,9 +24,6 @@ export interface Reservation {
 }
 
 export const reservedTokens = (r: Reservation): number => r.promptTokens + r.completionTokens;
-
-/** Characters-per-token estimate, the same rule for prompts here and for unknown completions elsewhere. */
-export const estimateTextTokens = (length: number): number => Math.ceil(length / 4);
 
 function contentTokens(content: unknown): number {
   if (typeof content === "string") return estimateTextTokens(content.length);

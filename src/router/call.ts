@@ -8,6 +8,7 @@ import { admit, release } from "../limits/client";
 import type { Reservation } from "../limits/estimate";
 import type { ChatResult, ModelEntry, Usage } from "../providers/types";
 import { errors } from "../shared/errors";
+import { withAbandonedUsage } from "./abandoned-usage";
 import type { AppEnv, AuthContext } from "./env";
 import { trackCall } from "./middleware/request-log";
 
@@ -52,9 +53,11 @@ export async function runModelCall(
     throw err;
   }
   // Settles when the body has ended, been abandoned by the client, or failed:
-  // the request log waits for it, and the limiter settles the real usage
-  // (unknown usage, an aborted stream, keeps the reservation).
-  callLog.outcome = result.outcome;
-  c.executionCtx.waitUntil(result.outcome.then((o) => release(c.env, auth.accountId, leaseId, totalTokens(o.usage))));
-  return result;
+  // the request log waits for it, and the limiter settles the real usage (an
+  // abandoned stream's is counted from what it generated; other unknown usage
+  // keeps the reservation).
+  const outcome = result.outcome.then((o) => withAbandonedUsage(o, model, options.reservation));
+  callLog.outcome = outcome;
+  c.executionCtx.waitUntil(outcome.then((o) => release(c.env, auth.accountId, leaseId, totalTokens(o.usage))));
+  return { ...result, outcome };
 }
