@@ -14,6 +14,9 @@ import type { LogEvent } from "../src/shared/log-event";
 import { callWithLog, chatInit, readBody } from "./helpers/log-capture";
 import { eventually, limiterStub } from "./helpers/limiter";
 import { call, newCustomer, type Customer } from "./helpers/router";
+import { preloadTokenizer } from "./helpers/tokenizer";
+
+preloadTokenizer();
 
 /** 30 words of 4 characters: with 30 chunks, the fake upstream sends one word per chunk. */
 const WORDS = Array.from({ length: 30 }, (_, i) => `w${String(i).padStart(2, "0")} `);
