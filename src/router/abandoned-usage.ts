@@ -14,8 +14,12 @@ import type { Reservation } from "../limits/estimate";
 import { countGeneratedTokens, estimateTextTokens } from "../providers/count-tokens";
 import type { CallOutcome, ModelEntry } from "../providers/types";
 
+/** A stream the client abandoned, whose usage the router counts. */
+export const isAbandonedStream = (outcome: CallOutcome): outcome is CallOutcome & { generated: string } =>
+  outcome.result === "client_aborted" && outcome.generated !== undefined;
+
 export async function withAbandonedUsage(outcome: CallOutcome, model: ModelEntry, reservation: Reservation): Promise<CallOutcome> {
-  if (outcome.result !== "client_aborted" || outcome.generated === undefined) return outcome;
+  if (!isAbandonedStream(outcome)) return outcome;
   const { generated, ...rest } = outcome;
   const reported = outcome.usage;
   const counted = await countGeneratedTokens(model, generated).catch((err: unknown) => {

@@ -8,7 +8,7 @@ import { admit, release } from "../limits/client";
 import type { Reservation } from "../limits/estimate";
 import type { ChatResult, ModelEntry, Usage } from "../providers/types";
 import { errors } from "../shared/errors";
-import { withAbandonedUsage } from "./abandoned-usage";
+import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
 import type { AppEnv, AuthContext } from "./env";
 import { trackCall } from "./middleware/request-log";
 
@@ -58,6 +58,14 @@ export async function runModelCall(
   // keeps the reservation).
   const outcome = result.outcome.then((o) => withAbandonedUsage(o, model, options.reservation));
   callLog.outcome = outcome;
-  c.executionCtx.waitUntil(outcome.then((o) => release(c.env, auth.accountId, leaseId, totalTokens(o.usage))));
+  c.executionCtx.waitUntil(
+    result.outcome.then(async (o) => {
+      const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
+      // An abandoned stream frees its slot at once and settles its tokens when
+      // counted (the first count in an isolate loads the tokenizer). Both
+      // usually ride in one limiter call.
+      await (isAbandonedStream(o) ? Promise.all([release(c.env, auth.accountId, leaseId, null), settle]) : settle);
+    }),
+  );
   return { ...result, outcome };
 }
