@@ -6,17 +6,23 @@
  * lives in memory only as long as the stream and is never stored or logged.
  */
 export class GeneratedText {
-  private parts: string[] = [];
+  /** Joined runs of earlier deltas, and the latest deltas not yet joined. */
+  private runs: string[] = [];
+  private recent: string[] = [];
 
   add(text: unknown): void {
     if (typeof text !== "string" || text === "") return;
-    this.parts.push(text);
-    // Long streams are thousands of tiny deltas; joining now and then keeps the array short.
-    if (this.parts.length >= 512) this.parts = [this.parts.join("")];
+    this.recent.push(text);
+    // A long stream is tens of thousands of tiny deltas: joined in runs, they
+    // take one string per run, and nothing is copied twice.
+    if (this.recent.length >= 256) {
+      this.runs.push(this.recent.join(""));
+      this.recent = [];
+    }
   }
 
   text(): string {
-    return this.parts.join("");
+    return this.runs.join("") + this.recent.join("");
   }
 }
 
