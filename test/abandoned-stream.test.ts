@@ -10,6 +10,8 @@ import { env } from "cloudflare:workers";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { describe, expect, it } from "vitest";
 import { writeEvents } from "../src/logger/consumer";
+import { CATALOGUE } from "../src/providers/catalogue";
+import type { ProviderId } from "../src/providers/types";
 import type { LogEvent } from "../src/shared/log-event";
 import { callWithLog, chatInit, readBody } from "./helpers/log-capture";
 import { eventually, limiterStub } from "./helpers/limiter";
@@ -30,13 +32,16 @@ interface Path {
   promptReported: boolean;
 }
 
+/** A catalogue model of the provider (any: the stream code path is per provider). */
+const modelOf = (provider: ProviderId) => CATALOGUE.find((m) => m.provider === provider)!.id;
+
 const PATHS: Path[] = [
-  { name: "OpenAI (usage only at the end; counted with OpenAI's tokenizer)", model: "openai/gpt-4o-mini", route: "/v1/chat/completions", promptReported: false },
-  { name: "Mistral (usage on the final chunk)", model: "mistral/mistral-small-latest", route: "/v1/chat/completions", promptReported: false },
-  { name: "Anthropic translated to OpenAI chunks", model: "anthropic/claude-haiku-4-5", route: "/v1/chat/completions", promptReported: true },
-  { name: "Anthropic passed through on /v1/messages", model: "anthropic/claude-haiku-4-5", route: "/v1/messages", promptReported: true },
-  { name: "Gemini translated to OpenAI chunks", model: "google/gemini-2.5-flash", route: "/v1/chat/completions", promptReported: true },
-  { name: "Mistral re-shaped for /v1/messages", model: "mistral/mistral-small-latest", route: "/v1/messages", promptReported: false },
+  { name: "OpenAI (usage only at the end; counted with OpenAI's tokenizer)", model: modelOf("openai"), route: "/v1/chat/completions", promptReported: false },
+  { name: "Mistral (usage on the final chunk)", model: modelOf("mistral"), route: "/v1/chat/completions", promptReported: false },
+  { name: "Anthropic translated to OpenAI chunks", model: modelOf("anthropic"), route: "/v1/chat/completions", promptReported: true },
+  { name: "Anthropic passed through on /v1/messages", model: modelOf("anthropic"), route: "/v1/messages", promptReported: true },
+  { name: "Gemini translated to OpenAI chunks", model: modelOf("google"), route: "/v1/chat/completions", promptReported: true },
+  { name: "Mistral re-shaped for /v1/messages", model: modelOf("mistral"), route: "/v1/messages", promptReported: false },
 ];
 
 function init(path: Path, customer: Customer, prompt: string, signal: AbortSignal): RequestInit {

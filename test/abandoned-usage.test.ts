@@ -4,7 +4,7 @@
  * partial report combine.
  */
 import { describe, expect, it } from "vitest";
-import { findModel } from "../src/providers/catalogue";
+import { CATALOGUE, findModel } from "../src/providers/catalogue";
 import { GeneratedText, addAnthropicEvent, addOpenAIChunk } from "../src/providers/generated";
 import type { CallOutcome } from "../src/providers/types";
 import { withAbandonedUsage } from "../src/router/abandoned-usage";
@@ -70,7 +70,7 @@ describe("usage of an abandoned stream", () => {
   });
 
   it("with a partial report: the provider's prompt count and cache, the larger completion count", async () => {
-    const model = findModel("anthropic/claude-haiku-4-5")!;
+    const model = CATALOGUE.find((m) => m.provider === "anthropic")!;
     const partial = await withAbandonedUsage(aborted({ promptTokens: 12, completionTokens: 1, cachedTokens: 4, reasoningTokens: 0 }, "x".repeat(80)), model, reservation);
     expect(partial.usage).toEqual({ promptTokens: 12, completionTokens: 20, cachedTokens: 4, reasoningTokens: 0 });
     expect(partial.usageEstimated).toBe(true);

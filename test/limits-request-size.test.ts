@@ -4,7 +4,7 @@
  * up front (it could never fit), leaving the counters exactly as they were.
  */
 import { describe, expect, it } from "vitest";
-import { findModel } from "../src/providers/catalogue";
+import { CATALOGUE, findModel } from "../src/providers/catalogue";
 import { call, chat, errorOf, newCustomer } from "./helpers/router";
 import { eventually, limiterStub } from "./helpers/limiter";
 
@@ -44,7 +44,7 @@ describe("request size against the token limit", () => {
     const res = await call("/v1/messages", {
       method: "POST",
       headers: { "x-api-key": c.key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "anthropic/claude-haiku-4-5", max_tokens: Number.MAX_SAFE_INTEGER, messages: user("hi") }),
+      body: JSON.stringify({ model: CATALOGUE.find((m) => m.provider === "anthropic")!.id, max_tokens: Number.MAX_SAFE_INTEGER, messages: user("hi") }),
     });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { type: string; error: { type: string; message: string } };
