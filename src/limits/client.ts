@@ -47,7 +47,8 @@ function unavailable(): ApiError {
 /**
  * A request whose reservation alone exceeds a tokens-per-minute limit could
  * never be admitted, however long the client waits. It is refused here, before
- * the limiter is asked, with 400 rather than 429: SDKs retry a 429 on their own,
+ * the limiter is asked, with 400 rather than 429: the official OpenAI and
+ * Anthropic SDKs retry a 429 on their own (and 408, 409, 5xx; never a 400),
  * which cannot help; the request itself has to change.
  */
 function checkRequestSize(modelId: string, reservation: Reservation, key: Limits, account: Limits): void {
