@@ -2,11 +2,13 @@
  * The limiter window keeps running totals (O(1) per call). This checks every
  * decision and every header value against a plain model that recounts the
  * whole window on each call, over seeded random traffic long enough to
- * compact the window's logs many times.
+ * compact the window's logs many times. Now and then a request reserves, or a
+ * provider reports, an absurd number of tokens (2^53 × 128): running sums must
+ * stay exact through them, and the model's plain sums say what exact is.
  */
 import { describe, expect, it } from "vitest";
 import type { Limits } from "../src/limits/tiers";
-import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult, type Quota } from "../src/limits/window";
+import { LimiterWindow, MAX_REQUEST_TOKENS, WINDOW_MS, type AdmitInput, type AdmitResult, type Quota } from "../src/limits/window";
 import { mulberry32 } from "./helpers/random";
 
 interface Entry {
@@ -24,7 +26,8 @@ function modelAdmit(log: Entry[], now: number, input: AdmitInput): Pick<AdmitRes
   const open = (keyId: string | null) => log.filter((e) => e.leaseUntil !== null && e.leaseUntil > now && (keyId === null || e.keyId === keyId)).length;
   const sum = (entries: Entry[]) => entries.reduce((s, e) => s + e.tokens, 0);
   const [acct, key] = [scope(null), scope(input.keyId)];
-  const fits = (used: number, limit: number) => used + input.tokens <= limit || used === 0;
+  // A reservation above the limit never fits, not even in an empty window.
+  const fits = (used: number, limit: number) => used + input.tokens <= limit;
   let exceeded: AdmitResult["exceeded"] = null;
   if (key.length >= input.key.rpm || acct.length >= input.account.rpm) exceeded = "rate_limit_exceeded";
   else if (!fits(sum(key), input.key.tpm) || !fits(sum(acct), input.account.tpm)) exceeded = "tokens_limit_exceeded";
@@ -52,6 +55,9 @@ function modelAdmit(log: Entry[], now: number, input: AdmitInput): Pick<AdmitRes
   };
 }
 
+/** max_tokens 2^53−1 with n 128: far beyond what a float sum can carry exactly. */
+const HUGE = Number.MAX_SAFE_INTEGER * 128;
+
 describe("limiter window against a recounting model (seeded random traffic)", () => {
   for (const seed of [1, 2, 3]) {
     it(`agrees on every decision and remaining count, seed ${seed}`, () => {
@@ -69,7 +75,7 @@ describe("limiter window against a recounting model (seeded random traffic)", ()
         now += Math.floor(random() * 12);
         if (random() < 0.002) now += WINDOW_MS; // an idle minute empties the window
         const keyId = (["key-a", "key-b", "key-c"] as const)[Math.floor(random() * 3)]!;
-        const input: AdmitInput = { leaseId: `l${i}`, keyId, account, key: keyLimits[keyId]!, tokens: 1 + Math.floor(random() * 400), leaseTtlMs: 5_000 };
+        const input: AdmitInput = { leaseId: `l${i}`, keyId, account, key: keyLimits[keyId]!, tokens: random() < 0.003 ? HUGE : 1 + Math.floor(random() * 400), leaseTtlMs: 5_000 };
         for (const e of log) if (e.leaseUntil !== null && e.leaseUntil <= now) e.leaseUntil = null;
         window.expireLeases(now);
 
@@ -86,16 +92,19 @@ describe("limiter window against a recounting model (seeded random traffic)", ()
           const candidates = late ? log : log.filter((e) => e.leaseUntil !== null);
           const e = candidates[Math.floor(random() * candidates.length)];
           if (e) {
-            const actual = random() < 0.8 ? Math.floor(random() * 600) : null;
+            const roll = random();
+            const actual = roll < 0.001 ? HUGE : roll < 0.8 ? Math.floor(random() * 600) : null;
             window.release(e.leaseId, actual);
             e.leaseUntil = null;
-            if (actual !== null && e.at > now - WINDOW_MS) e.tokens = actual;
+            // A usage report counts for at most MAX_REQUEST_TOKENS.
+            if (actual !== null && e.at > now - WINDOW_MS) e.tokens = Math.min(actual, MAX_REQUEST_TOKENS);
           }
         }
         log.splice(0, log.findIndex((e) => e.at > now - WINDOW_MS || e.leaseUntil !== null) >>> 0);
       }
       expect(window.admissionCount).toBe(log.filter((e) => e.at > now - WINDOW_MS).length);
       expect(window.leases.size).toBe(log.filter((e) => e.leaseUntil !== null).length);
+      expect(window.tokenCount).toBe(log.filter((e) => e.at > now - WINDOW_MS).reduce((sum, e) => sum + e.tokens, 0));
     });
   }
 });

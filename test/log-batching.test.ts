@@ -77,6 +77,7 @@ describe("log event batching", () => {
       cached_tokens: Number.MAX_SAFE_INTEGER,
       reasoning_tokens: Number.MAX_SAFE_INTEGER,
       cost_nano_usd: Number.MAX_SAFE_INTEGER,
+      usage_estimated: false,
     });
     expect(logEventSchema.safeParse(largest).success).toBe(true);
     const bytes = new TextEncoder().encode(JSON.stringify({ events: Array(MAX_EVENTS_PER_MESSAGE).fill(largest) })).length;

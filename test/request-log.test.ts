@@ -10,6 +10,9 @@ import { requestLog } from "../src/router/middleware/request-log";
 import { logEventSchema, type LogEvent } from "../src/shared/log-event";
 import { CapturingQueue, callWithLog, chatInit, readBody } from "./helpers/log-capture";
 import { ADMIN_TOKEN, newCustomer, releaseHold, type Customer } from "./helpers/router";
+import { preloadTokenizer } from "./helpers/tokenizer";
+
+preloadTokenizer();
 
 let customer: Customer;
 let noConsent: Customer;

@@ -30,6 +30,8 @@ export const requestLogs = sqliteTable(
     completionTokens: integer("completion_tokens").notNull(),
     cachedTokens: integer("cached_tokens").notNull(),
     reasoningTokens: integer("reasoning_tokens").notNull(),
+    /** The tokens are partly the router's count (an abandoned stream); NULL on rows written before the column existed. */
+    usageEstimated: integer("usage_estimated", { mode: "boolean" }),
     costNanoUsd: integer("cost_nano_usd").notNull(),
     streamed: integer("streamed", { mode: "boolean" }).notNull(),
     clientAborted: integer("client_aborted", { mode: "boolean" }).notNull(),

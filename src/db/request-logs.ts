@@ -27,6 +27,7 @@ export function toLogRow(e: LogEvent, loggedAt: number): NewRequestLog {
     completionTokens: e.completion_tokens,
     cachedTokens: e.cached_tokens,
     reasoningTokens: e.reasoning_tokens,
+    usageEstimated: e.usage_estimated ?? false,
     costNanoUsd: e.cost_nano_usd,
     streamed: e.streamed,
     clientAborted: e.client_aborted,

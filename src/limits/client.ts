@@ -10,8 +10,9 @@ import { Coalescer } from "../router/coalesce";
 import { ApiError } from "../shared/errors";
 import type { AuthContext } from "../router/env";
 import type { AccountLimiter, Release } from "./limiter";
+import { type Reservation, reservedTokens } from "./estimate";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
-import { accountLimits, keyLimits } from "./tiers";
+import { accountLimits, keyLimits, type Limits } from "./tiers";
 import type { AdmitResult } from "./window";
 
 /** Longest the router waits for an admission decision. */
@@ -44,17 +45,42 @@ function unavailable(): ApiError {
 }
 
 /**
- * Admits a request or throws 429 (which limit, Retry-After, x-ratelimit-*) or
- * 503. Returns the headers to put on the eventual response.
+ * A request whose reservation alone exceeds a tokens-per-minute limit could
+ * never be admitted, however long the client waits. It is refused here, before
+ * the limiter is asked, with 400 rather than 429: the official OpenAI and
+ * Anthropic SDKs retry a 429 on their own (and 408, 409, 5xx; never a 400),
+ * which cannot help; the request itself has to change.
  */
-export async function admit(env: Env, auth: AuthContext, leaseId: string, tokens: number): Promise<Record<string, string>> {
+function checkRequestSize(modelId: string, reservation: Reservation, key: Limits, account: Limits): void {
+  const requested = reservedTokens(reservation);
+  const [limit, whose] = key.tpm < account.tpm ? [key.tpm, "this API key"] : [account.tpm, "this account"];
+  if (requested <= limit) return;
+  throw new ApiError(
+    400,
+    "invalid_request_error",
+    "request_too_large",
+    `Request too large for ${modelId} on tokens per minute (TPM) of ${whose}: Limit ${limit}, Requested ${requested} ` +
+      `(prompt estimate ${reservation.promptTokens} + up to ${reservation.completionTokens} completion tokens). ` +
+      `Lower max_tokens / max_completion_tokens, n, or the prompt.`,
+  );
+}
+
+/**
+ * Admits a request or throws 400 (larger than the token limit itself), 429
+ * (which limit, Retry-After, x-ratelimit-*) or 503. Returns the headers to put
+ * on the eventual response.
+ */
+export async function admit(env: Env, auth: AuthContext, leaseId: string, modelId: string, reservation: Reservation): Promise<Record<string, string>> {
   const account = accountLimits(auth.tier, auth.accountStatus);
+  const key = keyLimits(account, auth.limits);
+  checkRequestSize(modelId, reservation, key, account);
+  const tokens = reservedTokens(reservation);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let result: AdmitResult;
   const releases = pendingReleases.take(auth.accountId);
   try {
     result = await Promise.race([
-      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key: keyLimits(account, auth.limits), tokens }, releases),
+      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key, tokens }, releases),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),
     ]);
   } catch (err) {

@@ -192,8 +192,8 @@ export class LimiterWindow {
       exceeded = "rate_limit_exceeded";
       retryAfterMs = Math.max(s.key.count >= kl.rpm ? expiry(s.key.oldest) : 0, s.account.count >= al.rpm ? expiry(s.account.oldest) : 0);
     } else if (!fits(s.key.tokens, input.tokens, kl.tpm) || !fits(s.account.tokens, input.tokens, al.tpm)) {
-      // A request larger than the whole limit still runs once the window is empty,
-      // so the limit is overshot by at most one request's reservation.
+      // A reservation larger than the whole limit never fits, not even in an
+      // empty window (the router refuses such a request before asking).
       exceeded = "tokens_limit_exceeded";
       retryAfterMs = Math.max(
         fits(s.key.tokens, input.tokens, kl.tpm) ? 0 : this.tokenWait(now, input.keyId, s.key.tokens, input.tokens, kl.tpm),
@@ -206,7 +206,7 @@ export class LimiterWindow {
 
     const admitted = exceeded === null;
     if (admitted) {
-      this.addAdmission({ leaseId: input.leaseId, keyId: input.keyId, at: now, tokens: input.tokens });
+      this.addAdmission({ leaseId: input.leaseId, keyId: input.keyId, at: now, tokens: counted(input.tokens) });
       this.addLease({ leaseId: input.leaseId, keyId: input.keyId, expiresAt: now + input.leaseTtlMs });
     }
     const add = admitted ? 1 : 0;
@@ -240,8 +240,8 @@ export class LimiterWindow {
     if (actualTokens !== null) {
       settled = this.byLease.get(leaseId);
       if (settled) {
-        const delta = actualTokens - settled.tokens;
-        settled.tokens = actualTokens;
+        const delta = counted(actualTokens) - settled.tokens;
+        settled.tokens = counted(actualTokens);
         this.account.tokens += delta;
         this.keys.get(settled.keyId)!.tokens += delta;
       }
@@ -273,5 +273,16 @@ export class LimiterWindow {
 }
 
 function fits(used: number, needed: number, limit: number): boolean {
-  return used + needed <= limit || used === 0;
+  return used + needed <= limit;
 }
+
+/**
+ * Most tokens one request counts for. The window keeps running sums, which stay
+ * exact only while every term is a safe integer: a reservation or usage of
+ * 2^60 would make `sum + x - x` lose the other requests' tokens. Real
+ * reservations are bounded by the token limit; this bounds usage reports too,
+ * so a sum over millions of requests stays exact.
+ */
+export const MAX_REQUEST_TOKENS = 2 ** 32;
+
+const counted = (tokens: number): number => Math.min(Math.max(0, Math.trunc(tokens)), MAX_REQUEST_TOKENS);

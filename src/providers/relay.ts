@@ -21,6 +21,12 @@ export interface SseTranslator {
   end(): { events: SseEvent[]; state: "complete" | "incomplete" | "failed" };
   /** Usage seen so far. */
   usage(): Usage | null;
+  /**
+   * The text the upstream generated so far (see GeneratedText), read only when
+   * the client abandons the stream. A translator that re-shapes another relay's
+   * output (whose relay reports the outcome) has none.
+   */
+  generated?(): string;
   /** A terminal error event in the client's format. */
   error(code: string, message: string): SseEvent[];
 }
@@ -38,7 +44,10 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTr
   const settle = (result: CallOutcome["result"]) => {
     if (settled) return;
     settled = true;
-    opts.onOutcome?.({ usage: translator.usage(), result, firstByteAt });
+    const outcome: CallOutcome = { usage: translator.usage(), result, firstByteAt };
+    // Only an abandoned stream is billed from its text (the provider's usage never came).
+    if (result === "client_aborted" && translator.generated) outcome.generated = translator.generated();
+    opts.onOutcome?.(outcome);
   };
   opts.clientSignal.addEventListener(
     "abort",
@@ -93,14 +102,19 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTr
   });
 }
 
+/** An event's data as JSON; undefined when it is not JSON. */
+export function parseJson(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An event's JSON checked against a schema; null when it is not JSON or does not fit. */
 export function parseEventData<T>(data: string, schema: z.ZodType<T>): T | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch {
-    return null;
-  }
+  const json = parseJson(data);
+  if (json === undefined) return null;
   const parsed = schema.safeParse(json);
   return parsed.success ? parsed.data : null;
 }

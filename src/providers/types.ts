@@ -57,6 +57,10 @@ export interface CallOutcome {
   result: "completed" | "upstream_error" | "client_aborted";
   /** ms since epoch of the first byte received from upstream. */
   firstByteAt: number | null;
+  /** A stream the client abandoned: the text generated until then, to count what the provider did not report. */
+  generated?: string;
+  /** The usage is partly the router's count, not the provider's report (set by the router). */
+  usageEstimated?: boolean;
 }
 
 export interface ChatResult {

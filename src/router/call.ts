@@ -5,8 +5,10 @@
  */
 import type { Context } from "hono";
 import { admit, release } from "../limits/client";
+import type { Reservation } from "../limits/estimate";
 import type { ChatResult, ModelEntry, Usage } from "../providers/types";
 import { errors } from "../shared/errors";
+import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
 import type { AppEnv, AuthContext } from "./env";
 import { trackCall } from "./middleware/request-log";
 
@@ -33,14 +35,14 @@ const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage
 export async function runModelCall(
   c: Context<AppEnv>,
   model: ModelEntry,
-  options: { streamed: boolean; estimatedTokens: number },
+  options: { streamed: boolean; reservation: Reservation },
   call: () => Promise<ChatResult>,
 ): Promise<ChatResult> {
   const callLog = trackCall(c, model, options.streamed);
   const auth = c.get("auth");
   checkModelAccess(auth, model);
   const leaseId = c.get("requestId");
-  c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, options.estimatedTokens));
+  c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, model.id, options.reservation));
   let result: ChatResult;
   try {
     callLog.attempts++;
@@ -51,9 +53,19 @@ export async function runModelCall(
     throw err;
   }
   // Settles when the body has ended, been abandoned by the client, or failed:
-  // the request log waits for it, and the limiter settles the real usage
-  // (unknown usage, an aborted stream, keeps the reservation).
-  callLog.outcome = result.outcome;
-  c.executionCtx.waitUntil(result.outcome.then((o) => release(c.env, auth.accountId, leaseId, totalTokens(o.usage))));
-  return result;
+  // the request log waits for it, and the limiter settles the real usage (an
+  // abandoned stream's is counted from what it generated; other unknown usage
+  // keeps the reservation).
+  const outcome = result.outcome.then((o) => withAbandonedUsage(o, model, options.reservation));
+  callLog.outcome = outcome;
+  c.executionCtx.waitUntil(
+    result.outcome.then(async (o) => {
+      const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
+      // An abandoned stream frees its slot at once and settles its tokens when
+      // counted (the first count in an isolate loads the tokenizer). Both
+      // usually ride in one limiter call.
+      await (isAbandonedStream(o) ? Promise.all([release(c.env, auth.accountId, leaseId, null), settle]) : settle);
+    }),
+  );
+  return { ...result, outcome };
 }

@@ -105,6 +105,7 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     completion_tokens: usage?.completionTokens ?? 0,
     cached_tokens: usage?.cachedTokens ?? 0,
     reasoning_tokens: usage?.reasoningTokens ?? 0,
+    usage_estimated: outcome?.usageEstimated === true,
     cost_nano_usd: model && usage ? costNanoUsd(model.pricing, usage) : 0,
     streamed: res.callLog?.streamed ?? false,
     client_aborted: outcome?.result === "client_aborted" || res.clientGoneEarly,

@@ -58,6 +58,13 @@ export const logEventSchema = z
     completion_tokens: count,
     cached_tokens: count,
     reasoning_tokens: count,
+    /**
+     * The tokens are partly the router's count, not the provider's report: a
+     * stream the client abandoned before the provider's final usage. Optional
+     * so that events of routers deployed before the field still parse (absent
+     * reads as false).
+     */
+    usage_estimated: z.boolean().optional(),
     /** Cost from the catalogue prices at request time, in billionths of a US dollar. */
     cost_nano_usd: count,
     streamed: z.boolean(),

@@ -117,6 +117,7 @@ describe("logging through the queue and the logger worker", () => {
         latency_ms: row.latency_ms,
         streamed: row.streamed === 1,
         cancelled: row.client_aborted === 1,
+        usage_estimated: row.usage_estimated === 1,
         model: row.model,
         created_at: new Date(row.received_at as number).toISOString(),
         usage: { prompt_tokens: row.prompt_tokens, completion_tokens: row.completion_tokens },
@@ -124,12 +125,15 @@ describe("logging through the queue and the logger worker", () => {
     };
     // The router measures from receipt to the end of the body, so it can't exceed what the client saw (plus clock slack).
     const upTo = (sent: Sent, min: number) => ({ min, max: sent.elapsedMs + 250 });
-    check(ok, { status: 200, error_code: null, streamed: 0, client_aborted: 0, prompt_tokens: okUsage.prompt_tokens, completion_tokens: okUsage.completion_tokens, model: "mistral/mistral-small-latest" }, upTo(ok, 300));
+    check(ok, { status: 200, error_code: null, streamed: 0, client_aborted: 0, usage_estimated: 0, prompt_tokens: okUsage.prompt_tokens, completion_tokens: okUsage.completion_tokens, model: "mistral/mistral-small-latest" }, upTo(ok, 300));
     check(okStream, { status: 200, error_code: null, streamed: 1, client_aborted: 0, prompt_tokens: streamUsage.prompt_tokens, completion_tokens: streamUsage.completion_tokens, model: "openai/gpt-4o-mini" }, upTo(okStream, 400));
     check(failed, { status: 502, error_code: "upstream_error", streamed: 0, client_aborted: 0, prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0 }, upTo(failed, 200));
     check(failedStream, { status: 200, error_code: "upstream_stream_error", streamed: 1, client_aborted: 0, prompt_tokens: 0, completion_tokens: 0 }, upTo(failedStream, 0));
     // Ended when the client left, long before the 6-second stream would have.
-    check(abortedStream, { status: 200, error_code: "client_closed_request", streamed: 1, client_aborted: 1, prompt_tokens: 0, completion_tokens: 0 }, { min: 350, max: 4000 });
+    // Billed for what it generated: the prompt estimate, and the text relayed before the client left.
+    check(abortedStream, { status: 200, error_code: "client_closed_request", streamed: 1, client_aborted: 1, usage_estimated: 1 }, { min: 350, max: 4000 });
+    expect(byId.get(abortedStream.id)!.prompt_tokens as number).toBeGreaterThan(0);
+    expect(byId.get(abortedStream.id)!.cost_nano_usd as number).toBeGreaterThan(0);
     expect(byId.get(ok.id)!.cost_nano_usd as number).toBeGreaterThan(0);
     expect(byId.get(okStream.id)!.cost_nano_usd as number).toBeGreaterThan(0);
   });

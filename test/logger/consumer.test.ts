@@ -44,6 +44,18 @@ describe("log queue consumer", () => {
     ]);
   });
 
+  it("records whether usage is estimated, and takes events from routers that do not send the field (read as false)", async () => {
+    const estimated = logEvent({ streamed: true, client_aborted: true, error_code: "client_closed_request", usage_estimated: true });
+    const reported = logEvent({ usage_estimated: false });
+    const older = logEvent();
+    expect("usage_estimated" in older).toBe(false);
+    const result = await deliver(asMessages([estimated, reported, older]));
+    expect(result.retryMessages).toEqual([]);
+    const rows = await logRows();
+    const flag = (id: string) => rows.find((r) => r.requestId === id)?.usageEstimated;
+    expect([flag(estimated.request_id), flag(reported.request_id), flag(older.request_id)]).toEqual([true, false, false]);
+  });
+
   it("leaves one row per request and unchanged ledger totals when the same batch is delivered twice", async () => {
     const messages = asMessages(mixedBatch());
     await deliver(messages);

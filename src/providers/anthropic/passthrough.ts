@@ -5,7 +5,8 @@
  * API version the client spoke. The response comes back unchanged.
  */
 import { ApiError, errors } from "../../shared/errors";
-import { parseEventData, streamingResult, type SseTranslator } from "../relay";
+import { GeneratedText, addAnthropicEvent } from "../generated";
+import { parseJson, streamingResult, type SseTranslator } from "../relay";
 import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
 import type { ChatResult, ModelEntry, Usage } from "../types";
@@ -29,16 +30,23 @@ export function anthropicErrorEvent(type: string, message: string): SseEvent[] {
   return [{ event: "error", data: JSON.stringify({ type: "error", error: { type, message } }) }];
 }
 
-/** Passes events through unchanged, reading usage and completion on the way. */
+/** Types of the events whose usage or end state matter (checked against the schema). */
+const TRACKED = new Set(["message_start", "message_delta", "message_stop", "error"]);
+
+/** Passes events through unchanged, reading usage, completion and generated text on the way (one parse each). */
 function passthroughTranslator(): SseTranslator {
   let raw: AnthropicUsage = {};
   let state: "complete" | "incomplete" | "failed" = "incomplete";
+  const generated = new GeneratedText();
   return {
     push(events) {
       for (const e of events) {
-        if (!e.data.includes('"usage"') && !e.data.includes('"message_stop"') && !e.data.includes('"error"')) continue;
-        const ev = parseEventData(e.data, streamEventSchema);
-        if (!ev) continue;
+        const json = parseJson(e.data);
+        addAnthropicEvent(json, generated);
+        if (!TRACKED.has((json as { type?: string } | undefined)?.type ?? "")) continue;
+        const parsed = streamEventSchema.safeParse(json);
+        if (!parsed.success) continue;
+        const ev = parsed.data;
         if (ev.type === "message_start") raw = mergeUsage(raw, ev.message.usage);
         else if (ev.type === "message_delta") raw = mergeUsage(raw, ev.usage);
         else if (ev.type === "message_stop") state = "complete";
@@ -48,6 +56,7 @@ function passthroughTranslator(): SseTranslator {
     },
     end: () => ({ events: [], state }),
     usage: (): Usage | null => (raw.input_tokens == null && raw.output_tokens == null ? null : anthropicUsage(raw)),
+    generated: () => generated.text(),
     error: (_code, message) => anthropicErrorEvent("api_error", message),
   };
 }

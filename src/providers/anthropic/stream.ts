@@ -4,6 +4,7 @@
  * `thinking_blocks` when it closes, for multi-turn use) and tool calls (with
  * arguments streamed as deltas, one OpenAI tool index per tool_use block).
  */
+import { GeneratedText, addAnthropicEvent } from "../generated";
 import { openAIErrorEvent, parseEventData, type SseTranslator } from "../relay";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";
@@ -26,6 +27,7 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
   let state: "complete" | "incomplete" | "failed" = "incomplete";
   let tools = 0;
   const blocks = new Map<number, BlockState>();
+  const generated = new GeneratedText();
 
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): SseEvent => ({
     data: JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }),
@@ -34,6 +36,7 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
   const translate = (event: SseEvent): SseEvent[] => {
     const e = parseEventData(event.data, streamEventSchema);
     if (!e) return [];
+    addAnthropicEvent(e, generated);
     switch (e.type) {
       case "message_start":
         id = e.message.id ?? id;
@@ -98,6 +101,7 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
     push: (events) => events.flatMap(translate),
     end: () => ({ events: [], state }),
     usage: (): Usage | null => (rawUsage.input_tokens == null && rawUsage.output_tokens == null ? null : anthropicUsage(rawUsage)),
+    generated: () => generated.text(),
     error: openAIErrorEvent,
   };
 }

@@ -8,6 +8,7 @@
  * delta. Usage rides on the chunks (the last one counts) and is emitted as
  * OpenAI's separate usage chunk only when the client set include_usage.
  */
+import { GeneratedText } from "../generated";
 import { openAIErrorEvent, type SseTranslator } from "../relay";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";
@@ -33,6 +34,8 @@ export class GeminiChunkTranslator {
   private readonly candidates = new Map<number, CandidateState>();
   usage: Usage | null = null;
   sawFinish = false;
+  /** What the candidates generated (billing an abandoned stream). */
+  readonly generated = new GeneratedText();
 
   constructor(private readonly opts: GeminiStreamOptions) {}
 
@@ -67,6 +70,12 @@ export class GeminiChunkTranslator {
     const state = this.candidates.get(index) ?? { started: false, toolCalls: 0, finished: false };
     this.candidates.set(index, state);
     const { content, reasoning, toolCalls } = splitParts(candidate.content?.parts ?? [], this.opts.newToolCallId);
+    this.generated.add(reasoning);
+    this.generated.add(content);
+    for (const call of toolCalls) {
+      this.generated.add(call.function.name);
+      this.generated.add(call.function.arguments);
+    }
     const delta: Record<string, unknown> = {};
     if (!state.started) delta.role = "assistant";
     if (reasoning) delta.reasoning_content = reasoning;
@@ -118,6 +127,7 @@ export function geminiStreamTranslator(opts: GeminiStreamOptions): SseTranslator
       return translator.sawFinish ? { events: translator.end(), state: "complete" } : { events: [], state: "incomplete" };
     },
     usage: () => translator.usage,
+    generated: () => translator.generated.text(),
     error: openAIErrorEvent,
   };
 }

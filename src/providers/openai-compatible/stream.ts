@@ -2,9 +2,11 @@
  * Translator for OpenAI-format upstream streams (OpenAI, Mistral): events pass
  * through as they are, except where usage is concerned. Usage is always
  * requested upstream; here it is captured and, if the client did not ask for it
- * (`stream_options.include_usage`), removed again.
+ * (`stream_options.include_usage`), removed again. Each chunk is parsed once,
+ * for the generated text (billing an abandoned stream) and the usage.
  */
-import { openAIErrorEvent, parseEventData, type SseTranslator } from "../relay";
+import { GeneratedText, addOpenAIChunk } from "../generated";
+import { openAIErrorEvent, parseJson, type SseTranslator } from "../relay";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";
 import { chatChunkSchema, toUsage } from "./usage";
@@ -19,27 +21,30 @@ export interface OpenAIStreamOptions {
   usageMode: "usage-chunk" | "final-chunk";
 }
 
-// Cheap pre-check so that only chunks that can carry usage are JSON-parsed.
-const MAY_HAVE_USAGE = /"usage"\s*:\s*\{/;
+const carriesUsage = (json: unknown): boolean => typeof json === "object" && json !== null && typeof (json as { usage?: unknown }).usage === "object" && (json as { usage?: unknown }).usage !== null;
 
 export function openAIStreamTranslator(opts: OpenAIStreamOptions): SseTranslator {
   let usage: Usage | null = null;
   let sawDone = false;
+  const generated = new GeneratedText();
   return {
     push(events) {
       const out: SseEvent[] = [];
       for (const e of events) {
-        if (e.data === "[DONE]") sawDone = true;
-        if (e.data === "[DONE]" || !MAY_HAVE_USAGE.test(e.data)) {
+        if (e.data === "[DONE]") {
+          sawDone = true;
           out.push(e);
           continue;
         }
-        const chunk = parseEventData(e.data, chatChunkSchema);
+        const json = parseJson(e.data);
+        addOpenAIChunk(json, generated);
+        const parsed = carriesUsage(json) ? chatChunkSchema.safeParse(json) : null;
+        const chunk = parsed?.success ? parsed.data : null;
         if (!chunk?.usage) {
           out.push(e);
           continue;
         }
-        usage = toUsage(chunk.usage!);
+        usage = toUsage(chunk.usage);
         if (opts.usageMode === "usage-chunk" || (chunk.choices?.length ?? 0) === 0) {
           if (opts.clientWantsUsage) out.push(e);
           continue;
@@ -52,6 +57,7 @@ export function openAIStreamTranslator(opts: OpenAIStreamOptions): SseTranslator
     },
     end: () => ({ events: [], state: sawDone ? "complete" : "incomplete" }),
     usage: () => usage,
+    generated: () => generated.text(),
     error: openAIErrorEvent,
   };
 }

@@ -13,7 +13,7 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
   if (request.stream_options && !request.stream) {
     throw errors.invalidRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
   }
-  const result = await runModelCall(c, model, { streamed: request.stream === true, estimatedTokens: estimateTokens(request) }, () =>
+  const result = await runModelCall(c, model, { streamed: request.stream === true, reservation: estimateTokens(request, model) }, () =>
     PROVIDERS[model.provider].chat({ request, model, requestId: c.get("requestId"), env: c.env, clientSignal: c.req.raw.signal }),
   );
   return result.response;

@@ -37,6 +37,8 @@ function generationView(r: RequestLog) {
       prompt_tokens_details: { cached_tokens: r.cachedTokens },
       completion_tokens_details: { reasoning_tokens: r.reasoningTokens },
     },
+    /** True when the tokens are partly the router's count: a stream abandoned before the provider reported usage. */
+    usage_estimated: r.usageEstimated === true,
     total_cost: r.costNanoUsd / NANO_USD_PER_USD,
     ip: r.ip,
     user_agent: r.userAgent,

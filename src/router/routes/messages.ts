@@ -48,14 +48,14 @@ export const messagesRoutes = new Hono<AppEnv>()
     const clientSignal = c.req.raw.signal;
 
     if (model.provider === "anthropic") {
-      const result = await runModelCall(c, model, { streamed: stream, estimatedTokens: estimateMessagesTokens(request) }, () =>
+      const result = await runModelCall(c, model, { streamed: stream, reservation: estimateMessagesTokens(request, model) }, () =>
         anthropicMessagesPassthrough({ request, model, version, betas, env: c.env, clientSignal }),
       );
       return result.response;
     }
 
     const chatRequest = fromMessagesRequest(request, stream);
-    const result = await runModelCall(c, model, { streamed: stream, estimatedTokens: estimateTokens(chatRequest) }, () =>
+    const result = await runModelCall(c, model, { streamed: stream, reservation: estimateTokens(chatRequest, model) }, () =>
       PROVIDERS[model.provider].chat({ request: chatRequest, model, requestId: c.get("requestId"), env: c.env, clientSignal }),
     );
     if (!stream) return c.json(toAnthropicMessage(await result.response.json(), model.id));

@@ -1,0 +1,66 @@
+/**
+ * A token reservation is bounded by what the model can produce, and a request
+ * whose reservation alone exceeds the key's tokens-per-minute limit is refused
+ * up front (it could never fit), leaving the counters exactly as they were.
+ */
+import { describe, expect, it } from "vitest";
+import { CATALOGUE, findModel } from "../src/providers/catalogue";
+import { call, chat, errorOf, newCustomer } from "./helpers/router";
+import { eventually, limiterStub } from "./helpers/limiter";
+
+const user = (content: string) => [{ role: "user", content }];
+const mistral = "mistral/mistral-small-latest";
+const remainingTokens = (res: Response) => Number(res.headers.get("x-ratelimit-remaining-tokens"));
+const tokensCounted = async (accountId: string) => (await limiterStub(accountId).snapshot()).tokens;
+
+describe("request size against the token limit", () => {
+  it("free tier: max_tokens 2^53−1 with n 128 is refused with the limit and the request's size, and counts nothing", async () => {
+    const c = await newCustomer({ tier: "free" }); // 40,000 tokens per minute
+    const huge = await chat(c.key, { model: mistral, max_tokens: Number.MAX_SAFE_INTEGER, n: 128, messages: user("hi") });
+    expect(huge.status).toBe(400);
+    const error = await errorOf(huge);
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "request_too_large" });
+    // Bounded by the model: its maximum output × n (plus the prompt), not 2^53 × 128.
+    const maxOut = findModel(mistral)!.maxOutputTokens;
+    expect(error.message).toContain("Limit 40000");
+    // The prompt "hi" is estimated at 5 tokens (4 per message + 1).
+    expect(error.message).toContain(`Requested ${maxOut * 128 + 5}`);
+    expect(await tokensCounted(c.accountId)).toBe(0);
+
+    // The counter is exact afterwards: a normal request reserves, then settles to its real usage.
+    const first = await chat(c.key, { model: mistral, max_tokens: 100, messages: user("hi") });
+    expect(first.status).toBe(200);
+    const reserved = 40_000 - remainingTokens(first);
+    expect(reserved).toBeGreaterThanOrEqual(100);
+    expect(reserved).toBeLessThan(110);
+    const used = ((await first.json()) as { usage: { total_tokens: number } }).usage.total_tokens;
+    await eventually(async () => (await tokensCounted(c.accountId)) === used);
+    const second = await chat(c.key, { model: mistral, max_tokens: 100, messages: user("hi") });
+    expect(remainingTokens(second)).toBe(40_000 - used - reserved);
+  });
+
+  it("the same holds for /v1/messages, in Anthropic's error shape", async () => {
+    const c = await newCustomer({ tier: "free" });
+    const res = await call("/v1/messages", {
+      method: "POST",
+      headers: { "x-api-key": c.key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: CATALOGUE.find((m) => m.provider === "anthropic")!.id, max_tokens: Number.MAX_SAFE_INTEGER, messages: user("hi") }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toContain("Limit 40000");
+    expect(await tokensCounted(c.accountId)).toBe(0);
+  });
+
+  it("a max_tokens above the model's maximum reserves only the maximum", async () => {
+    const c = await newCustomer({ tier: "pro" }); // 1,000,000 tokens per minute
+    const model = findModel("openai/gpt-4o-mini")!;
+    const res = await chat(c.key, { model: model.id, max_tokens: 900_000, messages: user("hi") });
+    expect(res.status).toBe(200);
+    const reserved = 1_000_000 - remainingTokens(res);
+    expect(reserved).toBeGreaterThanOrEqual(model.maxOutputTokens);
+    expect(reserved).toBeLessThan(model.maxOutputTokens + 10);
+    await res.text();
+  });
+});
