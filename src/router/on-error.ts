@@ -7,6 +7,7 @@ import type { AppEnv } from "./env";
 function anthropicType(err: ApiError): string {
   switch (err.status) {
     case 400:
+    case 405:
     case 413:
     case 415:
       return err.status === 413 ? "request_too_large" : "invalid_request_error";

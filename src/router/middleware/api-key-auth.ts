@@ -7,17 +7,15 @@ import { sha256Hex, timingSafeEqualHex } from "../../shared/crypto";
 import { errors } from "../../shared/errors";
 import { getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
 import type { AppEnv, AuthContext } from "../env";
+import { bearerToken, rejectQueryCredentials } from "./credentials";
 
 /**
  * Reads the key from `Authorization: Bearer` or (for Anthropic clients)
- * `x-api-key`. Keys in the query string are never accepted: URLs end up in logs.
+ * `x-api-key`. Keys in the query string are refused earlier (credentials.ts).
  */
 function presentedKey(headers: Headers): string | null {
   const auth = headers.get("authorization");
-  if (auth) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    return match ? match[1]! : null;
-  }
+  if (auth) return bearerToken(auth);
   return headers.get("x-api-key")?.trim() || null;
 }
 
@@ -50,6 +48,7 @@ function toAuthContext(found: KeyWithAccount): AuthContext {
  */
 export function apiKeyAuth(scope: KeyScope) {
   return createMiddleware<AppEnv>(async (c, next) => {
+    rejectQueryCredentials(c.req.url);
     const key = presentedKey(c.req.raw.headers);
     if (!key) throw errors.unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>'.", "missing_api_key");
     // The checksum rejects typos and forgeries without a database lookup.

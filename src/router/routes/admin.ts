@@ -57,6 +57,11 @@ const createKeyBody = z
 const emailQuery = z.object({ email: z.email() });
 
 export const adminRoutes = new Hono<AppEnv>()
+  // Operator responses show emails and, once, new keys: no cache may keep them.
+  .use(async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  })
   .use(adminAuth())
   .post("/accounts", async (c) => {
     const body = await readJson(c.req.raw, createAccountBody);
