@@ -32,6 +32,16 @@ function anthropicType(err: ApiError): string {
 }
 
 /**
+ * An unexpected error's type and where it was thrown, without its message:
+ * runtime messages can quote the data being handled (a JSON.parse error
+ * quotes the text it failed on, which may be a prompt or a response).
+ */
+export function errorSummary(err: Error): string {
+  const frames = (err.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).slice(0, 8);
+  return [err.name, ...frames.map((f) => f.trim())].join(" | ");
+}
+
+/**
  * The one place errors become responses. An ApiError keeps its status and code;
  * anything else is a bug and becomes a 500 whose details stay in the log.
  */
@@ -40,7 +50,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) apiError = err;
   else if (err instanceof HTTPException) apiError = new ApiError(err.status, "invalid_request_error", "http_error", err.message || "Bad request.");
   else {
-    console.error("unhandled error", c.get("requestId"), err);
+    console.error("unhandled error", c.get("requestId"), errorSummary(err));
     apiError = new ApiError(500, "api_error", "internal_error", "The router failed to handle this request.");
   }
   // The code (never the message, which may echo upstream text) goes into the request's log event.
