@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ApiError } from "../shared/errors";
+import { ApiError, DEFAULT_RETRY_AFTER_S } from "../shared/errors";
 import type { AppEnv } from "./env";
 
 /** Anthropic's error type names for the router's statuses. */
@@ -59,8 +59,10 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     c.get("errorShape") === "anthropic"
       ? { type: "error", error: { type: anthropicType(apiError), message: apiError.message } }
       : { error: { message: apiError.message, type: apiError.type, code: apiError.code, param: apiError.param } };
+  // Every 429 says when to retry; the ones the router makes set their own.
+  const retry: Record<string, string> = apiError.status === 429 && !("retry-after" in apiError.headers) ? { "retry-after": String(DEFAULT_RETRY_AFTER_S) } : {};
   return new Response(JSON.stringify(body), {
     status: apiError.status,
-    headers: { "content-type": "application/json", ...apiError.headers },
+    headers: { "content-type": "application/json", ...retry, ...apiError.headers },
   });
 }
