@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/router/app";
 import { clearAuthCache, getCached, putCached } from "../src/router/auth-cache";
-import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS, addressBucket, blockedForMs, clearAuthFailures, recordAuthFailure } from "../src/router/auth-failures";
+import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS, addressBucket, blockedForMs, clearAuthFailures, recordAuthFailure, sharedLimitKey } from "../src/router/auth-failures";
 import type { KeyWithAccount } from "../src/db/keys";
 import { generateApiKey } from "../src/shared/api-key";
 import { countingDb } from "./helpers/counting-db";
@@ -72,6 +72,26 @@ describe("forged keys", () => {
     for (let i = 0; i < AUTH_FAILURE_LIMIT; i++) await fromAddress(`2001:db8:1:2::${(i + 1).toString(16)}`, generateApiKey());
     expect((await fromAddress("2001:db8:1:2:ffff::1", generateApiKey())).status).toBe(429);
     expect((await fromAddress("2001:db8:1:3::1", generateApiKey())).status).toBe(401);
+  });
+});
+
+describe("failures counted across isolates (rate limiting binding)", () => {
+  it("block an address in this isolate once the location-wide count is over, though this isolate saw one failure", async () => {
+    const address = "203.0.113.99";
+    // Other isolates of the location have already counted the address's failures.
+    const key = await sharedLimitKey(addressBucket(address));
+    for (let i = 0; i < AUTH_FAILURE_LIMIT; i++) await env.AUTH_FAILURES.limit({ key });
+    const first = await fromAddress(address, generateApiKey());
+    expect(first).toMatchObject({ status: 401, queries: 1 });
+    const second = await fromAddress(address, generateApiKey());
+    expect(second).toMatchObject({ status: 429, queries: 0 });
+    expect((await errorOf(second.res)).code).toBe("too_many_failed_authentications");
+  });
+
+  it("send a hash of the address to the rate limiter, never the address", async () => {
+    const key = await sharedLimitKey("203.0.113.99");
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(key).not.toContain("203.0.113.99");
   });
 });
 

@@ -6,7 +6,7 @@ import { hasValidKeyFormat } from "../../shared/api-key";
 import { sha256Hex, timingSafeEqualHex } from "../../shared/crypto";
 import { ApiError, errors } from "../../shared/errors";
 import { getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
-import { addressBucket, blockedForMs, recordAuthFailure } from "../auth-failures";
+import { addressBucket, blockedForMs, recordAuthFailure, shareAuthFailure } from "../auth-failures";
 import type { AppEnv, AuthContext } from "../env";
 import { bearerToken, rejectQueryCredentials } from "./credentials";
 
@@ -74,7 +74,9 @@ export function apiKeyAuth(scope: KeyScope) {
     const found = await lookup(c.env, keyHash, now, clientBucket);
     // The lookup is by hash; the stored hash is still compared in constant time.
     if (!found || !timingSafeEqualHex(found.key.keyHash, keyHash)) {
-      recordAuthFailure(clientBucket(), now);
+      const bucket = clientBucket();
+      recordAuthFailure(bucket, now);
+      c.executionCtx.waitUntil(shareAuthFailure(c.env.AUTH_FAILURES, bucket, now));
       throw errors.unauthorized("Invalid API key.");
     }
     if (found.key.status === "revoked") throw errors.unauthorized("This API key has been revoked.", "revoked_api_key");
