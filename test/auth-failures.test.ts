@@ -9,13 +9,15 @@ import { generateApiKey } from "../src/shared/api-key";
 import { countingDb } from "./helpers/counting-db";
 import { errorOf, newCustomer } from "./helpers/router";
 
-/** GET /v1/models from an address, with a D1 binding that counts statements. */
+/** GET /v1/models from an address, with D1 and the rate limiter counting their calls. */
 async function fromAddress(ip: string, key: string) {
   const counted = countingDb(env.DB);
+  let limiterCalls = 0;
+  const limiter: RateLimit = { limit: (options) => (limiterCalls++, env.AUTH_FAILURES.limit(options)) };
   const ctx = createExecutionContext();
-  const res = await app.request("/v1/models", { headers: { authorization: `Bearer ${key}`, "cf-connecting-ip": ip } }, { ...env, DB: counted.db }, ctx);
+  const res = await app.request("/v1/models", { headers: { authorization: `Bearer ${key}`, "cf-connecting-ip": ip } }, { ...env, DB: counted.db, AUTH_FAILURES: limiter }, ctx);
   await waitOnExecutionContext(ctx);
-  return { res, status: res.status, queries: counted.count() };
+  return { res, status: res.status, queries: counted.count(), limiterCalls };
 }
 
 beforeEach(() => {
@@ -39,6 +41,14 @@ describe("forged keys", () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(AUTH_FAILURE_WINDOW_MS / 1000);
     expect(await errorOf(last.res)).toMatchObject({ type: "rate_limit_error", code: "too_many_failed_authentications" });
+  });
+
+  it("leave the warm path alone: a cached valid key costs no D1 query and no rate-limiter call", async () => {
+    const legit = await newCustomer();
+    expect(await fromAddress("192.0.2.20", legit.key)).toMatchObject({ status: 200, limiterCalls: 0 });
+    expect(await fromAddress("192.0.2.20", legit.key)).toMatchObject({ status: 200, queries: 0, limiterCalls: 0 });
+    // Failures are the only thing counted location-wide.
+    expect(await fromAddress("192.0.2.20", generateApiKey())).toMatchObject({ status: 401, limiterCalls: 1 });
   });
 
   it("do not reach D1 twice for the same forged key (negative cache)", async () => {
