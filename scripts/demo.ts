@@ -24,7 +24,7 @@ async function api(url: string, token: string, method: string, body?: unknown): 
 export async function createDemo(routerUrl: string, adminToken: string, email = "demo@emby.local"): Promise<Demo> {
   let account = await api(`${routerUrl}/admin/v1/accounts`, adminToken, "POST", { email, name: "Demo", tier: "pro" });
   if (account.status === 409) {
-    const found = await api(`${routerUrl}/admin/v1/accounts?email=${encodeURIComponent(email)}`, adminToken, "GET");
+    const found = await api(`${routerUrl}/admin/v1/accounts/lookup`, adminToken, "POST", { email });
     account = { status: found.status, json: found.json.data?.[0] ?? {} };
   }
   if (account.status >= 300) throw new Error(`creating the demo account failed: ${JSON.stringify(account.json)}`);

@@ -122,10 +122,40 @@ describe("operator API", () => {
     expect((await admin("POST", "/accounts/acct_missing/keys", {})).status).toBe(404);
   });
 
-  it("finds an account by email", async () => {
+  it("finds an account by email, sent in the body of POST /accounts/lookup, in any letter case", async () => {
     const addr = email();
     await admin("POST", "/accounts", { email: addr, name: "A", tier: "free" });
-    const res = await admin("GET", `/accounts?email=${encodeURIComponent(addr)}`);
-    expect(((await res.json()) as { data: { email: string }[] }).data.map((a) => a.email)).toEqual([addr]);
+    for (const asked of [addr, addr.toUpperCase()]) {
+      const res = await admin("POST", "/accounts/lookup", { email: asked });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { data: { email: string }[] }).data.map((a) => a.email)).toEqual([addr]);
+    }
+    const none = await admin("POST", "/accounts/lookup", { email: `nobody-${addr}` });
+    expect(((await none.json()) as { data: unknown[] }).data).toEqual([]);
+  });
+
+  it("does not take an email in the URL", async () => {
+    const res = await admin("GET", `/accounts?email=${encodeURIComponent(email())}`);
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("email_in_query");
+    expect(error.message).toContain("POST /admin/v1/accounts/lookup");
+  });
+
+  it("treats emails that differ only in letter case as one account, stored lower-cased", async () => {
+    const local = `Case-${crypto.randomUUID().slice(0, 8)}`;
+    const first = await admin("POST", "/accounts", { email: `${local}@Example.COM`, name: "A", tier: "free" });
+    expect(first.status).toBe(201);
+    expect(((await first.json()) as { email: string }).email).toBe(`${local.toLowerCase()}@example.com`);
+    const second = await admin("POST", "/accounts", { email: `${local.toLowerCase()}@example.com`, name: "B", tier: "free" });
+    expect(second.status).toBe(409);
+    expect((await errorOf(second)).code).toBe("account_exists");
+  });
+
+  it("enforces case-insensitive uniqueness in the database itself", async () => {
+    const addr = email();
+    await env.DB.prepare("insert into accounts (id, email, name) values (?, ?, 'A')").bind(`acct_${crypto.randomUUID()}`, addr).run();
+    const insertUpper = env.DB.prepare("insert into accounts (id, email, name) values (?, ?, 'B')").bind(`acct_${crypto.randomUUID()}`, addr.toUpperCase()).run();
+    await expect(insertUpper).rejects.toThrow(/UNIQUE/);
   });
 });

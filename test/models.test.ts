@@ -37,6 +37,26 @@ describe("GET /v1/models", () => {
     expect((await call("/v1/models/openai/nope", { headers })).status).toBe(404);
   });
 
+  it("retrieves a model whose '/' is percent-encoded, as the official SDKs send it", async () => {
+    const { key } = await newCustomer();
+    const headers = { authorization: `Bearer ${key}` };
+    for (const path of ["mistral%2Fmistral-small-latest", "mistral%2fmistral-small-latest", "openai%2Fgpt-4o-mini"]) {
+      const res = await call(`/v1/models/${path}`, { headers });
+      expect(res.status, path).toBe(200);
+      expect(((await res.json()) as ModelObject).id).toBe(decodeURIComponent(path));
+    }
+    const unknown = await call("/v1/models/openai%2Fnope", { headers });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
+  });
+
+  it("takes any number of '/' in an id (404 model_not_found, not route_not_found)", async () => {
+    const { key } = await newCustomer();
+    const res = await call("/v1/models/a/b/c", { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
+  });
+
   it("requires a key", async () => {
     expect((await call("/v1/models")).status).toBe(401);
   });

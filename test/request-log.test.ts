@@ -103,7 +103,7 @@ describe("request log events", () => {
     { name: "upstream rate limit (429)", path: "/v1/chat/completions", init: () => chatInit(customer.key, { model: "openai/gpt-4o-mini", messages: user('fake:{"status":429,"retryAfter":3}') }), status: 429, code: "upstream_rate_limited", account: "customer", attempts: 1 },
     { name: "upstream failure (502)", path: "/v1/chat/completions", init: () => chatInit(customer.key, { model: "mistral/mistral-small-latest", messages: user('fake:{"status":500}') }), status: 502, code: "upstream_error", account: "customer", attempts: 1 },
     { name: "upstream overloaded (503)", path: "/v1/chat/completions", init: () => chatInit(customer.key, { model: "openai/gpt-4o-mini", stream: true, messages: user('fake:{"status":503}') }), status: 503, code: "upstream_unavailable", account: "customer", attempts: 1 },
-    { name: "operator API without token (401)", path: "/admin/v1/accounts?email=a@example.com", init: () => ({}), status: 401, code: "invalid_admin_token", account: null, attempts: 0 },
+    { name: "operator API without token (401)", path: "/admin/v1/accounts/lookup", init: () => ({ method: "POST", body: JSON.stringify({ email: "a@example.com" }) }), status: 401, code: "invalid_admin_token", account: null, attempts: 0 },
   ];
 
   for (const c of errorCases) {
@@ -119,10 +119,14 @@ describe("request log events", () => {
   }
 
   it("sends one event for a successful request that is not a completion", async () => {
-    const call = await callWithLog("/admin/v1/accounts?email=nobody@example.com", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const call = await callWithLog("/admin/v1/accounts/lookup", {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ email: "nobody@example.com" }),
+    });
     expect(call.response.status).toBe(200);
     const event = await onlyEvent(call);
-    expect(event).toMatchObject({ endpoint: "admin", method: "GET", status: 200, error_code: null, model: null, attempts: 0, account_id: null });
+    expect(event).toMatchObject({ endpoint: "admin", method: "POST", status: 200, error_code: null, model: null, attempts: 0, account_id: null });
   });
 
   it("marks a stream that fails upstream after it started: status stays 200, the code says what happened", async () => {

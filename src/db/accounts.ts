@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { newId } from "../shared/crypto";
 import type { CoreDb } from "./client";
 import { accounts, auditLog, consents, type Account, type AccountStatus, type BillingAddress, type ConsentKind, type Tier } from "./schema";
@@ -11,13 +11,19 @@ export interface NewAccount {
   billingAddress?: BillingAddress | undefined;
 }
 
-/** Creates an account; returns null when the email is already taken. */
+/** The stored form of an email: trimmed and lower-cased, so `A@x` and `a@x` are one account. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Creates an account; returns null when the email is already taken, in any letter case. */
 export async function createAccount(db: CoreDb, input: NewAccount, actor: string): Promise<Account | null> {
   const id = newId("acct");
   const inserted = await db
     .insert(accounts)
-    .values({ id, email: input.email, name: input.name, company: input.company ?? null, tier: input.tier, billingAddress: input.billingAddress ?? null })
-    .onConflictDoNothing({ target: accounts.email })
+    .values({ id, email: normalizeEmail(input.email), name: input.name, company: input.company ?? null, tier: input.tier, billingAddress: input.billingAddress ?? null })
+    // The unique index is on lower(email), which no conflict target can name; the id is fresh.
+    .onConflictDoNothing()
     .returning();
   const account = inserted[0];
   if (!account) return null;
@@ -25,8 +31,9 @@ export async function createAccount(db: CoreDb, input: NewAccount, actor: string
   return account;
 }
 
+/** Finds an account by email in any letter case (uses the lower(email) index). */
 export async function findAccountByEmail(db: CoreDb, email: string): Promise<Account | undefined> {
-  return db.query.accounts.findFirst({ where: eq(accounts.email, email) });
+  return db.query.accounts.findFirst({ where: sql`lower(${accounts.email}) = ${normalizeEmail(email)}` });
 }
 
 export async function updateAccount(

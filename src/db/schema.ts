@@ -43,7 +43,11 @@ export const accounts = sqliteTable(
     /** Set when the account is closed: its keys stop working at once, data goes 90 days later. */
     closedAt: integer("closed_at"),
   },
-  (t) => [uniqueIndex("accounts_email_unique").on(t.email), index("accounts_closed_at_idx").on(t.closedAt)],
+  // Emails are unique case-insensitively (`A@x` and `a@x` are one mailbox in
+  // practice), enforced here whatever writes the row; the code also stores them
+  // lower-cased (src/db/accounts.ts). lower() folds ASCII only, and the operator
+  // API accepts only ASCII addresses.
+  (t) => [uniqueIndex("accounts_email_lower_unique").on(sql`lower(${t.email})`), index("accounts_closed_at_idx").on(t.closedAt)],
 );
 
 export const apiKeys = sqliteTable(

@@ -4,7 +4,7 @@
  * here from scratch (no client header is copied), redirects are never followed,
  * and a provider that is slow to answer is cut off.
  */
-import { ApiError, errors } from "../shared/errors";
+import { ApiError, DEFAULT_RETRY_AFTER_S, errors } from "../shared/errors";
 import type { ProviderConfig } from "./types";
 
 export interface UpstreamRequest {
@@ -82,6 +82,46 @@ export async function readUpstreamBody(res: Response, provider: string, clientSi
 
 const MAX_ERROR_BODY = 64 * 1024;
 
+/** A hint beyond a day is a quota, not a rate limit; it is capped rather than passed on. */
+const MAX_RETRY_AFTER_S = 86_400;
+
+/** OpenAI's reset durations: "20ms", "1.5s", "6m0s", "1h2m3s". */
+function durationSeconds(value: string | null): number | null {
+  if (!value || !/^(\d+(\.\d+)?(h|ms|m|s))+$/.test(value)) return null;
+  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  let total = 0;
+  for (const [, n, , u] of value.matchAll(/(\d+(\.\d+)?)(h|ms|m|s)/g)) total += Number(n) * unit[u!]!;
+  return total;
+}
+
+/** Retry-After as sent: delay-seconds, or an HTTP-date (RFC 9110, 10.2.3). */
+function retryAfterSeconds(value: string | null, now: number): number | null {
+  if (!value) return null;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : (date - now) / 1000;
+}
+
+/**
+ * How long a client should wait after an upstream 429 or 503, in whole seconds
+ * (at least 1): the provider's Retry-After (seconds or HTTP-date), else its
+ * `retry-after-ms`, else OpenAI's x-ratelimit-reset-* of the exhausted limit,
+ * else DEFAULT_RETRY_AFTER_S.
+ */
+export function upstreamRetryAfter(headers: Headers, now = Date.now()): number {
+  const ms = headers.get("retry-after-ms");
+  const exhausted = (["requests", "tokens"] as const)
+    .filter((kind) => headers.get(`x-ratelimit-remaining-${kind}`) === "0")
+    .map((kind) => durationSeconds(headers.get(`x-ratelimit-reset-${kind}`)))
+    .filter((s): s is number => s !== null);
+  const seconds =
+    retryAfterSeconds(headers.get("retry-after"), now) ??
+    (ms && /^\d+(\.\d+)?$/.test(ms) ? Number(ms) / 1000 : null) ??
+    (exhausted.length > 0 ? Math.max(...exhausted) : null) ??
+    DEFAULT_RETRY_AFTER_S;
+  return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(seconds)));
+}
+
 /** Pulls a human-readable message out of the error bodies providers send. */
 function upstreamMessage(body: string): string | null {
   let parsed: unknown;
@@ -114,8 +154,7 @@ function upstreamMessage(body: string): string | null {
 export async function upstreamError(res: Response, provider: string): Promise<ApiError> {
   const text = (await res.text()).slice(0, MAX_ERROR_BODY);
   const message = upstreamMessage(text) ?? `The ${provider} API returned HTTP ${res.status}.`;
-  const retryAfter = res.headers.get("retry-after");
-  const retryHeaders: Record<string, string> = retryAfter ? { "retry-after": retryAfter } : {};
+  const retryHeaders = { "retry-after": String(upstreamRetryAfter(res.headers)) };
   const s = res.status;
   if (s === 401 || s === 403) {
     return errors.upstream(`The ${provider} API rejected the router's credentials.`, "upstream_auth_error");

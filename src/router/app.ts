@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { errors } from "../shared/errors";
 import type { AppEnv } from "./env";
+import { unroutedError } from "./method-not-allowed";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { onError } from "./on-error";
@@ -29,5 +29,6 @@ export const app = new Hono<AppEnv>()
   .route("/v1/usage", usageRoutes)
   .route("/v1/account", accountRoutes)
   .route("/admin/v1", adminRoutes)
-  .notFound((c) => onError(errors.notFound(`No route for ${c.req.method} ${c.req.path}.`, "route_not_found"), c))
+  // A known path with another method is a 405 with Allow; an unknown path a 404.
+  .notFound((c): Response => onError(unroutedError(app.routes, c.req.method, c.req.path), c))
   .onError(onError);

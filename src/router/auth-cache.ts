@@ -18,24 +18,34 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
+/**
+ * Unknown hashes, apart and with their own bound, so that a flood of forged
+ * keys evicts only other forged keys, never a valid key's entry.
+ */
+const unknownEntries = new Map<string, Entry>();
 
-export function getCached(keyHash: string, now: number): Entry | undefined {
-  const entry = entries.get(keyHash);
+function fresh(map: Map<string, Entry>, keyHash: string, now: number): Entry | undefined {
+  const entry = map.get(keyHash);
   if (!entry) return undefined;
   if (now - entry.fetchedAt > AUTH_CACHE_TTL_MS) {
-    entries.delete(keyHash);
+    map.delete(keyHash);
     return undefined;
   }
   return entry;
 }
 
+export function getCached(keyHash: string, now: number): Entry | undefined {
+  return fresh(entries, keyHash, now) ?? fresh(unknownEntries, keyHash, now);
+}
+
 export function putCached(keyHash: string, value: KeyWithAccount | null, now: number): void {
-  if (entries.size >= MAX_ENTRIES) {
+  const map = value ? entries : unknownEntries;
+  if (map.size >= MAX_ENTRIES) {
     // Maps iterate in insertion order: drop the oldest entry.
-    const oldest = entries.keys().next().value;
-    if (oldest !== undefined) entries.delete(oldest);
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
   }
-  entries.set(keyHash, { value, fetchedAt: now });
+  map.set(keyHash, { value, fetchedAt: now });
 }
 
 /** Evicts every cached key of an account (after a change made through this isolate). */
@@ -45,6 +55,7 @@ export function evictAccount(accountId: string): void {
 
 export function clearAuthCache(): void {
   entries.clear();
+  unknownEntries.clear();
 }
 
 /** last_used_at is written at most once per interval per key and isolate. */

@@ -1,12 +1,13 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ApiError } from "../shared/errors";
+import { ApiError, DEFAULT_RETRY_AFTER_S } from "../shared/errors";
 import type { AppEnv } from "./env";
 
 /** Anthropic's error type names for the router's statuses. */
 function anthropicType(err: ApiError): string {
   switch (err.status) {
     case 400:
+    case 405:
     case 413:
     case 415:
       return err.status === 413 ? "request_too_large" : "invalid_request_error";
@@ -31,6 +32,16 @@ function anthropicType(err: ApiError): string {
 }
 
 /**
+ * An unexpected error's type and where it was thrown, without its message:
+ * runtime messages can quote the data being handled (a JSON.parse error
+ * quotes the text it failed on, which may be a prompt or a response).
+ */
+export function errorSummary(err: Error): string {
+  const frames = (err.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).slice(0, 8);
+  return [err.name, ...frames.map((f) => f.trim())].join(" | ");
+}
+
+/**
  * The one place errors become responses. An ApiError keeps its status and code;
  * anything else is a bug and becomes a 500 whose details stay in the log.
  */
@@ -39,7 +50,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) apiError = err;
   else if (err instanceof HTTPException) apiError = new ApiError(err.status, "invalid_request_error", "http_error", err.message || "Bad request.");
   else {
-    console.error("unhandled error", c.get("requestId"), err);
+    console.error("unhandled error", c.get("requestId"), errorSummary(err));
     apiError = new ApiError(500, "api_error", "internal_error", "The router failed to handle this request.");
   }
   // The code (never the message, which may echo upstream text) goes into the request's log event.
@@ -48,8 +59,10 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     c.get("errorShape") === "anthropic"
       ? { type: "error", error: { type: anthropicType(apiError), message: apiError.message } }
       : { error: { message: apiError.message, type: apiError.type, code: apiError.code, param: apiError.param } };
+  // Every 429 says when to retry; the ones the router makes set their own.
+  const retry: Record<string, string> = apiError.status === 429 && !("retry-after" in apiError.headers) ? { "retry-after": String(DEFAULT_RETRY_AFTER_S) } : {};
   return new Response(JSON.stringify(body), {
     status: apiError.status,
-    headers: { "content-type": "application/json", ...apiError.headers },
+    headers: { "content-type": "application/json", ...retry, ...apiError.headers },
   });
 }

@@ -30,6 +30,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Retry-After (seconds) of a 429 or 503 when nothing better is known, e.g. an
+ * upstream that gave no hint. Rate limits are per minute, so a few seconds is
+ * usually too early and a minute too late; OpenAI's SDK, told nothing, retries
+ * within ~8 s.
+ */
+export const DEFAULT_RETRY_AFTER_S = 10;
+
 export const errors = {
   invalidRequest: (message: string, param: string | null = null, code = "invalid_request") =>
     new ApiError(400, "invalid_request_error", code, message, param),

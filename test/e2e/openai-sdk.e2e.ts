@@ -53,6 +53,11 @@ describe("official openai SDK against wrangler dev", () => {
     expect(new Set(MODELS.map((id) => id.split("/")[0]))).toEqual(providers);
   });
 
+  it("retrieves a model by its id, which the SDK sends with '/' percent-encoded", async () => {
+    const model = await client.models.retrieve("mistral/mistral-small-latest");
+    expect(model).toMatchObject({ id: "mistral/mistral-small-latest", object: "model" });
+  });
+
   for (const model of MODELS) {
     it(`${model}: non-streaming completion with usage`, async () => {
       const completion = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Hello" }] });

@@ -39,8 +39,9 @@ const GENERATION_FIELDS = new Set([
 export const FAKE_THOUGHT_SIGNATURE = "ZmFrZS10aG91Z2h0LXNpZ25hdHVyZQ==";
 const THOUGHT = "Thinking about the question.";
 
-export function geminiError(status: number, message: string) {
-  return { error: { code: status, message, status: STATUS_NAMES[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION") } };
+export function geminiError(status: number, message: string, retryDelay?: string) {
+  const details = retryDelay ? { details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay }] } : {};
+  return { error: { code: status, message, status: STATUS_NAMES[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION"), ...details } };
 }
 
 const GEMINI_JSON = { "content-type": "application/json; charset=UTF-8" };
@@ -126,7 +127,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
   const problem = invalid(body, model ?? "");
   if (problem) return sendJson(res, 400, geminiError(400, problem));
 
-  if (await answerFailureScenario(req, res, scenario, (status, message) => geminiError(status, message))) return;
+  if (await answerFailureScenario(req, res, scenario, (status, message) => geminiError(status, message, scenario.retryDelay))) return;
 
   const config = body.generationConfig ?? {};
   const thinking = config.thinkingConfig?.includeThoughts === true;

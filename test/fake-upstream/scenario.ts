@@ -9,6 +9,12 @@ export interface Scenario {
   status?: number;
   /** Seconds for Retry-After on 429/503. */
   retryAfter?: number;
+  /** Retry-After as an HTTP-date this many seconds ahead. */
+  retryAfterDateIn?: number;
+  /** OpenAI's rate-limit headers on an error: the token limit exhausted, resetting after this ("6m0s"). */
+  resetTokens?: string;
+  /** Gemini: RetryInfo.retryDelay in the error body's details ("27s"). */
+  retryDelay?: string;
   /** Delay before response headers. */
   firstByteDelayMs?: number;
   /** Number of content chunks when streaming (default 3). */
@@ -102,6 +108,8 @@ export async function answerFailureScenario(
   }
   if (scenario.status) {
     const retry: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
+    if (scenario.retryAfterDateIn !== undefined) retry["retry-after"] = new Date(Date.now() + scenario.retryAfterDateIn * 1000).toUTCString();
+    if (scenario.resetTokens) Object.assign(retry, { "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": scenario.resetTokens, "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "1s" });
     res.writeHead(scenario.status, { "content-type": "application/json", ...retry });
     res.end(JSON.stringify(errorBody(scenario.status, scenario.status === 529 ? "Overloaded" : `Fake upstream error ${scenario.status}.`)));
     return true;

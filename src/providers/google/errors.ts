@@ -2,7 +2,8 @@
  * Gemini error bodies: `{"error": {"code", "message", "status", "details"}}`.
  * The shared upstreamError maps statuses; the one Gemini quirk handled here is
  * that a bad API key comes back as 400 INVALID_ARGUMENT (reason API_KEY_INVALID),
- * which is the router's credential failing, not the client's request.
+ * which is the router's credential failing, not the client's request; the other
+ * is that a 429 says when to retry in the body.
  */
 import { z } from "zod";
 import { ApiError, errors } from "../../shared/errors";
@@ -16,27 +17,46 @@ const geminiErrorSchema = z
     error: z
       .object({
         status: z.string().optional(),
-        details: z.array(z.object({ reason: z.string().optional() }).loose()).optional(),
+        details: z.array(z.object({ reason: z.string().optional(), retryDelay: z.string().optional() }).loose()).optional(),
       })
       .loose(),
   })
   .loose();
 
-function isKeyRejection(text: string): boolean {
+type GeminiErrorDetails = NonNullable<z.infer<typeof geminiErrorSchema>["error"]["details"]>;
+
+function errorDetails(text: string): GeminiErrorDetails {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return false;
+    return [];
   }
   const parsed = geminiErrorSchema.safeParse(json);
-  return parsed.success && (parsed.data.error.details ?? []).some((d) => d.reason === "API_KEY_INVALID");
+  return parsed.success ? (parsed.data.error.details ?? []) : [];
 }
 
+/** google.rpc.RetryInfo's retryDelay, a protobuf Duration in JSON ("27s", "1.5s"), in seconds. */
+function retryDelaySeconds(details: GeminiErrorDetails): number | null {
+  for (const d of details) {
+    const match = /^(\d+(?:\.\d+)?)s$/.exec(d.retryDelay ?? "");
+    if (match) return Math.ceil(Number(match[1]));
+  }
+  return null;
+}
+
+/**
+ * Gemini states when to retry a 429 in the body (RetryInfo), not in a
+ * Retry-After header: it is moved into one, so the shared mapping passes it on.
+ */
 export async function geminiError(res: Response): Promise<ApiError> {
   const text = (await res.text()).slice(0, MAX_ERROR_BODY);
-  if (isKeyRejection(text)) return errors.upstream(`The ${LABEL} API rejected the router's credentials.`, "upstream_auth_error");
-  return upstreamError(new Response(text, { status: res.status, headers: res.headers }), LABEL);
+  const details = errorDetails(text);
+  if (details.some((d) => d.reason === "API_KEY_INVALID")) return errors.upstream(`The ${LABEL} API rejected the router's credentials.`, "upstream_auth_error");
+  const headers = new Headers(res.headers);
+  const delay = retryDelaySeconds(details);
+  if (delay !== null && !headers.has("retry-after")) headers.set("retry-after", String(delay));
+  return upstreamError(new Response(text, { status: res.status, headers }), LABEL);
 }
 
 export const invalidResponse = () => errors.upstream(`The ${LABEL} API returned an unexpected response.`, "upstream_invalid_response");

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { timingSafeEqualStrings } from "../../shared/crypto";
 import { errors } from "../../shared/errors";
 import type { AppEnv } from "../env";
+import { bearerToken, rejectQueryCredentials } from "./credentials";
 
 /**
  * Guards the operator API with `Authorization: Bearer <ADMIN_TOKEN>`, compared in
@@ -9,9 +10,11 @@ import type { AppEnv } from "../env";
  */
 export function adminAuth() {
   return createMiddleware<AppEnv>(async (c, next) => {
+    rejectQueryCredentials(c.req.url);
     const token = c.env.ADMIN_TOKEN;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    if (!token || !match || !(await timingSafeEqualStrings(match[1]!, token))) {
+    const header = c.req.header("authorization");
+    const presented = header ? bearerToken(header) : null;
+    if (!token || !presented || !(await timingSafeEqualStrings(presented, token))) {
       throw errors.unauthorized("Invalid or missing admin token.", "invalid_admin_token");
     }
     await next();

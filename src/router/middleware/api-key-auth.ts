@@ -4,26 +4,38 @@ import { findKeyByHash, touchKey, type KeyWithAccount } from "../../db/keys";
 import type { KeyScope } from "../../db/schema";
 import { hasValidKeyFormat } from "../../shared/api-key";
 import { sha256Hex, timingSafeEqualHex } from "../../shared/crypto";
-import { errors } from "../../shared/errors";
+import { ApiError, errors } from "../../shared/errors";
 import { getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
+import { addressBucket, blockedForMs, recordAuthFailure, shareAuthFailure } from "../auth-failures";
 import type { AppEnv, AuthContext } from "../env";
+import { bearerToken, rejectQueryCredentials } from "./credentials";
 
 /**
  * Reads the key from `Authorization: Bearer` or (for Anthropic clients)
- * `x-api-key`. Keys in the query string are never accepted: URLs end up in logs.
+ * `x-api-key`. Keys in the query string are refused earlier (credentials.ts).
  */
 function presentedKey(headers: Headers): string | null {
   const auth = headers.get("authorization");
-  if (auth) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    return match ? match[1]! : null;
-  }
+  if (auth) return bearerToken(auth);
   return headers.get("x-api-key")?.trim() || null;
 }
 
-async function lookup(env: Env, keyHash: string, now: number): Promise<KeyWithAccount | null> {
+async function lookup(env: Env, keyHash: string, now: number, clientBucket: () => string): Promise<KeyWithAccount | null> {
   const cached = getCached(keyHash, now);
   if (cached) return cached.value;
+  // Cold path only: an address that keeps failing is refused before D1 is asked.
+  const waitMs = blockedForMs(clientBucket(), now);
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    throw new ApiError(
+      429,
+      "rate_limit_error",
+      "too_many_failed_authentications",
+      `Too many requests with unknown API keys from your address; retry in ${seconds} s with a valid key.`,
+      null,
+      { "retry-after": String(seconds) },
+    );
+  }
   const found = await findKeyByHash(coreDb(env.DB), keyHash);
   putCached(keyHash, found, now);
   return found;
@@ -50,15 +62,23 @@ function toAuthContext(found: KeyWithAccount): AuthContext {
  */
 export function apiKeyAuth(scope: KeyScope) {
   return createMiddleware<AppEnv>(async (c, next) => {
+    rejectQueryCredentials(c.req.url);
     const key = presentedKey(c.req.raw.headers);
     if (!key) throw errors.unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>'.", "missing_api_key");
     // The checksum rejects typos and forgeries without a database lookup.
     if (!hasValidKeyFormat(key)) throw errors.unauthorized("Invalid API key.");
     const now = Date.now();
     const keyHash = await sha256Hex(key);
-    const found = await lookup(c.env, keyHash, now);
+    // Worked out only off the warm path (a cache miss or a failure).
+    const clientBucket = () => addressBucket(c.req.header("cf-connecting-ip"));
+    const found = await lookup(c.env, keyHash, now, clientBucket);
     // The lookup is by hash; the stored hash is still compared in constant time.
-    if (!found || !timingSafeEqualHex(found.key.keyHash, keyHash)) throw errors.unauthorized("Invalid API key.");
+    if (!found || !timingSafeEqualHex(found.key.keyHash, keyHash)) {
+      const bucket = clientBucket();
+      recordAuthFailure(bucket, now);
+      c.executionCtx.waitUntil(shareAuthFailure(c.env.AUTH_FAILURES, bucket, now));
+      throw errors.unauthorized("Invalid API key.");
+    }
     if (found.key.status === "revoked") throw errors.unauthorized("This API key has been revoked.", "revoked_api_key");
     if (found.key.expiresAt !== null && found.key.expiresAt <= now) throw errors.unauthorized("This API key has expired.", "expired_api_key");
     if (found.account.closedAt !== null) throw errors.unauthorized("This account is closed.", "account_closed");

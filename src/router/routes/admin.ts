@@ -54,9 +54,14 @@ const createKeyBody = z
   })
   .strict();
 
-const emailQuery = z.object({ email: z.email() });
+const lookupBody = z.object({ email: z.email().max(254) }).strict();
 
 export const adminRoutes = new Hono<AppEnv>()
+  // Operator responses show emails and, once, new keys: no cache may keep them.
+  .use(async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  })
   .use(adminAuth())
   .post("/accounts", async (c) => {
     const body = await readJson(c.req.raw, createAccountBody);
@@ -68,11 +73,15 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!account) throw errors.conflict("An account with this email already exists.", "account_exists");
     return c.json(accountView(account), 201);
   })
-  .get("/accounts", async (c) => {
-    const query = emailQuery.safeParse(c.req.query());
-    if (!query.success) throw errors.invalidRequest("Give an 'email' query parameter.", "email");
-    const account = await findAccountByEmail(coreDb(c.env.DB), query.data.email);
+  // The look-up takes the email in the body: a URL (with its query string) is
+  // copied into access logs and traces that a body never reaches.
+  .post("/accounts/lookup", async (c) => {
+    const body = await readJson(c.req.raw, lookupBody);
+    const account = await findAccountByEmail(coreDb(c.env.DB), body.email);
     return c.json({ object: "list", data: account ? [accountView(account)] : [] });
+  })
+  .get("/accounts", () => {
+    throw errors.invalidRequest("Look accounts up with POST /admin/v1/accounts/lookup and {\"email\": ...} in the body; emails are not taken in URLs.", "email", "email_in_query");
   })
   .patch("/accounts/:id", async (c) => {
     const body = await readJson(c.req.raw, updateAccountBody);

@@ -31,8 +31,11 @@ const LIST_BODY = JSON.stringify({ object: "list", data: CATALOGUE.map(toModelOb
 export const modelsRoutes = new Hono<AppEnv>()
   .use(apiKeyAuth("inference"))
   .get("/", (c) => c.body(LIST_BODY, 200, { "content-type": "application/json" }))
-  .get("/:provider/:model", (c) => {
-    const id = `${c.req.param("provider")}/${c.req.param("model")}`;
+  // One parameter for the whole rest of the path: ids contain "/" and the
+  // official SDKs percent-encode it (`GET /v1/models/mistral%2Fmistral-small-latest`),
+  // so both the plain and the encoded form arrive here; param() decodes %2F.
+  .get("/:id{.+}", (c) => {
+    const id = c.req.param("id");
     const model = findModel(id);
     if (!model) throw errors.notFound(`The model '${id}' does not exist.`, "model_not_found", "model");
     return c.json(toModelObject(model));
