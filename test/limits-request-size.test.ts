@@ -19,7 +19,7 @@ describe("request size against the token limit", () => {
     const huge = await chat(c.key, { model: mistral, max_tokens: Number.MAX_SAFE_INTEGER, n: 128, messages: user("hi") });
     expect(huge.status).toBe(400);
     const error = await errorOf(huge);
-    expect(error).toMatchObject({ type: "invalid_request_error", code: "request_too_large" });
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "request_exceeds_tokens_limit" });
     // Bounded by the model: its maximum output × n (plus the prompt), not 2^53 × 128.
     const maxOut = findModel(mistral)!.maxOutputTokens;
     expect(error.message).toContain("Limit 40000");

@@ -58,7 +58,7 @@ function checkRequestSize(modelId: string, reservation: Reservation, key: Limits
   throw new ApiError(
     400,
     "invalid_request_error",
-    "request_too_large",
+    "request_exceeds_tokens_limit",
     `Request too large for ${modelId} on tokens per minute (TPM) of ${whose}: Limit ${limit}, Requested ${requested} ` +
       `(prompt estimate ${reservation.promptTokens} + up to ${reservation.completionTokens} completion tokens). ` +
       `Lower max_tokens / max_completion_tokens, n, or the prompt.`,
