@@ -9,7 +9,7 @@ interface ModelObject {
   owned_by: string;
   provider: string;
   context_length: number;
-  pricing: { prompt: number; completion: number };
+  pricing: { prompt: number; completion: number; cached_prompt: number | null; long_context: Record<string, number | null> | null; unit: string };
   data_region: string;
   requires_consent: boolean;
 }
@@ -35,6 +35,22 @@ describe("GET /v1/models", () => {
     const res = await call("/v1/models/openai/gpt-4o-mini", { headers });
     expect(((await res.json()) as ModelObject).id).toBe("openai/gpt-4o-mini");
     expect((await call("/v1/models/openai/nope", { headers })).status).toBe(404);
+  });
+
+  it("shows a long-context price tier where the model has one, null where it has none", async () => {
+    const { key } = await newCustomer();
+    const headers = { authorization: `Bearer ${key}` };
+    const luna = (await (await call("/v1/models/openai/gpt-6-luna", { headers })).json()) as ModelObject;
+    expect(luna.pricing).toEqual({
+      prompt: 0.1,
+      completion: 0.5,
+      cached_prompt: 0.01,
+      long_context: { above_tokens: 272_000, prompt: 0.2, completion: 0.75, cached_prompt: 0.02 },
+      unit: "USD per 1M tokens",
+    });
+    const list = (await (await call("/v1/models", { headers })).json()) as { data: ModelObject[] };
+    expect(list.data.find((m) => m.id === "anthropic/claude-haiku-5-5")!.pricing.long_context).toMatchObject({ above_tokens: 100_000, prompt: 0.5 });
+    expect(list.data.find((m) => m.id === "mistral/mistral-small-latest")!.pricing.long_context).toBeNull();
   });
 
   it("requires a key", async () => {
