@@ -5,7 +5,9 @@
  * (Mistral is "eu" only through its EU endpoint, api.eu.mistral.ai, the
  * default MISTRAL_BASE_URL: the global api.mistral.ai gives no EU guarantee;
  * OpenAI processes in the US; the Gemini API gives no region guarantee, hence
- * "global"). maxOutputTokens is each provider's documented completion limit.
+ * "global"). maxOutputTokens is the most one request can generate, as each
+ * provider documents it. pricing.longContext holds the higher prices a model
+ * charges for the whole request once its prompt passes a threshold.
  */
 import type { ModelEntry } from "./types";
 
