@@ -69,6 +69,8 @@ describe("GET /v1/models", () => {
     for (const retired of ["claude-sonnet-4-5", "gemini-2.5-pro", "gemini-2.5-flash"]) expect(ids).not.toContain(retired);
     expect(ids.some((id) => /^gemini-3/.test(id))).toBe(true);
     expect(ids.some((id) => /^claude-sonnet-5/.test(id))).toBe(true);
+    // OpenAI's current GPT-6 lineup and Claude Haiku 5.5, which bill long prompts at higher prices.
+    for (const current of ["gpt-6.2-astra", "gpt-6.2-sol", "gpt-6.1-terra", "gpt-6-luna", "claude-haiku-5-5"]) expect(ids).toContain(current);
     for (const m of CATALOGUE) expect(m.maxOutputTokens, m.id).toBeLessThanOrEqual(m.contextLength);
   });
 });
