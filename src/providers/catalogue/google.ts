@@ -2,10 +2,12 @@
  * Google: gemini-2.5-pro and gemini-2.5-flash were shut down on 2026-12-01
  * (Gemini API "Deprecations": replacements gemini-3.8-flash and
  * gemini-3.5-flash-lite). gemini-3.1-pro-preview is a preview (retired at
- * short notice) and not listed; Gemini 4 Argon is Google's current top model.
- * Google's "Pricing" page (as transcribed on 2026-10-07) splits prices at
- * 200k-token prompts only for its Pro models (3.1 Pro Preview, 2.5 Pro); the
- * Flash and Flash-Lite rows have one price, so no entry below has a
+ * short notice) and not listed. The Gemini 4 family is current: Carbon
+ * (strongest reasoning), Argon (everyday default), Neon, Hydrogen.
+ * Google's "Pricing" page (as transcribed on 2026-10-07, before Gemini 4 was
+ * on it) splits prices at 200k-token prompts only for its Pro models (3.1 Pro
+ * Preview, 2.5 Pro); the Flash and Flash-Lite rows have one price. No Gemini 4
+ * launch note names a long-context price. So no entry below has a
  * long-context tier.
  */
 import type { ModelEntry } from "../types";
