@@ -31,7 +31,7 @@ describe("Anthropic golden fixtures", () => {
         { role: "assistant", content: "Let me check.", tool_calls: [{ id: "toolu_01A09q90qw90lq917835lq9", type: "function", function: { name: "get_weather", arguments: '{"location":"San Francisco, CA"}' } }] },
         { role: "tool", tool_call_id: "toolu_01A09q90qw90lq917835lq9", content: "15 degrees" },
       ],
-      max_tokens: 1024,
+      max_completion_tokens: 1024,
       stop: ["\n\nHuman:"],
       top_p: 0.9,
       tools: OPENAI_REQUEST.tools,

@@ -115,7 +115,7 @@ describe("POST /v1/messages to anthropic/* (pass-through)", () => {
 });
 
 describe("POST /v1/messages to other providers (translated)", () => {
-  for (const model of ["openai/gpt-4o-mini", "mistral/mistral-small-latest"]) {
+  for (const model of ["openai/gpt-4o-mini", "openai/gpt-6-luna", "mistral/mistral-small-latest"]) {
     it(`${model}: a Messages request becomes a chat request, and the answer a Message`, async () => {
       const marker = tag();
       const res = await messages(customer.key, { model, max_tokens: 64, system: "Be brief.", messages: [{ role: "user", content: marker }], stop_sequences: ["END"] });
@@ -125,7 +125,11 @@ describe("POST /v1/messages to other providers (translated)", () => {
       expect(body.usage.input_tokens).toBeGreaterThan(0);
       expect(body.usage.output_tokens).toBeGreaterThan(0);
       const [seen] = await upstreamRequests(marker);
-      expect(seen!.body).toMatchObject({ max_tokens: 64, stop: ["END"], messages: [{ role: "system", content: "Be brief." }, { role: "user", content: [{ type: "text", text: marker }] }] });
+      expect(seen!.body).toMatchObject({ stop: ["END"], messages: [{ role: "system", content: "Be brief." }, { role: "user", content: [{ type: "text", text: marker }] }] });
+      // OpenAI gets max_completion_tokens (its reasoning models reject max_tokens); Mistral knows only max_tokens.
+      const [sent, dropped] = model.startsWith("openai/") ? ["max_completion_tokens", "max_tokens"] : ["max_tokens", "max_completion_tokens"];
+      expect(seen!.body).toMatchObject({ [sent]: 64 });
+      expect(seen!.body).not.toHaveProperty(dropped);
     });
 
     it(`${model}: streams as Anthropic events with usage in message_delta`, async () => {

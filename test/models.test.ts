@@ -9,7 +9,7 @@ interface ModelObject {
   owned_by: string;
   provider: string;
   context_length: number;
-  pricing: { prompt: number; completion: number };
+  pricing: { prompt: number; completion: number; cached_prompt: number | null; long_context: Record<string, number | null> | null; unit: string };
   data_region: string;
   requires_consent: boolean;
 }
@@ -57,6 +57,22 @@ describe("GET /v1/models", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
   });
 
+  it("shows a long-context price tier where the model has one, null where it has none", async () => {
+    const { key } = await newCustomer();
+    const headers = { authorization: `Bearer ${key}` };
+    const luna = (await (await call("/v1/models/openai/gpt-6-luna", { headers })).json()) as ModelObject;
+    expect(luna.pricing).toEqual({
+      prompt: 0.1,
+      completion: 0.5,
+      cached_prompt: 0.01,
+      long_context: { above_tokens: 272_000, prompt: 0.2, completion: 0.75, cached_prompt: 0.02 },
+      unit: "USD per 1M tokens",
+    });
+    const list = (await (await call("/v1/models", { headers })).json()) as { data: ModelObject[] };
+    expect(list.data.find((m) => m.id === "anthropic/claude-haiku-5-5")!.pricing.long_context).toMatchObject({ above_tokens: 100_000, prompt: 0.5 });
+    expect(list.data.find((m) => m.id === "mistral/mistral-small-latest")!.pricing.long_context).toBeNull();
+  });
+
   it("requires a key", async () => {
     expect((await call("/v1/models")).status).toBe(401);
   });
@@ -73,6 +89,8 @@ describe("GET /v1/models", () => {
     for (const retired of ["claude-sonnet-4-5", "gemini-2.5-pro", "gemini-2.5-flash"]) expect(ids).not.toContain(retired);
     expect(ids.some((id) => /^gemini-3/.test(id))).toBe(true);
     expect(ids.some((id) => /^claude-sonnet-5/.test(id))).toBe(true);
+    // OpenAI's current GPT-6 lineup and Claude Haiku 5.5, which bill long prompts at higher prices.
+    for (const current of ["gpt-6.2-astra", "gpt-6.2-sol", "gpt-6.1-terra", "gpt-6-luna", "claude-haiku-5-5"]) expect(ids).toContain(current);
     for (const m of CATALOGUE) expect(m.maxOutputTokens, m.id).toBeLessThanOrEqual(m.contextLength);
   });
 });

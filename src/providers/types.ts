@@ -23,9 +23,35 @@ export interface ModelEntry {
    * the limiter's reservation for a request.
    */
   maxOutputTokens: number;
-  /** USD per million tokens. */
-  pricing: { prompt: number; completion: number; cachedPrompt?: number };
+  pricing: ModelPricing;
   region: DataRegion;
+}
+
+/**
+ * USD per million tokens. cachedPrompt is the price of a prompt token read from
+ * the provider's cache (the prompt price when absent).
+ */
+export interface ModelPricing {
+  prompt: number;
+  completion: number;
+  cachedPrompt?: number;
+  /** Higher prices some models charge for a long prompt. */
+  longContext?: LongContextPricing;
+}
+
+/**
+ * A request whose prompt (cached tokens included) has more than aboveTokens
+ * tokens is billed entirely at these prices: every prompt, cached and
+ * completion token of that request, not only the tokens past the threshold.
+ * That is how OpenAI (over 272K input tokens), Anthropic (prompts over 100,000
+ * tokens) and Google (prompts over 200k tokens) document their long-context
+ * prices.
+ */
+export interface LongContextPricing {
+  aboveTokens: number;
+  prompt: number;
+  completion: number;
+  cachedPrompt?: number;
 }
 
 export interface Usage {

@@ -93,7 +93,9 @@ export function fromMessagesRequest(r: MessagesRequest, stream: boolean): ChatCo
   const body: Json = {
     model: r.model,
     messages,
-    max_tokens: r.max_tokens,
+    // Anthropic's max_tokens counts thinking, as max_completion_tokens counts
+    // reasoning; OpenAI's reasoning models (GPT-5 and later) reject max_tokens.
+    max_completion_tokens: r.max_tokens,
     ...(r.stop_sequences ? { stop: r.stop_sequences } : {}),
     ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
     ...(r.top_p !== undefined ? { top_p: r.top_p } : {}),

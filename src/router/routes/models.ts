@@ -1,12 +1,26 @@
 import { Hono } from "hono";
 import { CATALOGUE, findModel } from "../../providers/catalogue";
-import type { ModelEntry } from "../../providers/types";
+import type { ModelEntry, ModelPricing } from "../../providers/types";
 import { errors } from "../../shared/errors";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 
 /** Catalogue release date, used as OpenAI's `created` for every model. */
 const CATALOGUE_CREATED = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+/** long_context: the prices of the whole request when its prompt has more than above_tokens tokens. */
+function toPricingObject(p: ModelPricing) {
+  const long = p.longContext;
+  return {
+    prompt: p.prompt,
+    completion: p.completion,
+    cached_prompt: p.cachedPrompt ?? null,
+    long_context: long
+      ? { above_tokens: long.aboveTokens, prompt: long.prompt, completion: long.completion, cached_prompt: long.cachedPrompt ?? null }
+      : null,
+    unit: "USD per 1M tokens",
+  };
+}
 
 function toModelObject(m: ModelEntry) {
   return {
@@ -19,7 +33,7 @@ function toModelObject(m: ModelEntry) {
     upstream_model: m.upstreamModel,
     context_length: m.contextLength,
     max_output_tokens: m.maxOutputTokens,
-    pricing: { prompt: m.pricing.prompt, completion: m.pricing.completion, cached_prompt: m.pricing.cachedPrompt ?? null, unit: "USD per 1M tokens" },
+    pricing: toPricingObject(m.pricing),
     data_region: m.region,
     requires_consent: m.region !== "eu",
   };

@@ -1,0 +1,81 @@
+/**
+ * Anthropic: Claude Sonnet 4.5 was retired on 2026-11-30 (Anthropic "Model
+ * deprecations"). Limits and prices from each model's overview page on
+ * platform.claude.com and Anthropic's "Pricing" page; cachedPrompt is the
+ * cache-read price (cache writes are billed at the prompt price). Anthropic's
+ * prompt length counts input, cache reads and cache writes, as the router's
+ * prompt tokens do.
+ */
+import type { ModelEntry } from "../types";
+
+export const ANTHROPIC_MODELS: readonly ModelEntry[] = [
+  {
+    id: "anthropic/claude-fable-5-1",
+    provider: "anthropic",
+    upstreamModel: "claude-fable-5-1",
+    name: "Claude Fable 5.1",
+    // Anthropic's top model ("Pricing": 10 / 50, cache hits 0.25; the Haiku 5.5
+    // overview's comparison: 1M window, 128K out). Model id as the pricing
+    // trackers use it (claudit, PromptFuel): the overview listing it was not
+    // among the stored copies.
+    contextLength: 1_000_000,
+    maxOutputTokens: 128_000,
+    pricing: { prompt: 10, completion: 50, cachedPrompt: 0.25 },
+    region: "us",
+  },
+  {
+    id: "anthropic/claude-opus-5-5",
+    provider: "anthropic",
+    upstreamModel: "claude-opus-5-5",
+    name: "Claude Opus 5.5",
+    contextLength: 1_000_000,
+    maxOutputTokens: 128_000,
+    pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
+    region: "us",
+  },
+  {
+    id: "anthropic/claude-sonnet-5-5",
+    provider: "anthropic",
+    upstreamModel: "claude-sonnet-5-5",
+    name: "Claude Sonnet 5.5",
+    // Sources disagree on the cache-read price: the stored "Claude Sonnet 5.5"
+    // overview says 0.20; two trackers that re-read Anthropic's live pricing
+    // page (claudit on 2026-10-24, PromptFuel) report a cut to 0.10 on
+    // 2026-10-07. The later reading is used. No long-context premium.
+    contextLength: 1_000_000,
+    maxOutputTokens: 128_000,
+    pricing: { prompt: 2, completion: 10, cachedPrompt: 0.1 },
+    region: "us",
+  },
+  {
+    id: "anthropic/claude-haiku-5-5",
+    provider: "anthropic",
+    upstreamModel: "claude-haiku-5-5",
+    name: "Claude Haiku 5.5",
+    // "Claude Haiku 5.5" overview (released 2026-10-07): 1M window, 128K out;
+    // 0.10 / 0.50 for prompts up to 100,000 tokens, 0.50 / 2.50 for prompts
+    // over 100,000 tokens. Cache reads 0.01 / 0.05 as Anthropic's API guides
+    // quoted by apidog and claudit list them (the stored overview is cut off
+    // before that line).
+    contextLength: 1_000_000,
+    maxOutputTokens: 128_000,
+    pricing: {
+      prompt: 0.1,
+      completion: 0.5,
+      cachedPrompt: 0.01,
+      longContext: { aboveTokens: 100_000, prompt: 0.5, completion: 2.5, cachedPrompt: 0.05 },
+    },
+    region: "us",
+  },
+  {
+    // Legacy but available, no retirement date announced ("Claude Haiku 4.5" overview).
+    id: "anthropic/claude-haiku-4-5",
+    provider: "anthropic",
+    upstreamModel: "claude-haiku-4-5",
+    name: "Claude Haiku 4.5",
+    contextLength: 200_000,
+    maxOutputTokens: 64_000,
+    pricing: { prompt: 1, completion: 5, cachedPrompt: 0.1 },
+    region: "us",
+  },
+];

@@ -1,0 +1,117 @@
+/**
+ * OpenAI. Current lineup ("Models" page, after the 2026-11-17 release of
+ * GPT-6.2): GPT-6.2 Astra, GPT-6.2 Sol, GPT-6.1 Terra, GPT-6 Luna. Every GPT-6
+ * model has a 1,050,000-token window (922,000 in, 128,000 out) and, per each
+ * model page, "for requests with more than 272K input tokens, input and cache
+ * rates double and output costs 1.5 times the short-context rate for the full
+ * request": 272K read as 272,000, as the trackers that bill it do.
+ */
+import type { ModelEntry } from "../types";
+
+export const OPENAI_MODELS: readonly ModelEntry[] = [
+  {
+    id: "openai/gpt-6.2-astra",
+    provider: "openai",
+    upstreamModel: "gpt-6.2-astra",
+    name: "GPT-6.2 Astra",
+    // "Models" page: 8 / 40, 128K out, 1.05M window. The cached price (0.40) is
+    // from third-party trackers (TokenMeter, AgentCompass release notes), not a
+    // stored copy of OpenAI's GPT-6.2 Astra page; the 272K rule is OpenAI's
+    // for every GPT-6 model.
+    contextLength: 1_050_000,
+    maxOutputTokens: 128_000,
+    pricing: {
+      prompt: 8,
+      completion: 40,
+      cachedPrompt: 0.4,
+      longContext: { aboveTokens: 272_000, prompt: 16, completion: 60, cachedPrompt: 0.8 },
+    },
+    region: "us",
+  },
+  {
+    id: "openai/gpt-6.2-sol",
+    provider: "openai",
+    upstreamModel: "gpt-6.2-sol",
+    name: "GPT-6.2 Sol",
+    // "GPT-6.2 Sol" model page: 1,050,000 / 128,000; 2 / 10, cached 0.10.
+    contextLength: 1_050_000,
+    maxOutputTokens: 128_000,
+    pricing: {
+      prompt: 2,
+      completion: 10,
+      cachedPrompt: 0.1,
+      longContext: { aboveTokens: 272_000, prompt: 4, completion: 15, cachedPrompt: 0.2 },
+    },
+    region: "us",
+  },
+  {
+    id: "openai/gpt-6.1-terra",
+    provider: "openai",
+    upstreamModel: "gpt-6.1-terra",
+    name: "GPT-6.1 Terra",
+    // "Models" page: 1 / 5, 128K out, 1.05M window. Cached 0.05 and the
+    // long-context rates (2 / 7.50 / 0.10) as LiteLLM's launch note lists them
+    // (OpenAI's GPT-6.1 Terra page was not among the stored copies).
+    contextLength: 1_050_000,
+    maxOutputTokens: 128_000,
+    pricing: {
+      prompt: 1,
+      completion: 5,
+      cachedPrompt: 0.05,
+      longContext: { aboveTokens: 272_000, prompt: 2, completion: 7.5, cachedPrompt: 0.1 },
+    },
+    region: "us",
+  },
+  {
+    id: "openai/gpt-6-luna",
+    provider: "openai",
+    upstreamModel: "gpt-6-luna",
+    name: "GPT-6 Luna",
+    // "GPT-6 Luna" model page: 1,050,000 / 128,000; 0.10 / 0.50, cached 0.01.
+    // Chat Completions takes function calling only with reasoning_effort "none"
+    // (same page).
+    contextLength: 1_050_000,
+    maxOutputTokens: 128_000,
+    pricing: {
+      prompt: 0.1,
+      completion: 0.5,
+      cachedPrompt: 0.01,
+      longContext: { aboveTokens: 272_000, prompt: 0.2, completion: 0.75, cachedPrompt: 0.02 },
+    },
+    region: "us",
+  },
+  // Deprecated, still served until their shutdown on 2027-01-14 (OpenAI
+  // "Deprecations" page, notice of 2026-10-14; replacement gpt-6-luna): remove
+  // these three entries by then. Limits and prices as OpenAI published them at
+  // launch; no stored copy of their model pages was re-read.
+  {
+    id: "openai/gpt-4o-mini",
+    provider: "openai",
+    upstreamModel: "gpt-4o-mini",
+    name: "GPT-4o mini",
+    contextLength: 128_000,
+    maxOutputTokens: 16_384,
+    pricing: { prompt: 0.15, completion: 0.6, cachedPrompt: 0.075 },
+    region: "us",
+  },
+  {
+    id: "openai/gpt-4.1",
+    provider: "openai",
+    upstreamModel: "gpt-4.1",
+    name: "GPT-4.1",
+    contextLength: 1_047_576,
+    maxOutputTokens: 32_768,
+    pricing: { prompt: 2, completion: 8, cachedPrompt: 0.5 },
+    region: "us",
+  },
+  {
+    id: "openai/gpt-4.1-mini",
+    provider: "openai",
+    upstreamModel: "gpt-4.1-mini",
+    name: "GPT-4.1 mini",
+    contextLength: 1_047_576,
+    maxOutputTokens: 32_768,
+    pricing: { prompt: 0.4, completion: 1.6, cachedPrompt: 0.1 },
+    region: "us",
+  },
+];
