@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the router's overhead against the floor and a peer, side by
  * side, in one process tree on loopback. Prints a table and writes JSON to
- * bench/results/. See README.md, "Performance".
+ * bench/results/. See docs/performance.md.
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -3,7 +3,7 @@
  * aborts `request.signal` (compatibility flag `enable_request_signal`) when
  * the client disconnects while the handler has not yet produced a response;
  * here the test aborts the signal itself, since no local listener does (see
- * the README, Timeouts).
+ * docs/api.md, "A client that leaves").
  */
 import { describe, expect, it } from "vitest";
 import { findModel } from "../src/providers/catalogue";

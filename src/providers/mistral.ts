@@ -62,7 +62,7 @@ export const mistral = createOpenAICompatibleProvider({
   buildBody(r, upstreamModel) {
     rejectUnsupported(r, UNSUPPORTED, LABEL);
     // Built from an allow-list: `user`, `safety_identifier` and `prompt_cache_key`
-    // are hints with no effect on output and are not sent (see README).
+    // are hints with no effect on output and are not sent (see docs/providers.md).
     const body: Record<string, unknown> = {
       model: upstreamModel,
       messages: r.messages.map(mapMessage),

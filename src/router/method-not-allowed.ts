@@ -2,7 +2,7 @@
  * Tells "no such path" (404) from "this path exists, but not for this method"
  * (405 with Allow), from the app's own route table, so every route answers
  * correctly, including ones added later. OPTIONS is never routed, so a CORS
- * preflight gets a 405 too: the router sends no CORS headers (see README,
+ * preflight gets a 405 too: the router sends no CORS headers (see docs/api.md,
  * "Browsers and CORS").
  */
 import { PatternRouter } from "hono/router/pattern-router";

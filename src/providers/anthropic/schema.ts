@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { jsonObject, refusedReference, SEND_INLINE } from "../schema-guards";
 
-/** API versions the router speaks with Anthropic (see README, "Anthropic versions"). */
+/** API versions the router speaks with Anthropic (see docs/providers.md, "Versions"). */
 export const ANTHROPIC_VERSIONS = ["2023-06-01", "2026-10-21"] as const;
 export type AnthropicVersion = (typeof ANTHROPIC_VERSIONS)[number];
 /**
