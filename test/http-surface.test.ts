@@ -102,6 +102,51 @@ describe("methods", () => {
     }
   });
 
+  // Every route family, including those whose authentication is mounted for the whole
+  // path: the method is checked before the credentials, which a preflight never carries.
+  const families: [string, string][] = [
+    ["/v1/chat/completions", "POST"],
+    ["/v1/messages", "POST"],
+    ["/v1/models", "GET, HEAD"],
+    ["/v1/models/openai/gpt-4o-mini", "GET, HEAD"],
+    ["/v1/generation", "GET, HEAD"],
+    ["/v1/usage", "GET, HEAD"],
+    ["/v1/account/consent", "GET, HEAD, PUT"],
+    ["/admin/v1/accounts", "GET, HEAD, POST"],
+    ["/admin/v1/accounts/acct_x", "PATCH"],
+    ["/admin/v1/accounts/acct_x/keys", "POST"],
+  ];
+
+  it("answers a method a path does not take 405 with Allow before asking for credentials", async () => {
+    for (const [path, allow] of families) {
+      for (const method of ["OPTIONS", "DELETE"]) {
+        const res = await call(path, { method, headers: { origin: "https://example.com", "access-control-request-method": "GET" } });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get("allow"), `${method} ${path}`).toBe(allow);
+        expect(res.headers.get("www-authenticate"), `${method} ${path}`).toBeNull();
+      }
+    }
+    // A method the app uses elsewhere, but not on this path.
+    const elsewhere: [string, string][] = [["PUT", "/v1/models"], ["POST", "/v1/usage"], ["POST", "/v1/account/consent"], ["PUT", "/admin/v1/accounts/acct_x"]];
+    for (const [method, path] of elsewhere) {
+      const res = await call(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect((await errorOf(res)).code).toBe("method_not_allowed");
+    }
+  });
+
+  it("answers a wrong method 405 with valid credentials too, and a right method without them 401", async () => {
+    for (const [path, allow] of families) {
+      const headers = path.startsWith("/admin") ? bearer(ADMIN_TOKEN) : { ...bearer(customer.key), "x-api-key": customer.key };
+      const res = await call(path, { method: "DELETE", headers });
+      expect(res.status, `DELETE ${path}`).toBe(405);
+      expect(res.headers.get("allow"), `DELETE ${path}`).toBe(allow);
+      const method = allow.split(", ").at(-1) ?? "";
+      const anonymous = await call(path, { method, headers: { "content-type": "application/json" }, body: method === "GET" || method === "HEAD" ? undefined : "{}" });
+      expect(anonymous.status, `${method} ${path}`).toBe(401);
+    }
+  });
+
   it("answers a wrong method on /v1/messages in Anthropic's shape", async () => {
     const res = await call("/v1/messages", { headers: { "x-api-key": customer.key } });
     expect(res.status).toBe(405);

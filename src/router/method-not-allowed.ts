@@ -4,7 +4,14 @@
  * correctly, including ones added later. OPTIONS is never routed, so a CORS
  * preflight gets a 405 too: the router sends no CORS headers (see docs/api.md,
  * "Browsers and CORS").
+ *
+ * Authentication mounted for a whole path (`.use(auth)`) runs for every method,
+ * so it asks `hasHandler` first and leaves a request no handler takes to
+ * notFound: the method is judged before the credentials, and a preflight, which
+ * never carries any, gets its 405 rather than a 401.
  */
+import type { Context } from "hono";
+import { matchedRoutes } from "hono/route";
 import { PatternRouter } from "hono/router/pattern-router";
 import { ApiError, errors } from "../shared/errors";
 
@@ -42,4 +49,13 @@ export function unroutedError(routes: readonly RouteLike[], method: string, path
   return new ApiError(405, "invalid_request_error", "method_not_allowed", `${method} is not allowed on ${path}; use ${allowed.join(", ")}.`, null, {
     allow: allowed.join(", "),
   });
+}
+
+/**
+ * Whether a handler, not only middleware (method "ALL"), matched this request.
+ * It reads the match Hono already made for the request (a handful of entries),
+ * so it costs no route-table match; HEAD is dispatched as GET, so it counts.
+ */
+export function hasHandler(c: Context): boolean {
+  return matchedRoutes(c).some((route) => route.method !== "ALL");
 }

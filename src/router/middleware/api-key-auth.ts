@@ -8,6 +8,7 @@ import { ApiError, errors } from "../../shared/errors";
 import { getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
 import { addressBucket, blockedForMs, recordAuthFailure, shareAuthFailure } from "../auth-failures";
 import type { AppEnv, AuthContext } from "../env";
+import { hasHandler } from "../method-not-allowed";
 import { bearerToken, rejectQueryCredentials } from "./credentials";
 
 /**
@@ -59,9 +60,13 @@ function toAuthContext(found: KeyWithAccount): AuthContext {
  * Authenticates a customer API key and requires a scope.
  * 401: missing, malformed, unknown, revoked or expired key, or a closed account.
  * 403: suspended or terminated account, or a key without the scope.
+ * A method the path does not take is left to notFound (405 with Allow) first:
+ * mounted with `.use`, this runs for every method, and a CORS preflight never
+ * carries credentials.
  */
 export function apiKeyAuth(scope: KeyScope) {
   return createMiddleware<AppEnv>(async (c, next) => {
+    if (!hasHandler(c)) return c.notFound();
     rejectQueryCredentials(c.req.url);
     const key = presentedKey(c.req.raw.headers);
     if (!key) throw errors.unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>'.", "missing_api_key");
