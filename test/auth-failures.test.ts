@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/router/app";
 import { clearAuthCache, getCached, putCached } from "../src/router/auth-cache";
-import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS, addressBucket, blockedForMs, clearAuthFailures, recordAuthFailure, sharedLimitKey } from "../src/router/auth-failures";
+import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS, MAX_ADDRESSES, addressBucket, blockedForMs, clearAuthFailures, recordAuthFailure, sharedLimitKey } from "../src/router/auth-failures";
 import type { KeyWithAccount } from "../src/db/keys";
 import { generateApiKey } from "../src/shared/api-key";
 import { countingDb } from "./helpers/counting-db";
@@ -83,6 +83,13 @@ describe("forged keys", () => {
     expect((await fromAddress("2001:db8:1:2:ffff::1", generateApiKey())).status).toBe(429);
     expect((await fromAddress("2001:db8:1:3::1", generateApiKey())).status).toBe(401);
   });
+
+  it("are counted per IPv4 address when it arrives IPv4-mapped, not in one bucket for all of them", async () => {
+    for (let i = 0; i < AUTH_FAILURE_LIMIT; i++) await fromAddress("::ffff:203.0.113.50", generateApiKey());
+    expect((await fromAddress("::ffff:203.0.113.50", generateApiKey())).status).toBe(429);
+    expect((await fromAddress("203.0.113.50", generateApiKey())).status).toBe(429);
+    expect((await fromAddress("::ffff:198.51.100.50", generateApiKey())).status).toBe(401);
+  });
 });
 
 describe("failures counted across isolates (rate limiting binding)", () => {
@@ -121,6 +128,24 @@ describe("failure windows and cache bounds", () => {
     expect(addressBucket("2001:0db8:00aa:0001:1:2:3:4")).toBe("2001:db8:aa:1::/64");
     expect(addressBucket("203.0.113.7")).toBe("203.0.113.7");
     expect(addressBucket(null)).toBe("unknown");
+  });
+
+  it("bucket IPv4-mapped and IPv4-compatible IPv6 addresses as the IPv4 address", () => {
+    expect(addressBucket("::ffff:1.2.3.4")).toBe("1.2.3.4");
+    expect(addressBucket("::FFFF:5.6.7.8")).toBe("5.6.7.8");
+    expect(addressBucket("0:0:0:0:0:ffff:102:304")).toBe("1.2.3.4");
+    expect(addressBucket("::ffff:0506:0708")).toBe("5.6.7.8");
+    expect(addressBucket("::1.2.3.4")).toBe("1.2.3.4");
+    // Not IPv4: the unspecified and loopback addresses, and an ordinary /64 ending in a dotted quad.
+    expect(addressBucket("::1")).toBe("0:0:0:0::/64");
+    expect(addressBucket("2001:db8::1.2.3.4")).toBe("2001:db8:0:0::/64");
+  });
+
+  it("keep a blocked address blocked when more addresses than the bound keep failing", () => {
+    const now = 9_000_000;
+    for (let i = 0; i < AUTH_FAILURE_LIMIT; i++) recordAuthFailure("blocked", now);
+    for (let i = 0; i < MAX_ADDRESSES + 10; i++) recordAuthFailure(`other-${i}`, now + 1);
+    expect(blockedForMs("blocked", now + 2)).toBe(AUTH_FAILURE_WINDOW_MS - 2);
   });
 
   it("never let forged keys evict a valid key's cache entry", () => {

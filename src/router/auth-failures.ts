@@ -10,8 +10,12 @@
  * a forger is blocked for keys not yet cached, at most one window.
  *
  * Bounds: AUTH_FAILURE_LIMIT failures per fixed AUTH_FAILURE_WINDOW_MS window
- * per address (IPv6 per /64, which one client usually holds whole), at most
- * MAX_ADDRESSES addresses tracked (the oldest window is dropped first).
+ * per address (IPv6 per /64, which one client usually holds whole; an
+ * IPv4-mapped or IPv4-compatible IPv6 address counts as its IPv4 address). At
+ * most MAX_ADDRESSES windows still counting and MAX_ADDRESSES blocked ones are
+ * kept, each set dropping its oldest first: a flood of new addresses pushes out
+ * counting windows, never a block (only more blocked addresses than the bound
+ * can, the one blocked longest first, whose window ends soonest).
  *
  * Each isolate counts on its own; shareAuthFailure also counts each failure in
  * the location-wide AUTH_FAILURES rate limit (Workers Rate Limiting binding,
@@ -23,51 +27,99 @@ import { sha256Hex } from "../shared/crypto";
 
 export const AUTH_FAILURE_LIMIT = 20;
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
-const MAX_ADDRESSES = 10_000;
+export const MAX_ADDRESSES = 10_000;
 
 interface Window {
   startedAt: number;
   failures: number;
 }
 
-const windows = new Map<string, Window>();
+/** Windows still under the limit, in insertion order, which is their start order. */
+const counting = new Map<string, Window>();
+/** Buckets over the limit: when their window ends. Kept apart so counting windows never evict them. */
+const blocked = new Map<string, number>();
 
-/** The bucket of a client address: IPv4 as is, IPv6 by its /64 prefix. */
+/** Eight 16-bit groups of an IPv6 address (a dotted IPv4 tail is two groups); null when it is not one. */
+function ipv6Groups(address: string): number[] | null {
+  const parts = address.split(":");
+  const last = parts.at(-1) ?? "";
+  if (last.includes(".")) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(last)) return null;
+    const octets = last.split(".").map(Number);
+    if (octets.some((o) => o > 255)) return null;
+    const [a = 0, b = 0, c = 0, d = 0] = octets;
+    parts.splice(-1, 1, ((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
+  }
+  const gap = parts.indexOf("");
+  if (gap !== -1) {
+    // "::" leaves one to three empty parts (at the start, the end, or both); they stand for the missing zero groups.
+    const filled = parts.filter((p) => p !== "");
+    if (filled.length > 7) return null;
+    parts.splice(0, parts.length, ...filled.slice(0, gap), ...Array<string>(8 - filled.length).fill("0"), ...filled.slice(gap));
+  }
+  if (parts.length !== 8 || parts.some((p) => !/^[0-9a-f]{1,4}$/.test(p))) return null;
+  return parts.map((p) => parseInt(p, 16));
+}
+
+/**
+ * The bucket of a client address: IPv4 as is, IPv6 by its /64 prefix. An
+ * IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d) address is an
+ * IPv4 client: bucketed by /64 they would all share one bucket.
+ */
 export function addressBucket(ip: string | null | undefined): string {
   const address = ip?.trim().toLowerCase();
   if (!address) return "unknown";
   if (!address.includes(":")) return address;
-  const [head = "", tail] = address.split("::");
-  const front = head ? head.split(":") : [];
-  const back = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? front : [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  const groups = ipv6Groups(address);
+  if (!groups) return address;
+  const [g0, g1, g2, g3, g4, g5 = 0, g6 = 0, g7 = 0] = groups;
+  // Compatible form: the high 96 bits zero and the IPv4 part past 0.0.255.255, which leaves :: and ::1 alone.
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || (g5 === 0 && g6 !== 0))) {
+    return [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff].join(".");
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
 }
 
 /** Milliseconds until the bucket may authenticate against D1 again; 0 when it may now. */
 export function blockedForMs(bucket: string, now: number): number {
-  const window = windows.get(bucket);
-  if (!window || now - window.startedAt >= AUTH_FAILURE_WINDOW_MS || window.failures < AUTH_FAILURE_LIMIT) return 0;
-  return window.startedAt + AUTH_FAILURE_WINDOW_MS - now;
+  const until = blocked.get(bucket);
+  if (until === undefined) return 0;
+  if (until > now) return until - now;
+  blocked.delete(bucket);
+  return 0;
 }
 
-/** This isolate's window for the bucket, a new one if the last has ended. */
+/** Blocks the bucket until its window ends. */
+function block(bucket: string, until: number): void {
+  counting.delete(bucket);
+  if (blocked.size >= MAX_ADDRESSES && !blocked.has(bucket)) dropOldest(blocked);
+  blocked.set(bucket, until);
+}
+
+function dropOldest(map: Map<string, unknown>): void {
+  // Maps iterate in insertion order: the first entry is the oldest.
+  const oldest = map.keys().next().value;
+  if (oldest !== undefined) map.delete(oldest);
+}
+
+/** This isolate's counting window for the bucket, a new one if the last has ended. */
 function currentWindow(bucket: string, now: number): Window {
-  const existing = windows.get(bucket);
+  const existing = counting.get(bucket);
   if (existing && now - existing.startedAt < AUTH_FAILURE_WINDOW_MS) return existing;
-  windows.delete(bucket);
-  if (windows.size >= MAX_ADDRESSES) {
-    // Maps iterate in insertion order: the first entry is the oldest window.
-    const oldest = windows.keys().next().value;
-    if (oldest !== undefined) windows.delete(oldest);
-  }
+  counting.delete(bucket);
+  if (counting.size >= MAX_ADDRESSES) dropOldest(counting);
   const window = { startedAt: now, failures: 0 };
-  windows.set(bucket, window);
+  counting.set(bucket, window);
   return window;
 }
 
 export function recordAuthFailure(bucket: string, now: number): void {
-  currentWindow(bucket, now).failures++;
+  if (blockedForMs(bucket, now) > 0) return;
+  const window = currentWindow(bucket, now);
+  if (++window.failures >= AUTH_FAILURE_LIMIT) block(bucket, window.startedAt + AUTH_FAILURE_WINDOW_MS);
 }
 
 /** The location-wide rate limit's key for a bucket: a hash, so the address itself is not sent. */
@@ -82,15 +134,13 @@ export async function shareAuthFailure(limiter: RateLimit | undefined, bucket: s
   if (!limiter) return;
   try {
     const { success } = await limiter.limit({ key: await sharedLimitKey(bucket) });
-    if (!success) {
-      const window = currentWindow(bucket, now);
-      window.failures = Math.max(window.failures, AUTH_FAILURE_LIMIT);
-    }
+    if (!success && blockedForMs(bucket, now) === 0) block(bucket, currentWindow(bucket, now).startedAt + AUTH_FAILURE_WINDOW_MS);
   } catch {
     // Fail open to the isolate's own count: the limiter is a second line.
   }
 }
 
 export function clearAuthFailures(): void {
-  windows.clear();
+  counting.clear();
+  blocked.clear();
 }
