@@ -248,3 +248,44 @@ describe("/v1/messages: anthropic-beta allow-list", () => {
     expect(seen!.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14");
   });
 });
+
+describe("/v1/messages on other providers' models: no block is dropped in translation", () => {
+  const turns = (marker: string, result: unknown[]) => [
+    { role: "user", content: [{ type: "text", text: marker }] },
+    { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "look", input: {} }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: result }] },
+  ];
+  const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } };
+  const searchResult = { type: "search_result", source: "https://example.com", title: "Result", content: [{ type: "text", text: "Grass is green." }] };
+  const pdf = { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0xLjQK" } };
+
+  it.each([
+    ["google", "image", image],
+    ["openai", "search_result", searchResult],
+    ["openai", "document", pdf],
+  ] as const)("refuses a tool result's %s-model '%s' block, naming it, rather than sending only the text", async (provider, type, block) => {
+    const marker = tag();
+    const text = await refusedMessages(marker, { model: modelOf(provider), max_tokens: 50, messages: turns(marker, [{ type: "text", text: "see:" }, block]) });
+    expect(text).toContain(`'${type}'`);
+    expect(text).toContain("messages[2].content[0].content[1]");
+    expect(text).toMatch(/only text/);
+  });
+
+  it("refuses a block an assistant turn cannot carry, rather than dropping it", async () => {
+    const marker = tag();
+    const text = await refusedMessages(marker, {
+      model: modelOf("openai"),
+      max_tokens: 50,
+      messages: [{ role: "user", content: [{ type: "text", text: marker }] }, { role: "assistant", content: [{ type: "text", text: "Here:" }, image] }, { role: "user", content: "and?" }],
+    });
+    expect(text).toContain("messages[1].content[1]");
+  });
+
+  it("still sends a tool result made of text blocks, whole", async () => {
+    const marker = tag();
+    const res = await messages(customer.key, { model: modelOf("openai"), max_tokens: 50, messages: turns(marker, [{ type: "text", text: "18C" }, { type: "text", text: "sunny" }]) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const [seen] = await upstreamRequests(marker);
+    expect(seen!.body.messages).toContainEqual({ role: "tool", tool_call_id: "toolu_1", content: "18C\nsunny" });
+  });
+});

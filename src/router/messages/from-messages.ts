@@ -22,16 +22,33 @@ function imageUrl(block: Extract<AnthropicContentBlock, { type: "image" }>): str
   return block.source.type === "base64" ? `data:${block.source.media_type};base64,${block.source.data}` : block.source.url;
 }
 
+type ToolResultBlock = Extract<AnthropicContentBlock, { type: "tool_result" }>;
+
+/**
+ * An OpenAI tool message carries text only (so does the chat schema every
+ * adapter takes), so any other block in a tool result is refused, named, rather
+ * than dropped: the model would answer without seeing it.
+ */
+function toolResultText(block: ToolResultBlock, param: string): string {
+  if (typeof block.content === "string") return block.content;
+  return (block.content ?? [])
+    .map((b, k) => {
+      if (b.type === "text") return b.text;
+      throw unsupported(`'${b.type}' blocks in a tool result (${param}.content[${k}]) are not supported for this model: only text is. Describe the content as text, or send it in a user turn.`, `${param}.content[${k}]`);
+    })
+    .join("\n");
+}
+
 function userMessages(content: AnthropicContentBlock[], i: number): Json[] {
   const out: Json[] = [];
   const parts: Json[] = [];
   content.forEach((block, j) => {
     if (block.type === "tool_result") {
-      const text = typeof block.content === "string" ? block.content : (block.content ?? []).map((b) => (b.type === "text" ? b.text : "")).join("\n");
+      const text = toolResultText(block, `messages[${i}].content[${j}]`);
       out.push({ role: "tool", tool_call_id: block.tool_use_id, content: block.is_error ? `Error: ${text}` : text });
     } else if (block.type === "text") parts.push({ type: "text", text: block.text });
     else if (block.type === "image") parts.push({ type: "image_url", image_url: { url: imageUrl(block) } });
-    else throw unsupported(`'${block.type}' blocks in user turns are not supported for this model.`, `messages[${i}].content[${j}]`);
+    else throw unsupported(`'${block.type}' blocks in user turns (messages[${i}].content[${j}]) are not supported for this model.`, `messages[${i}].content[${j}]`);
   });
   // Tool results answer the previous assistant turn, so they come first.
   if (parts.length > 0) out.push({ role: "user", content: parts });
@@ -39,12 +56,12 @@ function userMessages(content: AnthropicContentBlock[], i: number): Json[] {
 }
 
 /** A Gemini thought signature (carried in a thinking block) goes back on the tool call that follows it. */
-function assistantMessage(content: AnthropicContentBlock[]): Json {
+function assistantMessage(content: AnthropicContentBlock[], i: number): Json {
   let text = "";
   const toolCalls: Json[] = [];
   const thinking: Json[] = [];
   let geminiSignature: string | undefined;
-  for (const block of content) {
+  content.forEach((block, j) => {
     if (block.type === "text") text += block.text;
     else if (block.type === "tool_use") {
       const extra = geminiSignature ? { extra_content: { google: { thought_signature: geminiSignature } } } : {};
@@ -53,7 +70,9 @@ function assistantMessage(content: AnthropicContentBlock[]): Json {
     } else if (block.type === "thinking" && unwrapSignature(block.signature) !== undefined) geminiSignature = unwrapSignature(block.signature);
     else if (block.type === "thinking") thinking.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
     else if (block.type === "redacted_thinking") thinking.push({ type: "redacted_thinking", data: block.data });
-  }
+    // An OpenAI assistant message has no place for it: refused, not dropped.
+    else throw unsupported(`'${block.type}' blocks in assistant turns (messages[${i}].content[${j}]) are not supported for this model.`, `messages[${i}].content[${j}]`);
+  });
   return {
     role: "assistant",
     content: text || null,
@@ -87,7 +106,7 @@ export function fromMessagesRequest(r: MessagesRequest, stream: boolean): ChatCo
   r.messages.forEach((m, i) => {
     const content: AnthropicContentBlock[] = typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content;
     if (m.role === "user") messages.push(...userMessages(content, i));
-    else messages.push(assistantMessage(content));
+    else messages.push(assistantMessage(content, i));
   });
   const format = r.output_config?.format;
   const body: Json = {
