@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/router/app";
 import { clearAuthCache, getCached, putCached } from "../src/router/auth-cache";
-import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS, MAX_ADDRESSES, addressBucket, blockedForMs, clearAuthFailures, recordAuthFailure, sharedLimitKey } from "../src/router/auth-failures";
+import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_PREFIX_LIMIT, AUTH_FAILURE_WINDOW_MS, MAX_ADDRESSES, addressBucket, blockedForMs, clearAuthFailures, recordAuthFailure, sharedLimitKey } from "../src/router/auth-failures";
 import type { KeyWithAccount } from "../src/db/keys";
 import { generateApiKey } from "../src/shared/api-key";
 import { countingDb } from "./helpers/counting-db";
@@ -139,6 +139,18 @@ describe("failure windows and cache bounds", () => {
     // Not IPv4: the unspecified and loopback addresses, and an ordinary /64 ending in a dotted quad.
     expect(addressBucket("::1")).toBe("0:0:0:0::/64");
     expect(addressBucket("2001:db8::1.2.3.4")).toBe("2001:db8:0:0::/64");
+  });
+
+  it("count an IPv6 /48 too, with a higher limit, so rotating through its /64s does not help", () => {
+    const now = 11_000_000;
+    const in48 = (i: number) => addressBucket(`2001:db8:5:${i.toString(16)}::1`);
+    for (let i = 0; i < AUTH_FAILURE_PREFIX_LIMIT - 1; i++) recordAuthFailure(in48(i), now);
+    expect(blockedForMs(in48(0xfffe), now)).toBe(0);
+    recordAuthFailure(in48(AUTH_FAILURE_PREFIX_LIMIT), now);
+    // Every /64 of the /48 is blocked, each having failed once; another /48 and IPv4 are not.
+    expect(blockedForMs(in48(0xffff), now + 1)).toBe(AUTH_FAILURE_WINDOW_MS - 1);
+    expect(blockedForMs(addressBucket("2001:db8:6::1"), now + 1)).toBe(0);
+    expect(AUTH_FAILURE_PREFIX_LIMIT).toBeGreaterThan(AUTH_FAILURE_LIMIT);
   });
 
   it("keep a blocked address blocked when more addresses than the bound keep failing", () => {

@@ -11,7 +11,8 @@
  *
  * Bounds: AUTH_FAILURE_LIMIT failures per fixed AUTH_FAILURE_WINDOW_MS window
  * per address (IPv6 per /64, which one client usually holds whole; an
- * IPv4-mapped or IPv4-compatible IPv6 address counts as its IPv4 address). At
+ * IPv4-mapped or IPv4-compatible IPv6 address counts as its IPv4 address), and
+ * AUTH_FAILURE_PREFIX_LIMIT per IPv6 /48. At
  * most MAX_ADDRESSES windows still counting and MAX_ADDRESSES blocked ones are
  * kept, each set dropping its oldest first: a flood of new addresses pushes out
  * counting windows, never a block (only more blocked addresses than the bound
@@ -27,6 +28,13 @@ import { sha256Hex } from "../shared/crypto";
 
 export const AUTH_FAILURE_LIMIT = 20;
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
+/**
+ * Per IPv6 /48, the block a site is usually given: a client that holds one can
+ * rotate through 65,536 /64s, each with its own AUTH_FAILURE_LIMIT. Five /64s'
+ * worth a window, so a few clients of a shared /48 failing now and then stay
+ * under it. Counted per isolate only (the location-wide binding has one limit).
+ */
+export const AUTH_FAILURE_PREFIX_LIMIT = 100;
 export const MAX_ADDRESSES = 10_000;
 
 interface Window {
@@ -83,12 +91,22 @@ export function addressBucket(ip: string | null | undefined): string {
     .join(":")}::/64`;
 }
 
-/** Milliseconds until the bucket may authenticate against D1 again; 0 when it may now. */
+/** The /48 an IPv6 /64 bucket belongs to; undefined for IPv4 and unparsed addresses. */
+function prefixBucket(bucket: string): string | undefined {
+  return bucket.endsWith("::/64") ? `${bucket.split(":", 3).join(":")}::/48` : undefined;
+}
+
+/** Milliseconds until the bucket (and, for IPv6, its /48) may authenticate against D1 again; 0 when it may now. */
 export function blockedForMs(bucket: string, now: number): number {
-  const until = blocked.get(bucket);
+  const prefix = prefixBucket(bucket);
+  return Math.max(blockedMs(bucket, now), prefix ? blockedMs(prefix, now) : 0);
+}
+
+function blockedMs(key: string, now: number): number {
+  const until = blocked.get(key);
   if (until === undefined) return 0;
   if (until > now) return until - now;
-  blocked.delete(bucket);
+  blocked.delete(key);
   return 0;
 }
 
@@ -116,10 +134,16 @@ function currentWindow(bucket: string, now: number): Window {
   return window;
 }
 
+function count(key: string, limit: number, now: number): void {
+  if (blockedMs(key, now) > 0) return;
+  const window = currentWindow(key, now);
+  if (++window.failures >= limit) block(key, window.startedAt + AUTH_FAILURE_WINDOW_MS);
+}
+
 export function recordAuthFailure(bucket: string, now: number): void {
-  if (blockedForMs(bucket, now) > 0) return;
-  const window = currentWindow(bucket, now);
-  if (++window.failures >= AUTH_FAILURE_LIMIT) block(bucket, window.startedAt + AUTH_FAILURE_WINDOW_MS);
+  count(bucket, AUTH_FAILURE_LIMIT, now);
+  const prefix = prefixBucket(bucket);
+  if (prefix) count(prefix, AUTH_FAILURE_PREFIX_LIMIT, now);
 }
 
 /** The location-wide rate limit's key for a bucket: a hash, so the address itself is not sent. */
@@ -134,7 +158,7 @@ export async function shareAuthFailure(limiter: RateLimit | undefined, bucket: s
   if (!limiter) return;
   try {
     const { success } = await limiter.limit({ key: await sharedLimitKey(bucket) });
-    if (!success && blockedForMs(bucket, now) === 0) block(bucket, currentWindow(bucket, now).startedAt + AUTH_FAILURE_WINDOW_MS);
+    if (!success && blockedMs(bucket, now) === 0) block(bucket, currentWindow(bucket, now).startedAt + AUTH_FAILURE_WINDOW_MS);
   } catch {
     // Fail open to the isolate's own count: the limiter is a second line.
   }
