@@ -12,11 +12,11 @@
  * Bounds: AUTH_FAILURE_LIMIT failures per fixed AUTH_FAILURE_WINDOW_MS window
  * per address (IPv6 per /64, which one client usually holds whole; an
  * IPv4-mapped or IPv4-compatible IPv6 address counts as its IPv4 address), and
- * AUTH_FAILURE_PREFIX_LIMIT per IPv6 /48. At
- * most MAX_ADDRESSES windows still counting and MAX_ADDRESSES blocked ones are
- * kept, each set dropping its oldest first: a flood of new addresses pushes out
- * counting windows, never a block (only more blocked addresses than the bound
- * can, the one blocked longest first, whose window ends soonest).
+ * AUTH_FAILURE_PREFIX_LIMIT per IPv6 /48. At most MAX_ADDRESSES windows still
+ * counting and MAX_ADDRESSES blocked ones are kept, each set dropping its
+ * oldest first: a flood of new addresses pushes out counting windows, never a
+ * block (only more blocked addresses than the bound can, the earliest blocked
+ * first).
  *
  * Each isolate counts on its own; shareAuthFailure also counts each failure in
  * the location-wide AUTH_FAILURES rate limit (Workers Rate Limiting binding,
@@ -134,6 +134,7 @@ function currentWindow(bucket: string, now: number): Window {
   return window;
 }
 
+/** Counts a failure in the key's window; the one that reaches the limit blocks the key until the window ends. */
 function count(key: string, limit: number, now: number): void {
   if (blockedMs(key, now) > 0) return;
   const window = currentWindow(key, now);
