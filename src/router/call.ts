@@ -6,7 +6,8 @@
 import type { Context } from "hono";
 import { admit, release } from "../limits/client";
 import type { Reservation } from "../limits/estimate";
-import type { ChatResult, ModelEntry, Usage } from "../providers/types";
+import type { CallOutcome, ChatResult, ModelEntry, Usage } from "../providers/types";
+import { ClientClosedError } from "../providers/upstream";
 import { errors } from "../shared/errors";
 import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
 import type { AppEnv, AuthContext } from "./env";
@@ -26,6 +27,22 @@ export function checkModelAccess(auth: AuthContext, model: ModelEntry): void {
 }
 
 const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage.completionTokens : null);
+
+/**
+ * A failed call is free (the provider completed nothing), except when the
+ * client left after the request had gone upstream: the provider has read the
+ * prompt and bills it, so it is billed, as for an abandoned stream, at the
+ * prompt estimate made at admission with no completion, marked estimated.
+ */
+function promptOnlyOutcome(err: unknown, reservation: Reservation): CallOutcome | null {
+  if (!(err instanceof ClientClosedError && err.upstreamSent)) return null;
+  return {
+    usage: { promptTokens: reservation.promptTokens, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 },
+    result: "client_aborted",
+    firstByteAt: null,
+    usageEstimated: true,
+  };
+}
 
 /**
  * Runs one admitted provider call. Throws 403 (access), 429/503 (limiter) or
@@ -48,8 +65,10 @@ export async function runModelCall(
     callLog.attempts++;
     result = await call();
   } catch (err) {
-    // Nothing was generated: free the slot and drop the reservation.
-    c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, 0));
+    const outcome = promptOnlyOutcome(err, options.reservation);
+    // The log event carries what is billed; the limiter settles to the same.
+    if (outcome) callLog.outcome = Promise.resolve(outcome);
+    c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, totalTokens(outcome?.usage ?? null) ?? 0));
     throw err;
   }
   // Settles when the body has ended, been abandoned by the client, or failed:
