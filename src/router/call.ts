@@ -41,6 +41,7 @@ function promptOnlyOutcome(err: unknown, reservation: Reservation): CallOutcome 
     result: "client_aborted",
     firstByteAt: null,
     usageEstimated: true,
+    endedAt: Date.now(),
   };
 }
 
@@ -75,10 +76,13 @@ export async function runModelCall(
   // the request log waits for it, and the limiter settles the real usage (an
   // abandoned stream's is counted from what it generated; other unknown usage
   // keeps the reservation).
-  const outcome = result.outcome.then((o) => withAbandonedUsage(o, model, options.reservation));
+  // The call ended when the relay settled: the log's end time and latency
+  // leave out the counting that follows.
+  const ended = result.outcome.then((o): CallOutcome => ({ ...o, endedAt: Date.now() }));
+  const outcome = ended.then((o) => withAbandonedUsage(o, model, options.reservation));
   callLog.outcome = outcome;
   c.executionCtx.waitUntil(
-    result.outcome.then(async (o) => {
+    ended.then(async (o) => {
       const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
       // An abandoned stream frees its slot at once and settles its tokens when
       // counted (the first count in an isolate loads the tokenizer). Both
