@@ -51,6 +51,22 @@ describe("a client that leaves while the upstream has not answered yet", () => {
   }
 });
 
+describe("a client gone before the request was sent upstream", () => {
+  it("costs nothing: the provider never saw the prompt", async () => {
+    const c = await newCustomer();
+    const marker = tag();
+    const controller = new AbortController();
+    controller.abort();
+    const call = await callWithLog("/v1/chat/completions", chatInit(c.key, { model: mistral, messages: user(`${marker} hello`) }, { signal: controller.signal }));
+    expect(call.response.status).toBe(499);
+    const [event] = await call.settled();
+    expect(event).toMatchObject({ status: 499, error_code: "client_closed_request", prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0, usage_estimated: false });
+    expect(await upstreamRequests(marker)).toHaveLength(0);
+    await eventually(async () => (await leases(c.accountId)) === 0);
+    expect((await limiterStub(c.accountId).snapshot()).tokens).toBe(0);
+  });
+});
+
 describe("the log event of a request whose client left before the handler answered", () => {
   const model = findModel(mistral)!;
   const request: RequestFacts = { requestId: "req_0123456789abcdef0123456789abcdef", method: "POST", path: "/v1/chat/completions", receivedAt: 1_000, auth: undefined, headers: new Headers(), cf: undefined };
