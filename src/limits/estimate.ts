@@ -1,10 +1,10 @@
 /**
  * Token reservation made at admission, before the real usage is known. It is
  * settled to the real usage when the request ends. Deliberately generous on the
- * prompt (≈4 characters per token, images and documents at a flat rate, never
- * their encoded bytes) so reservations rarely undershoot. The completion part is what the model can produce at most: the
- * requested maximum, never above the model's documented maximum output, per
- * choice. The prompt part is kept apart: an abandoned stream whose provider
+ * prompt (≈4 characters per token; images and documents at a flat rate, never
+ * by their encoded bytes) so reservations rarely undershoot. The completion
+ * part is what the model can produce at most: the requested maximum, never
+ * above the model's documented maximum output, per choice. The prompt part is kept apart: an abandoned stream whose provider
  * reported no usage is billed with it.
  */
 import type { ChatCompletionRequest } from "../providers/chat-schema";
