@@ -19,15 +19,13 @@ const user = (content: string) => [{ role: "user", content }];
 
 describe("a client that leaves while the upstream has not answered yet", () => {
   for (const stream of [false, true]) {
-    it(`${stream ? "streamed" : "non-streamed"}: cancels the upstream call, frees the slot, and is logged as 499 client_closed_request`, async () => {
+    it(`${stream ? "streamed" : "non-streamed"}: cancels the upstream call, frees the slot, is logged as 499 client_closed_request and billed the prompt estimate`, async () => {
       const c = await newCustomer({ key: { limits: { concurrency: 1 } } });
       const marker = tag();
+      const prompt = `${marker} fake:{"firstByteDelayMs":1200}`;
       const controller = new AbortController();
       // The upstream would answer after 1.2 s, within the test's 1.5 s upstream timeout.
-      const pending = callWithLog(
-        "/v1/chat/completions",
-        chatInit(c.key, { model: mistral, stream, messages: user(`${marker} fake:{"firstByteDelayMs":1200}`) }, { signal: controller.signal }),
-      );
+      const pending = callWithLog("/v1/chat/completions", chatInit(c.key, { model: mistral, stream, messages: user(prompt) }, { signal: controller.signal }));
       await eventually(async () => (await upstreamRequests(marker)).length === 1);
       // While the upstream works on it, the request holds the key's only slot.
       expect((await chat(c.key, { model: mistral, messages: user("blocked") })).status).toBe(429);
@@ -39,12 +37,34 @@ describe("a client that leaves while the upstream has not answered yet", () => {
       expect(await upstreamSawAbort(marker)).toBe(true);
       const [event, ...more] = await call.settled();
       expect(more).toHaveLength(0);
-      expect(event).toMatchObject({ status: 499, error_code: "client_closed_request", client_aborted: true, streamed: stream, attempts: 1, prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0 });
+      // The provider had the prompt and bills it: billed at the admission estimate (4 per message + ~4 characters per token), marked estimated.
+      const promptEstimate = 4 + Math.ceil(prompt.length / 4);
+      expect(event).toMatchObject({ status: 499, error_code: "client_closed_request", client_aborted: true, streamed: stream, attempts: 1 });
+      expect(event).toMatchObject({ prompt_tokens: promptEstimate, completion_tokens: 0, usage_estimated: true });
+      expect(event!.cost_nano_usd).toBeGreaterThan(0);
 
+      // The limiter settles to the same: the slot is free and the prompt stays counted.
       await eventually(async () => (await leases(c.accountId)) === 0);
+      await eventually(async () => (await limiterStub(c.accountId).snapshot()).tokens === promptEstimate);
       expect((await chat(c.key, { model: mistral, messages: user("free again") })).status).toBe(200);
     });
   }
+});
+
+describe("a client gone before the request was sent upstream", () => {
+  it("costs nothing: the provider never saw the prompt", async () => {
+    const c = await newCustomer();
+    const marker = tag();
+    const controller = new AbortController();
+    controller.abort();
+    const call = await callWithLog("/v1/chat/completions", chatInit(c.key, { model: mistral, messages: user(`${marker} hello`) }, { signal: controller.signal }));
+    expect(call.response.status).toBe(499);
+    const [event] = await call.settled();
+    expect(event).toMatchObject({ status: 499, error_code: "client_closed_request", prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0, usage_estimated: false });
+    expect(await upstreamRequests(marker)).toHaveLength(0);
+    await eventually(async () => (await leases(c.accountId)) === 0);
+    expect((await limiterStub(c.accountId).snapshot()).tokens).toBe(0);
+  });
 });
 
 describe("the log event of a request whose client left before the handler answered", () => {

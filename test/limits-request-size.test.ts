@@ -53,6 +53,37 @@ describe("request size against the token limit", () => {
     expect(await tokensCounted(c.accountId)).toBe(0);
   });
 
+  it("/v1/messages counts images and PDFs at a flat rate, not their base64 (also inside tool results), and text generously", async () => {
+    const model = CATALOGUE.find((m) => m.provider === "anthropic")!.id;
+    const base64 = "A".repeat(200_000); // a 200 KB image or PDF: 50,000 tokens if counted as text
+    const image = { type: "image", source: { type: "base64", media_type: "image/jpeg", data: base64 } };
+    const pdf = { type: "document", source: { type: "base64", media_type: "application/pdf", data: base64 } };
+    const messages = [
+      { role: "user", content: [image, { type: "text", text: "What is in it?" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "fetch", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [pdf] }] },
+    ];
+    /** Tokens a new free key (40,000 tokens per minute) reserves for the request. */
+    const reservation = async (extra: object) => {
+      const c = await newCustomer({ tier: "free" });
+      const res = await call("/v1/messages", {
+        method: "POST",
+        headers: { "x-api-key": c.key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model, max_tokens: 1024, messages, ...extra }),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      return 40_000 - remainingTokens(res);
+    };
+    const reserved = await reservation({});
+    // 1,000 for the image, 3,000 for the PDF, the rest is a few hundred characters of JSON.
+    expect(reserved).toBeGreaterThanOrEqual(1024 + 1_000 + 3_000);
+    expect(reserved).toBeLessThan(1024 + 1_000 + 3_000 + 200);
+    // Text is still counted at ~4 characters per token, the system prompt and tools included.
+    const tools = [{ name: "fetch", description: "d".repeat(20_000), input_schema: { type: "object" } }];
+    expect(await reservation({ system: "s".repeat(20_000), tools })).toBeGreaterThanOrEqual(reserved + 10_000);
+  });
+
   it("a max_tokens above the model's maximum reserves only the maximum", async () => {
     const c = await newCustomer({ tier: "pro" }); // 1,000,000 tokens per minute
     const model = findModel("openai/gpt-4o-mini")!;

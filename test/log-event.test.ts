@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { buildLogEvent, type RequestFacts, type ResponseFacts } from "../src/router/log-event";
 import { logEventSchema } from "../src/shared/log-event";
 import { logEvent } from "./helpers/log-events";
 
@@ -39,5 +40,27 @@ describe("log event schema", () => {
     expect(accepts(logEvent({ prompt_tokens: -1 }))).toBe(false);
     expect(accepts(logEvent({ cost_nano_usd: 1.5 }))).toBe(false);
     expect(accepts({ ...logEvent(), v: 2 })).toBe(false);
+  });
+});
+
+describe("the status logged for a client that left before the response", () => {
+  const request: RequestFacts = { requestId: "req_0123456789abcdef0123456789abcdef", method: "POST", path: "/v1/chat/completions", receivedAt: 1_000, auth: undefined, headers: new Headers(), cf: undefined };
+  const gone = (status: number, errorCode: string | undefined): ResponseFacts => ({ status, errorCode, callLog: undefined, clientGoneEarly: true });
+
+  it("keeps an error's status and code: a refused request stays refused", () => {
+    for (const [status, code] of [
+      [429, "tokens_limit_exceeded"],
+      [401, "invalid_api_key"],
+      [403, "consent_required"],
+      [503, "limiter_unavailable"],
+      [502, "upstream_error"],
+    ] as const) {
+      expect(buildLogEvent(request, gone(status, code), null, 1_100), code).toMatchObject({ status, error_code: code, client_aborted: true });
+    }
+  });
+
+  it("turns only a success nobody received into 499 client_closed_request", () => {
+    expect(buildLogEvent(request, gone(200, undefined), null, 1_100)).toMatchObject({ status: 499, error_code: "client_closed_request" });
+    expect(buildLogEvent(request, gone(499, "client_closed_request"), null, 1_100)).toMatchObject({ status: 499, error_code: "client_closed_request" });
   });
 });

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findModel } from "../src/providers/catalogue";
 import { MAX_BODY_BYTES } from "../src/router/body";
+import type { CallOutcome } from "../src/providers/types";
 import type { AppEnv } from "../src/router/env";
 import { requestId } from "../src/router/middleware/request-id";
 import { requestLog } from "../src/router/middleware/request-log";
@@ -164,7 +165,9 @@ describe("request log events", () => {
     const call = await pending;
     await readBody(call.response).catch(() => "");
     const event = await onlyEvent(call);
-    expect(event).toMatchObject({ streamed: false, client_aborted: true, error_code: "client_closed_request", attempts: 1, prompt_tokens: 0 });
+    // The request had gone upstream: its prompt estimate is billed, nothing more.
+    expect(event).toMatchObject({ streamed: false, client_aborted: true, error_code: "client_closed_request", attempts: 1, completion_tokens: 0, usage_estimated: true });
+    expect(event.prompt_tokens).toBeGreaterThan(0);
   });
 
   it("never puts prompt or response text in the event", async () => {
@@ -219,6 +222,30 @@ describe("sending to the queue", () => {
     // reaching the end of the body is the proof, whatever the machine's load.
     expect(await readBody(call.response)).toContain("[DONE]");
     expect(queue.events).toEqual([]);
+  });
+
+  it("stamps a call's end when its relay settled, not when the work after it (an abandoned stream's token count) finished", async () => {
+    const model = findModel("openai/gpt-4o-mini")!;
+    let endedAt = 0;
+    const app = new Hono<AppEnv>()
+      .use(requestId())
+      .use(requestLog())
+      .get("/", (c) => {
+        endedAt = Date.now();
+        // The outcome resolves only after a slow count, as the first in an isolate is.
+        const outcome = new Promise<CallOutcome>((resolve) =>
+          setTimeout(() => resolve({ usage: null, result: "client_aborted", firstByteAt: null, endedAt }), 300),
+        );
+        c.set("callLog", { model, streamed: true, attempts: 1, outcome });
+        return c.text("ok");
+      });
+    const queue = new CapturingQueue();
+    const ctx = createExecutionContext();
+    await (await app.fetch(new Request("http://router.test/"), { ...env, LOG_QUEUE: queue }, ctx)).text();
+    await waitOnExecutionContext(ctx);
+    const [event] = queue.events;
+    expect(event!.completed_at).toBe(endedAt);
+    expect(event!.latency_ms).toBe(endedAt - event!.received_at);
   });
 
   it("cuts off a send that never answers after its timeout, and stops at the attempt bound", async () => {

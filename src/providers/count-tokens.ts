@@ -8,7 +8,9 @@
  * gpt-tokenizer: pure JavaScript, no dependencies, no WebAssembly, so it runs
  * in workerd as it is. Its rank table is large (~2.4 MB of source), so it is
  * imported lazily: only an abandoned OpenAI stream without usage loads it,
- * after the response has ended; no request ever waits for it. Other
+ * after its response has ended, so that request never waits for it. Others
+ * in the same isolate may: evaluating the table is synchronous (~0.5 s of
+ * CPU), and the isolate runs nothing else meanwhile, once per isolate. Other
  * providers' tokenizers are not published for JavaScript (Anthropic, Gemini)
  * or not as a maintained package, so their count is the documented estimate
  * of ~4 characters per token.

@@ -87,6 +87,8 @@ export interface CallOutcome {
   generated?: string;
   /** The usage is partly the router's count, not the provider's report (set by the router). */
   usageEstimated?: boolean;
+  /** ms since epoch when the call ended, before any token counting (set by the router). */
+  endedAt?: number;
 }
 
 export interface ChatResult {

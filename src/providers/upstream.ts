@@ -32,8 +32,9 @@ export async function postUpstream(req: UpstreamRequest): Promise<Response> {
   if (!req.config.apiKey) throw errors.upstream("The provider is not configured on this router.", "provider_not_configured");
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new DOMException("client disconnected", "AbortError"));
-  if (req.clientSignal.aborted) onClientAbort();
-  else req.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  // Gone already: nothing is sent, so the provider bills nothing.
+  if (req.clientSignal.aborted) throw new ClientClosedError(false);
+  req.clientSignal.addEventListener("abort", onClientAbort, { once: true });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -55,7 +56,7 @@ export async function postUpstream(req: UpstreamRequest): Promise<Response> {
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (timedOut) throw errors.upstreamTimeout();
-    if (req.clientSignal.aborted) throw clientClosed();
+    if (req.clientSignal.aborted) throw new ClientClosedError(true);
     throw errors.upstream("Could not reach the upstream provider.", "upstream_unreachable");
   } finally {
     clearTimeout(timer);
@@ -63,7 +64,12 @@ export async function postUpstream(req: UpstreamRequest): Promise<Response> {
 }
 
 /** The client left before its answer: logged as 499, which nobody receives. */
-const clientClosed = () => new ApiError(499, "api_error", "client_closed_request", "The client closed the request.");
+export class ClientClosedError extends ApiError {
+  /** Whether the request had gone to the provider, which then bills its prompt. */
+  constructor(readonly upstreamSent: boolean) {
+    super(499, "api_error", "client_closed_request", "The client closed the request.");
+  }
+}
 
 /**
  * Reads a non-streamed upstream body whole. A body cut off partway (the
@@ -75,7 +81,7 @@ export async function readUpstreamBody(res: Response, provider: string, clientSi
   try {
     return await res.text();
   } catch {
-    if (clientSignal.aborted) throw clientClosed();
+    if (clientSignal.aborted) throw new ClientClosedError(true);
     throw errors.upstream(`The connection to the ${provider} API was lost before its answer was complete; retry the request.`, "upstream_interrupted");
   }
 }

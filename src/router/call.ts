@@ -6,7 +6,8 @@
 import type { Context } from "hono";
 import { admit, release } from "../limits/client";
 import type { Reservation } from "../limits/estimate";
-import type { ChatResult, ModelEntry, Usage } from "../providers/types";
+import type { CallOutcome, ChatResult, ModelEntry, Usage } from "../providers/types";
+import { ClientClosedError } from "../providers/upstream";
 import { errors } from "../shared/errors";
 import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
 import type { AppEnv, AuthContext } from "./env";
@@ -26,6 +27,23 @@ export function checkModelAccess(auth: AuthContext, model: ModelEntry): void {
 }
 
 const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage.completionTokens : null);
+
+/**
+ * A failed call is free (the provider completed nothing), except when the
+ * client left after the request had gone upstream: the provider has read the
+ * prompt and bills it, so it is billed, as for an abandoned stream, at the
+ * prompt estimate made at admission with no completion, marked estimated.
+ */
+function promptOnlyOutcome(err: unknown, reservation: Reservation): CallOutcome | null {
+  if (!(err instanceof ClientClosedError && err.upstreamSent)) return null;
+  return {
+    usage: { promptTokens: reservation.promptTokens, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 },
+    result: "client_aborted",
+    firstByteAt: null,
+    usageEstimated: true,
+    endedAt: Date.now(),
+  };
+}
 
 /**
  * Runs one admitted provider call. Throws 403 (access), 429/503 (limiter) or
@@ -48,18 +66,23 @@ export async function runModelCall(
     callLog.attempts++;
     result = await call();
   } catch (err) {
-    // Nothing was generated: free the slot and drop the reservation.
-    c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, 0));
+    const outcome = promptOnlyOutcome(err, options.reservation);
+    // The log event carries what is billed; the limiter settles to the same.
+    if (outcome) callLog.outcome = Promise.resolve(outcome);
+    c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, totalTokens(outcome?.usage ?? null) ?? 0));
     throw err;
   }
   // Settles when the body has ended, been abandoned by the client, or failed:
   // the request log waits for it, and the limiter settles the real usage (an
   // abandoned stream's is counted from what it generated; other unknown usage
   // keeps the reservation).
-  const outcome = result.outcome.then((o) => withAbandonedUsage(o, model, options.reservation));
+  // The call ended when the relay settled: the log's end time and latency
+  // leave out the counting that follows.
+  const ended = result.outcome.then((o): CallOutcome => ({ ...o, endedAt: Date.now() }));
+  const outcome = ended.then((o) => withAbandonedUsage(o, model, options.reservation));
   callLog.outcome = outcome;
   c.executionCtx.waitUntil(
-    result.outcome.then(async (o) => {
+    ended.then(async (o) => {
       const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
       // An abandoned stream frees its slot at once and settles its tokens when
       // counted (the first count in an isolate loads the tokenizer). Both

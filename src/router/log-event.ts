@@ -33,8 +33,13 @@ export interface ResponseFacts {
 
 /** The code logged when a client goes away; the same as the 499 the router answers with then. */
 export const CLIENT_CLOSED_CODE = "client_closed_request";
-/** The status logged for a client gone before the handler answered: no response reached it. */
+/**
+ * The status logged for a client gone before a success reached it. An error
+ * (a refusal, a failed upstream) keeps its own status and code: the request
+ * failed whether or not the client stayed.
+ */
 const CLIENT_CLOSED_STATUS = 499;
+const statusOf = (res: ResponseFacts) => (res.clientGoneEarly && res.status >= 200 && res.status < 300 ? CLIENT_CLOSED_STATUS : res.status);
 /** The code logged when an upstream fails after its stream started (the status is already 200). */
 export const STREAM_FAILED_CODE = "upstream_stream_error";
 
@@ -74,7 +79,7 @@ function edgeLocation(cf: unknown): string | null {
 
 function errorCodeOf(res: ResponseFacts, outcome: CallOutcome | null): string | null {
   if (res.errorCode) return res.errorCode;
-  if (outcome?.result === "client_aborted" || res.clientGoneEarly) return CLIENT_CLOSED_CODE;
+  if (outcome?.result === "client_aborted" || statusOf(res) === CLIENT_CLOSED_STATUS) return CLIENT_CLOSED_CODE;
   if (outcome?.result === "upstream_error") return STREAM_FAILED_CODE;
   return null;
 }
@@ -99,7 +104,7 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     first_byte_at: outcome?.firstByteAt ?? null,
     completed_at: completed,
     latency_ms: completed - req.receivedAt,
-    status: res.clientGoneEarly ? CLIENT_CLOSED_STATUS : res.status,
+    status: statusOf(res),
     error_code: errorCodeOf(res, outcome),
     prompt_tokens: usage?.promptTokens ?? 0,
     completion_tokens: usage?.completionTokens ?? 0,

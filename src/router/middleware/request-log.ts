@@ -55,7 +55,8 @@ async function finishAndSend(queue: LogQueue, request: RequestFacts, response: R
   try {
     const pending = response.callLog?.outcome;
     const outcome = pending ? await pending.catch(() => FAILED_OUTCOME) : null;
-    const parsed = logEventSchema.safeParse(buildLogEvent(request, response, outcome, Date.now()));
+    // A call's end is when its relay settled (an abandoned stream's tokens are counted after).
+    const parsed = logEventSchema.safeParse(buildLogEvent(request, response, outcome, outcome?.endedAt ?? Date.now()));
     if (!parsed.success) {
       // A router bug; the issues name fields and rules, never values.
       console.error("log event invalid, not sent", request.requestId, describeIssues(parsed.error));
