@@ -7,7 +7,7 @@
  * clients already retry.
  */
 import { Coalescer } from "../router/coalesce";
-import { ApiError } from "../shared/errors";
+import { ApiError, errors } from "../shared/errors";
 import type { AuthContext } from "../router/env";
 import type { AccountLimiter, Release } from "./limiter";
 import { type Reservation, reservedTokens } from "./estimate";
@@ -55,13 +55,12 @@ function checkRequestSize(modelId: string, reservation: Reservation, key: Limits
   const requested = reservedTokens(reservation);
   const [limit, whose] = key.tpm < account.tpm ? [key.tpm, "this API key"] : [account.tpm, "this account"];
   if (requested <= limit) return;
-  throw new ApiError(
-    400,
-    "invalid_request_error",
-    "request_exceeds_tokens_limit",
+  throw errors.invalidRequest(
     `Request too large for ${modelId} on tokens per minute (TPM) of ${whose}: Limit ${limit}, Requested ${requested} ` +
       `(prompt estimate ${reservation.promptTokens} + up to ${reservation.completionTokens} completion tokens). ` +
       `Lower max_tokens / max_completion_tokens, n, or the prompt.`,
+    null,
+    "request_exceeds_tokens_limit",
   );
 }
 

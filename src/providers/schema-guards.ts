@@ -4,7 +4,7 @@
  * references that only mean something inside the operator's provider account.
  */
 import { z } from "zod";
-import { ApiError } from "../shared/errors";
+import { errors } from "../shared/errors";
 
 /**
  * Deepest nesting accepted inside a free-form JSON value (a tool's JSON Schema,
@@ -40,7 +40,7 @@ export function exceedsDepth(value: unknown, max: number): boolean {
  */
 export function assertDepth(value: unknown, param: string): void {
   if (exceedsDepth(value, MAX_JSON_DEPTH)) {
-    throw new ApiError(400, "invalid_request_error", TOO_DEEP_CODE, `Invalid value for '${param}': nested deeper than ${MAX_JSON_DEPTH} levels`, param);
+    throw errors.invalidRequest(`Invalid value for '${param}': nested deeper than ${MAX_JSON_DEPTH} levels`, param, TOO_DEEP_CODE);
   }
 }
 

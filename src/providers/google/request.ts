@@ -4,10 +4,10 @@
  * What Gemini cannot honour is a 400, never silently dropped.
  */
 import { z } from "zod";
-import { ApiError } from "../../shared/errors";
+import { ApiError, errors } from "../../shared/errors";
 import type { ChatCompletionRequest, ChatMessage } from "../chat-schema";
 import { rejectUnsupported } from "../params";
-import { assertDepth, SEND_INLINE } from "../schema-guards";
+import { assertDepth, FILE_REFERENCE_CODE, SEND_INLINE } from "../schema-guards";
 
 export const LABEL = "Gemini";
 
@@ -96,7 +96,7 @@ function imagePart(url: string, param: string): GeminiRequestPart {
     // refused below
   }
   if (parsed?.protocol === "gs:" || (parsed?.protocol === "https:" && isProjectScoped(parsed.hostname))) {
-    throw new ApiError(400, "invalid_request_error", "unsupported_file_reference", `Files API and Cloud Storage URLs are not accepted: ${SEND_INLINE} (a base64 data URL) or as a public https URL.`, param);
+    throw errors.invalidRequest(`Files API and Cloud Storage URLs are not accepted: ${SEND_INLINE} (a base64 data URL) or as a public https URL.`, param, FILE_REFERENCE_CODE);
   }
   if (!parsed || parsed.protocol !== "https:") throw unsupportedContent("Image URLs must be https:// or data: URLs.", param);
   // The normalised URL is sent, so Gemini fetches exactly the host checked above.
