@@ -91,8 +91,11 @@ const MAX_ERROR_BODY = 64 * 1024;
 /** A hint beyond a day is a quota, not a rate limit; it is capped rather than passed on. */
 const MAX_RETRY_AFTER_S = 86_400;
 
-/** OpenAI's reset durations: "20ms", "1.5s", "6m0s", "1h2m3s". */
-function durationSeconds(value: string | null): number | null {
+/**
+ * A duration in seconds: OpenAI's reset headers ("20ms", "1.5s", "6m0s",
+ * "1h2m3s"), and protobuf Durations in JSON (Gemini's RetryInfo: "27s", "1.5s").
+ */
+export function durationSeconds(value: string | null): number | null {
   if (!value || !/^(\d+(\.\d+)?(h|ms|m|s))+$/.test(value)) return null;
   const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
   let total = 0;

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { ApiError, errors } from "../../shared/errors";
-import { upstreamError } from "../upstream";
+import { durationSeconds, upstreamError } from "../upstream";
 import { LABEL } from "./request";
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -36,11 +36,11 @@ function errorDetails(text: string): GeminiErrorDetails {
   return parsed.success ? (parsed.data.error.details ?? []) : [];
 }
 
-/** google.rpc.RetryInfo's retryDelay, a protobuf Duration in JSON ("27s", "1.5s"), in seconds. */
+/** google.rpc.RetryInfo's retryDelay, a protobuf Duration in JSON ("27s", "1.5s"), in whole seconds. */
 function retryDelaySeconds(details: GeminiErrorDetails): number | null {
   for (const d of details) {
-    const match = /^(\d+(?:\.\d+)?)s$/.exec(d.retryDelay ?? "");
-    if (match) return Math.ceil(Number(match[1]));
+    const seconds = durationSeconds(d.retryDelay ?? null);
+    if (seconds !== null) return Math.ceil(seconds);
   }
   return null;
 }
