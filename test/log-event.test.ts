@@ -45,7 +45,7 @@ describe("log event schema", () => {
 
 describe("the status logged for a client that left before the response", () => {
   const request: RequestFacts = { requestId: "req_0123456789abcdef0123456789abcdef", method: "POST", path: "/v1/chat/completions", receivedAt: 1_000, auth: undefined, headers: new Headers(), cf: undefined };
-  const gone = (status: number, errorCode: string | undefined): ResponseFacts => ({ status, errorCode, callLog: undefined, clientGoneEarly: true });
+  const gone = (status: number, errorCode: string | undefined): ResponseFacts => ({ status, errorCode, call: undefined, clientGoneEarly: true });
 
   it("keeps an error's status and code: a refused request stays refused", () => {
     for (const [status, code] of [

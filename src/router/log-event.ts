@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { CallOutcome } from "../providers/types";
 import { LOG_EVENT_VERSION, LOG_METHODS, sanitizeUserAgent, type LogEndpoint, type LogEvent, type LogMethod } from "../shared/log-event";
 import { costNanoUsd } from "./cost";
-import type { AuthContext, CallLog } from "./env";
+import type { AuthContext, CallRecord } from "./env";
 
 export interface RequestFacts {
   requestId: string;
@@ -26,7 +26,7 @@ export interface ResponseFacts {
   status: number;
   /** The code onError answered with, if any. */
   errorCode: string | undefined;
-  callLog: CallLog | undefined;
+  call: CallRecord | undefined;
   /** The client had gone before the handler returned (e.g. while waiting for upstream headers). */
   clientGoneEarly: boolean;
 }
@@ -86,7 +86,9 @@ function errorCodeOf(res: ResponseFacts, outcome: CallOutcome | null): string | 
 
 /** The event for one request; `outcome` is the settled call outcome if the chat route made a call. */
 export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: CallOutcome | null, completedAt: number): LogEvent {
-  const model = res.callLog?.model ?? null;
+  const model = res.call?.model ?? null;
+  // The answering route's name and prices; the model's first route when none answered.
+  const route = res.call?.route ?? model?.routes[0] ?? null;
   const usage = outcome?.usage ?? null;
   const completed = Math.max(completedAt, req.receivedAt);
   return {
@@ -98,8 +100,8 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     method: methodOf(req.method),
     model: model?.id ?? null,
     provider: model?.provider ?? null,
-    upstream_model: model?.upstreamModel ?? null,
-    attempts: res.callLog?.attempts ?? 0,
+    upstream_model: route?.upstreamModel ?? null,
+    attempts: res.call?.attempts.length ?? 0,
     received_at: req.receivedAt,
     first_byte_at: outcome?.firstByteAt ?? null,
     completed_at: completed,
@@ -111,8 +113,8 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     cached_tokens: usage?.cachedTokens ?? 0,
     reasoning_tokens: usage?.reasoningTokens ?? 0,
     usage_estimated: outcome?.usageEstimated === true,
-    cost_nano_usd: model && usage ? costNanoUsd(model.pricing, usage) : 0,
-    streamed: res.callLog?.streamed ?? false,
+    cost_nano_usd: route && usage ? costNanoUsd(route.pricing, usage) : 0,
+    streamed: res.call?.streamed ?? false,
     client_aborted: outcome?.result === "client_aborted" || res.clientGoneEarly,
     ip: clientIp(req.headers),
     user_agent: sanitizeUserAgent(req.headers.get("user-agent")),

@@ -55,7 +55,7 @@ const chat = (flavour: Flavour): ProviderHandler => async (req, res, body, scena
 /** Which provider format answers which path. */
 const ROUTES: [RegExp, ProviderHandler][] = [
   [/^\/(openai\/)?v1\/chat\/completions$/, chat("openai")],
-  [/^\/mistral\/v1\/chat\/completions$/, chat("mistral")],
+  [/^\/mistral(-global)?\/v1\/chat\/completions$/, chat("mistral")],
   [/^\/anthropic\/v1\/messages$/, handleAnthropic],
   [/^\/gemini\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url))],
 ];
