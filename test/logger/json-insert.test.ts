@@ -9,9 +9,9 @@ import { requestLogs, type NewRequestLog } from "../../src/db/logs-schema";
 import { insertRequestLogs, toLogRow } from "../../src/db/request-logs";
 import { recordUsage } from "../../src/db/usage-ledger";
 import { writeEvents } from "../../src/logger/consumer";
-import { MAX_ATTEMPTS, type LogEvent } from "../../src/shared/log-event";
+import type { LogEvent } from "../../src/shared/log-event";
 import { recordingD1 } from "../helpers/d1-recorder";
-import { fellBack, logEvent, newAccountId, newRequestId } from "../helpers/log-events";
+import { fellBack, logEvent, longestRouting, newAccountId, newRequestId } from "../helpers/log-events";
 
 const NOW = Date.UTC(2026, 3, 1, 12);
 const MAX = Number.MAX_SAFE_INTEGER; // 9007199254740991
@@ -34,18 +34,6 @@ function variedEvents(n: number, account = newAccountId()): LogEvent[] {
         return logEvent({ account_id: account, receivedAt: t + i, user_agent: `Mözilla/5.0 (日本語; "quoted" \\ back\nslash) 🚀 ${i}`, ip: "2001:db8::1" });
     }
   });
-}
-
-/** The largest routing record the event allows: ten attempts of the longest values, the last one answering. */
-function longestRouting(): Pick<LogEvent, "attempts" | "route" | "data_region" | "attempt_log"> {
-  const attempt_log = Array.from({ length: MAX_ATTEMPTS }, (_, i) => ({
-    route: "r".repeat(32),
-    upstream_model: "u".repeat(128),
-    code: i === MAX_ATTEMPTS - 1 ? "ok" : `e${"x".repeat(63)}`,
-    status: i === 0 ? null : 599,
-    latency_ms: MAX,
-  }));
-  return { attempts: MAX_ATTEMPTS, route: "r".repeat(32), data_region: "global", attempt_log };
 }
 
 /** `typeof()` and `quote()` of every column but the key: the stored type and exact value, as SQLite sees them. */
