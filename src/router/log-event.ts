@@ -85,6 +85,11 @@ function errorCodeOf(res: ResponseFacts, outcome: CallOutcome | null): string | 
   return null;
 }
 
+/** The route that answered: a CallRecord's, null when none did; a CallLog names none. */
+function answeringRoute(call: CallRecord | CallLog | undefined): CallRecord["route"] {
+  return call && "route" in call ? call.route : null;
+}
+
 function attemptEntry(a: AttemptRecord): AttemptLogEntry {
   return { route: a.route, upstream_model: a.upstreamModel, code: a.code, status: a.status, latency_ms: Math.max(0, Math.round(a.latencyMs)) };
 }
@@ -102,7 +107,7 @@ function routingOf(call: CallRecord | CallLog | undefined): Pick<LogEvent, "atte
   if (!call) return { attempts: 0, route: null, data_region: null, attempt_log: [] };
   if (typeof call.attempts === "number") return { attempts: call.attempts };
   const attemptLog = call.attempts.slice(-MAX_ATTEMPTS).map(attemptEntry);
-  const route = "route" in call ? call.route : null;
+  const route = answeringRoute(call);
   return { attempts: attemptLog.length, route: route?.endpoint ?? null, data_region: route?.region ?? null, attempt_log: attemptLog };
 }
 
@@ -113,7 +118,7 @@ function routingOf(call: CallRecord | CallLog | undefined): Pick<LogEvent, "atte
  */
 function answeredBy(call: CallRecord | CallLog | undefined) {
   if (!call) return null;
-  const route = "route" in call ? call.route : null;
+  const route = answeringRoute(call);
   return { upstreamModel: route?.upstreamModel ?? call.model.upstreamModel, pricing: route?.pricing ?? call.model.pricing };
 }
 
