@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BREAKER_DEFAULTS, type HealthSnapshot, type RouteReport } from "../src/routing/health-policy";
-import { FAILURE_SYNC_MS, RouteHealthView, SYNC_INTERVAL_MS, SYNC_TIMEOUT_MS, healthStub } from "../src/routing/health";
+import { FAILURE_SYNC_MS, RouteHealthView, SYNC_INTERVAL_MS, SYNC_TIMEOUT_MS, healthStub } from "../src/routing/health-view";
 
 const KEY = "openai:gpt-4.1";
 const fail = { ok: false, latencyMs: 50 };

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RouteHealth } from "../src/routing/health-do";
 import { BREAKER_DEFAULTS } from "../src/routing/health-policy";
-import { FAILURE_SYNC_MS, PROBE_RETRY_MS, RouteHealthView, SYNC_INTERVAL_MS, healthStub } from "../src/routing/health";
+import { recordAttempt, resetRouteHealth, routeLatencyMs, routeState, syncHealth } from "../src/routing/health";
+import { FAILURE_SYNC_MS, PROBE_RETRY_MS, RouteHealthView, SYNC_INTERVAL_MS, healthStub } from "../src/routing/health-view";
 
 const { baseCooldownMs, failureThreshold, failureWindowMs } = BREAKER_DEFAULTS;
 const KEY = "openai:gpt-4.1";
@@ -196,3 +197,21 @@ function countingEnv() {
   };
   return { calls, env: { ...env, ROUTE_HEALTH: namespace } as unknown as Env };
 }
+
+describe("the module's functions (this isolate's one view)", () => {
+  it("record, read and sync through the module-level view; resetRouteHealth starts afresh", async () => {
+    const clock = { now: 1_800_000_000_000 };
+    resetRouteHealth({ clock: () => clock.now, sleep: async (ms) => void (clock.now += ms), objectName: `module-${crypto.randomUUID()}` });
+    for (let i = 0; i < failureThreshold; i++) recordAttempt(KEY, fail);
+    recordAttempt("mistral-eu:mistral-small-latest", ok(120));
+    expect(routeState(KEY)).toBe("open");
+    expect(routeState(KEY, clock.now + baseCooldownMs)).toBe("half_open");
+    expect(routeLatencyMs("mistral-eu:mistral-small-latest")).toBe(120);
+    const started: Promise<unknown>[] = [];
+    syncHealth(env, (p) => started.push(p));
+    await Promise.all(started);
+    expect(started).toHaveLength(1);
+    resetRouteHealth();
+    expect(routeState(KEY)).toBe("closed");
+  });
+});

@@ -53,7 +53,7 @@ export class RouteHealth extends DurableObject<Env> {
   private prunedAt = 0;
   /** The clock; tests replace it to move through cooldowns. */
   clock: () => number = () => Date.now();
-  config: BreakerConfig = BREAKER_DEFAULTS;
+  private readonly config: BreakerConfig = BREAKER_DEFAULTS;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
