@@ -66,7 +66,9 @@ export async function listCatalogueVersions(db: CoreDb, limit: number) {
       createdAt: catalogueVersions.createdAt,
       actor: catalogueVersions.actor,
       comment: catalogueVersions.comment,
-      models: sql<number | null>`json_array_length(${catalogueVersions.document}, '$.models')`,
+      seed: sql<number>`${catalogueVersions.document} IS NULL`,
+      // null for a document that is not JSON (only a write outside the operator API stores one).
+      models: sql<number | null>`CASE WHEN json_valid(${catalogueVersions.document}) THEN json_array_length(${catalogueVersions.document}, '$.models') END`,
     })
     .from(catalogueVersions)
     .orderBy(desc(catalogueVersions.version))
