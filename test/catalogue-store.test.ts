@@ -1,7 +1,9 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SEED_CATALOGUE, type Catalogue } from "../src/routing/catalogue";
 import { CatalogueStore } from "../src/routing/catalogue-store";
+import worker from "../src/router/index";
 import { catalogueApi, direct, editable, extraModel, modelIndex } from "./helpers/catalogue";
 import { countingDb } from "./helpers/counting-db";
 import { newCustomer, type Customer } from "./helpers/router";
@@ -160,13 +162,25 @@ describe("catalogue propagation to another isolate", () => {
     const customer = await newCustomer();
     const version = await publishChange();
     await insertVersion(version + 1, JSON.stringify({ models: [] }));
-    // Past a 1 ms interval (10 ms bound), the router's own store checks D1 before this request.
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const auth = { headers: { authorization: `Bearer ${customer.key}` } };
+    const refresh = { CATALOGUE_REFRESH_S: "1" };
+    // Warms the key cache: what the next request queries is the catalogue's alone.
+    expect((await direct("/v1/models/mistral/operator-test-model", auth, refresh)).status).toBe(200);
+    // Past the 1 s interval: the next request starts the router's own refresh, after its response.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
-      const res = await direct("/v1/models/mistral/operator-test-model", { headers: { authorization: `Bearer ${customer.key}` } }, { CATALOGUE_REFRESH_S: "0.001" });
+      const counted = countingDb(env.DB);
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request("http://router.test/v1/models/mistral/operator-test-model", auth), { ...env, ...refresh, DB: counted.db }, ctx);
       expect(res.status).toBe(200);
+      await res.text();
+      await waitOnExecutionContext(ctx);
       expect(errors.mock.calls.map((c) => c.join(" ")).join("\n")).toContain(`version ${version + 1} is invalid`);
+      // One query in all: the refresh, handed to waitUntil (the store's tests show the request does not wait for it).
+      expect(counted.count()).toBe(1);
+      // Refreshed, and still serving what was published before.
+      expect((await direct("/v1/models/mistral/operator-test-model", auth, refresh)).status).toBe(200);
     } finally {
       errors.mockRestore();
     }

@@ -7,7 +7,8 @@
  * against D1; the check's age decides:
  * - under R: served as it is;
  * - from R to H: served as it is, and one refresh (single flight per isolate)
- *   runs in waitUntil, after the response, for the requests that follow;
+ *   is handed to waitUntil for the requests that follow: this one neither
+ *   waits for it nor uses its result;
  * - H or more (an isolate that was idle, or a cold one): the request waits
  *   for its own D1 query.
  * So no request is served with a catalogue checked more than H ago, and an
@@ -30,6 +31,8 @@ import { catalogueDocumentSchema, catalogueFromDocument } from "./catalogue-docu
 type WaitUntil = (promise: Promise<unknown>) => void;
 
 const DEFAULT_REFRESH_S = 30;
+/** Below a second, the hard bound would put a D1 query before most requests of an isolate. */
+const MIN_REFRESH_S = 1;
 const MAX_REFRESH_S = 600;
 /** How much older than R a copy may get before a request waits for a fresh one. */
 const HARD_BOUND_FACTOR = 10;
@@ -47,7 +50,7 @@ export function catalogueTiming(env: Env): CatalogueTiming {
   let timing = timings.get(env);
   if (!timing) {
     const s = Number(env.CATALOGUE_REFRESH_S);
-    const refreshS = Number.isFinite(s) && s > 0 ? Math.min(s, MAX_REFRESH_S) : DEFAULT_REFRESH_S;
+    const refreshS = Number.isFinite(s) && s > 0 ? Math.min(Math.max(s, MIN_REFRESH_S), MAX_REFRESH_S) : DEFAULT_REFRESH_S;
     timing = { refreshMs: refreshS * 1000, hardBoundMs: refreshS * 1000 * HARD_BOUND_FACTOR };
     timings.set(env, timing);
   }
