@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { appendCatalogueVersion } from "../src/db/catalogue-versions";
+import { coreDb } from "../src/db/client";
 import { SEED_SPECS } from "../src/providers/catalogue";
 import type { ModelSpec } from "../src/providers/model-spec";
 import { catalogueApi, currentView, direct, editable, extraModel, modelIndex, type CatalogueView } from "./helpers/catalogue";
@@ -104,6 +106,19 @@ describe("operator catalogue API", () => {
       { version: version + 1, created_at: expect.any(String), actor: "admin", comment: "add a test model", source: "operator", models: models.length + 1 },
     ]);
     expect((await catalogueApi("GET", "/versions?limit=1000")).status).toBe(400);
+  });
+
+  it("two writers racing for one version: the key refuses the second, and neither its row nor its audit entry is written", async () => {
+    const { version, models } = await editable();
+    expect((await put(version, models)).status).toBe(200);
+    const audits = (await catalogueAudit()).length;
+    const db = coreDb(env.DB);
+    // The loser read the same version, so it tries to append the same next one.
+    const row = { version: version + 1, document: null, actor: "admin", comment: "loser", createdAt: Date.now() };
+    const written = await appendCatalogueVersion(db, row, { accountId: null, actor: "admin", action: "catalogue.revert", target: String(version + 1) });
+    expect(written).toBe(false);
+    expect((await catalogueAudit()).length).toBe(audits);
+    expect(await currentView()).toMatchObject({ version: version + 1, source: "operator", comment: null });
   });
 
   it("audits every change with its version and the model ids it adds, changes and removes, nothing else", async () => {

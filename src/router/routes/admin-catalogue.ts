@@ -103,7 +103,7 @@ async function publish(db: CoreDb, from: InForce, document: CatalogueDocument | 
     throw staleVersion(now?.version ?? 0, from.version);
   }
   catalogueStore.publish(next);
-  return { version, row: { ...row }, document, error: null };
+  return { version, row, document, error: null };
 }
 
 export const adminCatalogueRoutes = new Hono<AppEnv>()
