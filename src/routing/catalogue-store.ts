@@ -75,8 +75,12 @@ export class CatalogueStore {
     if (age < refreshMs) return this.catalogue;
     if (age < hardBoundMs) {
       if (now >= this.refreshingUntil) {
-        this.refreshingUntil = now + REFRESH_STUCK_MS;
-        waitUntil(this.load(env).finally(() => (this.refreshingUntil = Number.NEGATIVE_INFINITY)));
+        const until = (this.refreshingUntil = now + REFRESH_STUCK_MS);
+        // A stuck refresh that settles late must not clear the flag of the one after it.
+        const done = () => {
+          if (this.refreshingUntil === until) this.refreshingUntil = Number.NEGATIVE_INFINITY;
+        };
+        waitUntil(this.load(env).finally(done));
       }
       return this.catalogue;
     }
