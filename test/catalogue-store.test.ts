@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { SEED_CATALOGUE, type Catalogue } from "../src/routing/catalogue";
+import { buildCatalogue, SEED_CATALOGUE, type Catalogue } from "../src/routing/catalogue";
 import { CatalogueStore } from "../src/routing/catalogue-store";
 import worker from "../src/router/index";
 import { catalogueApi, direct, editable, extraModel, modelIndex } from "./helpers/catalogue";
@@ -184,6 +184,58 @@ describe("catalogue propagation to another isolate", () => {
     } finally {
       errors.mockRestore();
     }
+  });
+
+  it("a background refresh that never settles stops blocking the next one after 10 s", async () => {
+    let now = 1_000_000;
+    const store = new CatalogueStore(() => now);
+    const live = { ...env, CATALOGUE_REFRESH_S: "30" };
+    // A binding whose statements never answer.
+    const never = () => new Promise(() => {});
+    const statement = { bind: () => statement, raw: never, all: never, first: never, run: never };
+    const hanging = { prepare: () => statement };
+    const stuck = { ...live, DB: hanging as unknown as D1Database };
+    await store.get(live, () => {});
+    const scheduled: Promise<unknown>[] = [];
+    now += REFRESH_MS;
+    store.get(stuck, (p) => scheduled.push(p));
+    now += 9_999;
+    store.get(live, (p) => scheduled.push(p));
+    expect(scheduled).toHaveLength(1);
+    const version = await publishChange();
+    now += 1;
+    expect(store.get(live, (p) => scheduled.push(p))).not.toBeInstanceOf(Promise);
+    expect(scheduled).toHaveLength(2);
+    await scheduled[1];
+    expect((store.get(live, () => {}) as Catalogue).version).toBe(version);
+  });
+
+  it("a load that started before a publish in this isolate does not undo it when it lands", async () => {
+    let now = 1_000_000;
+    const store = new CatalogueStore(() => now);
+    const live = { ...env, CATALOGUE_REFRESH_S: "30" };
+    await store.get(live, () => {});
+    // A D1 binding whose statements answer only once released.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = (stmt: D1PreparedStatement): D1PreparedStatement =>
+      ({
+        bind: (...args: unknown[]) => held(stmt.bind(...args)),
+        raw: (...args: unknown[]) => gate.then(() => (stmt.raw as (...a: unknown[]) => unknown)(...args)),
+        all: () => gate.then(() => stmt.all()),
+      }) as unknown as D1PreparedStatement;
+    const slow = { ...live, DB: { prepare: (sql: string) => held(env.DB.prepare(sql)) } as unknown as D1Database };
+    const version = await publishChange();
+    now += HARD_BOUND_MS;
+    const pending = store.get(slow, () => {});
+    // Meanwhile this isolate publishes a newer version itself.
+    now += 1;
+    const newer = buildCatalogue(version + 1, SEED_CATALOGUE.models);
+    store.publish(newer);
+    release();
+    // The load read version `version`, older than what was published here: it is dropped.
+    expect(await pending).toBe(newer);
+    expect(store.get(live, () => {})).toBe(newer);
   });
 
   it("a failed D1 query keeps the catalogue and is not retried on every request", async () => {
