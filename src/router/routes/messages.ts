@@ -13,7 +13,7 @@ import { ANTHROPIC_VERSIONS, MAX_ANTHROPIC_MESSAGES, messagesRequestSchema, SAMP
 import { relaySse } from "../../providers/relay";
 import { ADAPTERS } from "../../providers/registry";
 import type { ChatResult } from "../../providers/types";
-import { currentCatalogue } from "../../routing/catalogue";
+import { currentCatalogue } from "../../routing/catalogue-store";
 import { SSE_HEADERS } from "../../providers/sse";
 import { ApiError, errors } from "../../shared/errors";
 import { runModelCall } from "../call";
