@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	LOG_QUEUE: Queue;
 	AUTH_FAILURES: RateLimit;
 	UPSTREAM_TIMEOUT_MS: string;
+	STREAM_IDLE_TIMEOUT_MS: string;
 	DURABLE_OBJECT_JURISDICTION: string;
 	ADMIN_TOKEN: string;
 	OPENAI_BASE_URL: string;
@@ -31,7 +32,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "UPSTREAM_TIMEOUT_MS" | "DURABLE_OBJECT_JURISDICTION" | "ADMIN_TOKEN" | "OPENAI_BASE_URL" | "OPENAI_API_KEY" | "ANTHROPIC_BASE_URL" | "ANTHROPIC_API_KEY" | "GEMINI_BASE_URL" | "GEMINI_API_KEY" | "MISTRAL_BASE_URL" | "MISTRAL_API_KEY">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "UPSTREAM_TIMEOUT_MS" | "STREAM_IDLE_TIMEOUT_MS" | "DURABLE_OBJECT_JURISDICTION" | "ADMIN_TOKEN" | "OPENAI_BASE_URL" | "OPENAI_API_KEY" | "ANTHROPIC_BASE_URL" | "ANTHROPIC_API_KEY" | "GEMINI_BASE_URL" | "GEMINI_API_KEY" | "MISTRAL_BASE_URL" | "MISTRAL_API_KEY">> {}
 }
 declare module "*.txt" {
 	const value: string;

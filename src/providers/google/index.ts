@@ -39,7 +39,7 @@ export const google: ChatProvider = {
         model: call.model.upstreamModel,
         newToolCallId: randomToolCallId,
       });
-      return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
+      return streamingResult(res.body, translator, call, SSE_HEADERS);
     }
     return jsonResult(res, call.model.upstreamModel, created, call.clientSignal);
   },

@@ -56,16 +56,16 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
         clientSignal: call.clientSignal,
       });
       if (!res.ok) throw await upstreamError(res, options.label);
-      if (call.request.stream) return streamResult(res, call, options.usageMode);
+      if (call.request.stream) return streamResult(res, call, options.label, options.usageMode);
       return jsonResult(res, options.label, call.clientSignal);
     },
   };
 }
 
-function streamResult(res: Response, call: ProviderCall, usageMode: OpenAIStreamOptions["usageMode"]): ChatResult {
+function streamResult(res: Response, call: ProviderCall, label: string, usageMode: OpenAIStreamOptions["usageMode"]): Promise<ChatResult> {
   if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-  const translator = openAIStreamTranslator({ clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
-  return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
+  const translator = openAIStreamTranslator({ label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
+  return streamingResult(res.body, translator, call, SSE_HEADERS);
 }
 
 async function jsonResult(res: Response, label: string, clientSignal: AbortSignal): Promise<ChatResult> {
