@@ -209,7 +209,6 @@ class Relay {
       },
       cancel: async (reason) => {
         this.settle("client_aborted");
-        clearTimeout(this.timer);
         await this.reader.cancel(reason).catch(() => {});
       },
     });
@@ -237,7 +236,6 @@ class Relay {
     }
     if (tail.length > 0) controller.enqueue(encodeSse(tail));
     this.settle(completed ? "completed" : "upstream_error");
-    clearTimeout(this.timer);
     controller.close();
   }
 }
