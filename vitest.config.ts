@@ -19,6 +19,7 @@ export default defineConfig({
                 OPENAI_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/openai/v1`,
                 OPENAI_API_KEY: "sk-router-openai-credential",
                 MISTRAL_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/mistral/v1`,
+                MISTRAL_GLOBAL_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/mistral-global/v1`,
                 MISTRAL_API_KEY: "router-mistral-credential",
                 ANTHROPIC_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/anthropic`,
                 ANTHROPIC_API_KEY: "router-anthropic-credential",
@@ -26,6 +27,8 @@ export default defineConfig({
                 GEMINI_API_KEY: "router-gemini-credential",
                 FAKE_UPSTREAM_URL: inject<string>("fakeUpstreamUrl"),
                 UPSTREAM_TIMEOUT_MS: "1500",
+                // Upstream hints above 2 s are passed on to the client at once, not waited out.
+                ROUTING_MAX_RETRY_WAIT_MS: "2000",
                 DURABLE_OBJECT_JURISDICTION: "none",
               },
             },

@@ -40,6 +40,7 @@ export function fakeProviderVars(fakeUrl: string): Record<string, string> {
     OPENAI_BASE_URL: `${fakeUrl}/openai/v1`,
     OPENAI_API_KEY: "sk-fake-openai",
     MISTRAL_BASE_URL: `${fakeUrl}/mistral/v1`,
+    MISTRAL_GLOBAL_BASE_URL: `${fakeUrl}/mistral-global/v1`,
     MISTRAL_API_KEY: "fake-mistral",
     ANTHROPIC_BASE_URL: `${fakeUrl}/anthropic`,
     ANTHROPIC_API_KEY: "sk-ant-fake",

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CATALOGUE } from "../src/providers/catalogue";
-import type { DataRegion, ModelPricing, ProviderId } from "../src/providers/types";
-
-const REGION: Record<ProviderId, DataRegion> = { openai: "us", anthropic: "us", google: "global", mistral: "eu" };
+import { ENDPOINTS } from "../src/providers/endpoints";
+import type { ModelPricing } from "../src/providers/types";
 
 /** A price the cost code can multiply exactly: finite, ≥ 0, at most six decimals. */
 function expectPrice(price: number | undefined, label: string) {
@@ -20,22 +19,31 @@ function expectPrices(p: Omit<ModelPricing, "longContext">, label: string) {
 describe("catalogue entries", () => {
   it.each(CATALOGUE.map((m) => [m.id, m] as const))("%s is well-formed", (id, m) => {
     expect(id).toMatch(/^[a-z]+\/[a-z0-9][a-z0-9.-]*$/);
-    expect(id).toBe(`${m.provider}/${m.upstreamModel}`);
+    expect(id).toBe(`${m.provider}/${m.routes[0]!.upstreamModel}`);
     expect(m.name.length).toBeGreaterThan(0);
-    expect(Number.isSafeInteger(m.contextLength) && m.contextLength > 0).toBe(true);
-    expect(Number.isSafeInteger(m.maxOutputTokens) && m.maxOutputTokens > 0).toBe(true);
-    expect(m.maxOutputTokens).toBeLessThanOrEqual(m.contextLength);
-    expect(m.region).toBe(REGION[m.provider]);
-    expectPrices(m.pricing, id);
-    const long = m.pricing.longContext;
-    if (long) {
-      expectPrices(long, `${id} longContext`);
-      // A threshold the model can reach, and a tier that costs more, not less.
-      expect(Number.isSafeInteger(long.aboveTokens) && long.aboveTokens > 0).toBe(true);
-      expect(long.aboveTokens).toBeLessThan(m.contextLength);
-      expect(long.prompt).toBeGreaterThanOrEqual(m.pricing.prompt);
-      expect(long.completion).toBeGreaterThanOrEqual(m.pricing.completion);
+    expect(m.routes.length).toBeGreaterThan(0);
+    // EU-hosted routes come first: they need no consent.
+    const regions = m.routes.map((r) => r.region);
+    expect(regions).toEqual([...regions].sort((a, b) => Number(b === "eu") - Number(a === "eu")));
+    for (const r of m.routes) {
+      const label = `${id} via ${r.endpoint}`;
+      expect(Number.isSafeInteger(r.contextLength) && r.contextLength > 0).toBe(true);
+      expect(Number.isSafeInteger(r.maxOutputTokens) && r.maxOutputTokens > 0).toBe(true);
+      expect(r.maxOutputTokens).toBeLessThanOrEqual(r.contextLength);
+      // A route's region is its endpoint's, whose claim cites the provider (endpoints.ts).
+      expect(r.region, label).toBe(ENDPOINTS[r.endpoint as keyof typeof ENDPOINTS].region);
+      expectPrices(r.pricing, label);
+      const long = r.pricing.longContext;
+      if (long) {
+        expectPrices(long, `${label} longContext`);
+        // A threshold the model can reach, and a tier that costs more, not less.
+        expect(Number.isSafeInteger(long.aboveTokens) && long.aboveTokens > 0).toBe(true);
+        expect(long.aboveTokens).toBeLessThan(r.contextLength);
+        expect(long.prompt).toBeGreaterThanOrEqual(r.pricing.prompt);
+        expect(long.completion).toBeGreaterThanOrEqual(r.pricing.completion);
+      }
     }
+    expect(m.maxOutputTokens).toBe(Math.max(...m.routes.map((r) => r.maxOutputTokens)));
   });
 
   it("has unique ids", () => {

@@ -1,6 +1,6 @@
 /** The isolate-local batching behind limiter releases and log events (src/router/coalesce.ts). */
 import { describe, expect, it } from "vitest";
-import { Coalescer } from "../src/router/coalesce";
+import { Coalescer } from "../src/shared/coalesce";
 
 describe("coalescer", () => {
   it("gives the batch to the first caller whose window ends; the others get null", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CATALOGUE } from "../src/providers/catalogue";
-import { PROVIDERS } from "../src/providers/registry";
+import { findEndpoint } from "../src/providers/endpoints";
+import { ADAPTERS } from "../src/providers/registry";
 import { call, newCustomer } from "./helpers/router";
 
 interface ModelObject {
@@ -78,14 +79,14 @@ describe("GET /v1/models", () => {
   });
 
   it("has an adapter for every catalogue provider and unique ids", () => {
-    for (const m of CATALOGUE) expect(PROVIDERS[m.provider], m.id).toBeDefined();
+    for (const m of CATALOGUE) for (const r of m.routes) expect(ADAPTERS[findEndpoint(r.endpoint)!.wire], `${m.id} via ${r.endpoint}`).toBeDefined();
     expect(new Set(CATALOGUE.map((m) => m.id)).size).toBe(CATALOGUE.length);
     for (const m of CATALOGUE) expect(m.id.startsWith(`${m.provider}/`)).toBe(true);
   });
 
   it("lists no model its provider has retired, and a current model of each family", () => {
     // Retired: Claude Sonnet 4.5 on 2026-11-30 (Anthropic), Gemini 2.5 Pro and Flash on 2026-12-01 (Google).
-    const ids = CATALOGUE.map((m) => m.upstreamModel);
+    const ids = CATALOGUE.flatMap((m) => m.routes.map((r) => r.upstreamModel));
     for (const retired of ["claude-sonnet-4-5", "gemini-2.5-pro", "gemini-2.5-flash"]) expect(ids).not.toContain(retired);
     expect(ids.some((id) => /^gemini-3/.test(id))).toBe(true);
     expect(ids.some((id) => /^claude-sonnet-5/.test(id))).toBe(true);

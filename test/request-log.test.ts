@@ -52,7 +52,7 @@ describe("request log events", () => {
     expect(call.response.status).toBe(200);
     const { usage } = (await call.response.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
     const event = await onlyEvent(call);
-    const pricing = findModel("openai/gpt-4o-mini")!.pricing;
+    const pricing = findModel("openai/gpt-4o-mini")!.routes[0]!.pricing;
     expect(event).toMatchObject({
       account_id: customer.accountId,
       key_id: customer.keyId,
@@ -102,7 +102,8 @@ describe("request log events", () => {
     { name: "body too large (413)", path: "/v1/chat/completions", init: () => chatInit(customer.key, JSON.stringify({ model: "openai/gpt-4o-mini", messages: user("x".repeat(MAX_BODY_BYTES)) })), status: 413, code: "request_too_large", account: "customer", attempts: 0 },
     { name: "no consent (403)", path: "/v1/chat/completions", init: () => chatInit(noConsent.key, { model: "openai/gpt-4o-mini", messages: user("hi") }), status: 403, code: "consent_required", account: "noConsent", attempts: 0 },
     { name: "upstream rate limit (429)", path: "/v1/chat/completions", init: () => chatInit(customer.key, { model: "openai/gpt-4o-mini", messages: user('fake:{"status":429,"retryAfter":3}') }), status: 429, code: "upstream_rate_limited", account: "customer", attempts: 1 },
-    { name: "upstream failure (502)", path: "/v1/chat/completions", init: () => chatInit(customer.key, { model: "mistral/mistral-small-latest", messages: user('fake:{"status":500}') }), status: 502, code: "upstream_error", account: "customer", attempts: 1 },
+    // Both routes of the model (Mistral's EU and global endpoints) fail: two attempts.
+    { name: "upstream failure (502)", path: "/v1/chat/completions", init: () => chatInit(customer.key, { model: "mistral/mistral-small-latest", messages: user('fake:{"status":500}') }), status: 502, code: "upstream_error", account: "customer", attempts: 2 },
     { name: "upstream overloaded (503)", path: "/v1/chat/completions", init: () => chatInit(customer.key, { model: "openai/gpt-4o-mini", stream: true, messages: user('fake:{"status":503}') }), status: 503, code: "upstream_unavailable", account: "customer", attempts: 1 },
     { name: "operator API without token (401)", path: "/admin/v1/accounts/lookup", init: () => ({ method: "POST", body: JSON.stringify({ email: "a@example.com" }) }), status: 401, code: "invalid_admin_token", account: null, attempts: 0 },
   ];
@@ -236,7 +237,7 @@ describe("sending to the queue", () => {
         const outcome = new Promise<CallOutcome>((resolve) =>
           setTimeout(() => resolve({ usage: null, result: "client_aborted", firstByteAt: null, endedAt }), 300),
         );
-        c.set("callLog", { model, streamed: true, attempts: 1, outcome });
+        c.set("call", { model, route: model.routes[0]!, attempts: [], streamed: true, outcome });
         return c.text("ok");
       });
     const queue = new CapturingQueue();
@@ -246,6 +247,40 @@ describe("sending to the queue", () => {
     const [event] = queue.events;
     expect(event!.completed_at).toBe(endedAt);
     expect(event!.latency_ms).toBe(endedAt - event!.received_at);
+  });
+
+  it("logs the routing record a call hands over: the answering route, its region and price, every attempt", async () => {
+    const model = findModel("openai/gpt-4o-mini")!;
+    const route = { ...model.routes[0]!, endpoint: "openai-eu", upstreamModel: "gpt-4o-mini-eu", region: "eu" as const, pricing: { prompt: 1, completion: 2 } };
+    const app = new Hono<AppEnv>()
+      .use(requestId())
+      .use(requestLog())
+      .get("/v1/chat/completions", (c) => {
+        const usage = { promptTokens: 1_000, completionTokens: 1_000, cachedTokens: 0, reasoningTokens: 0 };
+        c.set("call", {
+          model,
+          route,
+          attempts: [
+            { route: "openai", model: model.id, upstreamModel: model.routes[0]!.upstreamModel, code: "upstream_unavailable", status: 503, latencyMs: 12 },
+            { route: "openai-eu", model: model.id, upstreamModel: "gpt-4o-mini-eu", code: "ok", status: 200, latencyMs: 34 },
+          ],
+          streamed: false,
+          outcome: Promise.resolve({ usage, result: "completed", firstByteAt: Date.now() }),
+        });
+        return c.text("ok");
+      });
+    const queue = new CapturingQueue();
+    const ctx = createExecutionContext();
+    await (await app.fetch(new Request("http://router.test/v1/chat/completions"), { ...env, LOG_QUEUE: queue }, ctx)).text();
+    await waitOnExecutionContext(ctx);
+    const [event] = queue.events;
+    expect(logEventSchema.safeParse(event).success).toBe(true);
+    // 1,000 × 1 + 1,000 × 2 USD per million tokens: the route's price, not the catalogue entry's.
+    expect(event).toMatchObject({ model: model.id, provider: "openai", upstream_model: "gpt-4o-mini-eu", route: "openai-eu", data_region: "eu", attempts: 2, cost_nano_usd: 3_000_000 });
+    expect(event!.attempt_log!.map((a) => [a.route, a.code, a.status, a.latency_ms])).toEqual([
+      ["openai", "upstream_unavailable", 503, 12],
+      ["openai-eu", "ok", 200, 34],
+    ]);
   });
 
   it("cuts off a send that never answers after its timeout, and stops at the attempt bound", async () => {

@@ -70,6 +70,23 @@ describe("an upstream error event before any content", () => {
   });
 });
 
+describe("fallback on a failure inside a 200 stream, before content", () => {
+  it("an error event on the EU route: the global route answers, one answer, both endpoints contacted", async () => {
+    const marker = tag();
+    const customer = await newCustomer();
+    const body = { model: "mistral/mistral-small-latest", stream: true, messages: [{ role: "user", content: `${marker} fake:{"route":"mistral","streamError":"first"}` }] };
+    const call = await callWithLog("/v1/chat/completions", chatInit(customer.key, body));
+    expect(call.response.status).toBe(200);
+    expect(call.response.headers.get("x-emby-route")).toBe("mistral-global");
+    const data = blocks(await readBody(call.response)).map(([, d]) => d);
+    expect(data.at(-1)).toBe("[DONE]");
+    expect(data.some((d) => d.includes('"error"'))).toBe(false);
+    expect(data.filter((d) => d.includes('"role":"assistant"'))).toHaveLength(1);
+    expect((await upstreamRequests(marker)).map((r) => r.label)).toEqual(["mistral", "mistral-global"]);
+    expect(await onlyEvent(call)).toMatchObject({ status: 200, error_code: null });
+  });
+});
+
 describe("an upstream error event after the first content", () => {
   it("OpenAI format: one answer, an error event, no [DONE]; logged failed with the tokens generated", async () => {
     const call = await streamCall("/v1/chat/completions", "openai/gpt-4o-mini", 'fake:{"streamError":"mid"}');

@@ -11,6 +11,7 @@ export interface NewKey {
   limits?: { rpm?: number | undefined; tpm?: number | undefined; concurrency?: number | undefined } | undefined;
   models?: string[] | null | undefined;
   scopes: KeyScope[];
+  dataRegion?: "eu" | null | undefined;
 }
 
 /** Creates a key and returns it in clear alongside its record: the only time it exists in clear. */
@@ -30,6 +31,7 @@ export async function createKey(db: CoreDb, accountId: string, input: NewKey, ac
       tpmLimit: input.limits?.tpm ?? null,
       concurrencyLimit: input.limits?.concurrency ?? null,
       allowedModels: input.models ?? null,
+      dataRegion: input.dataRegion ?? null,
       createdAt: Date.now(),
     })
     .returning();

@@ -18,6 +18,9 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const KEY_SCOPES = ["inference", "manage"] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
+/** A key's data-region restriction: only "eu" exists. */
+export const KEY_DATA_REGIONS = ["eu"] as const;
+
 export interface BillingAddress {
   line1?: string;
   line2?: string;
@@ -74,6 +77,8 @@ export const apiKeys = sqliteTable(
     concurrencyLimit: integer("concurrency_limit"),
     /** Model allow-list (catalogue ids); null means every model. */
     allowedModels: text("allowed_models", { mode: "json" }).$type<string[]>(),
+    /** "eu": the key may use EU-hosted routes only, whatever the account consented to; null: no restriction. */
+    dataRegion: text("data_region", { enum: KEY_DATA_REGIONS }),
   },
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash), index("api_keys_account_idx").on(t.accountId)],
 );

@@ -6,14 +6,24 @@
  * into unlimited spend and a bypass of the AUP's limits; a short 503 is what
  * clients already retry.
  */
-import { Coalescer } from "../router/coalesce";
+import { Coalescer } from "../shared/coalesce";
 import { ApiError, errors } from "../shared/errors";
-import type { AuthContext } from "../router/env";
+import type { AccountStatus, Tier } from "../db/schema";
 import type { AccountLimiter, Release } from "./limiter";
 import { type Reservation, reservedTokens } from "./estimate";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { accountLimits, keyLimits, type Limits } from "./tiers";
 import type { AdmitResult } from "./window";
+
+/** Who a request is admitted for: what the limiter needs of the caller's authentication. */
+export interface LimitSubject {
+  accountId: string;
+  keyId: string;
+  tier: Tier;
+  accountStatus: AccountStatus;
+  /** The key's own limits; null: the account's. */
+  limits: { rpm: number | null; tpm: number | null; concurrency: number | null };
+}
 
 /** Longest the router waits for an admission decision. */
 export const ADMIT_TIMEOUT_MS = 2_000;
@@ -69,7 +79,7 @@ function checkRequestSize(modelId: string, reservation: Reservation, key: Limits
  * (which limit, Retry-After, x-ratelimit-*) or 503. Returns the headers to put
  * on the eventual response.
  */
-export async function admit(env: Env, auth: AuthContext, leaseId: string, modelId: string, reservation: Reservation): Promise<Record<string, string>> {
+export async function admit(env: Env, auth: LimitSubject, leaseId: string, modelId: string, reservation: Reservation): Promise<Record<string, string>> {
   const account = accountLimits(auth.tier, auth.accountStatus);
   const key = keyLimits(account, auth.limits);
   checkRequestSize(modelId, reservation, key, account);

@@ -7,6 +7,7 @@
  * references into the operator's provider account. Adapters decide what their
  * provider can honour.
  */
+import { routingFields } from "./routing-fields";
 import { z } from "zod";
 import { FILE_REFERENCE_CODE, jsonObject, SEND_INLINE } from "./schema-guards";
 
@@ -191,6 +192,7 @@ export const chatCompletionRequestSchema = z
     web_search_options: jsonObject.optional(),
     functions: z.array(jsonObject).max(MAX_CHAT_TOOLS).optional(),
     function_call: z.union([z.enum(["none", "auto"]), z.object({ name: z.string() })]).optional(),
+    ...routingFields,
   })
   .strict();
 

@@ -4,7 +4,7 @@
  * on the final chunk), `random_seed` instead of `seed`, no `developer` role.
  */
 import type { ChatCompletionRequest, ChatMessage } from "./chat-schema";
-import { createOpenAICompatibleProvider, timeoutFrom } from "./openai-compatible/adapter";
+import { createOpenAICompatibleProvider } from "./openai-compatible/adapter";
 import { rejectUnsupported } from "./params";
 import { ApiError } from "../shared/errors";
 
@@ -56,9 +56,7 @@ function mapMessage(message: ChatMessage, index: number): Record<string, unknown
 }
 
 export const mistral = createOpenAICompatibleProvider({
-  id: "mistral",
-  label: LABEL,
-  config: (env) => ({ baseUrl: env.MISTRAL_BASE_URL, apiKey: env.MISTRAL_API_KEY, timeoutMs: timeoutFrom(env) }),
+  wire: "mistral",
   buildBody(r, upstreamModel) {
     rejectUnsupported(r, UNSUPPORTED, LABEL);
     // Built from an allow-list: `user`, `safety_identifier` and `prompt_cache_key`

@@ -1,6 +1,6 @@
 /** OpenAI: the reference wire format, so the body passes through almost as sent. */
 import type { ChatMessage } from "./chat-schema";
-import { baseBody, createOpenAICompatibleProvider, timeoutFrom } from "./openai-compatible/adapter";
+import { baseBody, createOpenAICompatibleProvider } from "./openai-compatible/adapter";
 
 /**
  * Drops what other providers' turns carry (reasoning text, Anthropic thinking
@@ -15,9 +15,7 @@ function forOpenAI(message: ChatMessage): ChatMessage {
 }
 
 export const openai = createOpenAICompatibleProvider({
-  id: "openai",
-  label: "OpenAI",
-  config: (env) => ({ baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, timeoutMs: timeoutFrom(env) }),
+  wire: "openai",
   buildBody(request, upstreamModel) {
     const body = baseBody(request, upstreamModel);
     body.messages = request.messages.map(forOpenAI);

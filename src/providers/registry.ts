@@ -2,7 +2,7 @@ import { anthropic } from "./anthropic";
 import { google } from "./google";
 import { mistral } from "./mistral";
 import { openai } from "./openai";
-import type { ChatProvider, ProviderId } from "./types";
+import type { ChatProvider, WireFormat } from "./types";
 
-/** Every provider the router can call, by catalogue provider id. */
-export const PROVIDERS: Readonly<Record<ProviderId, ChatProvider>> = { openai, mistral, anthropic, google };
+/** The adapter of each wire format the router speaks; an endpoint names one (endpoints.ts). */
+export const ADAPTERS: Readonly<Record<WireFormat, ChatProvider>> = { openai, mistral, anthropic, gemini: google };

@@ -268,24 +268,18 @@ export function openAIErrorEvent(code: string, message: string): SseEvent[] {
 }
 
 /**
- * Idle timeout between stream reads when the call names none. Two minutes:
+ * Idle timeout between stream reads when the call names none (the routing
+ * plan gives each call its route's, else STREAM_IDLE_TIMEOUT_MS). Two minutes:
  * reasoning models can think silently for long stretches before their first
  * token, while Anthropic sends `ping` events and others keep-alive comments
  * that count as reads; a shorter bound would cut off healthy streams.
  */
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 120_000;
 
-/** What a streamed call tells the relay: the client's signal and its idle bound (else `STREAM_IDLE_TIMEOUT_MS`). */
+/** What a streamed call tells the relay: the client's signal and its idle bound. */
 export interface StreamCall {
   clientSignal: AbortSignal;
   idleTimeoutMs?: number;
-  env: Env;
-}
-
-export function idleTimeoutOf(call: StreamCall): number {
-  if (call.idleTimeoutMs !== undefined) return call.idleTimeoutMs;
-  const ms = Number(call.env.STREAM_IDLE_TIMEOUT_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_STREAM_IDLE_TIMEOUT_MS;
 }
 
 /**
@@ -297,7 +291,7 @@ export function idleTimeoutOf(call: StreamCall): number {
 export async function streamingResult(upstream: ReadableStream<Uint8Array>, translator: CommittingTranslator, call: StreamCall, headers: Record<string, string>): Promise<ChatResult> {
   let resolveOutcome!: (o: CallOutcome) => void;
   const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
-  const relay = new Relay(upstream, translator, { onOutcome: resolveOutcome, clientSignal: call.clientSignal, idleTimeoutMs: idleTimeoutOf(call) });
+  const relay = new Relay(upstream, translator, { onOutcome: resolveOutcome, clientSignal: call.clientSignal, idleTimeoutMs: call.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS });
   const held = await relay.commit(translator);
   return { response: new Response(relay.stream(held), { status: 200, headers }), outcome };
 }

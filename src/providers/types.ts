@@ -5,26 +5,55 @@
  */
 import type { ChatCompletionRequest } from "./chat-schema";
 
+/** The family a model belongs to (its public id's prefix); not where it runs, which is its routes'. */
 export type ProviderId = "openai" | "mistral" | "anthropic" | "google";
-/** Where a provider processes requests. Anything but "eu" needs the account's consent. */
+/** Where an endpoint processes requests. Anything but "eu" needs the account's consent. */
 export type DataRegion = "eu" | "us" | "global";
+export const DATA_REGIONS: readonly DataRegion[] = ["eu", "us", "global"];
 
+/** The wire formats the router speaks; an endpoint speaks one of them. */
+export type WireFormat = "openai" | "mistral" | "anthropic" | "gemini";
+
+/**
+ * One way to serve a model: a provider endpoint (src/providers/endpoints.ts),
+ * the model name that endpoint expects, where it processes requests, its
+ * prices and its limits. Routes of one model may differ in all of these.
+ */
+export interface Route {
+  endpoint: string;
+  upstreamModel: string;
+  region: DataRegion;
+  pricing: ModelPricing;
+  contextLength: number;
+  /** Most tokens one completion can have on this route (bounds the limiter's reservation). */
+  maxOutputTokens: number;
+  /** Per-route timeouts; absent fields take the router's defaults (UPSTREAM_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS). */
+  timeouts?: RouteTimeouts;
+}
+
+export interface RouteTimeouts {
+  /** Longest wait for the upstream's response headers. */
+  firstByteMs?: number;
+  /** Longest silence between two stream chunks. */
+  idleMs?: number;
+}
+
+/** A route's key in health records and logs. */
+export const routeKey = (route: Pick<Route, "endpoint" | "upstreamModel">): string => `${route.endpoint}:${route.upstreamModel}`;
+
+/**
+ * A public model: an id clients name, and the ordered routes that serve it
+ * (first is preferred; EU-hosted routes come first). contextLength and
+ * maxOutputTokens are the largest of its routes'.
+ */
 export interface ModelEntry {
   /** Public id, `provider/model`. */
   id: string;
   provider: ProviderId;
-  /** The model name the provider's API expects. */
-  upstreamModel: string;
   name: string;
+  routes: readonly Route[];
   contextLength: number;
-  /**
-   * Most tokens the model produces in one completion, as the provider documents
-   * it (Mistral publishes none: its context length bounds the output). Bounds
-   * the limiter's reservation for a request.
-   */
   maxOutputTokens: number;
-  pricing: ModelPricing;
-  region: DataRegion;
 }
 
 /**
@@ -61,21 +90,25 @@ export interface Usage {
   reasoningTokens: number;
 }
 
-/** Connection settings of one provider, from operator configuration only. */
+/** Connection settings of one endpoint, from operator configuration only. */
 export interface ProviderConfig {
   baseUrl: string;
   apiKey: string | undefined;
+  /** Longest wait for response headers. */
   timeoutMs: number;
 }
 
+/** One attempt on one route: what an adapter needs, and nothing from the client but its request. */
 export interface ProviderCall {
   request: ChatCompletionRequest;
-  model: ModelEntry;
+  route: Route;
+  config: ProviderConfig;
+  /** The endpoint's name in error messages ("OpenAI", "Mistral"). */
+  label: string;
   requestId: string;
-  env: Env;
   /** Fires when the client goes away; the upstream call is cancelled with it. */
   clientSignal: AbortSignal;
-  /** Longest silence allowed between stream reads; `STREAM_IDLE_TIMEOUT_MS` when absent. */
+  /** Longest silence allowed between stream reads (the route's, from the routing plan); two minutes when absent. */
   idleTimeoutMs?: number;
 }
 
@@ -103,7 +136,8 @@ export interface ChatResult {
   outcome: Promise<CallOutcome>;
 }
 
+/** An adapter for one wire format. chat() resolving means the response is committed to the client. */
 export interface ChatProvider {
-  readonly id: ProviderId;
+  readonly wire: WireFormat;
   chat(call: ProviderCall): Promise<ChatResult>;
 }

@@ -112,12 +112,11 @@ function retryAfterSeconds(value: string | null, now: number): number | null {
 }
 
 /**
- * How long a client should wait after an upstream 429 or 503, in whole seconds
- * (at least 1): the provider's Retry-After (seconds or HTTP-date), else its
- * `retry-after-ms`, else OpenAI's x-ratelimit-reset-* of the exhausted limit,
- * else DEFAULT_RETRY_AFTER_S.
+ * The wait an upstream asked for after a 429 or 503, in milliseconds, or null
+ * when it gave no hint: its Retry-After (seconds or HTTP-date), else
+ * `retry-after-ms`, else OpenAI's x-ratelimit-reset-* of the exhausted limit.
  */
-export function upstreamRetryAfter(headers: Headers, now = Date.now()): number {
+export function upstreamRetryAfterMs(headers: Headers, now = Date.now()): number | null {
   const ms = headers.get("retry-after-ms");
   const exhausted = (["requests", "tokens"] as const)
     .filter((kind) => headers.get(`x-ratelimit-remaining-${kind}`) === "0")
@@ -126,9 +125,19 @@ export function upstreamRetryAfter(headers: Headers, now = Date.now()): number {
   const seconds =
     retryAfterSeconds(headers.get("retry-after"), now) ??
     (ms && /^\d+(\.\d+)?$/.test(ms) ? Number(ms) / 1000 : null) ??
-    (exhausted.length > 0 ? Math.max(...exhausted) : null) ??
-    DEFAULT_RETRY_AFTER_S;
+    (exhausted.length > 0 ? Math.max(...exhausted) : null);
+  return seconds === null ? null : Math.min(MAX_RETRY_AFTER_S, Math.max(0, seconds)) * 1000;
+}
+
+/** Retry-After for the client, in whole seconds (at least 1): the upstream's hint, else DEFAULT_RETRY_AFTER_S. */
+export function retryAfterHeaderSeconds(hintMs: number | null): number {
+  const seconds = hintMs === null ? DEFAULT_RETRY_AFTER_S : hintMs / 1000;
   return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(seconds)));
+}
+
+/** How long a client should wait after an upstream 429 or 503, in whole seconds (see upstreamRetryAfterMs). */
+export function upstreamRetryAfter(headers: Headers, now = Date.now()): number {
+  return retryAfterHeaderSeconds(upstreamRetryAfterMs(headers, now));
 }
 
 /** Pulls a human-readable message out of the error bodies providers send. */
@@ -163,7 +172,8 @@ function upstreamMessage(body: string): string | null {
 export async function upstreamError(res: Response, provider: string): Promise<ApiError> {
   const text = (await res.text()).slice(0, MAX_ERROR_BODY);
   const message = upstreamMessage(text) ?? `The ${provider} API returned HTTP ${res.status}.`;
-  const retryHeaders = { "retry-after": String(upstreamRetryAfter(res.headers)) };
+  const hintMs = upstreamRetryAfterMs(res.headers);
+  const retryHeaders = { "retry-after": String(retryAfterHeaderSeconds(hintMs)) };
   const s = res.status;
   if (s === 401 || s === 403) {
     return errors.upstream(`The ${provider} API rejected the router's credentials.`, "upstream_auth_error");
@@ -171,10 +181,10 @@ export async function upstreamError(res: Response, provider: string): Promise<Ap
   if (s === 404) return new ApiError(404, "not_found_error", "model_not_found", message);
   if (s === 408) return errors.upstreamTimeout();
   if (s === 413) return new ApiError(413, "request_too_large", "request_too_large", message);
-  if (s === 429) return new ApiError(429, "rate_limit_error", "upstream_rate_limited", message, null, retryHeaders);
+  if (s === 429) return new ApiError(429, "rate_limit_error", "upstream_rate_limited", message, null, retryHeaders, hintMs);
   if (s >= 400 && s < 500) return new ApiError(400, "invalid_request_error", "upstream_invalid_request", message);
   if (s === 503 || s === 529) {
-    return new ApiError(503, "upstream_error", "upstream_unavailable", `The ${provider} API is overloaded or unavailable.`, null, retryHeaders);
+    return new ApiError(503, "upstream_error", "upstream_unavailable", `The ${provider} API is overloaded or unavailable.`, null, retryHeaders, hintMs);
   }
   return errors.upstream(`The ${provider} API failed with HTTP ${s}.`);
 }

@@ -1,30 +1,41 @@
 /**
- * What every model call does around the provider: access checks, admission by
- * the limiter, the log record, and releasing the lease when the response ends.
- * Shared by /v1/chat/completions and /v1/messages.
+ * What every model call does around the providers: plans the routes the
+ * caller may use, admits the request with the limiter, runs the attempts,
+ * and owns the call's record (the routes tried, the one that answered, the
+ * outcome) and the headers it answers with (rate limits, receipts). Shared by
+ * /v1/chat/completions and /v1/messages.
+ *
+ * The record is handed to the request log once, complete, when the call is
+ * decided (c.set("call", ...)); its outcome settles when the response body
+ * ends. Nothing mutates it after that.
  */
 import type { Context } from "hono";
 import { admit, release } from "../limits/client";
 import type { Reservation } from "../limits/estimate";
+import type { ProviderPreferences } from "../providers/routing-fields";
 import type { CallOutcome, ChatResult, ModelEntry, Usage } from "../providers/types";
+import { routeKey } from "../providers/types";
 import { ClientClosedError } from "../providers/upstream";
-import { errors } from "../shared/errors";
+import { AttemptsFailed, realClock, runAttempts, type AttemptRecord } from "../routing/attempts";
+import { claimProbe, recordAttempt, routeLatencyMs, routeState, syncHealth } from "../routing/health";
+import { planRoutes, type Candidate } from "../routing/plan";
+import { routingSettings } from "../routing/policy";
+import type { Catalogue } from "../routing/catalogue";
+import { ApiError } from "../shared/errors";
 import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
-import type { AppEnv, AuthContext } from "./env";
-import { trackCall } from "./middleware/request-log";
+import type { AppEnv, CallRecord } from "./env";
 
-/** Which models this caller may use, and where their data may go. */
-export function checkModelAccess(auth: AuthContext, model: ModelEntry): void {
-  if (auth.allowedModels && !auth.allowedModels.includes(model.id)) {
-    throw errors.forbidden(`This API key is not allowed to use '${model.id}'.`, "model_not_allowed");
-  }
-  if (model.region !== "eu" && !auth.nonEuConsent) {
-    throw errors.forbidden(
-      `'${model.id}' is processed outside the EU (${model.region}). Record consent with PUT /v1/account/consent first.`,
-      "consent_required",
-    );
-  }
+export interface ModelCall {
+  catalogue: Catalogue;
+  /** The requested model, then the fallback models (`models`). */
+  models: readonly ModelEntry[];
+  prefs: ProviderPreferences | null | undefined;
+  streamed: boolean;
+  reservation: Reservation;
 }
+
+/** One attempt on one route; resolves once the response is committed, in the client's format. */
+export type Attempt = (candidate: Candidate) => Promise<ChatResult>;
 
 const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage.completionTokens : null);
 
@@ -34,7 +45,7 @@ const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage
  * prompt and bills it, so it is billed, as for an abandoned stream, at the
  * prompt estimate made at admission with no completion, marked estimated.
  */
-function promptOnlyOutcome(err: unknown, reservation: Reservation): CallOutcome | null {
+function promptOnlyOutcome(err: ApiError, reservation: Reservation): CallOutcome | null {
   if (!(err instanceof ClientClosedError && err.upstreamSent)) return null;
   return {
     usage: { promptTokens: reservation.promptTokens, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 },
@@ -45,43 +56,110 @@ function promptOnlyOutcome(err: unknown, reservation: Reservation): CallOutcome 
   };
 }
 
-/**
- * Runs one admitted provider call. Throws 403 (access), 429/503 (limiter) or
- * the provider's mapped error; on success the lease is released, and the real
- * usage settled, once the response body has ended.
- */
-export async function runModelCall(
-  c: Context<AppEnv>,
-  model: ModelEntry,
-  options: { streamed: boolean; reservation: Reservation },
-  call: () => Promise<ChatResult>,
-): Promise<ChatResult> {
-  const callLog = trackCall(c, model, options.streamed);
-  const auth = c.get("auth");
-  checkModelAccess(auth, model);
-  const leaseId = c.get("requestId");
-  c.set("rateLimitHeaders", await admit(c.env, auth, leaseId, model.id, options.reservation));
-  let result: ChatResult;
+/** The receipts of a routed call: which endpoint answered, where it runs, how many attempts it took. */
+function receipts(attempts: readonly AttemptRecord[], candidate: Candidate | null): Record<string, string> {
+  const headers: Record<string, string> = { "x-emby-attempts": String(attempts.length) };
+  if (candidate) {
+    headers["x-emby-route"] = candidate.route.endpoint;
+    headers["x-emby-data-region"] = candidate.route.region;
+  }
+  return headers;
+}
+
+function withResponseHeaders(response: Response, headers: Record<string, string>): Response {
   try {
-    callLog.attempts++;
-    result = await call();
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  } catch {
+    // Immutable headers (a response passed through as received): copy once.
+    const copy = new Response(response.body, response);
+    for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+/**
+ * Runs one model call: plan, admission, attempts. Throws 403/400/502/503 when
+ * no route may serve it, 429/503 from the limiter, or the attempts' most
+ * useful error; on success the lease is released, and the real usage settled,
+ * once the response body has ended.
+ */
+export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt: Attempt): Promise<Response> {
+  const auth = c.get("auth");
+  const { policy, defaults } = routingSettings(c.env);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const handOver = (record: CallRecord) => c.set("call", record);
+  const primary = call.models[0]!;
+  let candidates: Candidate[];
+  try {
+    candidates = planRoutes({
+      models: call.models,
+      prefs: call.prefs,
+      access: { nonEuConsent: auth.nonEuConsent, euOnlyKey: auth.euOnly, allowedModels: auth.allowedModels },
+      env: c.env,
+      health: { state: (key) => routeState(key), latencyMs: (key) => routeLatencyMs(key) },
+      defaults,
+      euModels: () => call.catalogue.euModelIds(),
+    });
   } catch (err) {
-    const outcome = promptOnlyOutcome(err, options.reservation);
-    // The log event carries what is billed; the limiter settles to the same.
-    if (outcome) callLog.outcome = Promise.resolve(outcome);
-    c.executionCtx.waitUntil(release(c.env, auth.accountId, leaseId, totalTokens(outcome?.usage ?? null) ?? 0));
+    handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
+    // An isolate whose routes are all paused learns of their recovery only by syncing.
+    syncHealth(c.env, waitUntil);
+    throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
+  }
+
+  const leaseId = c.get("requestId");
+  let rateLimitHeaders: Record<string, string>;
+  try {
+    rateLimitHeaders = await admit(c.env, auth, leaseId, primary.id, call.reservation);
+  } catch (err) {
+    handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
     throw err;
   }
+
+  let won: Awaited<ReturnType<typeof runAttempts>>;
+  try {
+    won = await runAttempts(candidates, (candidate, firstByteTimeoutMs) => attempt({ ...candidate, config: { ...candidate.config, timeoutMs: firstByteTimeoutMs } }), policy, {
+      clock: realClock,
+      signal: c.req.raw.signal,
+      random: Math.random,
+      claimProbe: (candidate) => claimProbe(c.env, routeKey(candidate.route)),
+      onRouteResult: (candidate, ok, latencyMs) => recordAttempt(routeKey(candidate.route), { ok, latencyMs }),
+    });
+  } catch (err) {
+    syncHealth(c.env, waitUntil);
+    if (!(err instanceof AttemptsFailed)) {
+      handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
+      waitUntil(release(c.env, auth.accountId, leaseId, 0));
+      throw err;
+    }
+    const outcome = promptOnlyOutcome(err.error, call.reservation);
+    const last = err.attempts.at(-1);
+    const lastModel = (last && call.models.find((m) => m.id === last.model)) ?? primary;
+    // The log event carries what is billed; the limiter settles to the same.
+    handOver({
+      model: lastModel,
+      route: outcome && last ? (lastModel.routes.find((r) => r.endpoint === last.route && r.upstreamModel === last.upstreamModel) ?? null) : null,
+      attempts: err.attempts,
+      streamed: call.streamed,
+      ...(outcome ? { outcome: Promise.resolve(outcome) } : {}),
+    });
+    waitUntil(release(c.env, auth.accountId, leaseId, totalTokens(outcome?.usage ?? null) ?? 0));
+    throw err.error.withHeaders({ ...rateLimitHeaders, ...receipts(err.attempts, null) });
+  }
+  syncHealth(c.env, waitUntil);
+
+  const { result, candidate, attempts } = won;
+  const model = candidate.model;
   // Settles when the body has ended, been abandoned by the client, or failed:
   // the request log waits for it, and the limiter settles the real usage (an
   // abandoned stream's is counted from what it generated; other unknown usage
-  // keeps the reservation).
-  // The call ended when the relay settled: the log's end time and latency
-  // leave out the counting that follows.
+  // keeps the reservation). The call ended when the relay settled: the log's
+  // end time and latency leave out the counting that follows.
   const ended = result.outcome.then((o): CallOutcome => ({ ...o, endedAt: Date.now() }));
-  const outcome = ended.then((o) => withAbandonedUsage(o, model, options.reservation));
-  callLog.outcome = outcome;
-  c.executionCtx.waitUntil(
+  const outcome = ended.then((o) => withAbandonedUsage(o, model, call.reservation));
+  handOver({ model, route: candidate.route, attempts, streamed: call.streamed, outcome });
+  waitUntil(
     ended.then(async (o) => {
       const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
       // An abandoned stream frees its slot at once and settles its tokens when
@@ -90,5 +168,5 @@ export async function runModelCall(
       await (isAbandonedStream(o) ? Promise.all([release(c.env, auth.accountId, leaseId, null), settle]) : settle);
     }),
   );
-  return { ...result, outcome };
+  return withResponseHeaders(result.response, { ...rateLimitHeaders, ...receipts(attempts, candidate) });
 }

@@ -1,5 +1,6 @@
 import type { KeyScope, Tier, AccountStatus } from "../db/schema";
-import type { CallOutcome, ModelEntry } from "../providers/types";
+import type { CallOutcome, ModelEntry, Route } from "../providers/types";
+import type { AttemptRecord } from "../routing/attempts";
 
 /** What authentication establishes about the caller, for the rest of the request. */
 export interface AuthContext {
@@ -11,20 +12,28 @@ export interface AuthContext {
   allowedModels: readonly string[] | null;
   limits: { rpm: number | null; tpm: number | null; concurrency: number | null };
   nonEuConsent: boolean;
+  /** The key may use EU-hosted routes only. */
+  euOnly: boolean;
 }
 
 /** Which error body shape a route speaks: OpenAI's, or Anthropic's on /v1/messages. */
 export type ErrorShape = "openai" | "anthropic";
 
+export type { AttemptRecord };
+
 /**
- * What the chat route learned about a call, for the request's log event
- * (middleware/request-log.ts): the model, how many upstream calls were made,
- * and the outcome that settles when the response body has ended.
+ * A model call's record, for the request's log event (middleware/
+ * request-log.ts), handed over once by src/router/call.ts: the model that
+ * answered (else the one requested or tried last), the route that answered
+ * (or, for a call billed without an answer, the one that was sent the
+ * prompt), every attempt, and the outcome that settles when the response
+ * body has ended.
  */
-export interface CallLog {
+export interface CallRecord {
   model: ModelEntry;
+  route: Route | null;
+  attempts: readonly AttemptRecord[];
   streamed: boolean;
-  attempts: number;
   outcome?: Promise<CallOutcome>;
 }
 
@@ -34,10 +43,8 @@ export interface AppEnv {
     requestId: string;
     auth: AuthContext;
     errorShape: ErrorShape;
-    /** x-ratelimit-* headers of the limiter's decision, put on the response whatever it is. */
-    rateLimitHeaders: Record<string, string>;
-    /** Set by the chat route once it knows the model (see CallLog). */
-    callLog?: CallLog;
+    /** Set once by src/router/call.ts when a model call is decided (see CallRecord). */
+    call?: CallRecord;
     /** Set by onError: the code of the error this request was answered with. */
     errorCode?: string;
   };

@@ -17,7 +17,7 @@
  * absorb.
  */
 import { MAX_EVENTS_PER_MESSAGE, type LogEvent, type LogMessage } from "../shared/log-event";
-import { Coalescer } from "./coalesce";
+import { Coalescer } from "../shared/coalesce";
 
 export interface SendOptions {
   attempts: number;

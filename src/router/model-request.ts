@@ -6,25 +6,30 @@
  * costs one parse, not a validation of every message.
  */
 import type { z } from "zod";
-import { findModel } from "../providers/catalogue";
 import type { ModelEntry } from "../providers/types";
+import type { Catalogue } from "../routing/catalogue";
 import { errors } from "../shared/errors";
 import { parseBody, readJsonBody } from "./body";
 
 const fieldOf = (json: unknown, field: string): unknown =>
   json !== null && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, unknown>)[field] : undefined;
 
-const unknownModel = (id: string) => errors.notFound(`The model '${id}' does not exist.`, "model_not_found", "model");
+const unknownModel = (id: string, param = "model") => errors.notFound(`The model '${id}' does not exist.`, "model_not_found", param);
 
-export async function readModelRequest<S extends z.ZodType<{ model: string }>>(
+/**
+ * The body, and the models it names: `model` first, then the fallback
+ * `models` in their order (duplicates dropped), each from the catalogue.
+ */
+export async function readModelRequest<S extends z.ZodType<{ model: string; models?: string[] | null | undefined }>>(
   request: Request,
   schema: S,
   maxMessages: number,
-): Promise<{ body: z.infer<S>; model: ModelEntry }> {
+  catalogue: Catalogue,
+): Promise<{ body: z.infer<S>; models: ModelEntry[] }> {
   const json = await readJsonBody(request);
   const id = fieldOf(json, "model");
   // A missing or non-string model is left to the schema, which names the field.
-  if (typeof id === "string" && !findModel(id)) throw unknownModel(id);
+  if (typeof id === "string" && !catalogue.find(id)) throw unknownModel(id);
   const messages = fieldOf(json, "messages");
   if (Array.isArray(messages) && messages.length > maxMessages) {
     throw errors.invalidRequest(
@@ -34,7 +39,16 @@ export async function readModelRequest<S extends z.ZodType<{ model: string }>>(
     );
   }
   const body = parseBody(json, schema);
-  const model = findModel(body.model);
-  if (!model) throw unknownModel(body.model);
-  return { body, model };
+  const models: ModelEntry[] = [];
+  for (const [i, name] of [body.model, ...(body.models ?? [])].entries()) {
+    const model = catalogue.find(name);
+    if (!model) throw unknownModel(name, i === 0 ? "model" : `models[${i - 1}]`);
+    if (!models.includes(model)) models.push(model);
+  }
+  return { body, models };
+}
+
+/** The model whose routes can produce the most output: the limiter reserves for the largest answer any attempt may give. */
+export function largestOutput(models: readonly ModelEntry[]): ModelEntry {
+  return models.reduce((a, b) => (b.maxOutputTokens > a.maxOutputTokens ? b : a));
 }

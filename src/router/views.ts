@@ -32,6 +32,7 @@ export function keyView(k: ApiKey) {
     scopes: k.scopes,
     limits: { rpm: k.rpmLimit, tpm: k.tpmLimit, concurrency: k.concurrencyLimit },
     models: k.allowedModels,
+    data_region: k.dataRegion,
     created_at: iso(k.createdAt),
     last_used_at: iso(k.lastUsedAt),
     expires_at: iso(k.expiresAt),

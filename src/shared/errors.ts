@@ -24,9 +24,19 @@ export class ApiError extends Error {
     readonly param: string | null = null,
     /** Extra response headers, e.g. Retry-After on 429. */
     readonly headers: Record<string, string> = {},
+    /**
+     * An upstream's own retry hint in milliseconds, when it gave one: the
+     * router's attempt loop waits on it before retrying the same route.
+     */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.name = "ApiError";
+  }
+
+  /** The same error with more response headers (the router's receipts and rate-limit headers). */
+  withHeaders(extra: Record<string, string>): ApiError {
+    return new ApiError(this.status, this.type, this.code, this.message, this.param, { ...extra, ...this.headers }, this.retryAfterMs);
   }
 }
 

@@ -3,19 +3,14 @@
  * 2023-06-01), and the Messages API passed through for /v1/messages.
  */
 import { errors } from "../../shared/errors";
-import { timeoutFrom } from "../openai-compatible/adapter";
 import { streamingResult } from "../relay";
 import { SSE_HEADERS } from "../sse";
-import type { ChatProvider, ChatResult, ProviderConfig } from "../types";
+import type { ChatProvider, ChatResult } from "../types";
 import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
 import { toAnthropicRequest } from "./request";
 import { anthropicUsage, toOpenAICompletion } from "./response";
 import { anthropicMessageSchema, TRANSLATION_VERSION, type AnthropicVersion } from "./schema";
 import { anthropicToOpenAIStream } from "./stream";
-
-export function anthropicConfig(env: Env): ProviderConfig {
-  return { baseUrl: env.ANTHROPIC_BASE_URL, apiKey: env.ANTHROPIC_API_KEY, timeoutMs: timeoutFrom(env) };
-}
 
 /** The router's credential the way each API version expects it. */
 export function anthropicHeaders(apiKey: string | undefined, version: AnthropicVersion, betas: readonly string[], stream: boolean): Record<string, string> {
@@ -42,10 +37,10 @@ export async function readAnthropicMessage(res: Response, clientSignal: AbortSig
 }
 
 export const anthropic: ChatProvider = {
-  id: "anthropic",
+  wire: "anthropic",
   async chat(call): Promise<ChatResult> {
-    const body = toAnthropicRequest(call.request, call.model.upstreamModel);
-    const config = anthropicConfig(call.env);
+    const body = toAnthropicRequest(call.request, call.route.upstreamModel);
+    const config = call.config;
     const stream = call.request.stream === true;
     const res = await postUpstream({
       config,
@@ -54,7 +49,7 @@ export const anthropic: ChatProvider = {
       body,
       clientSignal: call.clientSignal,
     });
-    if (!res.ok) throw await upstreamError(res, "Anthropic");
+    if (!res.ok) throw await upstreamError(res, call.label);
     if (stream) {
       if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
       const translator = anthropicToOpenAIStream({ clientWantsUsage: call.request.stream_options?.include_usage === true });

@@ -10,21 +10,22 @@ import { parseJson, streamingResult, type CommittingTranslator } from "../relay"
 import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
-import type { ChatResult, ModelEntry, Usage } from "../types";
+import type { ChatResult, ProviderConfig, Route, Usage } from "../types";
 import { postUpstream, upstreamError } from "../upstream";
-import { anthropicConfig, anthropicHeaders, readAnthropicMessage } from "./index";
+import { anthropicHeaders, readAnthropicMessage } from "./index";
 import { anthropicUsage, mergeUsage } from "./response";
 import { SAMPLING_FIELDS, streamEventSchema, type AnthropicUsage, type AnthropicVersion, type MessagesRequest } from "./schema";
 
 export interface PassthroughCall {
   request: MessagesRequest;
-  model: ModelEntry;
+  route: Route;
+  config: ProviderConfig;
+  label: string;
   version: AnthropicVersion;
   /** anthropic-beta values the client asked for (passed on: they are feature flags). */
   betas: string[];
-  env: Env;
   clientSignal: AbortSignal;
-  /** Longest silence allowed between stream reads; `STREAM_IDLE_TIMEOUT_MS` when absent. */
+  /** Longest silence allowed between stream reads (the route's, from the routing plan); two minutes when absent. */
   idleTimeoutMs?: number;
 }
 
@@ -93,6 +94,12 @@ function passthroughTranslator(): CommittingTranslator {
   };
 }
 
+/** The client's request as sent, with the route's model name; routing preferences stay with the router. */
+function passthroughBody(request: MessagesRequest, upstreamModel: string): Record<string, unknown> {
+  const { provider: _p, models: _m, ...body } = request as MessagesRequest & { provider?: unknown; models?: unknown };
+  return { ...body, model: upstreamModel };
+}
+
 export async function anthropicMessagesPassthrough(call: PassthroughCall): Promise<ChatResult> {
   if (call.version === "2026-10-21") {
     const field = SAMPLING_FIELDS.find((f) => call.request[f] !== undefined);
@@ -100,16 +107,16 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
       throw new ApiError(400, "invalid_request_error", "unsupported_parameter", `'${field}' is not accepted by anthropic-version 2026-10-21; use 2023-06-01 or remove it.`, field);
     }
   }
-  const config = anthropicConfig(call.env);
+  const config = call.config;
   const stream = call.request.stream === true;
   const res = await postUpstream({
     config,
     path: "/v1/messages",
     headers: anthropicHeaders(config.apiKey, call.version, call.betas, stream),
-    body: { ...call.request, model: call.model.upstreamModel },
+    body: passthroughBody(call.request, call.route.upstreamModel),
     clientSignal: call.clientSignal,
   });
-  if (!res.ok) throw await upstreamError(res, "Anthropic");
+  if (!res.ok) throw await upstreamError(res, call.label);
   if (stream) {
     if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
     return streamingResult(res.body, passthroughTranslator(), call, SSE_HEADERS);

@@ -3,6 +3,7 @@
  * /v1/messages (validated strictly at the top level, so no unvetted field can
  * reach an upstream) and the parts of responses and stream events it reads.
  */
+import { routingFields } from "../routing-fields";
 import { z } from "zod";
 import { jsonObject, refusedReference, SEND_INLINE } from "../schema-guards";
 
@@ -164,6 +165,7 @@ export const messagesRequestSchema = z
       .strict()
       .optional(),
     cache_control: cacheControl,
+    ...routingFields,
   })
   .strict();
 

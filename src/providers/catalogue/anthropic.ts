@@ -6,13 +6,12 @@
  * prompt length counts input, cache reads and cache writes, as the router's
  * prompt tokens do.
  */
-import type { ModelEntry } from "../types";
+import type { ModelSpec } from "../model-spec";
 
-export const ANTHROPIC_MODELS: readonly ModelEntry[] = [
+export const ANTHROPIC_MODELS: readonly ModelSpec[] = [
   {
     id: "anthropic/claude-fable-5-1",
     provider: "anthropic",
-    upstreamModel: "claude-fable-5-1",
     name: "Claude Fable 5.1",
     // Anthropic's top model ("Pricing": 10 / 50, cache hits 0.25; the Haiku 5.5
     // overview's comparison: 1M window, 128K out). Model id as the pricing
@@ -20,23 +19,33 @@ export const ANTHROPIC_MODELS: readonly ModelEntry[] = [
     // among the stored copies.
     contextLength: 1_000_000,
     maxOutputTokens: 128_000,
-    pricing: { prompt: 10, completion: 50, cachedPrompt: 0.25 },
-    region: "us",
+    routes: [
+      {
+        endpoint: "anthropic",
+        upstreamModel: "claude-fable-5-1",
+        region: "us",
+        pricing: { prompt: 10, completion: 50, cachedPrompt: 0.25 },
+      },
+    ],
   },
   {
     id: "anthropic/claude-opus-5-5",
     provider: "anthropic",
-    upstreamModel: "claude-opus-5-5",
     name: "Claude Opus 5.5",
     contextLength: 1_000_000,
     maxOutputTokens: 128_000,
-    pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
-    region: "us",
+    routes: [
+      {
+        endpoint: "anthropic",
+        upstreamModel: "claude-opus-5-5",
+        region: "us",
+        pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
+      },
+    ],
   },
   {
     id: "anthropic/claude-sonnet-5-5",
     provider: "anthropic",
-    upstreamModel: "claude-sonnet-5-5",
     name: "Claude Sonnet 5.5",
     // Sources disagree on the cache-read price: the stored "Claude Sonnet 5.5"
     // overview says 0.20; two trackers that re-read Anthropic's live pricing
@@ -44,13 +53,18 @@ export const ANTHROPIC_MODELS: readonly ModelEntry[] = [
     // 2026-10-07. The later reading is used. No long-context premium.
     contextLength: 1_000_000,
     maxOutputTokens: 128_000,
-    pricing: { prompt: 2, completion: 10, cachedPrompt: 0.1 },
-    region: "us",
+    routes: [
+      {
+        endpoint: "anthropic",
+        upstreamModel: "claude-sonnet-5-5",
+        region: "us",
+        pricing: { prompt: 2, completion: 10, cachedPrompt: 0.1 },
+      },
+    ],
   },
   {
     id: "anthropic/claude-haiku-5-5",
     provider: "anthropic",
-    upstreamModel: "claude-haiku-5-5",
     name: "Claude Haiku 5.5",
     // "Claude Haiku 5.5" overview (released 2026-10-07): 1M window, 128K out;
     // 0.10 / 0.50 for prompts up to 100,000 tokens, 0.50 / 2.50 for prompts
@@ -59,23 +73,34 @@ export const ANTHROPIC_MODELS: readonly ModelEntry[] = [
     // before that line).
     contextLength: 1_000_000,
     maxOutputTokens: 128_000,
-    pricing: {
-      prompt: 0.1,
-      completion: 0.5,
-      cachedPrompt: 0.01,
-      longContext: { aboveTokens: 100_000, prompt: 0.5, completion: 2.5, cachedPrompt: 0.05 },
-    },
-    region: "us",
+    routes: [
+      {
+        endpoint: "anthropic",
+        upstreamModel: "claude-haiku-5-5",
+        region: "us",
+        pricing: {
+          prompt: 0.1,
+          completion: 0.5,
+          cachedPrompt: 0.01,
+          longContext: { aboveTokens: 100_000, prompt: 0.5, completion: 2.5, cachedPrompt: 0.05 },
+        },
+      },
+    ],
   },
   {
     // Legacy but available, no retirement date announced ("Claude Haiku 4.5" overview).
     id: "anthropic/claude-haiku-4-5",
     provider: "anthropic",
-    upstreamModel: "claude-haiku-4-5",
     name: "Claude Haiku 4.5",
     contextLength: 200_000,
     maxOutputTokens: 64_000,
-    pricing: { prompt: 1, completion: 5, cachedPrompt: 0.1 },
-    region: "us",
+    routes: [
+      {
+        endpoint: "anthropic",
+        upstreamModel: "claude-haiku-4-5",
+        region: "us",
+        pricing: { prompt: 1, completion: 5, cachedPrompt: 0.1 },
+      },
+    ],
   },
 ];

@@ -10,13 +10,12 @@
  * launch note names a long-context price. So no entry below has a
  * long-context tier.
  */
-import type { ModelEntry } from "../types";
+import type { ModelSpec } from "../model-spec";
 
-export const GOOGLE_MODELS: readonly ModelEntry[] = [
+export const GOOGLE_MODELS: readonly ModelSpec[] = [
   {
     id: "google/gemini-4-argon",
     provider: "google",
-    upstreamModel: "gemini-4-argon",
     name: "Gemini 4 Argon",
     // Gemini API "Using the latest Gemini models": one 1M-token limit for input
     // and output together; 4 / 20 from 2026-12-01 (after the 2 / 10 launch
@@ -27,8 +26,14 @@ export const GOOGLE_MODELS: readonly ModelEntry[] = [
     // note reports it (not confirmed on Google's pricing page).
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
-    region: "global",
+    routes: [
+      {
+        endpoint: "google",
+        upstreamModel: "gemini-4-argon",
+        region: "global",
+        pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
+      },
+    ],
   },
   // Gemini 4 Carbon, Neon and Hydrogen (released 2026-11-10 to 11-18): each
   // has one 1,048,576-token limit for input and output together and, like
@@ -39,7 +44,6 @@ export const GOOGLE_MODELS: readonly ModelEntry[] = [
   {
     id: "google/gemini-4-carbon",
     provider: "google",
-    upstreamModel: "gemini-4-carbon",
     name: "Gemini 4 Carbon",
     // "Gemini 4 Carbon developer guide" (Google Cloud): 1,048,576 unified
     // limit, 65,536 per streamed segment (32,768 not streamed). Google's
@@ -47,38 +51,53 @@ export const GOOGLE_MODELS: readonly ModelEntry[] = [
     // LaoZhang); cached 0.20 as WaveSpeed lists it.
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
-    region: "global",
+    routes: [
+      {
+        endpoint: "google",
+        upstreamModel: "gemini-4-carbon",
+        region: "global",
+        pricing: { prompt: 4, completion: 20, cachedPrompt: 0.2 },
+      },
+    ],
   },
   {
     id: "google/gemini-4-neon",
     provider: "google",
-    upstreamModel: "gemini-4-neon",
     name: "Gemini 4 Neon",
     // apidog's "Gemini 4 Neon API" guide, from Google's docs: 1,048,576
     // shared window, 65,536 output per call; 3 / 15, cached 0.15.
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 3, completion: 15, cachedPrompt: 0.15 },
-    region: "global",
+    routes: [
+      {
+        endpoint: "google",
+        upstreamModel: "gemini-4-neon",
+        region: "global",
+        pricing: { prompt: 3, completion: 15, cachedPrompt: 0.15 },
+      },
+    ],
   },
   {
     id: "google/gemini-4-hydrogen",
     provider: "google",
-    upstreamModel: "gemini-4-hydrogen",
     name: "Gemini 4 Hydrogen",
     // Google's suggested upgrade from Gemini 3.8 Flash (LaoZhang). apidog's
     // "Gemini 4 Hydrogen API" guide: 1,048,576 shared window, 65,536 output
     // per call; 1.50 / 7.50, cached 0.075.
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 1.5, completion: 7.5, cachedPrompt: 0.075 },
-    region: "global",
+    routes: [
+      {
+        endpoint: "google",
+        upstreamModel: "gemini-4-hydrogen",
+        region: "global",
+        pricing: { prompt: 1.5, completion: 7.5, cachedPrompt: 0.075 },
+      },
+    ],
   },
   {
     id: "google/gemini-3.8-flash",
     provider: "google",
-    upstreamModel: "gemini-3.8-flash",
     name: "Gemini 3.8 Flash",
     // Limits: 1,048,576 in / 65,536 out, as on Google's Gemini 3.7 Flash page
     // (the model it replaced) and in LiteLLM's launch note for 3.8. Prices are
@@ -88,13 +107,18 @@ export const GOOGLE_MODELS: readonly ModelEntry[] = [
     // note reports it.
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 0.75, completion: 3.75, cachedPrompt: 0.075 },
-    region: "global",
+    routes: [
+      {
+        endpoint: "google",
+        upstreamModel: "gemini-3.8-flash",
+        region: "global",
+        pricing: { prompt: 0.75, completion: 3.75, cachedPrompt: 0.075 },
+      },
+    ],
   },
   {
     id: "google/gemini-3.5-flash-lite",
     provider: "google",
-    upstreamModel: "gemini-3.5-flash-lite",
     name: "Gemini 3.5 Flash-Lite",
     // Gemini API "Using the latest Gemini models": "1M" context, "64k" output
     // (taken as 1,048,576 / 65,536, Google's usual figures), 0.30 / 2.50. Its
@@ -102,7 +126,13 @@ export const GOOGLE_MODELS: readonly ModelEntry[] = [
     // at the prompt price.
     contextLength: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { prompt: 0.3, completion: 2.5 },
-    region: "global",
+    routes: [
+      {
+        endpoint: "google",
+        upstreamModel: "gemini-3.5-flash-lite",
+        region: "global",
+        pricing: { prompt: 0.3, completion: 2.5 },
+      },
+    ],
   },
 ];

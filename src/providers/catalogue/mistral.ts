@@ -5,13 +5,12 @@
  * long-context prices. Mistral's own pricing page was not among the stored
  * copies: the sources are named per entry.
  */
-import type { ModelEntry } from "../types";
+import type { ModelSpec } from "../model-spec";
 
-export const MISTRAL_MODELS: readonly ModelEntry[] = [
+export const MISTRAL_MODELS: readonly ModelSpec[] = [
   {
     id: "mistral/mistral-small-latest",
     provider: "mistral",
-    upstreamModel: "mistral-small-latest",
     name: "Mistral Small",
     // Mistral Small 4 (mistral-small-2603, released 2026-03-16): 256k
     // (262,144) window, 0.15 / 0.60, as model directories list it
@@ -20,13 +19,29 @@ export const MISTRAL_MODELS: readonly ModelEntry[] = [
     // pages: cached tokens are billed at the prompt price.
     contextLength: 262_144,
     maxOutputTokens: 262_144,
-    pricing: { prompt: 0.15, completion: 0.6 },
-    region: "eu",
+    routes: [
+      // EU: Mistral's regional endpoint, api.eu.mistral.ai ("Inference" page,
+      // mistral.ai/cloud/inference: each region "a fully independent
+      // deployment with its own capacity and data boundary").
+      {
+        endpoint: "mistral-eu",
+        upstreamModel: "mistral-small-latest",
+        region: "eu",
+        pricing: { prompt: 0.15, completion: 0.6 },
+      },
+      // The same model on Mistral's global endpoint: no EU guarantee, so only
+      // for accounts that consented to processing outside the EU.
+      {
+        endpoint: "mistral-global",
+        upstreamModel: "mistral-small-latest",
+        region: "global",
+        pricing: { prompt: 0.15, completion: 0.6 },
+      },
+    ],
   },
   {
     id: "mistral/mistral-medium-latest",
     provider: "mistral",
-    upstreamModel: "mistral-medium-latest",
     name: "Mistral Medium",
     // Mistral Medium 3.5 (mistral-medium-2604; Mistral's "Mistral Medium 1.0"
     // page names it the replacement): 256k (262,144) window, 1.50 / 7.50 (its
@@ -34,13 +49,29 @@ export const MISTRAL_MODELS: readonly ModelEntry[] = [
     // (models.dev, citing Mistral's pricing page of 2026-09-29).
     contextLength: 262_144,
     maxOutputTokens: 262_144,
-    pricing: { prompt: 1.5, completion: 7.5, cachedPrompt: 0.15 },
-    region: "eu",
+    routes: [
+      // EU: Mistral's regional endpoint, api.eu.mistral.ai ("Inference" page,
+      // mistral.ai/cloud/inference: each region "a fully independent
+      // deployment with its own capacity and data boundary").
+      {
+        endpoint: "mistral-eu",
+        upstreamModel: "mistral-medium-latest",
+        region: "eu",
+        pricing: { prompt: 1.5, completion: 7.5, cachedPrompt: 0.15 },
+      },
+      // The same model on Mistral's global endpoint: no EU guarantee, so only
+      // for accounts that consented to processing outside the EU.
+      {
+        endpoint: "mistral-global",
+        upstreamModel: "mistral-medium-latest",
+        region: "global",
+        pricing: { prompt: 1.5, completion: 7.5, cachedPrompt: 0.15 },
+      },
+    ],
   },
   {
     id: "mistral/mistral-large-latest",
     provider: "mistral",
-    upstreamModel: "mistral-large-latest",
     name: "Mistral Large",
     // Mistral Large 3 (mistral-large-2512): 262,144 window, 0.50 / 1.50
     // (models.dev). Mistral Large 4 is in public preview since 2026-10-06
@@ -49,7 +80,24 @@ export const MISTRAL_MODELS: readonly ModelEntry[] = [
     // this price.
     contextLength: 262_144,
     maxOutputTokens: 262_144,
-    pricing: { prompt: 0.5, completion: 1.5 },
-    region: "eu",
+    routes: [
+      // EU: Mistral's regional endpoint, api.eu.mistral.ai ("Inference" page,
+      // mistral.ai/cloud/inference: each region "a fully independent
+      // deployment with its own capacity and data boundary").
+      {
+        endpoint: "mistral-eu",
+        upstreamModel: "mistral-large-latest",
+        region: "eu",
+        pricing: { prompt: 0.5, completion: 1.5 },
+      },
+      // The same model on Mistral's global endpoint: no EU guarantee, so only
+      // for accounts that consented to processing outside the EU.
+      {
+        endpoint: "mistral-global",
+        upstreamModel: "mistral-large-latest",
+        region: "global",
+        pricing: { prompt: 0.5, completion: 1.5 },
+      },
+    ],
   },
 ];

@@ -6,13 +6,12 @@
  * rates double and output costs 1.5 times the short-context rate for the full
  * request": 272K read as 272,000, as the trackers that bill it do.
  */
-import type { ModelEntry } from "../types";
+import type { ModelSpec } from "../model-spec";
 
-export const OPENAI_MODELS: readonly ModelEntry[] = [
+export const OPENAI_MODELS: readonly ModelSpec[] = [
   {
     id: "openai/gpt-6.2-astra",
     provider: "openai",
-    upstreamModel: "gpt-6.2-astra",
     name: "GPT-6.2 Astra",
     // "Models" page: 8 / 40, 128K out, 1.05M window. The cached price (0.40) is
     // from third-party trackers (TokenMeter, AgentCompass release notes), not a
@@ -20,65 +19,86 @@ export const OPENAI_MODELS: readonly ModelEntry[] = [
     // for every GPT-6 model.
     contextLength: 1_050_000,
     maxOutputTokens: 128_000,
-    pricing: {
-      prompt: 8,
-      completion: 40,
-      cachedPrompt: 0.4,
-      longContext: { aboveTokens: 272_000, prompt: 16, completion: 60, cachedPrompt: 0.8 },
-    },
-    region: "us",
+    routes: [
+      {
+        endpoint: "openai",
+        upstreamModel: "gpt-6.2-astra",
+        region: "us",
+        pricing: {
+          prompt: 8,
+          completion: 40,
+          cachedPrompt: 0.4,
+          longContext: { aboveTokens: 272_000, prompt: 16, completion: 60, cachedPrompt: 0.8 },
+        },
+      },
+    ],
   },
   {
     id: "openai/gpt-6.2-sol",
     provider: "openai",
-    upstreamModel: "gpt-6.2-sol",
     name: "GPT-6.2 Sol",
     // "GPT-6.2 Sol" model page: 1,050,000 / 128,000; 2 / 10, cached 0.10.
     contextLength: 1_050_000,
     maxOutputTokens: 128_000,
-    pricing: {
-      prompt: 2,
-      completion: 10,
-      cachedPrompt: 0.1,
-      longContext: { aboveTokens: 272_000, prompt: 4, completion: 15, cachedPrompt: 0.2 },
-    },
-    region: "us",
+    routes: [
+      {
+        endpoint: "openai",
+        upstreamModel: "gpt-6.2-sol",
+        region: "us",
+        pricing: {
+          prompt: 2,
+          completion: 10,
+          cachedPrompt: 0.1,
+          longContext: { aboveTokens: 272_000, prompt: 4, completion: 15, cachedPrompt: 0.2 },
+        },
+      },
+    ],
   },
   {
     id: "openai/gpt-6.1-terra",
     provider: "openai",
-    upstreamModel: "gpt-6.1-terra",
     name: "GPT-6.1 Terra",
     // "Models" page: 1 / 5, 128K out, 1.05M window. Cached 0.05 and the
     // long-context rates (2 / 7.50 / 0.10) as LiteLLM's launch note lists them
     // (OpenAI's GPT-6.1 Terra page was not among the stored copies).
     contextLength: 1_050_000,
     maxOutputTokens: 128_000,
-    pricing: {
-      prompt: 1,
-      completion: 5,
-      cachedPrompt: 0.05,
-      longContext: { aboveTokens: 272_000, prompt: 2, completion: 7.5, cachedPrompt: 0.1 },
-    },
-    region: "us",
+    routes: [
+      {
+        endpoint: "openai",
+        upstreamModel: "gpt-6.1-terra",
+        region: "us",
+        pricing: {
+          prompt: 1,
+          completion: 5,
+          cachedPrompt: 0.05,
+          longContext: { aboveTokens: 272_000, prompt: 2, completion: 7.5, cachedPrompt: 0.1 },
+        },
+      },
+    ],
   },
   {
     id: "openai/gpt-6-luna",
     provider: "openai",
-    upstreamModel: "gpt-6-luna",
     name: "GPT-6 Luna",
     // "GPT-6 Luna" model page: 1,050,000 / 128,000; 0.10 / 0.50, cached 0.01.
     // Chat Completions takes function calling only with reasoning_effort "none"
     // (same page).
     contextLength: 1_050_000,
     maxOutputTokens: 128_000,
-    pricing: {
-      prompt: 0.1,
-      completion: 0.5,
-      cachedPrompt: 0.01,
-      longContext: { aboveTokens: 272_000, prompt: 0.2, completion: 0.75, cachedPrompt: 0.02 },
-    },
-    region: "us",
+    routes: [
+      {
+        endpoint: "openai",
+        upstreamModel: "gpt-6-luna",
+        region: "us",
+        pricing: {
+          prompt: 0.1,
+          completion: 0.5,
+          cachedPrompt: 0.01,
+          longContext: { aboveTokens: 272_000, prompt: 0.2, completion: 0.75, cachedPrompt: 0.02 },
+        },
+      },
+    ],
   },
   // Deprecated, still served until their shutdown on 2027-01-14 (OpenAI
   // "Deprecations" page, notice of 2026-10-14; replacement gpt-6-luna): remove
@@ -87,31 +107,46 @@ export const OPENAI_MODELS: readonly ModelEntry[] = [
   {
     id: "openai/gpt-4o-mini",
     provider: "openai",
-    upstreamModel: "gpt-4o-mini",
     name: "GPT-4o mini",
     contextLength: 128_000,
     maxOutputTokens: 16_384,
-    pricing: { prompt: 0.15, completion: 0.6, cachedPrompt: 0.075 },
-    region: "us",
+    routes: [
+      {
+        endpoint: "openai",
+        upstreamModel: "gpt-4o-mini",
+        region: "us",
+        pricing: { prompt: 0.15, completion: 0.6, cachedPrompt: 0.075 },
+      },
+    ],
   },
   {
     id: "openai/gpt-4.1",
     provider: "openai",
-    upstreamModel: "gpt-4.1",
     name: "GPT-4.1",
     contextLength: 1_047_576,
     maxOutputTokens: 32_768,
-    pricing: { prompt: 2, completion: 8, cachedPrompt: 0.5 },
-    region: "us",
+    routes: [
+      {
+        endpoint: "openai",
+        upstreamModel: "gpt-4.1",
+        region: "us",
+        pricing: { prompt: 2, completion: 8, cachedPrompt: 0.5 },
+      },
+    ],
   },
   {
     id: "openai/gpt-4.1-mini",
     provider: "openai",
-    upstreamModel: "gpt-4.1-mini",
     name: "GPT-4.1 mini",
     contextLength: 1_047_576,
     maxOutputTokens: 32_768,
-    pricing: { prompt: 0.4, completion: 1.6, cachedPrompt: 0.1 },
-    region: "us",
+    routes: [
+      {
+        endpoint: "openai",
+        upstreamModel: "gpt-4.1-mini",
+        region: "us",
+        pricing: { prompt: 0.4, completion: 1.6, cachedPrompt: 0.1 },
+      },
+    ],
   },
 ];

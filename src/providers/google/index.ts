@@ -3,7 +3,6 @@
  * Google's OpenAI-compatible endpoint: the native one reports thought
  * signatures, cached and thinking tokens, and safety blocks faithfully.
  */
-import { timeoutFrom } from "../openai-compatible/adapter";
 import { SSE_HEADERS } from "../sse";
 import type { ChatProvider, ChatResult, ProviderCall } from "../types";
 import { postUpstream, readUpstreamBody } from "../upstream";
@@ -15,13 +14,13 @@ import { geminiStreamTranslator } from "./stream";
 import { streamingResult } from "../relay";
 
 export const google: ChatProvider = {
-  id: "google",
+  wire: "gemini",
   async chat(call: ProviderCall): Promise<ChatResult> {
-    const body = toGeminiRequest(call.request, call.model.upstreamModel);
-    const config = { baseUrl: call.env.GEMINI_BASE_URL, apiKey: call.env.GEMINI_API_KEY, timeoutMs: timeoutFrom(call.env) };
+    const body = toGeminiRequest(call.request, call.route.upstreamModel);
+    const config = call.config;
     const stream = call.request.stream === true;
     // The model name comes from the catalogue; it is URL-safe by construction, encoded anyway.
-    const model = encodeURIComponent(call.model.upstreamModel);
+    const model = encodeURIComponent(call.route.upstreamModel);
     const res = await postUpstream({
       config,
       path: stream ? `/v1beta/models/${model}:streamGenerateContent?alt=sse` : `/v1beta/models/${model}:generateContent`,
@@ -36,12 +35,12 @@ export const google: ChatProvider = {
       const translator = geminiStreamTranslator({
         clientWantsUsage: call.request.stream_options?.include_usage === true,
         created,
-        model: call.model.upstreamModel,
+        model: call.route.upstreamModel,
         newToolCallId: randomToolCallId,
       });
       return streamingResult(res.body, translator, call, SSE_HEADERS);
     }
-    return jsonResult(res, call.model.upstreamModel, created, call.clientSignal);
+    return jsonResult(res, call.route.upstreamModel, created, call.clientSignal);
   },
 };
 

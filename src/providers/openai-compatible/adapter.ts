@@ -6,24 +6,21 @@
 import { errors } from "../../shared/errors";
 import { SSE_HEADERS } from "../sse";
 import type { ChatCompletionRequest } from "../chat-schema";
-import type { ChatProvider, ChatResult, ProviderCall, ProviderConfig, ProviderId } from "../types";
+import type { ChatProvider, ChatResult, ProviderCall, WireFormat } from "../types";
 import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
 import { streamingResult } from "../relay";
 import { openAIStreamTranslator, type OpenAIStreamOptions } from "./stream";
 import { chatCompletionResponseSchema, toUsage } from "./usage";
 
 export interface OpenAICompatibleOptions {
-  id: ProviderId;
-  /** Human name used in error messages. */
-  label: string;
-  config(env: Env): ProviderConfig;
+  wire: WireFormat;
   /** The provider's request body; throws ApiError (400) for what it cannot honour. */
   buildBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown>;
   usageMode: OpenAIStreamOptions["usageMode"];
 }
 
-/** Fields only the router understands; none exist yet, but they never go upstream. */
-const ROUTER_ONLY_FIELDS: readonly string[] = [];
+/** Fields only the router understands (routing preferences): they never go upstream. */
+const ROUTER_ONLY_FIELDS: readonly string[] = ["provider", "models"];
 
 /** The client's request as a plain body for an OpenAI-compatible API, model swapped in. */
 export function baseBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
@@ -32,18 +29,12 @@ export function baseBody(request: ChatCompletionRequest, upstreamModel: string):
   return body;
 }
 
-/** Parses the `UPSTREAM_TIMEOUT_MS` var; falls back to two minutes. */
-export function timeoutFrom(env: Env): number {
-  const ms = Number(env.UPSTREAM_TIMEOUT_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : 120_000;
-}
-
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): ChatProvider {
   return {
-    id: options.id,
+    wire: options.wire,
     async chat(call: ProviderCall): Promise<ChatResult> {
-      const body = options.buildBody(call.request, call.model.upstreamModel);
-      const config = options.config(call.env);
+      const body = options.buildBody(call.request, call.route.upstreamModel);
+      const config = call.config;
       const res = await postUpstream({
         config,
         path: "/chat/completions",
@@ -55,16 +46,16 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
         body,
         clientSignal: call.clientSignal,
       });
-      if (!res.ok) throw await upstreamError(res, options.label);
-      if (call.request.stream) return streamResult(res, call, options.label, options.usageMode);
-      return jsonResult(res, options.label, call.clientSignal);
+      if (!res.ok) throw await upstreamError(res, call.label);
+      if (call.request.stream) return streamResult(res, call, options.usageMode);
+      return jsonResult(res, call.label, call.clientSignal);
     },
   };
 }
 
-function streamResult(res: Response, call: ProviderCall, label: string, usageMode: OpenAIStreamOptions["usageMode"]): Promise<ChatResult> {
+function streamResult(res: Response, call: ProviderCall, usageMode: OpenAIStreamOptions["usageMode"]): Promise<ChatResult> {
   if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-  const translator = openAIStreamTranslator({ label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
+  const translator = openAIStreamTranslator({ label: call.label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
   return streamingResult(res.body, translator, call, SSE_HEADERS);
 }
 

@@ -53,6 +53,7 @@ function toAuthContext(found: KeyWithAccount): AuthContext {
     allowedModels: key.allowedModels,
     limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, concurrency: key.concurrencyLimit },
     nonEuConsent: found.nonEuConsent,
+    euOnly: key.dataRegion === "eu",
   };
 }
 

@@ -1,8 +1,7 @@
-import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { CallOutcome, ModelEntry } from "../../providers/types";
+import type { CallOutcome } from "../../providers/types";
 import { describeIssues, logEventSchema } from "../../shared/log-event";
-import type { AppEnv, CallLog } from "../env";
+import type { AppEnv } from "../env";
 import { buildLogEvent, type RequestFacts, type ResponseFacts } from "../log-event";
 import { LOG_SEND_DEFAULTS, queueLogEvent, type LogQueue, type SendOptions } from "../log-sender";
 
@@ -17,7 +16,7 @@ const FAILED_OUTCOME: CallOutcome = { usage: null, result: "upstream_error", fir
 /**
  * Hands exactly one metadata event per request to the log queue (batched per
  * isolate, see log-sender), once the response has ended: after the handler for plain responses, after the body
- * for streams (the chat route hands over its call outcome through `callLog`).
+ * for streams (src/router/call.ts hands over the call's record once, `call`).
  * Mount it right after requestId so every request, errors included, passes
  * through it. The work runs in waitUntil and never throws, so logging cannot
  * delay or break a response.
@@ -40,7 +39,7 @@ export function requestLog(options: RequestLogOptions = {}) {
       const response: ResponseFacts = {
         status: c.res.status,
         errorCode: c.get("errorCode"),
-        callLog: c.get("callLog"),
+        call: c.get("call"),
         clientGoneEarly: c.req.raw.signal.aborted,
       };
       c.executionCtx.waitUntil(finishAndSend(c.env.LOG_QUEUE, request, response, sendOptions));
@@ -53,7 +52,7 @@ export function requestLog(options: RequestLogOptions = {}) {
 
 async function finishAndSend(queue: LogQueue, request: RequestFacts, response: ResponseFacts, options: SendOptions): Promise<void> {
   try {
-    const pending = response.callLog?.outcome;
+    const pending = response.call?.outcome;
     const outcome = pending ? await pending.catch(() => FAILED_OUTCOME) : null;
     // A call's end is when its relay settled (an abandoned stream's tokens are counted after).
     const parsed = logEventSchema.safeParse(buildLogEvent(request, response, outcome, outcome?.endedAt ?? Date.now()));
@@ -66,11 +65,4 @@ async function finishAndSend(queue: LogQueue, request: RequestFacts, response: R
   } catch (err) {
     console.error("log event failed", request.requestId, err instanceof Error ? err.message : String(err));
   }
-}
-
-/** Called by the chat route once it knows the model: starts the call's log record. */
-export function trackCall(c: Context<AppEnv>, model: ModelEntry, streamed: boolean): CallLog {
-  const callLog: CallLog = { model, streamed, attempts: 0 };
-  c.set("callLog", callLog);
-  return callLog;
 }

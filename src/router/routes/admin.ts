@@ -3,7 +3,7 @@ import { z } from "zod";
 import { createAccount, findAccountByEmail, updateAccount } from "../../db/accounts";
 import { coreDb } from "../../db/client";
 import { createKey } from "../../db/keys";
-import { ACCOUNT_STATUSES, KEY_SCOPES, TIERS } from "../../db/schema";
+import { ACCOUNT_STATUSES, KEY_DATA_REGIONS, KEY_SCOPES, TIERS } from "../../db/schema";
 import { findModel } from "../../providers/catalogue";
 import { errors } from "../../shared/errors";
 import { evictAccount } from "../auth-cache";
@@ -51,6 +51,8 @@ const createKeyBody = z
       .nullable()
       .optional(),
     scopes: z.array(z.enum(KEY_SCOPES)).min(1).optional(),
+    /** "eu": the key may use EU-hosted routes only. */
+    data_region: z.enum(KEY_DATA_REGIONS).nullable().optional(),
   })
   .strict();
 
@@ -100,7 +102,7 @@ export const adminRoutes = new Hono<AppEnv>()
     const { key, record } = await createKey(
       db,
       accountId,
-      { name: body.name, expiresAt: body.expires_at, limits: body.limits, models: body.models, scopes: body.scopes ?? [...KEY_SCOPES] },
+      { name: body.name, expiresAt: body.expires_at, limits: body.limits, models: body.models, scopes: body.scopes ?? [...KEY_SCOPES], dataRegion: body.data_region },
       ADMIN_ACTOR,
     );
     return c.json({ ...keyView(record), key }, 201);

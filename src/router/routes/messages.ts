@@ -1,15 +1,19 @@
 /**
  * POST /v1/messages: Anthropic's Messages API for any catalogue model.
- * anthropic/* models pass through to Anthropic; others are translated to the
- * OpenAI format, served by their adapter, and translated back (streams too).
+ * A route that speaks Anthropic's format gets the request as sent (thinking
+ * blocks, signatures, cache_control intact); on any other route it is
+ * translated to the OpenAI format, served by that route's adapter, and
+ * translated back (streams too).
  * Errors use Anthropic's shape.
  */
 import { Hono } from "hono";
-import { estimateMessagesTokens, estimateTokens } from "../../limits/estimate";
+import { estimateMessagesTokens } from "../../limits/estimate";
 import { anthropicMessagesPassthrough } from "../../providers/anthropic/passthrough";
 import { ANTHROPIC_VERSIONS, MAX_ANTHROPIC_MESSAGES, messagesRequestSchema, SAMPLING_FIELDS, type AnthropicVersion } from "../../providers/anthropic/schema";
 import { relaySse } from "../../providers/relay";
-import { PROVIDERS } from "../../providers/registry";
+import { ADAPTERS } from "../../providers/registry";
+import type { ChatResult } from "../../providers/types";
+import { currentCatalogue } from "../../routing/catalogue";
 import { SSE_HEADERS } from "../../providers/sse";
 import { ApiError, errors } from "../../shared/errors";
 import { runModelCall } from "../call";
@@ -17,7 +21,7 @@ import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 import { betasOf } from "../anthropic-betas";
 import { fromMessagesRequest } from "../messages/from-messages";
-import { readModelRequest } from "../model-request";
+import { largestOutput, readModelRequest } from "../model-request";
 import { openAIToAnthropicStream, toAnthropicMessage } from "../messages/to-messages";
 
 /** Older clients send none; Anthropic's oldest supported version is the safe default. */
@@ -39,28 +43,34 @@ export const messagesRoutes = new Hono<AppEnv>()
   .post("/", apiKeyAuth("inference"), async (c) => {
     const version = versionOf(c.req.header("anthropic-version"));
     const betas = betasOf(c.req.header("anthropic-beta"));
-    const { body: request, model } = await readModelRequest(c.req.raw, messagesRequestSchema, MAX_ANTHROPIC_MESSAGES);
+    const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
+    const { body: request, models } = await readModelRequest(c.req.raw, messagesRequestSchema, MAX_ANTHROPIC_MESSAGES, catalogue);
     if (version === "2026-10-21") {
       const field = SAMPLING_FIELDS.find((f) => request[f] !== undefined);
       if (field) throw new ApiError(400, "invalid_request_error", "unsupported_parameter", `'${field}' is not accepted by anthropic-version 2026-10-21.`, field);
     }
     const stream = request.stream === true;
     const clientSignal = c.req.raw.signal;
-
-    if (model.provider === "anthropic") {
-      const result = await runModelCall(c, model, { streamed: stream, reservation: estimateMessagesTokens(request, model) }, () =>
-        anthropicMessagesPassthrough({ request, model, version, betas, env: c.env, clientSignal }),
-      );
-      return result.response;
-    }
-
-    const chatRequest = fromMessagesRequest(request, stream);
-    const result = await runModelCall(c, model, { streamed: stream, reservation: estimateTokens(chatRequest, model) }, () =>
-      PROVIDERS[model.provider].chat({ request: chatRequest, model, requestId: c.get("requestId"), env: c.env, clientSignal }),
-    );
-    if (!stream) return c.json(toAnthropicMessage(await result.response.json(), model.id));
-    const body = result.response.body;
-    if (!body) throw errors.upstream("The upstream provider sent an empty stream.");
-    // The provider's relay already reports the outcome; this layer only re-shapes events.
-    return new Response(relaySse(body, openAIToAnthropicStream(model.id), { clientSignal }), { status: 200, headers: SSE_HEADERS });
+    // Translated once, when a route that does not speak Anthropic's format is
+    // tried (a translation refusal is then that attempt's 400).
+    let chatRequest: ReturnType<typeof fromMessagesRequest> | undefined;
+    const call = { catalogue, models, prefs: request.provider, streamed: stream, reservation: estimateMessagesTokens(request, largestOutput(models)) };
+    return runModelCall(c, call, async (candidate): Promise<ChatResult> => {
+      const { route, config, endpoint } = candidate;
+      // A route speaking Anthropic's format gets the request as sent.
+      if (endpoint.wire === "anthropic") {
+        return anthropicMessagesPassthrough({ request, route, config, label: endpoint.label, version, betas, clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
+      }
+      chatRequest ??= fromMessagesRequest(request, stream);
+      const result = await ADAPTERS[endpoint.wire].chat({ request: chatRequest, route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
+      const modelId = candidate.model.id;
+      if (!stream) {
+        const message = toAnthropicMessage(await result.response.json(), modelId);
+        return { ...result, response: new Response(JSON.stringify(message), { status: 200, headers: { "content-type": "application/json" } }) };
+      }
+      const body = result.response.body;
+      if (!body) throw errors.upstream("The upstream provider sent an empty stream.");
+      // The provider's relay already reports the outcome; this layer only re-shapes events.
+      return { ...result, response: new Response(relaySse(body, openAIToAnthropicStream(modelId), { clientSignal }), { status: 200, headers: SSE_HEADERS }) };
+    });
   });

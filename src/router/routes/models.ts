@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { CATALOGUE, findModel } from "../../providers/catalogue";
-import type { ModelEntry, ModelPricing } from "../../providers/types";
+import type { ModelEntry, ModelPricing, Route } from "../../providers/types";
+import { currentCatalogue, type Catalogue } from "../../routing/catalogue";
 import { errors } from "../../shared/errors";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
@@ -22,7 +22,28 @@ function toPricingObject(p: ModelPricing) {
   };
 }
 
+function toRouteObject(r: Route) {
+  return {
+    endpoint: r.endpoint,
+    upstream_model: r.upstreamModel,
+    data_region: r.region,
+    context_length: r.contextLength,
+    max_output_tokens: r.maxOutputTokens,
+    pricing: toPricingObject(r.pricing),
+  };
+}
+
+/**
+ * A model as /v1/models shows it: OpenAI's model object, plus its routes in
+ * the order they are tried (endpoint, region, prices, limits) and the regions
+ * it can run in. The top-level upstream_model and pricing are the first
+ * route's, the one a request uses when nothing fails; data_region is "eu" when
+ * any route runs in the EU (such a model needs no consent).
+ */
 function toModelObject(m: ModelEntry) {
+  const first = m.routes[0]!;
+  const regions = [...new Set(m.routes.map((r) => r.region))];
+  const eu = regions.includes("eu");
   return {
     id: m.id,
     object: "model",
@@ -30,27 +51,42 @@ function toModelObject(m: ModelEntry) {
     owned_by: m.provider,
     name: m.name,
     provider: m.provider,
-    upstream_model: m.upstreamModel,
+    upstream_model: first.upstreamModel,
     context_length: m.contextLength,
     max_output_tokens: m.maxOutputTokens,
-    pricing: toPricingObject(m.pricing),
-    data_region: m.region,
-    requires_consent: m.region !== "eu",
+    pricing: toPricingObject(first.pricing),
+    data_region: eu ? "eu" : first.region,
+    data_regions: regions,
+    requires_consent: !eu,
+    routes: m.routes.map(toRouteObject),
   };
 }
 
-// The catalogue is static per deployment: serialise it once, not per request.
-const LIST_BODY = JSON.stringify({ object: "list", data: CATALOGUE.map(toModelObject) });
+// A catalogue does not change once built: serialise its list once, not per request.
+const listBodies = new WeakMap<Catalogue, string>();
+
+function listBody(catalogue: Catalogue): string {
+  let body = listBodies.get(catalogue);
+  if (body === undefined) {
+    body = JSON.stringify({ object: "list", data: catalogue.models.map(toModelObject) });
+    listBodies.set(catalogue, body);
+  }
+  return body;
+}
 
 export const modelsRoutes = new Hono<AppEnv>()
   .use(apiKeyAuth("inference"))
-  .get("/", (c) => c.body(LIST_BODY, 200, { "content-type": "application/json" }))
+  .get("/", async (c) => {
+    const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
+    return c.body(listBody(catalogue), 200, { "content-type": "application/json" });
+  })
   // One parameter for the whole rest of the path: ids contain "/" and the
   // official SDKs percent-encode it (`GET /v1/models/mistral%2Fmistral-small-latest`),
   // so both the plain and the encoded form arrive here; param() decodes %2F.
-  .get("/:id{.+}", (c) => {
+  .get("/:id{.+}", async (c) => {
     const id = c.req.param("id");
-    const model = findModel(id);
+    const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
+    const model = catalogue.find(id);
     if (!model) throw errors.notFound(`The model '${id}' does not exist.`, "model_not_found", "model");
     return c.json(toModelObject(model));
   });

@@ -1,0 +1,95 @@
+/**
+ * The catalogue as data: the shape of a model in the seed catalogue (code)
+ * and in an operator's catalogue update (JSON, validated here), and how it
+ * becomes the ModelEntry the router uses. A route may leave out its context
+ * length and output limit (the model's apply) and its region (its
+ * endpoint's). A route can never claim a better region than its endpoint's:
+ * that claim rests on the provider's document cited in endpoints.ts.
+ */
+import { z } from "zod";
+import { findEndpoint } from "./endpoints";
+import { DATA_REGIONS, type ModelEntry, type Route } from "./types";
+
+const PROVIDER_IDS = ["openai", "mistral", "anthropic", "google"] as const;
+
+/** USD per million tokens, at most six decimals (cost.ts computes in micro-USD). */
+const price = z
+  .number()
+  .nonnegative()
+  .max(100_000)
+  .refine((p) => Math.abs(p * 1e6 - Math.round(p * 1e6)) < 1e-6, { message: "at most six decimals" });
+
+const pricingSchema = z
+  .object({
+    prompt: price,
+    completion: price,
+    cachedPrompt: price.optional(),
+    longContext: z
+      .object({ aboveTokens: z.number().int().positive(), prompt: price, completion: price, cachedPrompt: price.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const tokens = z.number().int().positive().max(100_000_000);
+const timeoutMs = z.number().int().min(100).max(600_000);
+
+export const routeSpecSchema = z
+  .object({
+    endpoint: z.string().refine((id) => findEndpoint(id) !== undefined, { message: "unknown endpoint" }),
+    upstreamModel: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/),
+    region: z.enum(DATA_REGIONS as [string, ...string[]]).optional(),
+    pricing: pricingSchema,
+    contextLength: tokens.optional(),
+    maxOutputTokens: tokens.optional(),
+    timeouts: z.object({ firstByteMs: timeoutMs.optional(), idleMs: timeoutMs.optional() }).strict().optional(),
+  })
+  .strict();
+
+export const modelSpecSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9._:-]{1,96}$/),
+    provider: z.enum(PROVIDER_IDS),
+    name: z.string().min(1).max(100),
+    contextLength: tokens,
+    maxOutputTokens: tokens,
+    routes: z.array(routeSpecSchema).min(1).max(8),
+  })
+  .strict()
+  .refine((m) => m.id.startsWith(`${m.provider}/`), { message: "the id's prefix must be the provider", path: ["id"] });
+
+export type RouteSpec = z.input<typeof routeSpecSchema>;
+export type ModelSpec = z.input<typeof modelSpecSchema>;
+
+/** Throws on a route whose region claim is better than its endpoint's, or duplicated routes. */
+export function toModelEntry(spec: ModelSpec): ModelEntry {
+  const seen = new Set<string>();
+  const routes = spec.routes.map((r, i): Route => {
+    const endpoint = findEndpoint(r.endpoint);
+    if (!endpoint) throw new Error(`${spec.id}: routes[${i}]: unknown endpoint '${r.endpoint}'`);
+    const region = (r.region ?? endpoint.region) as Route["region"];
+    if (region === "eu" && endpoint.region !== "eu") {
+      throw new Error(`${spec.id}: routes[${i}]: endpoint '${endpoint.id}' processes in '${endpoint.region}'; a route on it cannot claim 'eu'`);
+    }
+    const key = `${r.endpoint}:${r.upstreamModel}`;
+    if (seen.has(key)) throw new Error(`${spec.id}: routes[${i}]: duplicate route ${key}`);
+    seen.add(key);
+    return {
+      endpoint: r.endpoint,
+      upstreamModel: r.upstreamModel,
+      region,
+      pricing: r.pricing,
+      contextLength: r.contextLength ?? spec.contextLength,
+      maxOutputTokens: r.maxOutputTokens ?? spec.maxOutputTokens,
+      ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+    };
+  });
+  return {
+    id: spec.id,
+    provider: spec.provider,
+    name: spec.name,
+    routes,
+    contextLength: Math.max(...routes.map((r) => r.contextLength)),
+    maxOutputTokens: Math.max(...routes.map((r) => r.maxOutputTokens)),
+  };
+}

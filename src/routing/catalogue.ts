@@ -1,0 +1,34 @@
+/**
+ * The catalogue a request is served with. The seed catalogue in code
+ * (src/providers/catalogue.ts) until an operator publishes an update; see
+ * catalogue-store.ts for how updates reach every isolate.
+ */
+import { CATALOGUE } from "../providers/catalogue";
+import type { ModelEntry } from "../providers/types";
+
+export interface Catalogue {
+  /** 0 for the seed; an operator update's version number otherwise. */
+  readonly version: number;
+  readonly models: readonly ModelEntry[];
+  find(id: string): ModelEntry | undefined;
+  /** Ids of the models with at least one EU-hosted route. */
+  euModelIds(): string[];
+}
+
+export function buildCatalogue(version: number, models: readonly ModelEntry[]): Catalogue {
+  const byId = new Map(models.map((m) => [m.id, m]));
+  let eu: string[] | undefined;
+  return {
+    version,
+    models,
+    find: (id) => byId.get(id),
+    euModelIds: () => (eu ??= models.filter((m) => m.routes.some((r) => r.region === "eu")).map((m) => m.id)),
+  };
+}
+
+export const SEED_CATALOGUE = buildCatalogue(0, CATALOGUE);
+
+/** The catalogue for this request. */
+export async function currentCatalogue(_env: Env, _waitUntil: (p: Promise<unknown>) => void): Promise<Catalogue> {
+  return SEED_CATALOGUE;
+}

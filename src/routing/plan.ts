@@ -1,0 +1,165 @@
+/**
+ * Which routes a request may use, in the order they are tried: the requested
+ * model's routes, then each fallback model's (`models`), each list filtered
+ * and ordered by
+ * 1. region: an account without consent to transfers outside the EU, a key
+ *    restricted to the EU, or `provider.data_region: "eu"` keeps `eu` routes
+ *    only;
+ * 2. the request's `provider.only` / `provider.ignore`;
+ * 3. the operator's configuration: an endpoint without a base URL or
+ *    credential is skipped;
+ * 4. health: a route whose circuit breaker is open is skipped; a half-open
+ *    one is tried only as the probe (the attempt loop claims it);
+ * 5. `provider.sort` (price, or observed latency), then `provider.order`
+ *    (named endpoints first, in that order);
+ * 6. `provider.allow_fallbacks: false` keeps the first route of each model.
+ * When nothing is left, the error names the first reason that emptied the
+ * requested model's list (consent before preferences before configuration
+ * before health), so the client learns what it can change.
+ */
+import { endpointConfig, findEndpoint, type EndpointDef } from "../providers/endpoints";
+import { endpointMatches, type ProviderPreferences } from "../providers/routing-fields";
+import { routeKey, type ModelEntry, type ProviderConfig, type Route } from "../providers/types";
+import { ApiError, DEFAULT_RETRY_AFTER_S, errors } from "../shared/errors";
+
+export interface Candidate {
+  model: ModelEntry;
+  route: Route;
+  endpoint: EndpointDef;
+  config: ProviderConfig;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** The route's breaker is half-open: it is tried only if this request wins the probe. */
+  probe: boolean;
+}
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+/** The health of routes as this isolate knows it (src/routing/health.ts). */
+export interface RouteHealthView {
+  state(key: string): BreakerState;
+  latencyMs(key: string): number | null;
+}
+
+export interface Access {
+  nonEuConsent: boolean;
+  /** The API key may use EU-hosted routes only. */
+  euOnlyKey: boolean;
+  allowedModels: readonly string[] | null;
+}
+
+export interface PlanInput {
+  /** The requested model first, then the fallback models. */
+  models: readonly ModelEntry[];
+  prefs: ProviderPreferences | null | undefined;
+  access: Access;
+  env: Env;
+  health: RouteHealthView;
+  defaults: { firstByteMs: number; idleMs: number };
+  /** Ids of models that can run in the EU, for the consent error. */
+  euModels(): string[];
+}
+
+type Reason = "region" | "preferences" | "configuration" | "health";
+
+interface ModelPlan {
+  candidates: Candidate[];
+  /** Why the list is empty, when it is. */
+  emptiedBy: Reason | null;
+}
+
+const combinedPrice = (r: Route) => r.pricing.prompt + r.pricing.completion;
+
+function planModel(model: ModelEntry, input: PlanInput): ModelPlan {
+  const { prefs, access, env, health, defaults } = input;
+  const euOnly = !access.nonEuConsent || access.euOnlyKey || prefs?.data_region === "eu";
+  let routes = [...model.routes];
+  let emptiedBy: Reason | null = null;
+  const keep = (reason: Reason, test: (r: Route) => boolean) => {
+    const kept = routes.filter(test);
+    if (kept.length === 0 && routes.length > 0) emptiedBy ??= reason;
+    routes = kept;
+  };
+  if (euOnly) keep("region", (r) => r.region === "eu");
+  if (prefs?.only) keep("preferences", (r) => prefs.only!.some((n) => endpointMatches(n, r.endpoint)));
+  if (prefs?.ignore) keep("preferences", (r) => !prefs.ignore!.some((n) => endpointMatches(n, r.endpoint)));
+
+  const candidates: Candidate[] = [];
+  let open = 0;
+  for (const route of routes) {
+    const endpoint = findEndpoint(route.endpoint);
+    const firstByteTimeoutMs = route.timeouts?.firstByteMs ?? defaults.firstByteMs;
+    const config = endpoint ? endpointConfig(endpoint, env, firstByteTimeoutMs) : null;
+    if (!endpoint || !config) continue;
+    const state = health.state(routeKey(route));
+    if (state === "open") {
+      open++;
+      continue;
+    }
+    candidates.push({ model, route, endpoint, config, firstByteTimeoutMs, idleTimeoutMs: route.timeouts?.idleMs ?? defaults.idleMs, probe: state === "half_open" });
+  }
+  if (candidates.length === 0 && routes.length > 0) emptiedBy ??= open > 0 ? "health" : "configuration";
+
+  if (prefs?.sort === "price") candidates.sort((a, b) => combinedPrice(a.route) - combinedPrice(b.route));
+  if (prefs?.sort === "latency") {
+    const latency = (c: Candidate) => health.latencyMs(routeKey(c.route)) ?? Number.POSITIVE_INFINITY;
+    candidates.sort((a, b) => latency(a) - latency(b));
+  }
+  if (prefs?.order) {
+    const rank = (c: Candidate) => {
+      const i = prefs.order!.findIndex((n) => endpointMatches(n, c.route.endpoint));
+      return i === -1 ? prefs.order!.length : i;
+    };
+    candidates.sort((a, b) => rank(a) - rank(b));
+  }
+  if (prefs?.allow_fallbacks === false) candidates.splice(1);
+  return { candidates, emptiedBy };
+}
+
+/** The routes to try, in order; throws the error that explains an empty list. */
+export function planRoutes(input: PlanInput): Candidate[] {
+  const { access } = input;
+  for (const [i, model] of input.models.entries()) {
+    if (access.allowedModels && !access.allowedModels.includes(model.id)) {
+      const where = i === 0 ? "model" : `models[${i - 1}]`;
+      throw new ApiError(403, "permission_error", "model_not_allowed", `This API key is not allowed to use '${model.id}'.`, where);
+    }
+  }
+  const plans = input.models.map((m) => planModel(m, input));
+  const candidates = plans.flatMap((p) => p.candidates);
+  if (candidates.length > 0) return candidates;
+  throw emptyPlanError(input, plans[0]!.emptiedBy ?? "configuration");
+}
+
+function emptyPlanError(input: PlanInput, reason: Reason): ApiError {
+  const model = input.models[0]!;
+  const euList = () => {
+    const ids = input.euModels();
+    return ids.length > 0 ? ` Models that run in the EU: ${ids.join(", ")}.` : "";
+  };
+  switch (reason) {
+    case "region":
+      if (!input.access.nonEuConsent) {
+        return errors.forbidden(
+          `'${model.id}' has no route in the EU, and this account has not consented to processing outside the EU. Record consent with PUT /v1/account/consent, or use an EU-hosted model.${euList()}`,
+          "consent_required",
+        );
+      }
+      return errors.forbidden(
+        `'${model.id}' has no route in the EU, and ${input.access.euOnlyKey ? "this API key is restricted to EU-hosted routes" : "the request asked for provider.data_region 'eu'"}.${euList()}`,
+        "data_region_restricted",
+      );
+    case "preferences":
+      return errors.invalidRequest(
+        `No route of '${model.id}' matches provider.only / provider.ignore. Its endpoints: ${model.routes.map((r) => r.endpoint).join(", ")}.`,
+        "provider",
+        "no_route_matches",
+      );
+    case "health":
+      return new ApiError(503, "upstream_error", "routes_unavailable", `Every route of '${model.id}' is failing and paused; retry shortly.`, null, {
+        "retry-after": String(DEFAULT_RETRY_AFTER_S),
+      });
+    case "configuration":
+      return errors.upstream(`No endpoint serving '${model.id}' is configured on this router.`, "provider_not_configured");
+  }
+}
