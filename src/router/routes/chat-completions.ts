@@ -24,6 +24,7 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
       label: candidate.endpoint.label,
       requestId: c.get("requestId"),
       clientSignal: c.req.raw.signal,
+      idleTimeoutMs: candidate.idleTimeoutMs,
     }),
   );
 });
