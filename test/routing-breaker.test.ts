@@ -1,0 +1,98 @@
+/**
+ * The circuit breaker through the router: a route that keeps failing is
+ * skipped (the fake upstream's records prove it is not even called), then,
+ * once its cooldown has passed, one request probes it and, succeeding,
+ * closes it. Time is controlled for both the isolate's view and the shared
+ * RouteHealth object.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { BREAKER_DEFAULTS } from "../src/routing/health-policy";
+import { resetRouteHealth, routeState } from "../src/routing/health";
+import type { RouteHealth } from "../src/routing/health-do";
+import { chat, newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
+
+const MODEL = "mistral/mistral-small-latest";
+const EU_ROUTE = "mistral-eu:mistral-small-latest";
+
+let customer: Customer;
+beforeAll(async () => {
+  // Consent to transfers: the model's global route is a fallback for this account.
+  customer = await newCustomer({ consent: true });
+});
+
+async function ask(marker: string, directive = ""): Promise<Response> {
+  const res = await chat(customer.key, { model: MODEL, messages: [{ role: "user", content: `${marker} ${directive}` }] });
+  await res.text();
+  return res;
+}
+
+describe("the circuit breaker of a route, through the router", () => {
+  it("opens after repeated failures (the route is skipped), lets one probe through after the cooldown, and closes on its success", async () => {
+    let now = Date.now();
+    const objectName = `breaker-${crypto.randomUUID()}`;
+    resetRouteHealth({ clock: () => now, objectName });
+    const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
+    await runInDurableObject(stub, (instance: RouteHealth) => {
+      instance.clock = () => now;
+    });
+
+    // The EU route fails every time; the global route answers each request.
+    const failing = 'fake:{"status":500,"route":"mistral"}';
+    for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) {
+      const marker = tag();
+      const res = await ask(marker, failing);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-emby-route")).toBe("mistral-global");
+      expect(res.headers.get("x-emby-attempts")).toBe("2");
+      expect((await upstreamRequests(marker)).map((r) => r.label)).toEqual(["mistral", "mistral-global"]);
+      now += 1_000;
+    }
+    expect(routeState(EU_ROUTE)).toBe("open");
+
+    // Open: the EU route is not called at all, even though it would now answer.
+    const skipped = tag();
+    const res = await ask(skipped);
+    expect(res.headers.get("x-emby-route")).toBe("mistral-global");
+    expect(res.headers.get("x-emby-attempts")).toBe("1");
+    expect((await upstreamRequests(skipped)).map((r) => r.label)).toEqual(["mistral-global"]);
+
+    // After the cooldown one request probes the route; it succeeds and closes the breaker.
+    now += BREAKER_DEFAULTS.baseCooldownMs + 1;
+    expect(routeState(EU_ROUTE)).toBe("half_open");
+    const probe = tag();
+    const probed = await ask(probe);
+    expect(probed.headers.get("x-emby-route")).toBe("mistral-eu");
+    expect((await upstreamRequests(probe)).map((r) => r.label)).toEqual(["mistral"]);
+    expect(routeState(EU_ROUTE)).toBe("closed");
+
+    const after = tag();
+    expect((await ask(after)).headers.get("x-emby-route")).toBe("mistral-eu");
+    expect((await upstreamRequests(after)).map((r) => r.label)).toEqual(["mistral"]);
+  });
+
+  it("a failed probe keeps the route open: the next request skips it again", async () => {
+    let now = Date.now();
+    const objectName = `breaker-${crypto.randomUUID()}`;
+    resetRouteHealth({ clock: () => now, objectName });
+    const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
+    await runInDurableObject(stub, (instance: RouteHealth) => {
+      instance.clock = () => now;
+    });
+    const failing = 'fake:{"status":503,"route":"mistral"}';
+    for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) await ask(tag(), failing);
+    now += BREAKER_DEFAULTS.baseCooldownMs + 1;
+
+    const probe = tag();
+    const probed = await ask(probe, failing);
+    // The probe failed, and its request still got an answer from the next route.
+    expect(probed.status).toBe(200);
+    expect((await upstreamRequests(probe)).map((r) => r.label)).toEqual(["mistral", "mistral-global"]);
+    expect(routeState(EU_ROUTE)).toBe("open");
+
+    const skipped = tag();
+    await ask(skipped);
+    expect((await upstreamRequests(skipped)).map((r) => r.label)).toEqual(["mistral-global"]);
+  });
+});
