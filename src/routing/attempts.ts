@@ -126,10 +126,14 @@ export async function runAttempts(
   const record = (c: Candidate, code: string, status: number | null, began: number) =>
     attempts.push({ route: c.route.endpoint, model: c.model.id, upstreamModel: c.route.upstreamModel, code, status, latencyMs: Math.max(0, clock.now() - began) });
 
-  outer: for (const candidate of candidates) {
+  for (const candidate of candidates) {
+    // Bounds first: a request that may not try a half-open route must not take its probe.
+    if (attempts.length >= policy.maxAttempts || remaining() <= 0) break;
+    // The client left while the last attempt failed: nothing more is sent for it.
+    if (hooks.signal.aborted) throw new AttemptsFailed(new ClientClosedError(false), attempts);
     if (candidate.probe && !(await hooks.claimProbe(candidate))) continue;
+    // A retry of this route starts only when it fits both bounds (checked before its wait).
     for (let retries = 0; ; retries++) {
-      if (attempts.length >= policy.maxAttempts || remaining() <= 0) break outer;
       const began = clock.now();
       try {
         const result = await attempt(candidate, Math.max(1, Math.min(candidate.firstByteTimeoutMs, remaining())));
