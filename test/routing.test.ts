@@ -1,0 +1,255 @@
+/**
+ * Routing through the router: receipts, EU eligibility, provider preferences
+ * and fallback models, proven by the fake upstream's records. Mistral models
+ * have two routes, `mistral-eu` (fake path /mistral/v1) then `mistral-global`
+ * (/mistral-global/v1), so the records tell which endpoint was called.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { messages } from "./helpers/messages";
+import { admin, call, chat, errorOf, newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
+
+const MISTRAL = "mistral/mistral-small-latest";
+const EU_PATH = "/mistral/v1/chat/completions";
+const GLOBAL_PATH = "/mistral-global/v1/chat/completions";
+
+let consenting: Customer;
+let nonConsenting: Customer;
+beforeAll(async () => {
+  [consenting, nonConsenting] = await Promise.all([newCustomer(), newCustomer({ consent: false })]);
+});
+
+/** A prompt with a marker (to find the fake's records) and an optional directive for the fake. */
+const prompt = (marker: string, directive?: object) => [{ role: "user", content: directive ? `${marker} fake:${JSON.stringify(directive)}` : marker }];
+
+const paths = async (marker: string) => (await upstreamRequests(marker)).map((r) => r.path);
+
+const receipt = (res: Response) => ({
+  route: res.headers.get("x-emby-route"),
+  region: res.headers.get("x-emby-data-region"),
+  attempts: res.headers.get("x-emby-attempts"),
+});
+
+describe("receipts", () => {
+  it.each([false, true])("on /v1/chat/completions (stream %s): the endpoint that answered, its region, the attempts", async (stream) => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, stream, messages: prompt(marker) });
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(receipt(res)).toEqual({ route: "mistral-eu", region: "eu", attempts: "1" });
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it.each([false, true])("on /v1/messages (stream %s), passed through to Anthropic and translated for Mistral", async (stream) => {
+    const res = await messages(consenting.key, { model: "anthropic/claude-haiku-4-5", stream, max_tokens: 16, messages: prompt(tag()) });
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(receipt(res)).toEqual({ route: "anthropic", region: "us", attempts: "1" });
+    const translated = await messages(consenting.key, { model: MISTRAL, stream, max_tokens: 16, messages: prompt(tag()) });
+    expect(translated.status).toBe(200);
+    await translated.text();
+    expect(receipt(translated)).toEqual({ route: "mistral-eu", region: "eu", attempts: "1" });
+  });
+
+  it("on the client's own error: the attempts, no route", async () => {
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(tag(), { status: 400 }) });
+    expect(res.status).toBe(400);
+    expect(receipt(res)).toEqual({ route: null, region: null, attempts: "1" });
+  });
+
+  it("when every route failed: the attempts made", async () => {
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(tag(), { status: 500 }) });
+    expect(res.status).toBe(502);
+    expect(receipt(res)).toEqual({ route: null, region: null, attempts: "2" });
+  });
+
+  it("on /v1/messages errors too", async () => {
+    const res = await messages(consenting.key, { model: MISTRAL, max_tokens: 16, messages: prompt(tag(), { status: 500 }) });
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-emby-attempts")).toBe("2");
+    expect(await res.json()).toMatchObject({ type: "error", error: { type: "api_error" } });
+  });
+
+  it("when no route may be tried: 0 attempts", async () => {
+    const res = await chat(nonConsenting.key, { model: "openai/gpt-4o-mini", messages: prompt(tag()) });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("x-emby-attempts")).toBe("0");
+  });
+});
+
+describe("EU routes only", () => {
+  it("a consenting account falls back from the EU route to the global one", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker, { status: 500 }) });
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-emby-attempts")).toBe("2");
+    expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
+  });
+
+  it("an account without consent never reaches the global endpoint, even when the EU route fails", async () => {
+    const marker = tag();
+    const res = await chat(nonConsenting.key, { model: MISTRAL, messages: prompt(marker, { status: 500 }) });
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-emby-attempts")).toBe("1");
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it("provider.data_region 'eu' keeps a consenting account in the EU, even when the EU route fails", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, provider: { data_region: "eu" }, messages: prompt(marker, { status: 503 }) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("x-emby-attempts")).toBe("1");
+    expect(await paths(marker)).toEqual([EU_PATH]);
+    const refused = await chat(consenting.key, { model: "openai/gpt-4o-mini", provider: { data_region: "eu" }, messages: prompt(tag()) });
+    expect(refused.status).toBe(403);
+    expect((await errorOf(refused)).code).toBe("data_region_restricted");
+  });
+
+  it("a key created EU-only keeps a consenting account in the EU, and says so in its view", async () => {
+    const customer = await newCustomer({ key: { data_region: "eu" } });
+    const created = await admin("POST", `/accounts/${customer.accountId}/keys`, { data_region: "eu" });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ data_region: "eu" });
+    const plain = await admin("POST", `/accounts/${customer.accountId}/keys`, {});
+    expect(await plain.json()).toMatchObject({ data_region: null });
+    const marker = tag();
+    const res = await chat(customer.key, { model: MISTRAL, messages: prompt(marker, { status: 500 }) });
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-emby-attempts")).toBe("1");
+    expect(await paths(marker)).toEqual([EU_PATH]);
+    const refused = await chat(customer.key, { model: "openai/gpt-4o-mini", messages: prompt(tag()) });
+    expect(refused.status).toBe(403);
+    expect((await errorOf(refused)).code).toBe("data_region_restricted");
+  });
+
+  it("an account without consent is told which models run in the EU", async () => {
+    const res = await chat(nonConsenting.key, { model: "openai/gpt-4o-mini", messages: prompt(tag()) });
+    const err = await errorOf(res);
+    expect(err.code).toBe("consent_required");
+    expect(err.message).toContain(MISTRAL);
+  });
+});
+
+describe("retries on the upstream's hint", () => {
+  it("a hint longer than the router waits moves on to the next route at once; every route rate-limited → 429 with the hint", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker, { status: 429, retryAfter: 5 }) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(res.headers.get("x-emby-attempts")).toBe("2");
+    expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
+  });
+
+  it("a short hint retries the same route, within the attempts allowed", async () => {
+    const marker = tag();
+    const res = await chat(nonConsenting.key, { model: MISTRAL, messages: prompt(marker, { status: 503, retryAfter: 1 }) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("x-emby-attempts")).toBe("3");
+    const seen = await upstreamRequests(marker);
+    expect(seen.map((r) => r.path)).toEqual([EU_PATH, EU_PATH, EU_PATH]);
+    // Each retry waited out the hint (1 s), whatever the machine's load.
+    expect(seen[1]!.receivedAt - seen[0]!.receivedAt).toBeGreaterThanOrEqual(1_000);
+    expect(seen[2]!.receivedAt - seen[1]!.receivedAt).toBeGreaterThanOrEqual(1_000);
+  });
+});
+
+describe("provider preferences", () => {
+  it.each([
+    [{ only: ["mistral-global"] }, [GLOBAL_PATH]],
+    [{ ignore: ["mistral-eu"] }, [GLOBAL_PATH]],
+    [{ order: ["mistral-global"] }, [GLOBAL_PATH]],
+    [{ only: ["mistral"] }, [EU_PATH]],
+  ])("%j steers Mistral between its endpoints", async (provider, expected) => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, provider, messages: prompt(marker) });
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(await paths(marker)).toEqual(expected);
+    const endpoint = expected[0] === EU_PATH ? "mistral-eu" : "mistral-global";
+    expect(receipt(res)).toMatchObject({ route: endpoint, region: endpoint === "mistral-eu" ? "eu" : "global" });
+  });
+
+  it("order puts a route first and keeps the others as fallbacks", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, provider: { order: ["mistral-global"] }, messages: prompt(marker, { status: 500 }) });
+    expect(res.headers.get("x-emby-attempts")).toBe("2");
+    expect(await paths(marker)).toEqual([GLOBAL_PATH, EU_PATH]);
+  });
+
+  it("allow_fallbacks false: the first route only", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, provider: { allow_fallbacks: false }, messages: prompt(marker, { status: 500 }) });
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-emby-attempts")).toBe("1");
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it("on /v1/messages too, and never sent upstream", async () => {
+    const marker = tag();
+    const res = await messages(consenting.key, { model: MISTRAL, max_tokens: 16, provider: { only: ["mistral-global"] }, messages: prompt(marker) });
+    expect(res.status).toBe(200);
+    const [seen] = await upstreamRequests(marker);
+    expect(seen!.path).toBe(GLOBAL_PATH);
+    expect(seen!.body).not.toHaveProperty("provider");
+  });
+
+  it("an unknown endpoint is a 400 naming the field", async () => {
+    const res = await chat(consenting.key, { model: MISTRAL, provider: { only: ["mistral-moon"] }, messages: prompt(tag()) });
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.param).toBe("provider.only[0]");
+    expect(err.message).toContain("mistral-moon");
+  });
+});
+
+describe("fallback models", () => {
+  it("a primary with no route this account may use falls to the next model, which names itself in the answer", async () => {
+    const marker = tag();
+    const res = await chat(nonConsenting.key, { model: "openai/gpt-4o-mini", models: [MISTRAL], messages: prompt(marker) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { model: string };
+    expect(body.model).toBe("mistral-small-latest");
+    expect(receipt(res)).toEqual({ route: "mistral-eu", region: "eu", attempts: "1" });
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it("on /v1/messages the answer names the fallback model's public id", async () => {
+    const res = await messages(nonConsenting.key, { model: "anthropic/claude-haiku-4-5", models: [MISTRAL], max_tokens: 16, messages: prompt(tag()) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { model: string }).model).toBe(MISTRAL);
+  });
+
+  it("a failing primary falls to the next model after its own routes", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: "openai/gpt-4o-mini", models: [MISTRAL], messages: prompt(marker, { status: 500 }) });
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-emby-attempts")).toBe("3");
+    expect(await paths(marker)).toEqual(["/openai/v1/chat/completions", EU_PATH, GLOBAL_PATH]);
+  });
+
+  it("an unknown fallback model is a 404 naming its place in the list", async () => {
+    const res = await chat(consenting.key, { model: MISTRAL, models: ["mistral/mistral-large-latest", "acme/nothing"], messages: prompt(tag()) });
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).param).toBe("models[1]");
+  });
+});
+
+describe("GET /v1/models", () => {
+  it("lists each model's routes with endpoint, region and price, its regions and whether it needs consent", async () => {
+    const res = await call("/v1/models", { headers: { authorization: `Bearer ${consenting.key}` } });
+    const { data } = (await res.json()) as { data: Record<string, unknown>[] };
+    const mistral = data.find((m) => m.id === MISTRAL)!;
+    expect(mistral).toMatchObject({ data_region: "eu", data_regions: ["eu", "global"], requires_consent: false });
+    expect(mistral.routes).toMatchObject([
+      { endpoint: "mistral-eu", upstream_model: "mistral-small-latest", data_region: "eu", pricing: { prompt: 0.15, completion: 0.6, unit: "USD per 1M tokens" } },
+      { endpoint: "mistral-global", upstream_model: "mistral-small-latest", data_region: "global", pricing: { prompt: 0.15, completion: 0.6 } },
+    ]);
+    const gpt = data.find((m) => m.id === "openai/gpt-4o-mini")!;
+    expect(gpt).toMatchObject({ data_regions: ["us"], requires_consent: true, routes: [{ endpoint: "openai", data_region: "us" }] });
+    for (const m of data) {
+      const routes = m.routes as { data_region: string; context_length: number; max_output_tokens: number }[];
+      expect(routes.length, String(m.id)).toBeGreaterThan(0);
+      expect(m.requires_consent, String(m.id)).toBe(!routes.some((r) => r.data_region === "eu"));
+      expect(m.data_regions, String(m.id)).toEqual([...new Set(routes.map((r) => r.data_region))]);
+    }
+  });
+});
