@@ -69,6 +69,14 @@ describe("receipts", () => {
     expect(await res.json()).toMatchObject({ type: "error", error: { type: "api_error" } });
   });
 
+  it("when the account's limits refuse the request: 0 attempts", async () => {
+    const limited = await newCustomer({ key: { limits: { rpm: 1 } } });
+    expect((await chat(limited.key, { model: MISTRAL, messages: prompt(tag()) })).status).toBe(200);
+    const refused = await chat(limited.key, { model: MISTRAL, messages: prompt(tag()) });
+    expect(refused.status).toBe(429);
+    expect(receipt(refused)).toEqual({ route: null, region: null, attempts: "0" });
+  });
+
   it("when no route may be tried: 0 attempts", async () => {
     const res = await chat(nonConsenting.key, { model: "openai/gpt-4o-mini", messages: prompt(tag()) });
     expect(res.status).toBe(403);
