@@ -137,6 +137,34 @@ describe("EU routes only", () => {
   });
 });
 
+describe("fallback on each failure kind", () => {
+  // The fake fails every route alike: the second route's record proves the fallback.
+  it.each([
+    ["a dropped connection", { drop: "before" }, 502, "upstream_unreachable"],
+    ["a 500", { status: 500 }, 502, "upstream_error"],
+    ["a 429 without a hint", { status: 429 }, 429, "upstream_rate_limited"],
+    ["a 529 (overloaded)", { status: 529 }, 503, "upstream_unavailable"],
+    ["a 401 (the router's credential)", { status: 401 }, 502, "upstream_auth_error"],
+    ["a 403 (the router's credential)", { status: 403 }, 502, "upstream_auth_error"],
+    ["a first-byte timeout", { firstByteDelayMs: 2_500 }, 504, "upstream_timeout"],
+  ])("%s: the next route is tried, and the client gets the most useful error", async (_name, directive, status, code) => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker, directive) });
+    expect(res.status).toBe(status);
+    expect((await errorOf(res)).code).toBe(code);
+    expect(res.headers.get("x-emby-attempts")).toBe("2");
+    expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
+  });
+
+  it.each([400, 404, 413, 422])("no fallback on the client's own error (upstream %i): one attempt", async (status) => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker, { status }) });
+    expect(res.status).toBe(status === 422 ? 400 : status);
+    expect(res.headers.get("x-emby-attempts")).toBe("1");
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+});
+
 describe("retries on the upstream's hint", () => {
   it("a hint longer than the router waits moves on to the next route at once; every route rate-limited → 429 with the hint", async () => {
     const marker = tag();
