@@ -5,6 +5,8 @@
  * (/mistral-global/v1), so the records tell which endpoint was called.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { callWithLog, chatInit } from "./helpers/log-capture";
+import { eventually } from "./helpers/limiter";
 import { messages } from "./helpers/messages";
 import { admin, call, chat, errorOf, newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
 
@@ -185,6 +187,25 @@ describe("retries on the upstream's hint", () => {
     // Each retry waited out the hint (1 s), whatever the machine's load.
     expect(seen[1]!.receivedAt - seen[0]!.receivedAt).toBeGreaterThanOrEqual(1_000);
     expect(seen[2]!.receivedAt - seen[1]!.receivedAt).toBeGreaterThanOrEqual(1_000);
+  });
+});
+
+describe("a client that leaves during a retry wait", () => {
+  it("gets no further attempt, is logged as 499 after one attempt, and is billed nothing", async () => {
+    const marker = tag();
+    const controller = new AbortController();
+    // The only route (EU, no consent) asks for 2 s: the router waits before retrying it.
+    const pending = callWithLog("/v1/chat/completions", chatInit(nonConsenting.key, { model: MISTRAL, messages: prompt(marker, { status: 503, retryAfter: 2 }) }, { signal: controller.signal }));
+    await eventually(async () => (await upstreamRequests(marker)).some((r) => r.finishedAt !== null));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    const { response, settled } = await pending;
+    expect(response.status).toBe(499);
+    const [event] = await settled();
+    expect(event).toMatchObject({ status: 499, error_code: "client_closed_request", attempts: 1, cost_nano_usd: 0 });
+    // Past the retry time: still the one request.
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    expect(await paths(marker)).toEqual([EU_PATH]);
   });
 });
 
