@@ -209,6 +209,12 @@ describe("planRoutes: fallback models", () => {
     expect(primary.code).toBe("model_not_allowed");
     expect(primary.param).toBe("model");
     expect(refusal([MIXED, EU_ONLY_MODEL, US_ONLY], { access }).param).toBe("models[0]");
+    // The place in the body, even after a repeat of the primary.
+    expect(refusal([MIXED, MIXED, US_ONLY], { access }).param).toBe("models[1]");
+  });
+
+  it("plans a model named twice once, in its first place", () => {
+    expect(plan([EU_ONLY_MODEL, MIXED, EU_ONLY_MODEL], { access: NO_CONSENT })).toEqual(["mistral/eu-only mistral-eu", "mistral/mixed mistral-eu"]);
   });
 });
 
@@ -295,7 +301,7 @@ describe("routing fields: validation", () => {
     expect(err!.message).toContain(status === 404 ? "'acme/unknown' does not exist" : param);
   });
 
-  it("reads the models list in order after the model, duplicates dropped", async () => {
+  it("reads the models list in order after the model, each in its place", async () => {
     const { models } = await readModelRequest(
       new Request("http://x", {
         method: "POST",
@@ -306,6 +312,6 @@ describe("routing fields: validation", () => {
       100,
       SEED_CATALOGUE,
     );
-    expect(models.map((m) => m.id)).toEqual(["mistral/mistral-large-latest", "mistral/mistral-small-latest", "openai/gpt-4o-mini"]);
+    expect(models.map((m) => m.id)).toEqual(["mistral/mistral-large-latest", "mistral/mistral-small-latest", "mistral/mistral-large-latest", "openai/gpt-4o-mini"]);
   });
 });

@@ -283,6 +283,20 @@ describe("fallback models", () => {
     expect(await paths(marker)).toEqual(["/openai/v1/chat/completions", EU_PATH, GLOBAL_PATH]);
   });
 
+  it("a list repeating the model tries its routes once", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, models: [MISTRAL], messages: prompt(marker, { status: 500 }) });
+    expect(res.headers.get("x-emby-attempts")).toBe("2");
+    expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
+  });
+
+  it("a model the key may not use is a 403 naming its place in the body", async () => {
+    const restricted = await newCustomer({ key: { models: [MISTRAL] } });
+    const res = await chat(restricted.key, { model: MISTRAL, models: [MISTRAL, "openai/gpt-4o-mini"], messages: prompt(tag()) });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toMatchObject({ code: "model_not_allowed", param: "models[1]" });
+  });
+
   it("an unknown fallback model is a 404 naming its place in the list", async () => {
     const res = await chat(consenting.key, { model: MISTRAL, models: ["mistral/mistral-large-latest", "acme/nothing"], messages: prompt(tag()) });
     expect(res.status).toBe(404);

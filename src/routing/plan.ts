@@ -53,7 +53,7 @@ export interface Access {
 }
 
 export interface PlanInput {
-  /** The requested model first, then the fallback models. */
+  /** The requested model first, then the fallback models, as the body lists them (repeats included). */
   models: readonly ModelEntry[];
   prefs: ProviderPreferences | null | undefined;
   access: Access;
@@ -137,7 +137,8 @@ export function planRoutes(input: PlanInput): Candidate[] {
       throw new ApiError(403, "permission_error", "model_not_allowed", `This API key is not allowed to use '${model.id}'.`, where);
     }
   }
-  const plans = input.models.map((m) => planModel(m, input));
+  // A model named twice (`models` repeating `model`) is planned once, in its first place.
+  const plans = input.models.filter((m, i) => input.models.indexOf(m) === i).map((m) => planModel(m, input));
   const candidates = plans.flatMap((p) => p.candidates);
   if (candidates.length > 0) return candidates;
   throw emptyPlanError(input, plans[0]!.emptiedBy ?? "configuration");
