@@ -4,7 +4,7 @@ import { writeEvents } from "../src/logger/consumer";
 import type { LogEvent } from "../src/shared/log-event";
 import { utcDay } from "../src/shared/retention";
 import { callWithLog, chatInit, readBody } from "./helpers/log-capture";
-import { logEvent, newRequestId } from "./helpers/log-events";
+import { fellBack, logEvent, newRequestId } from "./helpers/log-events";
 import { call, errorOf, newCustomer, type Customer } from "./helpers/router";
 
 let alice: Customer;
@@ -46,12 +46,33 @@ describe("GET /v1/generation", () => {
       error_code: null,
       streamed: true,
       cancelled: false,
+      attempts: 1,
       latency_ms: event.latency_ms,
       created_at: new Date(event.received_at).toISOString(),
       completed_at: new Date(event.completed_at).toISOString(),
       total_cost: event.cost_nano_usd / 1e9,
     });
     expect(data.usage).toMatchObject({ prompt_tokens: event.prompt_tokens, completion_tokens: event.completion_tokens, total_tokens: event.prompt_tokens + event.completion_tokens });
+  });
+
+  it("shows the route that answered, its data region and every attempt with its outcome", async () => {
+    const event = logEvent({ account_id: alice.accountId, ...fellBack() });
+    await writeEvents(env, [event], Date.now());
+    const { data } = (await (await get(alice.key, `/v1/generation?id=${event.request_id}`)).json()) as Generation;
+    expect(data).toMatchObject({ provider: "openai", route: "openai-eu", provider_name: "openai-eu", data_region: "eu", upstream_model: event.upstream_model, attempts: 2 });
+    expect(data.attempt_log).toEqual([
+      { route: "openai", upstream_model: "gpt-4o-mini", outcome: "upstream_unavailable", status: 503, latency_ms: 40 },
+      { route: "openai-eu", upstream_model: "gpt-4o-mini-2024-07-18", outcome: "ok", status: 200, latency_ms: 210 },
+    ]);
+  });
+
+  it("shows no route and no attempt list for a request logged before attempts were recorded, and keeps its count", async () => {
+    const older = logEvent({ account_id: alice.accountId });
+    const unanswered = logEvent({ account_id: alice.accountId, attempts: 0, route: null, data_region: null, attempt_log: [], status: 403, error_code: "consent_required" });
+    await writeEvents(env, [older, unanswered], Date.now());
+    const view = async (id: string) => ((await (await get(alice.key, `/v1/generation?id=${id}`)).json()) as Generation).data;
+    expect(await view(older.request_id)).toMatchObject({ route: null, provider_name: null, data_region: null, attempt_log: null, attempts: 1 });
+    expect(await view(unanswered.request_id)).toMatchObject({ route: null, data_region: null, attempt_log: [], attempts: 0 });
   });
 
   it("answers 404 for another account's request, exactly as for an unknown one", async () => {

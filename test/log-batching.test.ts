@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { LOG_SEND_DEFAULTS, queueLogEvent, type SendOptions } from "../src/router/log-sender";
 import { logEventSchema, MAX_EVENTS_PER_MESSAGE, MAX_USER_AGENT_LENGTH, type LogEvent } from "../src/shared/log-event";
 import { CapturingQueue, callWithLog } from "./helpers/log-capture";
-import { logEvent } from "./helpers/log-events";
+import { logEvent, longestRouting } from "./helpers/log-events";
 import { newCustomer } from "./helpers/router";
 
 const options = (overrides: Partial<SendOptions> = {}): SendOptions => ({ ...LOG_SEND_DEFAULTS, ...overrides });
@@ -78,6 +78,7 @@ describe("log event batching", () => {
       reasoning_tokens: Number.MAX_SAFE_INTEGER,
       cost_nano_usd: Number.MAX_SAFE_INTEGER,
       usage_estimated: false,
+      ...longestRouting(),
     });
     expect(logEventSchema.safeParse(largest).success).toBe(true);
     const bytes = new TextEncoder().encode(JSON.stringify({ events: Array(MAX_EVENTS_PER_MESSAGE).fill(largest) })).length;

@@ -249,6 +249,40 @@ describe("sending to the queue", () => {
     expect(event!.latency_ms).toBe(endedAt - event!.received_at);
   });
 
+  it("logs the routing record a call hands over: the answering route, its region and price, every attempt", async () => {
+    const model = findModel("openai/gpt-4o-mini")!;
+    const route = { ...model.routes[0]!, endpoint: "openai-eu", upstreamModel: "gpt-4o-mini-eu", region: "eu" as const, pricing: { prompt: 1, completion: 2 } };
+    const app = new Hono<AppEnv>()
+      .use(requestId())
+      .use(requestLog())
+      .get("/v1/chat/completions", (c) => {
+        const usage = { promptTokens: 1_000, completionTokens: 1_000, cachedTokens: 0, reasoningTokens: 0 };
+        c.set("call", {
+          model,
+          route,
+          attempts: [
+            { route: "openai", model: model.id, upstreamModel: model.routes[0]!.upstreamModel, code: "upstream_unavailable", status: 503, latencyMs: 12 },
+            { route: "openai-eu", model: model.id, upstreamModel: "gpt-4o-mini-eu", code: "ok", status: 200, latencyMs: 34 },
+          ],
+          streamed: false,
+          outcome: Promise.resolve({ usage, result: "completed", firstByteAt: Date.now() }),
+        });
+        return c.text("ok");
+      });
+    const queue = new CapturingQueue();
+    const ctx = createExecutionContext();
+    await (await app.fetch(new Request("http://router.test/v1/chat/completions"), { ...env, LOG_QUEUE: queue }, ctx)).text();
+    await waitOnExecutionContext(ctx);
+    const [event] = queue.events;
+    expect(logEventSchema.safeParse(event).success).toBe(true);
+    // 1,000 × 1 + 1,000 × 2 USD per million tokens: the route's price, not the catalogue entry's.
+    expect(event).toMatchObject({ model: model.id, provider: "openai", upstream_model: "gpt-4o-mini-eu", route: "openai-eu", data_region: "eu", attempts: 2, cost_nano_usd: 3_000_000 });
+    expect(event!.attempt_log!.map((a) => [a.route, a.code, a.status, a.latency_ms])).toEqual([
+      ["openai", "upstream_unavailable", 503, 12],
+      ["openai-eu", "ok", 200, 34],
+    ]);
+  });
+
   it("cuts off a send that never answers after its timeout, and stops at the attempt bound", async () => {
     const app = new Hono<AppEnv>()
       .use(requestId())

@@ -6,6 +6,7 @@
  * Listed in docs/storage.md; keep both in step.
  */
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { AttemptLogEntry } from "../shared/log-event";
 
 export const requestLogs = sqliteTable(
   "request_logs",
@@ -20,6 +21,16 @@ export const requestLogs = sqliteTable(
     provider: text("provider"),
     upstreamModel: text("upstream_model"),
     attempts: integer("attempts").notNull(),
+    /**
+     * The routing record (endpoint ids, region, router codes, statuses,
+     * durations); NULL on rows of events that did not carry it (written
+     * before the columns existed, or by a router that recorded no routes).
+     * `route` and `data_region` are also NULL when no route answered.
+     */
+    route: text("route"),
+    dataRegion: text("data_region", { enum: ["eu", "us", "global"] }),
+    /** The event's `attempt_log`, as JSON text: `[{route, upstream_model, code, status, latency_ms}]`. */
+    attemptLog: text("attempt_log", { mode: "json" }).$type<AttemptLogEntry[]>(),
     receivedAt: integer("received_at").notNull(),
     firstByteAt: integer("first_byte_at"),
     completedAt: integer("completed_at").notNull(),

@@ -103,6 +103,8 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
     });
   } catch (err) {
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
+    // An isolate whose routes are all paused learns of their recovery only by syncing.
+    syncHealth(c.env, waitUntil);
     throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
   }
 

@@ -6,9 +6,9 @@
  */
 import { z } from "zod";
 import type { CallOutcome } from "../providers/types";
-import { LOG_EVENT_VERSION, LOG_METHODS, sanitizeUserAgent, type LogEndpoint, type LogEvent, type LogMethod } from "../shared/log-event";
+import { LOG_EVENT_VERSION, LOG_METHODS, MAX_ATTEMPTS, sanitizeUserAgent, type AttemptLogEntry, type LogEndpoint, type LogEvent, type LogMethod } from "../shared/log-event";
 import { costNanoUsd } from "./cost";
-import type { AuthContext, CallRecord } from "./env";
+import type { AttemptRecord, AuthContext, CallRecord } from "./env";
 
 export interface RequestFacts {
   requestId: string;
@@ -26,6 +26,7 @@ export interface ResponseFacts {
   status: number;
   /** The code onError answered with, if any. */
   errorCode: string | undefined;
+  /** The call the request made, if it reached a model call. */
   call: CallRecord | undefined;
   /** The client had gone before the handler returned (e.g. while waiting for upstream headers). */
   clientGoneEarly: boolean;
@@ -84,11 +85,38 @@ function errorCodeOf(res: ResponseFacts, outcome: CallOutcome | null): string | 
   return null;
 }
 
+function attemptEntry(a: AttemptRecord): AttemptLogEntry {
+  return { route: a.route, upstream_model: a.upstreamModel, code: a.code, status: a.status, latency_ms: Math.max(0, Math.round(a.latencyMs)) };
+}
+
+/**
+ * The routing fields of the event. The event holds at most MAX_ATTEMPTS attempts: an attempt loop bounded
+ * below that never reaches it, and should one go past, the last attempts
+ * (the answering one among them) are kept rather than the event, and with it
+ * the request's bill, refused.
+ */
+function routingOf(call: CallRecord | undefined): Pick<LogEvent, "attempts" | "route" | "data_region" | "attempt_log"> {
+  if (!call) return { attempts: 0, route: null, data_region: null, attempt_log: [] };
+  const attemptLog = call.attempts.slice(-MAX_ATTEMPTS).map(attemptEntry);
+  const route = call.route;
+  return { attempts: attemptLog.length, route: route?.endpoint ?? null, data_region: route?.region ?? null, attempt_log: attemptLog };
+}
+
+/**
+ * What the log says answered: the answering route's upstream model and
+ * price when a route answered, else the model's first route's (a call
+ * refused or failed before any route answered).
+ */
+function answeredBy(call: CallRecord | undefined) {
+  if (!call) return null;
+  const route = call.route ?? call.model.routes[0]!;
+  return { upstreamModel: route.upstreamModel, pricing: route.pricing };
+}
+
 /** The event for one request; `outcome` is the settled call outcome if the chat route made a call. */
 export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: CallOutcome | null, completedAt: number): LogEvent {
   const model = res.call?.model ?? null;
-  // The answering route's name and prices; the model's first route when none answered.
-  const route = res.call?.route ?? model?.routes[0] ?? null;
+  const answered = answeredBy(res.call);
   const usage = outcome?.usage ?? null;
   const completed = Math.max(completedAt, req.receivedAt);
   return {
@@ -100,8 +128,8 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     method: methodOf(req.method),
     model: model?.id ?? null,
     provider: model?.provider ?? null,
-    upstream_model: route?.upstreamModel ?? null,
-    attempts: res.call?.attempts.length ?? 0,
+    upstream_model: answered?.upstreamModel ?? null,
+    ...routingOf(res.call),
     received_at: req.receivedAt,
     first_byte_at: outcome?.firstByteAt ?? null,
     completed_at: completed,
@@ -113,7 +141,7 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     cached_tokens: usage?.cachedTokens ?? 0,
     reasoning_tokens: usage?.reasoningTokens ?? 0,
     usage_estimated: outcome?.usageEstimated === true,
-    cost_nano_usd: route && usage ? costNanoUsd(route.pricing, usage) : 0,
+    cost_nano_usd: answered && usage ? costNanoUsd(answered.pricing, usage) : 0,
     streamed: res.call?.streamed ?? false,
     client_aborted: outcome?.result === "client_aborted" || res.clientGoneEarly,
     ip: clientIp(req.headers),

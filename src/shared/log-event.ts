@@ -9,6 +9,8 @@
  * text. The error is a router error code, never an upstream message (those
  * may echo the prompt). The one client-chosen string is the user agent, which
  * the policy names as logged; it is cut to printable ASCII and 256 characters.
+ * The routing record (`route`, `data_region`, `attempt_log`) is the same:
+ * endpoint ids, upstream model ids, router codes, statuses and durations.
  */
 import { z } from "zod";
 
@@ -28,6 +30,30 @@ export const requestIdSchema = prefixedId("req");
 
 const timestamp = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const endpointId = z.string().regex(/^[a-z0-9-]{1,32}$/);
+const upstreamModel = z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/);
+/** A router code: `ok` or an error code (snake_case), never a message. */
+const routerCode = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/);
+
+export const DATA_REGIONS = ["eu", "us", "global"] as const;
+
+/** Most upstream calls one request may make (fallbacks and retries together). */
+export const MAX_ATTEMPTS = 10;
+
+/** One upstream call of a request, in the order made. */
+export const attemptLogEntrySchema = z
+  .object({
+    /** The endpoint id the call went to. */
+    route: endpointId,
+    upstream_model: upstreamModel,
+    /** `ok` for the attempt that answered, else the router error code it failed with. */
+    code: routerCode,
+    /** The upstream's HTTP status, or the router's for a failure it named itself; null when no response came (connection failure, timeout). */
+    status: z.number().int().min(100).max(599).nullable(),
+    latency_ms: count,
+  })
+  .strict();
+export type AttemptLogEntry = z.infer<typeof attemptLogEntrySchema>;
 
 export const logEventSchema = z
   .object({
@@ -40,11 +66,21 @@ export const logEventSchema = z
     method: z.enum(LOG_METHODS),
     /** Catalogue id (`provider/model`); null when the request named no known model. */
     model: z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9._:-]{1,96}$/).nullable(),
-    provider: z.string().regex(/^[a-z0-9-]{1,32}$/).nullable(),
-    /** The provider's model name from the catalogue. */
-    upstream_model: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/).nullable(),
-    /** Upstream calls made for this request (0: answered by the router alone). */
-    attempts: z.number().int().min(0).max(10),
+    /** The model family (`openai` of `openai/gpt-4.1`), whichever endpoint served it. */
+    provider: endpointId.nullable(),
+    /** The upstream model id of the route that answered, else the catalogue's for the model. */
+    upstream_model: upstreamModel.nullable(),
+    /** Upstream calls made for this request (0: answered by the router alone); `attempt_log`'s length when that is present. */
+    attempts: z.number().int().min(0).max(MAX_ATTEMPTS),
+    /**
+     * The routing record, optional (like `usage_estimated`) so that events of
+     * routers deployed before it still parse. `route`: the endpoint id that
+     * answered, null when none did; `data_region`: where that endpoint
+     * processes requests; `attempt_log`: every upstream call, in order.
+     */
+    route: endpointId.nullable().optional(),
+    data_region: z.enum(DATA_REGIONS).nullable().optional(),
+    attempt_log: z.array(attemptLogEntrySchema).max(MAX_ATTEMPTS).optional(),
     received_at: timestamp,
     /** First byte from the upstream; null when none arrived. */
     first_byte_at: timestamp.nullable(),
@@ -53,7 +89,7 @@ export const logEventSchema = z
     latency_ms: count,
     status: z.number().int().min(100).max(599),
     /** A router error code (snake_case), never a message. */
-    error_code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).nullable(),
+    error_code: routerCode.nullable(),
     prompt_tokens: count,
     completion_tokens: count,
     cached_tokens: count,
@@ -78,17 +114,29 @@ export const logEventSchema = z
   .refine((e) => e.completed_at >= e.received_at && e.latency_ms === e.completed_at - e.received_at, {
     message: "latency_ms must equal completed_at - received_at",
     path: ["latency_ms"],
+  })
+  .refine((e) => e.attempt_log === undefined || e.attempt_log.length === e.attempts, {
+    message: "attempts must equal the length of attempt_log",
+    path: ["attempts"],
   });
 
 export type LogEvent = z.infer<typeof logEventSchema>;
 
 /**
- * Most events one queue message carries. The schema bounds an event to about
- * 1.6 KB of JSON (the longest ids and model names, a user agent of escaped
- * characters), so even a full message of those stays under Queues' 128 KB
- * limit; typical events are ~0.7 KB, ~35 KB for a full message.
+ * Most events the router puts in one queue message. The schema bounds an
+ * event to about 4.8 KB of JSON (the longest ids and model names, ten
+ * attempts of the longest, a user agent of escaped characters), so even a
+ * full message of those stays under Queues' 128 KB limit; typical events
+ * (one attempt) are ~0.9 KB, ~23 KB for a full message.
  */
-export const MAX_EVENTS_PER_MESSAGE = 50;
+export const MAX_EVENTS_PER_MESSAGE = 25;
+
+/**
+ * Most events a message may hold when the logger reads it: routers deployed
+ * before the attempt log packed up to 50 (smaller) events, and their
+ * messages still in the queue must not be refused.
+ */
+export const MAX_EVENTS_ACCEPTED_PER_MESSAGE = 50;
 
 /**
  * The queue message: the events one router isolate finished within a short
@@ -99,7 +147,7 @@ export const MAX_EVENTS_PER_MESSAGE = 50;
  */
 export const logMessageSchema = z
   .object({
-    events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_MESSAGE),
+    events: z.array(z.unknown()).min(1).max(MAX_EVENTS_ACCEPTED_PER_MESSAGE),
   })
   .strict();
 

@@ -1,9 +1,34 @@
 /** Log event fixtures for tests of the logger and of the router's read routes. */
-import type { LogEvent } from "../../src/shared/log-event";
+import { MAX_ATTEMPTS, type AttemptLogEntry, type LogEvent } from "../../src/shared/log-event";
 
 const hex32 = () => crypto.randomUUID().replaceAll("-", "");
 export const newRequestId = () => `req_${hex32()}`;
 export const newAccountId = () => `acct_${hex32()}`;
+
+/**
+ * The routing fields of a request that fell back: the `openai` endpoint
+ * answered 503, then `openai-eu` answered. Spread into logEvent(); the
+ * default event has none, as from a router deployed before routing.
+ */
+export function fellBack(): Pick<LogEvent, "attempts" | "route" | "data_region" | "attempt_log"> {
+  const attempt_log: AttemptLogEntry[] = [
+    { route: "openai", upstream_model: "gpt-4o-mini", code: "upstream_unavailable", status: 503, latency_ms: 40 },
+    { route: "openai-eu", upstream_model: "gpt-4o-mini-2024-07-18", code: "ok", status: 200, latency_ms: 210 },
+  ];
+  return { attempts: attempt_log.length, route: "openai-eu", data_region: "eu", attempt_log };
+}
+
+/** The largest routing record the event allows: ten attempts of the longest values, the last one answering. */
+export function longestRouting(): Pick<LogEvent, "attempts" | "route" | "data_region" | "attempt_log"> {
+  const attempt_log = Array.from({ length: MAX_ATTEMPTS }, (_, i) => ({
+    route: "r".repeat(32),
+    upstream_model: "u".repeat(128),
+    code: i === MAX_ATTEMPTS - 1 ? "ok" : `e${"x".repeat(63)}`,
+    status: i === 0 ? null : 599,
+    latency_ms: Number.MAX_SAFE_INTEGER,
+  }));
+  return { attempts: MAX_ATTEMPTS, route: "r".repeat(32), data_region: "global", attempt_log };
+}
 
 /** A valid event: a completed non-streaming openai/gpt-4o-mini call, 250 ms, received at `receivedAt`. */
 export function logEvent(overrides: Partial<LogEvent> & { receivedAt?: number } = {}): LogEvent {

@@ -5,9 +5,9 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MAX_EVENTS_PER_MESSAGE } from "../../src/shared/log-event";
+import { MAX_EVENTS_ACCEPTED_PER_MESSAGE, MAX_EVENTS_PER_MESSAGE } from "../../src/shared/log-event";
 import { recordingD1 } from "../helpers/d1-recorder";
-import { logEvent, newAccountId } from "../helpers/log-events";
+import { fellBack, logEvent, longestRouting, newAccountId } from "../helpers/log-events";
 import { asMessages, deliver, failingLogsDb, ledger, logRows, watchDeadLetters } from "../helpers/logger-queue";
 
 afterEach(() => {
@@ -16,9 +16,11 @@ afterEach(() => {
 
 
 describe("log queue messages with many events", () => {
-  it("writes every event of every message once and acknowledges the messages", async () => {
+  it("writes every event of every message once and acknowledges the messages, up to 50 a message as routers before the attempt log sent", async () => {
     const account = newAccountId();
-    const first = Array.from({ length: MAX_EVENTS_PER_MESSAGE }, () => logEvent({ account_id: account }));
+    expect(MAX_EVENTS_ACCEPTED_PER_MESSAGE).toBeGreaterThanOrEqual(50);
+    expect(MAX_EVENTS_PER_MESSAGE).toBeLessThanOrEqual(MAX_EVENTS_ACCEPTED_PER_MESSAGE);
+    const first = Array.from({ length: MAX_EVENTS_ACCEPTED_PER_MESSAGE }, () => logEvent({ account_id: account }));
     const second = [logEvent({ account_id: account }), logEvent({ account_id: account })];
     const messages = asMessages([{ events: first }, { events: second }]);
     const result = await deliver(messages);
@@ -33,7 +35,7 @@ describe("log queue messages with many events", () => {
 
   it("writes a full consumer batch (10 messages of 50 events) in one D1 batch per database, under D1's limits", async () => {
     const account = newAccountId();
-    const bodies = Array.from({ length: 10 }, () => ({ events: Array.from({ length: MAX_EVENTS_PER_MESSAGE }, () => logEvent({ account_id: account })) }));
+    const bodies = Array.from({ length: 10 }, () => ({ events: Array.from({ length: MAX_EVENTS_ACCEPTED_PER_MESSAGE }, () => logEvent({ account_id: account })) }));
     const logs = recordingD1(env.LOGS_DB);
     const billing = recordingD1(env.BILLING_DB);
     const result = await deliver(asMessages(bodies), { ...env, LOGS_DB: logs.db, BILLING_DB: billing.db });
@@ -43,6 +45,37 @@ describe("log queue messages with many events", () => {
     expect(row).toMatchObject({ requests: 500 });
     expect([logs.record.batches, billing.record.batches]).toEqual([[1], [2]]);
     for (const st of [...logs.record.statements, ...billing.record.statements]) expect(st.params).toBeLessThan(100);
+  });
+
+  it("writes a full consumer batch of the largest routing records, split by size, each statement still under D1's limits", async () => {
+    const account = newAccountId();
+    const event = () => logEvent({ account_id: account, ...longestRouting() });
+    const bodies = Array.from({ length: 10 }, () => ({ events: Array.from({ length: MAX_EVENTS_ACCEPTED_PER_MESSAGE }, event) }));
+    const logs = recordingD1(env.LOGS_DB);
+    const billing = recordingD1(env.BILLING_DB);
+    const result = await deliver(asMessages(bodies), { ...env, LOGS_DB: logs.db, BILLING_DB: billing.db });
+    expect(result.explicitAcks).toHaveLength(10);
+    const rows = (await logRows()).filter((r) => r.accountId === account);
+    expect(rows).toHaveLength(500);
+    for (const r of rows) expect(r.attemptLog).toEqual(longestRouting().attempt_log);
+    // 500 rows of ~4 KB outgrow one JSON parameter: several statements, still one D1 batch, one parameter each.
+    expect(logs.record.batches).toHaveLength(1);
+    expect(logs.record.batches[0]).toBeGreaterThan(1);
+    for (const st of logs.record.statements) expect(st.params).toBe(1);
+    for (const st of [...logs.record.statements, ...billing.record.statements]) expect(st.params).toBeLessThan(100);
+  });
+
+  it("stores events with and without the routing record side by side in one message", async () => {
+    const account = newAccountId();
+    const routed = logEvent({ account_id: account, ...fellBack() });
+    const older = logEvent({ account_id: account });
+    expect("attempt_log" in older || "route" in older || "data_region" in older).toBe(false);
+    const result = await deliver(asMessages([{ events: [routed, older] }]));
+    expect(result.explicitAcks).toHaveLength(1);
+    const rows = (await logRows()).filter((r) => r.accountId === account);
+    const byId = (id: string) => rows.find((r) => r.requestId === id);
+    expect(byId(routed.request_id)).toMatchObject({ route: "openai-eu", dataRegion: "eu", attempts: 2, attemptLog: fellBack().attempt_log });
+    expect(byId(older.request_id)).toMatchObject({ route: null, dataRegion: null, attempts: 1, attemptLog: null });
   });
 
   it("still accepts a message that is one event (a router deployed before batching) beside batched ones", async () => {
@@ -75,7 +108,7 @@ describe("log queue messages with many events", () => {
   it("dead-letters a malformed envelope whole and acknowledges it", async () => {
     const dlq = watchDeadLetters(env.LOG_DLQ);
     const canary = `canary-${crypto.randomUUID()}`;
-    const tooMany = Array.from({ length: MAX_EVENTS_PER_MESSAGE + 1 }, () => logEvent());
+    const tooMany = Array.from({ length: MAX_EVENTS_ACCEPTED_PER_MESSAGE + 1 }, () => logEvent());
     const bodies = [{ events: [] }, { events: "not a list" }, { events: [logEvent()], note: canary }, { events: tooMany }];
     const messages = asMessages(bodies);
     const result = await deliver(messages);

@@ -5,7 +5,7 @@ import { billingDb } from "../../src/db/client";
 import { billingReceipts } from "../../src/db/billing-schema";
 import type { LogEvent } from "../../src/shared/log-event";
 import { recordingD1 } from "../helpers/d1-recorder";
-import { logEvent, newAccountId } from "../helpers/log-events";
+import { fellBack, logEvent, newAccountId } from "../helpers/log-events";
 import { asMessages, deliver, failingLogsDb, ledger, logRows, watchDeadLetters } from "../helpers/logger-queue";
 
 afterEach(() => {
@@ -129,7 +129,8 @@ describe("log queue consumer", () => {
     const logs = recordingD1(env.LOGS_DB);
     const billing = recordingD1(env.BILLING_DB);
     const account = newAccountId();
-    const events = Array.from({ length: 50 }, (_, i) => logEvent({ account_id: account, receivedAt: Date.UTC(2026, 2, 12) + i }));
+    // Half with the routing record, half without (as older routers send): the columns change nothing here.
+    const events = Array.from({ length: 50 }, (_, i) => logEvent({ account_id: account, receivedAt: Date.UTC(2026, 2, 12) + i, ...(i % 2 === 0 ? fellBack() : {}) }));
     const result = await deliver(asMessages(events), { ...env, LOGS_DB: logs.db, BILLING_DB: billing.db });
     expect(result.explicitAcks).toHaveLength(50);
     // One D1 batch per database: the log rows; the receipts, then the ledger upsert.
@@ -138,7 +139,9 @@ describe("log queue consumer", () => {
     const statements = [...logs.record.statements, ...billing.record.statements];
     expect(statements.map((s) => s.params)).toEqual([1, 1, 2]); // the JSON rows; the JSON rows; run id and time
     for (const s of statements) expect(s.params).toBeLessThanOrEqual(D1_MAX_BOUND_PARAMS);
-    expect((await logRows()).filter((r) => r.accountId === account)).toHaveLength(50);
+    const rows = (await logRows()).filter((r) => r.accountId === account);
+    expect(rows).toHaveLength(50);
+    expect(rows.filter((r) => r.route === "openai-eu" && r.attemptLog?.length === 2)).toHaveLength(25);
     expect((await ledger()).find((l) => l.accountId === account)?.requests).toBe(50);
   });
 });

@@ -11,7 +11,7 @@ import { recordUsage } from "../../src/db/usage-ledger";
 import { writeEvents } from "../../src/logger/consumer";
 import type { LogEvent } from "../../src/shared/log-event";
 import { recordingD1 } from "../helpers/d1-recorder";
-import { logEvent, newAccountId, newRequestId } from "../helpers/log-events";
+import { fellBack, logEvent, longestRouting, newAccountId, newRequestId } from "../helpers/log-events";
 
 const NOW = Date.UTC(2026, 3, 1, 12);
 const MAX = Number.MAX_SAFE_INTEGER; // 9007199254740991
@@ -22,13 +22,13 @@ function variedEvents(n: number, account = newAccountId()): LogEvent[] {
   return Array.from({ length: n }, (_, i) => {
     switch (i % 5) {
       case 0:
-        return logEvent({ account_id: account, receivedAt: t + i });
+        return logEvent({ account_id: account, receivedAt: t + i, ...(i % 2 === 0 ? fellBack() : {}) });
       case 1:
         return logEvent({ account_id: account, receivedAt: t + i, streamed: true, client_aborted: true, first_byte_at: null, error_code: "client_closed_request", status: 499 });
       case 2:
-        return logEvent({ account_id: account, receivedAt: t + i, prompt_tokens: MAX, completion_tokens: MAX - 1, cached_tokens: 2 ** 40, reasoning_tokens: 1, cost_nano_usd: MAX });
+        return logEvent({ account_id: account, receivedAt: t + i, prompt_tokens: MAX, completion_tokens: MAX - 1, cached_tokens: 2 ** 40, reasoning_tokens: 1, cost_nano_usd: MAX, ...longestRouting() });
       case 3:
-        return logEvent({ account_id: account, key_id: null, receivedAt: t + i, model: null, provider: null, upstream_model: null, attempts: 0, status: 404, error_code: "not_found", ip: null, user_agent: null, edge_location: null, prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0 });
+        return logEvent({ account_id: account, key_id: null, receivedAt: t + i, model: null, provider: null, upstream_model: null, attempts: 0, route: null, data_region: null, attempt_log: [], status: 404, error_code: "not_found", ip: null, user_agent: null, edge_location: null, prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0 });
       default:
         // The event schema allows printable ASCII only; the table takes any text, so the write path must too.
         return logEvent({ account_id: account, receivedAt: t + i, user_agent: `Mözilla/5.0 (日本語; "quoted" \\ back\nslash) 🚀 ${i}`, ip: "2001:db8::1" });
@@ -75,6 +75,13 @@ describe("JSON row inserts", () => {
     expect(anonymous).toMatchObject({ key_id: "null:NULL", model: "null:NULL", ip: "null:NULL", user_agent: "null:NULL", cost_nano_usd: "integer:0" });
     const [unicode] = await logs.select({ ua: requestLogs.userAgent }).from(requestLogs).where(eqId(rows[4]!.requestId));
     expect(unicode!.ua).toBe(rows[4]!.userAgent);
+    // The attempt log is JSON text; a row without routing facts has NULLs, one without a call an empty list.
+    const routed = await storedCells(env.LOGS_DB, requestLogs, "request_id", rows[0]!.requestId);
+    expect(routed).toMatchObject({ route: "text:'openai-eu'", data_region: "text:'eu'", attempts: "integer:2", attempt_log: `text:'${JSON.stringify(fellBack().attempt_log)}'` });
+    expect(aborted).toMatchObject({ route: "null:NULL", data_region: "null:NULL", attempt_log: "null:NULL" });
+    expect(anonymous).toMatchObject({ route: "null:NULL", attempt_log: "text:'[]'" });
+    const [longest] = await logs.select({ log: requestLogs.attemptLog }).from(requestLogs).where(eqId(rows[2]!.requestId));
+    expect(longest!.log).toEqual(longestRouting().attempt_log);
   });
 
   it("store receipts with the type and value drizzle's own insert gives them", async () => {

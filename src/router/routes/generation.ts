@@ -10,7 +10,21 @@ import { iso } from "../views";
 
 const NANO_USD_PER_USD = 1e9;
 
-/** One request's metadata as the API shows it; usage in OpenAI's shape, cost in USD. */
+/**
+ * The upstream calls of a request, in order; `outcome` is `ok` for the one
+ * that answered, else the router error code it failed with. Null for a
+ * request logged before attempts were recorded (its count is still in
+ * `attempts`).
+ */
+function attemptsView(r: RequestLog) {
+  return r.attemptLog?.map((a) => ({ route: a.route, upstream_model: a.upstream_model, outcome: a.code, status: a.status, latency_ms: a.latency_ms })) ?? null;
+}
+
+/**
+ * One request's metadata as the API shows it; usage in OpenAI's shape, cost
+ * in USD. `provider` is the model family; the endpoint that answered is
+ * `route`, also under OpenRouter's name for it, `provider_name`.
+ */
 function generationView(r: RequestLog) {
   return {
     id: r.requestId,
@@ -18,6 +32,9 @@ function generationView(r: RequestLog) {
     endpoint: r.endpoint,
     model: r.model,
     provider: r.provider,
+    provider_name: r.route,
+    route: r.route,
+    data_region: r.dataRegion,
     upstream_model: r.upstreamModel,
     key_id: r.keyId,
     status: r.status,
@@ -25,6 +42,7 @@ function generationView(r: RequestLog) {
     streamed: r.streamed,
     cancelled: r.clientAborted,
     attempts: r.attempts,
+    attempt_log: attemptsView(r),
     created_at: iso(r.receivedAt),
     first_byte_at: iso(r.firstByteAt),
     completed_at: iso(r.completedAt),
