@@ -4,7 +4,8 @@
  * have two routes, `mistral-eu` (fake path /mistral/v1) then `mistral-global`
  * (/mistral-global/v1), so the records tell which endpoint was called.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resetRouteHealth } from "../src/routing/health";
 import { callWithLog, chatInit } from "./helpers/log-capture";
 import { eventually } from "./helpers/limiter";
 import { messages } from "./helpers/messages";
@@ -18,6 +19,13 @@ let consenting: Customer;
 let nonConsenting: Customer;
 beforeAll(async () => {
   [consenting, nonConsenting] = await Promise.all([newCustomer(), newCustomer({ consent: false })]);
+});
+
+// These tests fail the same routes many times over: each starts with fresh
+// route health (its own RouteHealth object), so no breaker opened by an
+// earlier test decides a later one's routes.
+beforeEach(() => {
+  resetRouteHealth({ objectName: `routing-test-${crypto.randomUUID()}` });
 });
 
 /** A prompt with a marker (to find the fake's records) and an optional directive for the fake. */
@@ -206,6 +214,29 @@ describe("a client that leaves during a retry wait", () => {
     // Past the retry time: still the one request.
     await new Promise((resolve) => setTimeout(resolve, 2_200));
     expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+});
+
+describe("a route whose breaker is open", () => {
+  it("is skipped: the next route answers at once; with no route left, 503 routes_unavailable without an attempt", async () => {
+    // Failures in a row on the EU route only (an account without consent has no other).
+    for (let i = 0; i < 5; i++) {
+      const res = await chat(nonConsenting.key, { model: MISTRAL, messages: prompt(tag(), { status: 500 }) });
+      expect(res.headers.get("x-emby-attempts")).toBe("1");
+    }
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker) });
+    expect(res.status).toBe(200);
+    expect(receipt(res)).toEqual({ route: "mistral-global", region: "global", attempts: "1" });
+    expect(await paths(marker)).toEqual([GLOBAL_PATH]);
+
+    const none = tag();
+    const refused = await chat(nonConsenting.key, { model: MISTRAL, messages: prompt(none) });
+    expect(refused.status).toBe(503);
+    expect((await errorOf(refused)).code).toBe("routes_unavailable");
+    expect(refused.headers.get("retry-after")).not.toBeNull();
+    expect(refused.headers.get("x-emby-attempts")).toBe("0");
+    expect(await paths(none)).toEqual([]);
   });
 });
 
