@@ -4,11 +4,11 @@
  * have two routes, `mistral-eu` (fake path /mistral/v1) then `mistral-global`
  * (/mistral-global/v1), so the records tell which endpoint was called.
  */
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { resetRouteHealth } from "../src/routing/health";
+import { beforeAll, describe, expect, it } from "vitest";
 import { callWithLog, chatInit } from "./helpers/log-capture";
 import { eventually } from "./helpers/limiter";
 import { messages } from "./helpers/messages";
+import { freshRouteHealthEachTest } from "./helpers/route-health";
 import { admin, call, chat, errorOf, newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
 
 const MISTRAL = "mistral/mistral-small-latest";
@@ -21,12 +21,7 @@ beforeAll(async () => {
   [consenting, nonConsenting] = await Promise.all([newCustomer(), newCustomer({ consent: false })]);
 });
 
-// These tests fail the same routes many times over: each starts with fresh
-// route health (its own RouteHealth object), so no breaker opened by an
-// earlier test decides a later one's routes.
-beforeEach(() => {
-  resetRouteHealth({ objectName: `routing-test-${crypto.randomUUID()}` });
-});
+freshRouteHealthEachTest();
 
 /** A prompt with a marker (to find the fake's records) and an optional directive for the fake. */
 const prompt = (marker: string, directive?: object) => [{ role: "user", content: directive ? `${marker} fake:${JSON.stringify(directive)}` : marker }];
