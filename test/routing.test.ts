@@ -330,6 +330,28 @@ describe("fallback models", () => {
   });
 });
 
+describe("the log of a routed call", () => {
+  it("records every attempt when all failed, and no answering route", async () => {
+    const call = await callWithLog("/v1/chat/completions", chatInit(consenting.key, { model: MISTRAL, messages: prompt(tag(), { status: 500 }) }));
+    expect(call.response.status).toBe(502);
+    const [event] = await call.settled();
+    expect(event).toMatchObject({ status: 502, route: null, data_region: null, attempts: 2, cost_nano_usd: 0 });
+    expect(event!.attempt_log!.map((a) => [a.route, a.status, a.code])).toEqual([
+      ["mistral-eu", 502, "upstream_error"],
+      ["mistral-global", 502, "upstream_error"],
+    ]);
+  });
+
+  it("names the fallback model that answered, its route and region", async () => {
+    const call = await callWithLog("/v1/chat/completions", chatInit(nonConsenting.key, { model: "openai/gpt-4o-mini", models: [MISTRAL], messages: prompt(tag()) }));
+    expect(call.response.status).toBe(200);
+    await call.response.text();
+    const [event] = await call.settled();
+    expect(event).toMatchObject({ status: 200, model: MISTRAL, route: "mistral-eu", data_region: "eu", attempts: 1 });
+    expect(event!.cost_nano_usd).toBeGreaterThan(0);
+  });
+});
+
 describe("GET /v1/models", () => {
   it("lists each model's routes with endpoint, region and price, its regions and whether it needs consent", async () => {
     const res = await call("/v1/models", { headers: { authorization: `Bearer ${consenting.key}` } });
