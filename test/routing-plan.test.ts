@@ -94,6 +94,13 @@ describe("planRoutes: regions", () => {
     expect(err.message).toContain("mistral/eu-only, mistral/mixed");
   });
 
+  it("names only the EU models the key may use", () => {
+    const err = refusal([US_ONLY], { access: { ...NO_CONSENT, allowedModels: ["openai/us-only", "mistral/mixed"] } });
+    expect(err.message).toContain("Models that run in the EU: mistral/mixed.");
+    expect(err.message).not.toContain("mistral/eu-only");
+    expect(refusal([US_ONLY], { access: { ...NO_CONSENT, allowedModels: ["openai/us-only"] } }).message).not.toContain("Models that run in the EU");
+  });
+
   it("keeps only EU routes for an EU-only key, even with consent; 403 data_region_restricted when none", () => {
     const euKey = { ...CONSENT, euOnlyKey: true };
     expect(endpoints([MIXED], { access: euKey })).toEqual(["mistral-eu"]);

@@ -147,7 +147,9 @@ export function planRoutes(input: PlanInput): Candidate[] {
 function emptyPlanError(input: PlanInput, reason: Reason): ApiError {
   const model = input.models[0]!;
   const euList = () => {
-    const ids = input.euModels();
+    // Only models this key may use: naming others would send the client to another refusal.
+    const allowed = input.access.allowedModels;
+    const ids = input.euModels().filter((id) => !allowed || allowed.includes(id));
     return ids.length > 0 ? ` Models that run in the EU: ${ids.join(", ")}.` : "";
   };
   switch (reason) {
