@@ -394,6 +394,14 @@ describe("mostUsefulError", () => {
     expect(err.message).toContain("2 attempts");
   });
 
+  it("speaks of this model, or of these models when fallback models were tried", () => {
+    const one = of(errors.upstreamTimeout(), errors.upstreamTimeout());
+    expect(one.message).toContain("Every route of this model timed out");
+    const failures = [errors.upstreamTimeout(), errors.upstreamTimeout()];
+    const two = mostUsefulError(failures, [attempt("r0", failures[0]!), { ...attempt("r1", failures[1]!), model: "m/y" }]);
+    expect(two.message).toContain("Every route of these models timed out");
+  });
+
   it("is what the loop answers when every route failed", async () => {
     const r = run([A(), B()], [upstream(429, { "retry-after": "30" }), upstream(429, { "retry-after": "20" })]);
     const err = await failure(r.outcome);

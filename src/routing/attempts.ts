@@ -192,16 +192,18 @@ export function mostUsefulError(failures: readonly ApiError[], attempts: readonl
     return { "retry-after": String(retryAfterHeaderSeconds(known.length > 0 ? Math.min(...known) : null)) };
   };
   const tried = `${attempts.length} attempt${attempts.length === 1 ? "" : "s"} (${summary})`;
+  // Fallback models were tried too: the message must not blame one model.
+  const subject = new Set(attempts.map((a) => a.model)).size > 1 ? "these models" : "this model";
   if (failures.every(isRateLimit)) {
-    return new ApiError(429, "rate_limit_error", "upstream_rate_limited", `Every route of this model is rate-limited upstream: ${tried}.`, null, retryAfter(failures));
+    return new ApiError(429, "rate_limit_error", "upstream_rate_limited", `Every route of ${subject} is rate-limited upstream: ${tried}.`, null, retryAfter(failures));
   }
   const capacity = failures.filter(isCapacity);
   if (capacity.length > 0) {
-    return new ApiError(503, "upstream_error", "upstream_unavailable", `No route of this model could take the request: ${tried}.`, null, retryAfter(capacity));
+    return new ApiError(503, "upstream_error", "upstream_unavailable", `No route of ${subject} could take the request: ${tried}.`, null, retryAfter(capacity));
   }
   if (failures.every((e) => e.status === 504)) {
-    return new ApiError(504, "timeout_error", "upstream_timeout", `Every route of this model timed out: ${tried}.`);
+    return new ApiError(504, "timeout_error", "upstream_timeout", `Every route of ${subject} timed out: ${tried}.`);
   }
   const last = failures[failures.length - 1]!;
-  return new ApiError(502, "upstream_error", last.code, `${last.message} Every route of this model failed: ${tried}.`);
+  return new ApiError(502, "upstream_error", last.code, `${last.message} Every route of ${subject} failed: ${tried}.`);
 }
