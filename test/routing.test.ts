@@ -193,8 +193,19 @@ describe("retries on the upstream's hint", () => {
   });
 });
 
-describe("a client that leaves during a retry wait", () => {
-  it("gets no further attempt, is logged as 499 after one attempt, and is billed nothing", async () => {
+describe("a client that leaves", () => {
+  it("before the first attempt: no attempt is logged, none reaches the upstream", async () => {
+    const marker = tag();
+    const controller = new AbortController();
+    controller.abort();
+    const call = await callWithLog("/v1/chat/completions", chatInit(consenting.key, { model: MISTRAL, messages: prompt(marker) }, { signal: controller.signal }));
+    expect(call.response.status).toBe(499);
+    const [event] = await call.settled();
+    expect(event).toMatchObject({ status: 499, attempts: 0, attempt_log: [] });
+    expect(await paths(marker)).toEqual([]);
+  });
+
+  it("during a retry wait: no further attempt, logged as 499 after one attempt, billed nothing", async () => {
     const marker = tag();
     const controller = new AbortController();
     // The only route (EU, no consent) asks for 2 s: the router waits before retrying it.
