@@ -2,9 +2,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { upstreamSawAbort } from "./helpers/upstream-abort";
 import { geminiError } from "../src/providers/google/errors";
 import { chat, errorOf, newCustomer, releaseHold, sseData, tag, upstreamRequests, type Customer } from "./helpers/router";
-import { freshRouteHealthEachTest } from "./helpers/route-health";
-
-freshRouteHealthEachTest();
 
 let customer: Customer;
 beforeAll(async () => {

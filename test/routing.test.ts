@@ -8,7 +8,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { callWithLog, chatInit } from "./helpers/log-capture";
 import { eventually } from "./helpers/limiter";
 import { messages } from "./helpers/messages";
-import { freshRouteHealthEachTest } from "./helpers/route-health";
 import { admin, call, chat, errorOf, newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
 
 const MISTRAL = "mistral/mistral-small-latest";
@@ -20,8 +19,6 @@ let nonConsenting: Customer;
 beforeAll(async () => {
   [consenting, nonConsenting] = await Promise.all([newCustomer(), newCustomer({ consent: false })]);
 });
-
-freshRouteHealthEachTest();
 
 /** A prompt with a marker (to find the fake's records) and an optional directive for the fake. */
 const prompt = (marker: string, directive?: object) => [{ role: "user", content: directive ? `${marker} fake:${JSON.stringify(directive)}` : marker }];

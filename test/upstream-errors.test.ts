@@ -1,8 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { chat, errorOf, newCustomer, type Customer } from "./helpers/router";
-import { freshRouteHealthEachTest } from "./helpers/route-health";
-
-freshRouteHealthEachTest();
 
 let customer: Customer;
 beforeAll(async () => {
