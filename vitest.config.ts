@@ -39,7 +39,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**", "test/node/**", "test/logger/**"],
           globalSetup: ["./test/global-setup.ts"],
-          setupFiles: ["./test/apply-migrations.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/fresh-route-health.ts"],
         },
       },
       {

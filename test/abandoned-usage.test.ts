@@ -84,7 +84,14 @@ describe("usage of an abandoned stream", () => {
     expect(final.usageEstimated).toBe(false);
   });
 
-  it("leaves completed and failed calls as they are", async () => {
+  it("an upstream failure after the stream started: billed for what was generated, marked estimated", async () => {
+    const text = "Hello, world! ".repeat(10); // 41 tokens in o200k_base
+    const failed: CallOutcome = { usage: null, result: "upstream_error", firstByteAt: 1, generated: text };
+    const outcome = await withAbandonedUsage(failed, findModel("openai/gpt-4o-mini")!, reservation);
+    expect(outcome).toMatchObject({ result: "upstream_error", usage: { promptTokens: 40, completionTokens: 41, cachedTokens: 0, reasoningTokens: 0 }, usageEstimated: true });
+  });
+
+  it("leaves completed calls, and failures with nothing generated, as they are", async () => {
     const model = findModel("openai/gpt-4o-mini")!;
     const completed: CallOutcome = { usage: { promptTokens: 3, completionTokens: 5, cachedTokens: 0, reasoningTokens: 0 }, result: "completed", firstByteAt: 1 };
     const failed: CallOutcome = { usage: null, result: "upstream_error", firstByteAt: null };

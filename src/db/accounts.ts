@@ -68,9 +68,19 @@ export async function currentConsent(db: CoreDb, accountId: string, kind: Consen
   return row ? { granted: row.granted, recordedAt: row.recordedAt } : null;
 }
 
-export async function writeAudit(
-  db: CoreDb,
-  entry: { accountId: string | null; actor: string; action: string; target?: string; details?: Record<string, unknown> },
-): Promise<void> {
-  await db.insert(auditLog).values({ id: newId("audit"), createdAt: Date.now(), target: null, details: null, ...entry });
+export interface AuditEntry {
+  accountId: string | null;
+  actor: string;
+  action: string;
+  target?: string;
+  details?: Record<string, unknown>;
+}
+
+/** The audit row's insert, unsent: for a batch that must write it together with the change it records. */
+export function auditInsert(db: CoreDb, entry: AuditEntry) {
+  return db.insert(auditLog).values({ id: newId("audit"), createdAt: Date.now(), target: null, details: null, ...entry });
+}
+
+export async function writeAudit(db: CoreDb, entry: AuditEntry): Promise<void> {
+  await auditInsert(db, entry);
 }

@@ -1,5 +1,6 @@
 /**
- * Core database (binding DB): accounts, API keys, consents, audit log.
+ * Core database (binding DB): accounts, API keys, consents, audit log, and
+ * the operator's catalogue versions.
  * Every table is listed with its purpose in docs/storage.md; keep both in step.
  * Timestamps are integer milliseconds since the epoch (UTC).
  */
@@ -117,6 +118,22 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_account_idx").on(t.accountId, t.createdAt)],
 );
+
+/**
+ * The operator's catalogue, append-only: the row with the highest version is
+ * in force. `document` is the whole catalogue as the operator API accepted it
+ * (`{"models": [...]}`, JSON text), or null: back to the seed catalogue in
+ * code. Holds model data and an operator's comment, nothing about accounts.
+ */
+export const catalogueVersions = sqliteTable("catalogue_versions", {
+  /** 1, 2, 3...: the previous version + 1, so two writers racing for one version conflict on the key. */
+  version: integer("version").primaryKey(),
+  document: text("document"),
+  createdAt: integer("created_at").notNull().default(now),
+  /** Who published it: "admin". */
+  actor: text("actor").notNull(),
+  comment: text("comment"),
+});
 
 export type Account = typeof accounts.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;

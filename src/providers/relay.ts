@@ -5,10 +5,21 @@
  * preserved. It reports the call's outcome exactly once: completed, failed
  * upstream (the client gets an error event in its format), or abandoned by the
  * client (seen through the request signal; cancel() is not relied on).
+ *
+ * A provider's stream is COMMITTED once it has produced content for the client
+ * (text, reasoning, a tool call, a finish). Until then nothing is sent: the
+ * preamble (OpenAI's role-only chunk, Anthropic's message_start and ping) is
+ * held and goes out with the first content, and an upstream error event, a
+ * drop, an end or a stall before content fail the call itself, so the router
+ * may still try another route. After commit a failure ends the stream with an
+ * error event instead, never a second answer.
  */
 import type { z } from "zod";
+import type { ApiError } from "../shared/errors";
 import { encodeSse, SseParser, type SseEvent } from "./sse";
+import { streamEndedEarly, streamIdleError } from "./stream-failure";
 import type { CallOutcome, ChatResult, Usage } from "./types";
+import { ClientClosedError } from "./upstream";
 
 export interface SseTranslator {
   /** Complete upstream events in, events for the client out. */
@@ -23,83 +34,215 @@ export interface SseTranslator {
   usage(): Usage | null;
   /**
    * The text the upstream generated so far (see GeneratedText), read only when
-   * the client abandons the stream. A translator that re-shapes another relay's
-   * output (whose relay reports the outcome) has none.
+   * the stream ends early (the client left, or the upstream failed after
+   * commit). A translator that re-shapes another relay's output (whose relay
+   * reports the outcome) has none.
    */
   generated?(): string;
   /** A terminal error event in the client's format. */
   error(code: string, message: string): SseEvent[];
 }
 
+/** A translator of a provider's own stream: it knows when content starts and what an error event means. */
+export interface CommittingTranslator extends SseTranslator {
+  /** Content for the client has been produced (text, reasoning, tool call, finish): the response is committed. */
+  committed(): boolean;
+  /** The upstream's own error seen in the stream (or an event it could not read), as the router's error; null while none. */
+  failure(): ApiError | null;
+}
+
 export interface RelayOptions {
   clientSignal: AbortSignal;
   onOutcome?: (outcome: CallOutcome) => void;
+  /** Longest silence allowed between upstream reads (from the start); unbounded when absent. */
+  idleTimeoutMs?: number;
 }
 
-export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTranslator, opts: RelayOptions): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
-  const parser = new SseParser();
-  let firstByteAt: number | null = null;
-  let settled = false;
-  const settle = (result: CallOutcome["result"]) => {
-    if (settled) return;
-    settled = true;
-    const outcome: CallOutcome = { usage: translator.usage(), result, firstByteAt };
-    // Only an abandoned stream is billed from its text (the provider's usage never came).
-    if (result === "client_aborted" && translator.generated) outcome.generated = translator.generated();
-    opts.onOutcome?.(outcome);
-  };
-  opts.clientSignal.addEventListener(
-    "abort",
-    () => {
-      settle("client_aborted");
-      reader.cancel().catch(() => {});
-    },
-    { once: true },
-  );
+type End = "done" | "dropped" | "idle" | "aborted";
+type Read = { bytes: Uint8Array } | { end: End };
 
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      // Loop until something is written: a pull that enqueues nothing is not
-      // called again by the stream, which would leave the reader hanging.
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch {
-          if (opts.clientSignal.aborted) {
-            settle("client_aborted");
-            controller.close();
+/** One upstream stream being relayed: its reader, parser, idle watch and outcome. */
+class Relay {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly parser = new SseParser();
+  private firstByteAt: number | null = null;
+  /** When the pending upstream read began; null between reads. */
+  private waitingSince: number | null = null;
+  private settled = false;
+  private idle = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The upstream ended complete before commit: the held events are the whole answer. */
+  private ended = false;
+
+  constructor(
+    upstream: ReadableStream<Uint8Array>,
+    private readonly translator: SseTranslator,
+    private readonly opts: RelayOptions,
+  ) {
+    this.reader = upstream.getReader();
+    opts.clientSignal.addEventListener(
+      "abort",
+      () => {
+        this.settle("client_aborted");
+        this.stop();
+      },
+      { once: true },
+    );
+    if (opts.idleTimeoutMs !== undefined) this.watch(opts.idleTimeoutMs);
+  }
+
+  /**
+   * One timer per idle period, not one per chunk (a long stream has
+   * thousands): when it fires early it re-arms for the rest. Only a read
+   * waiting on the upstream counts: a client that reads slowly holds reads
+   * back, which is not the upstream's silence. Cancelling the reader ends the
+   * pending read, which read() then reports as "idle".
+   */
+  private watch(delay: number): void {
+    this.timer = setTimeout(() => {
+      const limit = this.opts.idleTimeoutMs!;
+      const quiet = this.waitingSince === null ? 0 : Date.now() - this.waitingSince;
+      if (quiet < limit) return this.watch(limit - quiet);
+      this.idle = true;
+      this.reader.cancel().catch(() => {});
+    }, delay);
+  }
+
+  private stop(): void {
+    clearTimeout(this.timer);
+    this.reader.cancel().catch(() => {});
+  }
+
+  private settle(result: CallOutcome["result"]): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const outcome: CallOutcome = { usage: this.translator.usage(), result, firstByteAt: this.firstByteAt };
+    // A stream that ended early is billed from its text (the provider's final usage never came).
+    if (result !== "completed" && this.translator.generated) outcome.generated = this.translator.generated();
+    this.opts.onOutcome?.(outcome);
+  }
+
+  private async read(): Promise<Read> {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    this.waitingSince = Date.now();
+    try {
+      chunk = await this.reader.read();
+    } catch {
+      return { end: this.cause("dropped") };
+    } finally {
+      this.waitingSince = null;
+    }
+    if (chunk.done) return { end: this.cause("done") };
+    this.firstByteAt ??= Date.now();
+    return { bytes: chunk.value };
+  }
+
+  /** The idle timer and the client's abort cancel the reader, which reads as an end or an error. */
+  private cause(seen: "done" | "dropped"): End {
+    return this.idle ? "idle" : this.opts.clientSignal.aborted ? "aborted" : seen;
+  }
+
+  /**
+   * Reads until the stream commits and returns the events held until then.
+   * Throws, with the upstream cancelled and no outcome reported, when it
+   * fails first: its own error, a drop, an end, a stall, the client leaving.
+   */
+  async commit(translator: CommittingTranslator): Promise<SseEvent[]> {
+    const held: SseEvent[] = [];
+    for (;;) {
+      const read = await this.read();
+      if ("end" in read && read.end !== "done") throw this.fail(this.earlyError(read.end));
+      if ("bytes" in read) held.push(...translator.push(this.parser.push(read.bytes)));
+      else held.push(...translator.push(this.parser.end()));
+      const failure = translator.failure();
+      if (failure) throw this.fail(failure);
+      if (translator.committed()) return held;
+      if ("end" in read) {
+        const { events, state } = translator.end();
+        if (state !== "complete") throw this.fail(streamEndedEarly(false));
+        this.ended = true;
+        return [...held, ...events];
+      }
+    }
+  }
+
+  private earlyError(end: Exclude<End, "done">): ApiError {
+    if (end === "aborted") return new ClientClosedError(true);
+    return end === "idle" ? streamIdleError(this.opts.idleTimeoutMs!) : streamEndedEarly(true);
+  }
+
+  private fail(err: ApiError): ApiError {
+    this.settled = true;
+    this.stop();
+    return err;
+  }
+
+  /** The client's stream: the held events first, then every upstream read as it comes. */
+  stream(held: SseEvent[]): ReadableStream<Uint8Array> {
+    let first: SseEvent[] | null = held;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (first) {
+          const events = first;
+          first = null;
+          if (events.length > 0) controller.enqueue(encodeSse(events));
+          if (this.ended) {
+            this.settle("completed");
+            return controller.close();
+          }
+          if (events.length > 0) return;
+        }
+        // Loop until something is written: a pull that enqueues nothing is not
+        // called again by the stream, which would leave the reader hanging.
+        for (;;) {
+          const read = await this.read();
+          if ("bytes" in read) {
+            const events = this.translator.push(this.parser.push(read.bytes));
+            if (events.length === 0) continue;
+            controller.enqueue(encodeSse(events));
             return;
           }
-          controller.enqueue(encodeSse(translator.error("upstream_stream_interrupted", "The connection to the upstream provider was lost mid-stream.")));
-          settle("upstream_error");
-          controller.close();
+          this.finish(read.end, controller);
           return;
         }
-        if (chunk.done) {
-          const tail = translator.push(parser.end());
-          const { events, state } = translator.end();
-          tail.push(...events);
-          if (state === "incomplete") tail.push(...translator.error("upstream_stream_incomplete", "The upstream stream ended before completion."));
-          if (tail.length > 0) controller.enqueue(encodeSse(tail));
-          settle(state === "complete" ? "completed" : "upstream_error");
-          controller.close();
-          return;
-        }
-        firstByteAt ??= Date.now();
-        const events = translator.push(parser.push(chunk.value));
-        if (events.length > 0) {
-          controller.enqueue(encodeSse(events));
-          return;
-        }
-      }
-    },
-    async cancel(reason) {
-      settle("client_aborted");
-      await reader.cancel(reason).catch(() => {});
-    },
-  });
+      },
+      cancel: async (reason) => {
+        this.settle("client_aborted");
+        await this.reader.cancel(reason).catch(() => {});
+      },
+    });
+  }
+
+  /** Ends the client's stream after the upstream ended, with an error event unless it completed. */
+  private finish(end: End, controller: ReadableStreamDefaultController<Uint8Array>): void {
+    if (end === "aborted") {
+      this.settle("client_aborted");
+      return controller.close();
+    }
+    let tail: SseEvent[];
+    let completed = false;
+    if (end === "done") {
+      tail = this.translator.push(this.parser.end());
+      const { events, state } = this.translator.end();
+      tail.push(...events);
+      if (state === "incomplete") tail.push(...this.translator.error("upstream_stream_incomplete", "The upstream stream ended before completion."));
+      completed = state === "complete";
+    } else if (end === "idle") {
+      const err = streamIdleError(this.opts.idleTimeoutMs!);
+      tail = this.translator.error(err.code, err.message);
+    } else {
+      tail = this.translator.error("upstream_stream_interrupted", "The connection to the upstream provider was lost mid-stream.");
+    }
+    if (tail.length > 0) controller.enqueue(encodeSse(tail));
+    this.settle(completed ? "completed" : "upstream_error");
+    controller.close();
+  }
+}
+
+/** Relays a stream that is already the client's (no commit point), e.g. a re-shaping of another relay's output. */
+export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTranslator, opts: RelayOptions): ReadableStream<Uint8Array> {
+  return new Relay(upstream, translator, opts).stream([]);
 }
 
 /** An event's data as JSON; undefined when it is not JSON. */
@@ -124,10 +267,31 @@ export function openAIErrorEvent(code: string, message: string): SseEvent[] {
   return [{ data: JSON.stringify({ error: { message, type: "upstream_error", code, param: null } }) }];
 }
 
-/** A streamed ChatResult: the relayed body and the outcome it will report. */
-export function streamingResult(upstream: ReadableStream<Uint8Array>, translator: SseTranslator, clientSignal: AbortSignal, headers: Record<string, string>): ChatResult {
+/**
+ * Idle timeout between stream reads when the call names none (the routing
+ * plan gives each call its route's, else STREAM_IDLE_TIMEOUT_MS). Two minutes:
+ * reasoning models can think silently for long stretches before their first
+ * token, while Anthropic sends `ping` events and others keep-alive comments
+ * that count as reads; a shorter bound would cut off healthy streams.
+ */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 120_000;
+
+/** What a streamed call tells the relay: the client's signal and its idle bound. */
+export interface StreamCall {
+  clientSignal: AbortSignal;
+  idleTimeoutMs?: number;
+}
+
+/**
+ * A streamed ChatResult, resolved once the stream has committed (see above):
+ * the relayed body and the outcome it will report. Rejects with the router's
+ * error when the upstream fails before any content, so nothing has gone to
+ * the client and the call may be tried elsewhere.
+ */
+export async function streamingResult(upstream: ReadableStream<Uint8Array>, translator: CommittingTranslator, call: StreamCall, headers: Record<string, string>): Promise<ChatResult> {
   let resolveOutcome!: (o: CallOutcome) => void;
   const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
-  const stream = relaySse(upstream, translator, { onOutcome: resolveOutcome, clientSignal });
-  return { response: new Response(stream, { status: 200, headers }), outcome };
+  const relay = new Relay(upstream, translator, { onOutcome: resolveOutcome, clientSignal: call.clientSignal, idleTimeoutMs: call.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS });
+  const held = await relay.commit(translator);
+  return { response: new Response(relay.stream(held), { status: 200, headers }), outcome };
 }

@@ -108,6 +108,8 @@ export interface ProviderCall {
   requestId: string;
   /** Fires when the client goes away; the upstream call is cancelled with it. */
   clientSignal: AbortSignal;
+  /** Longest silence allowed between stream reads (the route's, from the routing plan); two minutes when absent. */
+  idleTimeoutMs?: number;
 }
 
 /** How a request ended, known once its response body has been fully sent or abandoned. */
@@ -116,7 +118,11 @@ export interface CallOutcome {
   result: "completed" | "upstream_error" | "client_aborted";
   /** ms since epoch of the first byte received from upstream. */
   firstByteAt: number | null;
-  /** A stream the client abandoned: the text generated until then, to count what the provider did not report. */
+  /**
+   * A stream that ended early (the client left, or the upstream failed after
+   * it had started): the text generated until then, to count what the
+   * provider did not report.
+   */
   generated?: string;
   /** The usage is partly the router's count, not the provider's report (set by the router). */
   usageEstimated?: boolean;

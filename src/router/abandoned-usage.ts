@@ -1,8 +1,9 @@
 /**
- * The usage of a stream the client abandoned. OpenAI- and Mistral-format
- * upstreams report usage only at the end, so a stream left early has none,
- * yet the provider charges for what it generated. Such a stream is billed,
- * and counted against the token limit, for:
+ * The usage of a stream abandoned midway: by the client, or by the upstream
+ * failing after the stream had started (an error event, a drop, a stall).
+ * OpenAI- and Mistral-format upstreams report usage only at the end, so a
+ * stream cut early has none, yet the provider charges for what it generated.
+ * Such a stream is billed, and counted against the token limit, for:
  * - prompt tokens: the provider's count if it sent one (Anthropic does in
  *   message_start), else the prompt estimate made at admission;
  * - completion tokens: the larger of the provider's count so far and the
@@ -14,9 +15,9 @@ import type { Reservation } from "../limits/estimate";
 import { countGeneratedTokens, estimateTextTokens } from "../providers/count-tokens";
 import type { CallOutcome, ModelEntry } from "../providers/types";
 
-/** A stream the client abandoned, whose usage the router counts. */
+/** A stream the client or the upstream abandoned midway, whose usage the router counts. */
 export const isAbandonedStream = (outcome: CallOutcome): outcome is CallOutcome & { generated: string } =>
-  outcome.result === "client_aborted" && outcome.generated !== undefined;
+  outcome.result !== "completed" && outcome.generated !== undefined;
 
 export async function withAbandonedUsage(outcome: CallOutcome, model: ModelEntry, reservation: Reservation): Promise<CallOutcome> {
   if (!isAbandonedStream(outcome)) return outcome;

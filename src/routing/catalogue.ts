@@ -1,7 +1,7 @@
 /**
  * The catalogue a request is served with. The seed catalogue in code
  * (src/providers/catalogue.ts) until an operator publishes an update; see
- * catalogue-store.ts for how updates reach every isolate.
+ * catalogue-store.ts (currentCatalogue) for how updates reach every isolate.
  */
 import { CATALOGUE } from "../providers/catalogue";
 import type { ModelEntry } from "../providers/types";
@@ -27,8 +27,3 @@ export function buildCatalogue(version: number, models: readonly ModelEntry[]): 
 }
 
 export const SEED_CATALOGUE = buildCatalogue(0, CATALOGUE);
-
-/** The catalogue for this request. */
-export async function currentCatalogue(_env: Env, _waitUntil: (p: Promise<unknown>) => void): Promise<Catalogue> {
-  return SEED_CATALOGUE;
-}

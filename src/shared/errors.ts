@@ -62,5 +62,6 @@ export const errors = {
   unsupportedMediaType: () =>
     new ApiError(415, "invalid_request_error", "unsupported_media_type", "The request body must be JSON: send it with the header 'Content-Type: application/json'."),
   upstream: (message: string, code = "upstream_error") => new ApiError(502, "upstream_error", code, message),
-  upstreamTimeout: () => new ApiError(504, "timeout_error", "upstream_timeout", "The upstream provider did not respond in time."),
+  upstreamTimeout: (message = "The upstream provider did not respond in time.", code = "upstream_timeout") =>
+    new ApiError(504, "timeout_error", code, message),
 };

@@ -128,7 +128,10 @@ describe("logging through the queue and the logger worker", () => {
     check(ok, { status: 200, error_code: null, streamed: 0, client_aborted: 0, usage_estimated: 0, prompt_tokens: okUsage.prompt_tokens, completion_tokens: okUsage.completion_tokens, model: "mistral/mistral-small-latest" }, upTo(ok, 300));
     check(okStream, { status: 200, error_code: null, streamed: 1, client_aborted: 0, prompt_tokens: streamUsage.prompt_tokens, completion_tokens: streamUsage.completion_tokens, model: "openai/gpt-4o-mini" }, upTo(okStream, 400));
     check(failed, { status: 502, error_code: "upstream_error", streamed: 0, client_aborted: 0, prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0 }, upTo(failed, 200));
-    check(failedStream, { status: 200, error_code: "upstream_stream_error", streamed: 1, client_aborted: 0, prompt_tokens: 0, completion_tokens: 0 }, upTo(failedStream, 0));
+    // Broken off by the upstream after its first chunk: billed, like an abandoned stream, for what it generated.
+    check(failedStream, { status: 200, error_code: "upstream_stream_error", streamed: 1, client_aborted: 0, usage_estimated: 1 }, upTo(failedStream, 0));
+    expect(byId.get(failedStream.id)!.prompt_tokens as number).toBeGreaterThan(0);
+    expect(byId.get(failedStream.id)!.completion_tokens as number).toBeGreaterThan(0);
     // Ended when the client left, long before the 6-second stream would have
     // (the token count that follows, which first loads the tokenizer, is not part of it).
     // Billed for what it generated: the prompt estimate, and the text relayed before the client left.

@@ -26,8 +26,6 @@ export interface AnthropicScenario extends Scenario {
   cached?: number;
   /** Answer with this many parallel tool_use blocks. */
   parallelTools?: number;
-  /** Send an `error` event of this type after the first delta. */
-  streamError?: string;
 }
 
 function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
@@ -142,6 +140,12 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
   const { output_tokens_details: outputDetails, ...startUsage } = usage;
   send("message_start", { message: { id, type: "message", role: "assistant", model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...startUsage, output_tokens: 1 } } });
   send("ping", {});
+  // Anthropic's documented in-stream error (messages-streaming#error-events), e.g. when overloaded.
+  const streamError = () => {
+    send("error", { error: { type: "overloaded_error", message: "Overloaded" } });
+    res.end();
+  };
+  if (scenario.streamError === "first") return streamError();
   let deltas = 0;
   for (const [index, block] of blocks.entries()) {
     const pieces: [string, Block][] = [];
@@ -160,10 +164,7 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
       await beforeChunk(deltas, res, scenario, ctx);
       send("content_block_delta", { index, delta: { type, ...delta } });
       deltas++;
-      if (deltas === 1 && scenario.streamError) {
-        send("error", { error: { type: scenario.streamError, message: "Overloaded" } });
-        return void res.end();
-      }
+      if (deltas === 1 && scenario.streamError === "mid") return streamError();
       if (deltas === 1 && (await afterFirstChunk(req, res, scenario, ctx))) return;
     }
     send("content_block_stop", { index });

@@ -190,11 +190,16 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
     : calls.length > 0
       ? [...(thinking ? [thoughtPart] : []), answerParts]
       : [...(thinking ? [thoughtPart] : []), ...splitReply(reply, scenario.chunks ?? 3).map((text, i, all) => [{ text, ...(thinking && i === all.length - 1 ? { thoughtSignature: FAKE_THOUGHT_SIGNATURE } : {}) }])];
+  // Google appends its error body to the stream as bare JSON, outside any
+  // `data:` line, and closes it (seen in vercel/ai#5217 and OmniRoute#4177).
+  const streamError = () => res.end(`${JSON.stringify(geminiError(503, "The model is overloaded. Please try again later."), null, 2)}\n`);
+  if (scenario.streamError === "first") return streamError();
   for (let i = 0; i < pieces.length; i++) {
     if (i > 0) await beforeChunk(i, res, scenario, ctx);
     const last = i === pieces.length - 1;
     send(pieces[i]!.length > 0 ? pieces[i]! : null, last);
     if (last) break;
+    if (i === 0 && scenario.streamError === "mid") return streamError();
     if (i === 0 && (await afterFirstChunk(req, res, scenario, ctx))) return;
   }
   res.end();

@@ -58,6 +58,18 @@ function wantsToolCall(body: ChatBody): string | null {
   return choice?.function?.name ?? body.tools[0]!.function.name;
 }
 
+/**
+ * A failure after the 200: an error object in a data event, as OpenAI sends
+ * it mid-stream (`{"error": {message, type, param, code}}`, then `[DONE]`,
+ * seen in go-openai#396). Mistral documents no in-stream error; it is given
+ * the same shape.
+ */
+function streamError(res: ServerResponse): void {
+  const error = { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null };
+  res.write(`data: ${JSON.stringify({ error })}\n\n`);
+  res.end("data: [DONE]\n\n");
+}
+
 export async function handleChat(flavour: Flavour, req: IncomingMessage, res: ServerResponse, body: ChatBody, scenario: Scenario, ctx: FakeContext) {
   if (!/^Bearer \S+$/.test(req.headers.authorization ?? "")) {
     return sendJson(res, 401, errorBody(flavour, 401, "Incorrect API key provided."));
@@ -112,9 +124,11 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
     await sleep(30);
     res.write(": keep-alive\n\n");
   }
+  if (scenario.streamError === "first") return streamError(res);
   for (let i = 0; i < deltas.length; i++) {
     await beforeChunk(i, res, scenario, ctx);
     send({ ...base, choices: [{ index: 0, delta: deltas[i], logprobs: null, finish_reason: null }] });
+    if (i === 0 && scenario.streamError === "mid") return streamError(res);
     if (i === 0 && (await afterFirstChunk(req, res, scenario, ctx))) return;
   }
   const final = { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }] };

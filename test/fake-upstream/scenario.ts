@@ -3,8 +3,26 @@
  * (`fake:{"status":500}`), because the router forwards prompts but deliberately
  * not client headers; direct callers (benchmarks) may use an `x-fake-scenario`
  * header with the same JSON instead.
+ *
+ * A prompt may carry several directives (`fake:{...} fake:{...}`): the first
+ * that matches the request applies. One with `route` matches only requests on
+ * that endpoint's path (its first segment, e.g. `mistral-eu` for
+ * `/mistral-eu/v1/chat/completions`); one with `times` and `key` matches only
+ * the first `times` such requests carrying that key (counted by the fake),
+ * after which the next directive that matches applies, or none.
  */
 export interface Scenario {
+  /** Apply only to requests on this endpoint label's path. */
+  route?: string;
+  /** Apply only to the first N matching requests with `key`. */
+  times?: number;
+  /** The counter `times` uses; make it unique per test. */
+  key?: string;
+  /**
+   * An error event in the provider's own stream format, after a 200: "first"
+   * before any content (after the preamble), "mid" after the first content chunk.
+   */
+  streamError?: "first" | "mid";
   /** Answer with this HTTP error status, in the provider's error format. */
   status?: number;
   /** Seconds for Retry-After on 429/503. */
@@ -45,7 +63,7 @@ export interface Scenario {
   garbage?: boolean;
 }
 
-const DIRECTIVE = /fake:(\{[^}]*\})/;
+const DIRECTIVE = /fake:(\{[^}]*\})/g;
 
 /** Every text string in a request body, to look for a directive. */
 function texts(value: unknown, out: string[]): string[] {
@@ -55,11 +73,26 @@ function texts(value: unknown, out: string[]): string[] {
   return out;
 }
 
-export function scenarioOf(body: unknown, header: string | undefined): Scenario {
-  if (header) return JSON.parse(header) as Scenario;
-  for (const text of texts(body, [])) {
-    const match = DIRECTIVE.exec(text);
-    if (match) return JSON.parse(match[1]!) as Scenario;
+/** Every directive in a request body, in order. */
+export function directivesOf(body: unknown): Scenario[] {
+  return texts(body, []).flatMap((text) => [...text.matchAll(DIRECTIVE)].map((m) => JSON.parse(m[1]!) as Scenario));
+}
+
+/**
+ * The directive that applies to a request on endpoint `label`; `uses` counts,
+ * per key, the requests a `times` directive has applied to (and is updated).
+ */
+export function scenarioOf(body: unknown, header: string | undefined, label: string, uses: Map<string, number>): Scenario {
+  const candidates = header ? [JSON.parse(header) as Scenario] : directivesOf(body);
+  for (const scenario of candidates) {
+    if (scenario.route !== undefined && scenario.route !== label) continue;
+    if (scenario.times !== undefined) {
+      const key = scenario.key ?? "";
+      const used = uses.get(key) ?? 0;
+      if (used >= scenario.times) continue;
+      uses.set(key, used + 1);
+    }
+    return scenario;
   }
   return {};
 }

@@ -3,7 +3,11 @@
  * Mistral chat formats under /openai/v1 and /mistral/v1 (and plain /v1 as
  * OpenAI), Anthropic Messages under /anthropic and Gemini under /gemini,
  * records what it received for assertions, and fails on request
- * (see scenario.ts). Run alone: `node test/fake-upstream/server.ts [--port N]`.
+ * (see scenario.ts). Any other first path segment names an endpoint of its
+ * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1beta`),
+ * answered in the format its path implies, so a test can configure several
+ * endpoints on one fake, fail one and serve another, and see which were called.
+ * Run alone: `node test/fake-upstream/server.ts [--port N]`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleAnthropic } from "./anthropic-format.ts";
@@ -14,6 +18,8 @@ import { scenarioOf, type Scenario } from "./scenario.ts";
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The endpoint the path names (its first segment; "openai" for plain /v1). */
+  label: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
   receivedAt: number;
@@ -52,16 +58,39 @@ const chat = (flavour: Flavour): ProviderHandler => async (req, res, body, scena
   await handleChat(flavour, req, res, body as Parameters<typeof handleChat>[3], scenario, ctx);
 };
 
-/** Which provider format answers which path. */
-const ROUTES: [RegExp, ProviderHandler][] = [
-  [/^\/(openai\/)?v1\/chat\/completions$/, chat("openai")],
-  [/^\/mistral(-global)?\/v1\/chat\/completions$/, chat("mistral")],
-  [/^\/anthropic\/v1\/messages$/, handleAnthropic],
-  [/^\/gemini\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url))],
+const gemini: ProviderHandler = async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url));
+
+/**
+ * Which provider format answers which path, after the endpoint label: a chat
+ * completions path is Mistral's format when the label starts with "mistral",
+ * else OpenAI's.
+ */
+const ROUTES: [RegExp, (label: string) => ProviderHandler][] = [
+  [/^\/v1\/chat\/completions$/, (label) => chat(label.startsWith("mistral") ? "mistral" : "openai")],
+  [/^\/v1\/messages$/, () => handleAnthropic],
+  [/^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, () => gemini],
 ];
+
+const LABEL = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The endpoint label of a path and the rest of it: `/mistral-eu/v1/...` → ["mistral-eu", "/v1/..."]; plain `/v1/...` is OpenAI's. */
+export function labelOf(pathname: string): [string, string] {
+  const [, first = "", ...rest] = pathname.split("/");
+  if (first === "v1" || !LABEL.test(first)) return ["openai", pathname];
+  return [first, `/${rest.join("/")}`];
+}
+
+/** The handler for a path, or none. */
+function handlerOf(pathname: string): [string, ProviderHandler] | null {
+  const [label, rest] = labelOf(pathname);
+  const route = ROUTES.find(([pattern]) => pattern.test(rest));
+  return route ? [label, route[1](label)] : null;
+}
 
 export async function startFakeUpstream(options: { port?: number; host?: string } = {}): Promise<FakeUpstream> {
   const recorded: RecordedRequest[] = [];
+  /** Requests each `times` directive key has applied to. */
+  const uses = new Map<string, number>();
   const released = new Set<string>();
   const waiters = new Map<string, (() => void)[]>();
   let inFlight = 0;
@@ -97,8 +126,8 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       maxInFlight = inFlight;
       return res.end("ok");
     }
-    const handler = ROUTES.find(([pattern]) => pattern.test(url.pathname))?.[1];
-    if (req.method !== "POST" || !handler) {
+    const found = handlerOf(url.pathname);
+    if (req.method !== "POST" || !found) {
       res.writeHead(404, { "content-type": "application/json" });
       return res.end(JSON.stringify({ error: { message: `Unknown path ${url.pathname}`, type: "invalid_request_error", param: null, code: null } }));
     }
@@ -111,13 +140,14 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       return res.end(JSON.stringify({ error: { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null } }));
     }
     if (recorded.length >= MAX_RECORDED) recorded.shift();
-    const record: RecordedRequest = { method: req.method, path: url.pathname, headers: req.headers, body, receivedAt: Date.now(), aborted: false, finishedAt: null };
+    const [label, handler] = found;
+    const record: RecordedRequest = { method: req.method, path: url.pathname, label, headers: req.headers, body, receivedAt: Date.now(), aborted: false, finishedAt: null };
     recorded.push(record);
     res.on("close", () => {
       record.finishedAt = Date.now();
       if (!res.writableEnded) record.aborted = true;
     });
-    const scenario = scenarioOf(body, req.headers["x-fake-scenario"] as string | undefined);
+    const scenario = scenarioOf(body, req.headers["x-fake-scenario"] as string | undefined, label, uses);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {

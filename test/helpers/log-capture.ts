@@ -44,9 +44,10 @@ export interface LoggedCall {
   settled(): Promise<LogEvent[]>;
 }
 
-export async function callWithLog(path: string, init: RequestInit = {}, queue = new CapturingQueue()): Promise<LoggedCall> {
+/** Calls the router with the capturing queue, and `vars` in place of the configured ones (e.g. a short timeout). */
+export async function callWithLog(path: string, init: RequestInit = {}, queue = new CapturingQueue(), vars: Partial<Env> = {}): Promise<LoggedCall> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://router.test${path}`, init), { ...env, LOG_QUEUE: queue }, ctx);
+  const response = await worker.fetch(new Request(`http://router.test${path}`, init), { ...env, ...vars, LOG_QUEUE: queue }, ctx);
   return {
     response,
     queue,

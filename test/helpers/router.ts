@@ -57,6 +57,8 @@ export const tag = () => `tag-${crypto.randomUUID()}`;
 
 export interface RecordedRequest {
   path: string;
+  /** The endpoint the fake played: its base URL's first path segment. */
+  label: string;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
   aborted: boolean;

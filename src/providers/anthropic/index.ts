@@ -53,7 +53,7 @@ export const anthropic: ChatProvider = {
     if (stream) {
       if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
       const translator = anthropicToOpenAIStream({ clientWantsUsage: call.request.stream_options?.include_usage === true });
-      return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
+      return streamingResult(res.body, translator, call, SSE_HEADERS);
     }
     const firstByteAt = Date.now();
     const { completion, usage } = toOpenAICompletion(await readAnthropicMessage(res, call.clientSignal));

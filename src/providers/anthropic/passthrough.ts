@@ -6,7 +6,8 @@
  */
 import { ApiError, errors } from "../../shared/errors";
 import { GeneratedText, addAnthropicEvent } from "../generated";
-import { parseJson, streamingResult, type SseTranslator } from "../relay";
+import { parseJson, streamingResult, type CommittingTranslator } from "../relay";
+import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
 import type { ChatResult, ProviderConfig, Route, Usage } from "../types";
@@ -24,6 +25,8 @@ export interface PassthroughCall {
   /** anthropic-beta values the client asked for (passed on: they are feature flags). */
   betas: string[];
   clientSignal: AbortSignal;
+  /** Longest silence allowed between stream reads (the route's, from the routing plan); two minutes when absent. */
+  idleTimeoutMs?: number;
 }
 
 /** Anthropic-format terminal error event. */
@@ -34,15 +37,39 @@ export function anthropicErrorEvent(type: string, message: string): SseEvent[] {
 /** Types of the events whose usage or end state matter (checked against the schema). */
 const TRACKED = new Set(["message_start", "message_delta", "message_stop", "error"]);
 
-/** Passes events through unchanged, reading usage, completion and generated text on the way (one parse each). */
-function passthroughTranslator(): SseTranslator {
+/**
+ * Whether an event carries content: a delta, a finish (message_delta,
+ * message_stop) or a block that starts with content (a tool's name, text).
+ * message_start, ping and an empty text or thinking block's start do not.
+ */
+function carriesContent(json: unknown): boolean {
+  const event = json as { type?: unknown; content_block?: { type?: unknown; text?: unknown } } | undefined;
+  switch (event?.type) {
+    case "content_block_delta":
+    case "message_delta":
+    case "message_stop":
+      return true;
+    case "content_block_start": {
+      const block = event.content_block;
+      return !(block?.type === "text" || block?.type === "thinking") || (typeof block.text === "string" && block.text !== "");
+    }
+    default:
+      return false;
+  }
+}
+
+/** Passes events through unchanged, reading usage, completion, content and generated text on the way (one parse each). */
+function passthroughTranslator(): CommittingTranslator {
   let raw: AnthropicUsage = {};
   let state: "complete" | "incomplete" | "failed" = "incomplete";
+  let committed = false;
+  let failure: ApiError | null = null;
   const generated = new GeneratedText();
   return {
     push(events) {
       for (const e of events) {
         const json = parseJson(e.data);
+        committed ||= carriesContent(json);
         addAnthropicEvent(json, generated);
         if (!TRACKED.has((json as { type?: string } | undefined)?.type ?? "")) continue;
         const parsed = streamEventSchema.safeParse(json);
@@ -51,11 +78,16 @@ function passthroughTranslator(): SseTranslator {
         if (ev.type === "message_start") raw = mergeUsage(raw, ev.message.usage);
         else if (ev.type === "message_delta") raw = mergeUsage(raw, ev.usage);
         else if (ev.type === "message_stop") state = "complete";
-        else if (ev.type === "error") state = "failed";
+        else if (ev.type === "error") {
+          state = "failed";
+          failure = inStreamError("Anthropic", ev.error.type);
+        }
       }
       return events;
     },
     end: () => ({ events: [], state }),
+    committed: () => committed,
+    failure: () => failure,
     usage: (): Usage | null => (raw.input_tokens == null && raw.output_tokens == null ? null : anthropicUsage(raw)),
     generated: () => generated.text(),
     error: (_code, message) => anthropicErrorEvent("api_error", message),
@@ -87,7 +119,7 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
   if (!res.ok) throw await upstreamError(res, call.label);
   if (stream) {
     if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-    return streamingResult(res.body, passthroughTranslator(), call.clientSignal, SSE_HEADERS);
+    return streamingResult(res.body, passthroughTranslator(), call, SSE_HEADERS);
   }
   const firstByteAt = Date.now();
   const message = await readAnthropicMessage(res, call.clientSignal);

@@ -4,8 +4,10 @@
  * `thinking_blocks` when it closes, for multi-turn use) and tool calls (with
  * arguments streamed as deltas, one OpenAI tool index per tool_use block).
  */
+import type { ApiError } from "../../shared/errors";
 import { GeneratedText, addAnthropicEvent } from "../generated";
-import { openAIErrorEvent, parseEventData, type SseTranslator } from "../relay";
+import { openAIErrorEvent, parseEventData, type CommittingTranslator } from "../relay";
+import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";
 import { anthropicUsage, finishReason, mergeUsage, openAIUsage } from "./response";
@@ -18,7 +20,7 @@ interface BlockState {
   signature?: string;
 }
 
-export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): SseTranslator {
+export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): CommittingTranslator {
   let id = "msg";
   let model = "";
   const created = Math.floor(Date.now() / 1000);
@@ -26,12 +28,16 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
   let finish: string | null = null;
   let state: "complete" | "incomplete" | "failed" = "incomplete";
   let tools = 0;
+  let failure: ApiError | null = null;
   const blocks = new Map<number, BlockState>();
   const generated = new GeneratedText();
 
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): SseEvent => ({
-    data: JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }),
-  });
+  // Every chunk but message_start's role-only one carries content (text, reasoning, a tool call, a finish).
+  let committed = false;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): SseEvent => {
+    committed ||= !("role" in delta);
+    return { data: JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }) };
+  };
 
   const translate = (event: SseEvent): SseEvent[] => {
     const e = parseEventData(event.data, streamEventSchema);
@@ -91,7 +97,8 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
       }
       case "error":
         state = "failed";
-        return openAIErrorEvent(e.error.type === "overloaded_error" ? "upstream_unavailable" : "upstream_error", `The Anthropic API failed mid-stream (${e.error.type}).`);
+        failure = inStreamError("Anthropic", e.error.type);
+        return openAIErrorEvent(failure.code, failure.message);
       case "ping":
         return [];
     }
@@ -100,6 +107,8 @@ export function anthropicToOpenAIStream(opts: { clientWantsUsage: boolean }): Ss
   return {
     push: (events) => events.flatMap(translate),
     end: () => ({ events: [], state }),
+    committed: () => committed,
+    failure: () => failure,
     usage: (): Usage | null => (rawUsage.input_tokens == null && rawUsage.output_tokens == null ? null : anthropicUsage(rawUsage)),
     generated: () => generated.text(),
     error: openAIErrorEvent,

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { ApiError, errors } from "../../shared/errors";
+import { inStreamError } from "../stream-failure";
 import { durationSeconds, upstreamError } from "../upstream";
 import { LABEL } from "./request";
 
@@ -16,6 +17,7 @@ const geminiErrorSchema = z
   .object({
     error: z
       .object({
+        code: z.number().optional(),
         status: z.string().optional(),
         details: z.array(z.object({ reason: z.string().optional(), retryDelay: z.string().optional() }).loose()).optional(),
       })
@@ -60,3 +62,16 @@ export async function geminiError(res: Response): Promise<ApiError> {
 }
 
 export const invalidResponse = () => errors.upstream(`The ${LABEL} API returned an unexpected response.`, "upstream_invalid_response");
+
+/**
+ * An error body inside a 200 stream (see ../stream-failure.ts), classified by
+ * its status (UNAVAILABLE, RESOURCE_EXHAUSTED: busy), with RetryInfo's delay
+ * as the hint; null when the event is not an error.
+ */
+export function geminiStreamError(json: unknown): ApiError | null {
+  if (typeof json !== "object" || json === null || !("error" in json)) return null;
+  const parsed = geminiErrorSchema.safeParse(json);
+  if (!parsed.success) return null;
+  const { status, code, details } = parsed.data.error;
+  return inStreamError(LABEL, status ?? String(code ?? "error"), retryDelaySeconds(details ?? []));
+}

@@ -38,7 +38,7 @@ export const google: ChatProvider = {
         model: call.route.upstreamModel,
         newToolCallId: randomToolCallId,
       });
-      return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
+      return streamingResult(res.body, translator, call, SSE_HEADERS);
     }
     return jsonResult(res, call.route.upstreamModel, created, call.clientSignal);
   },

@@ -8,8 +8,10 @@
  * delta. Usage rides on the chunks (the last one counts) and is emitted as
  * OpenAI's separate usage chunk only when the client set include_usage.
  */
+import type { ApiError } from "../../shared/errors";
 import { GeneratedText } from "../generated";
-import { openAIErrorEvent, type SseTranslator } from "../relay";
+import { openAIErrorEvent, type CommittingTranslator } from "../relay";
+import { geminiStreamError, invalidResponse } from "./errors";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";
 import { completionId, finishReasonOf, openAIUsage, splitParts, toUsage } from "./response";
@@ -34,6 +36,10 @@ export class GeminiChunkTranslator {
   private readonly candidates = new Map<number, CandidateState>();
   usage: Usage | null = null;
   sawFinish = false;
+  /** Content for the client has been produced: text, reasoning, a function call or a finish. */
+  sawContent = false;
+  /** The upstream's error event, when one came. */
+  failure: ApiError | null = null;
   /** What the candidates generated (billing an abandoned stream). */
   readonly generated = new GeneratedText();
 
@@ -41,7 +47,10 @@ export class GeminiChunkTranslator {
 
   /** One upstream event → zero or more OpenAI events; throws on a malformed event. */
   translate(data: string): SseEvent[] {
-    const parsed = geminiResponseSchema.safeParse(JSON.parse(data));
+    const json: unknown = JSON.parse(data);
+    this.failure = geminiStreamError(json);
+    if (this.failure) return openAIErrorEvent(this.failure.code, this.failure.message);
+    const parsed = geminiResponseSchema.safeParse(json);
     if (!parsed.success) throw new Error("unexpected Gemini stream event");
     const response = parsed.data;
     this.id ??= completionId(response.responseId);
@@ -51,6 +60,7 @@ export class GeminiChunkTranslator {
     if (candidates.length === 0 && response.promptFeedback?.blockReason) {
       out.push(this.chunk(0, { role: "assistant", content: "" }, "content_filter"));
       this.sawFinish = true;
+      this.sawContent = true;
     }
     candidates.forEach((candidate, position) => out.push(...this.candidateEvents(candidate, candidate.index ?? position)));
     return out;
@@ -82,6 +92,7 @@ export class GeminiChunkTranslator {
     if (content) delta.content = content;
     if (toolCalls.length > 0) delta.tool_calls = toolCalls.map((call) => ({ index: state.toolCalls++, ...call }));
     const out: SseEvent[] = [];
+    if (reasoning || content || toolCalls.length > 0 || candidate.finishReason) this.sawContent = true;
     if (Object.keys(delta).length > 0) {
       if (!state.started && delta.content === undefined && toolCalls.length === 0) delta.content = "";
       state.started = true;
@@ -105,27 +116,38 @@ export class GeminiChunkTranslator {
 }
 
 /**
- * The Gemini translator for the shared relay. An event the router cannot read
- * ends the stream with an error event; a stream without a finish reason is
- * incomplete (the relay adds the error event).
+ * The Gemini translator for the shared relay. An error event, or an event the
+ * router cannot read, ends the stream with an error event; a stream without a
+ * finish reason is incomplete (the relay adds the error event). Google has
+ * been seen to append its error body to a stream as bare JSON, outside any
+ * `data:` line (e.g. vercel/ai#5217): the SSE parser skips it, so such a
+ * stream reads as incomplete, and only an error in a data event is read.
  */
-export function geminiStreamTranslator(opts: GeminiStreamOptions): SseTranslator {
+export function geminiStreamTranslator(opts: GeminiStreamOptions): CommittingTranslator {
   const translator = new GeminiChunkTranslator(opts);
-  let failed = false;
+  let failure: ApiError | null = null;
   return {
     push(events) {
-      if (failed) return [];
-      try {
-        return events.flatMap((e) => translator.translate(e.data));
-      } catch {
-        failed = true;
-        return openAIErrorEvent("upstream_invalid_response", "The upstream provider sent an event the router could not read.");
+      if (failure) return [];
+      const out: SseEvent[] = [];
+      for (const e of events) {
+        try {
+          out.push(...translator.translate(e.data));
+        } catch {
+          failure = invalidResponse();
+          return [...out, ...openAIErrorEvent(failure.code, "The upstream provider sent an event the router could not read.")];
+        }
+        failure = translator.failure;
+        if (failure) break;
       }
+      return out;
     },
     end() {
-      if (failed) return { events: [], state: "failed" };
+      if (failure) return { events: [], state: "failed" };
       return translator.sawFinish ? { events: translator.end(), state: "complete" } : { events: [], state: "incomplete" };
     },
+    committed: () => translator.sawContent,
+    failure: () => failure,
     usage: () => translator.usage,
     generated: () => translator.generated.text(),
     error: openAIErrorEvent,

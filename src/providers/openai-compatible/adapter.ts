@@ -53,10 +53,10 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   };
 }
 
-function streamResult(res: Response, call: ProviderCall, usageMode: OpenAIStreamOptions["usageMode"]): ChatResult {
+function streamResult(res: Response, call: ProviderCall, usageMode: OpenAIStreamOptions["usageMode"]): Promise<ChatResult> {
   if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-  const translator = openAIStreamTranslator({ clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
-  return streamingResult(res.body, translator, call.clientSignal, SSE_HEADERS);
+  const translator = openAIStreamTranslator({ label: call.label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
+  return streamingResult(res.body, translator, call, SSE_HEADERS);
 }
 
 async function jsonResult(res: Response, label: string, clientSignal: AbortSignal): Promise<ChatResult> {

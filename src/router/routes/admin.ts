@@ -4,12 +4,13 @@ import { createAccount, findAccountByEmail, updateAccount } from "../../db/accou
 import { coreDb } from "../../db/client";
 import { createKey } from "../../db/keys";
 import { ACCOUNT_STATUSES, KEY_DATA_REGIONS, KEY_SCOPES, TIERS } from "../../db/schema";
-import { findModel } from "../../providers/catalogue";
+import { currentCatalogue } from "../../routing/catalogue-store";
 import { errors } from "../../shared/errors";
 import { evictAccount } from "../auth-cache";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
+import { adminCatalogueRoutes } from "./admin-catalogue";
 import { accountView, keyView } from "../views";
 
 const ADMIN_ACTOR = "admin";
@@ -45,11 +46,8 @@ const createKeyBody = z
     name: z.string().max(100).optional(),
     expires_at: expiresAt.nullable().optional(),
     limits: z.object({ rpm: positiveInt, tpm: positiveInt, concurrency: positiveInt }).partial().strict().optional(),
-    models: z
-      .array(z.string().refine((id) => findModel(id) !== undefined, { message: "unknown model" }))
-      .min(1)
-      .nullable()
-      .optional(),
+    /** Checked against the catalogue in force once parsed (see the handler). */
+    models: z.array(z.string()).min(1).nullable().optional(),
     scopes: z.array(z.enum(KEY_SCOPES)).min(1).optional(),
     /** "eu": the key may use EU-hosted routes only. */
     data_region: z.enum(KEY_DATA_REGIONS).nullable().optional(),
@@ -65,6 +63,7 @@ export const adminRoutes = new Hono<AppEnv>()
     c.header("cache-control", "no-store");
   })
   .use(adminAuth())
+  .route("/catalogue", adminCatalogueRoutes)
   .post("/accounts", async (c) => {
     const body = await readJson(c.req.raw, createAccountBody);
     const account = await createAccount(
@@ -94,6 +93,11 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .post("/accounts/:id/keys", async (c) => {
     const body = await readJson(c.req.raw, createKeyBody);
+    if (body.models) {
+      const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
+      const unknown = body.models.findIndex((id) => !catalogue.find(id));
+      if (unknown >= 0) throw errors.invalidRequest(`Invalid value for 'models[${unknown}]': unknown model`, `models[${unknown}]`, "invalid_value");
+    }
     const db = coreDb(c.env.DB);
     const accountId = c.req.param("id");
     const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId) });

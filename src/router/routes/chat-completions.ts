@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { estimateTokens } from "../../limits/estimate";
 import { chatCompletionRequestSchema, MAX_CHAT_MESSAGES } from "../../providers/chat-schema";
 import { ADAPTERS } from "../../providers/registry";
-import { currentCatalogue } from "../../routing/catalogue";
+import { currentCatalogue } from "../../routing/catalogue-store";
 import { errors } from "../../shared/errors";
 import { runModelCall } from "../call";
 import type { AppEnv } from "../env";
@@ -24,6 +24,7 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
       label: candidate.endpoint.label,
       requestId: c.get("requestId"),
       clientSignal: c.req.raw.signal,
+      idleTimeoutMs: candidate.idleTimeoutMs,
     }),
   );
 });

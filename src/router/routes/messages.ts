@@ -13,7 +13,7 @@ import { ANTHROPIC_VERSIONS, MAX_ANTHROPIC_MESSAGES, messagesRequestSchema, SAMP
 import { relaySse } from "../../providers/relay";
 import { ADAPTERS } from "../../providers/registry";
 import type { ChatResult } from "../../providers/types";
-import { currentCatalogue } from "../../routing/catalogue";
+import { currentCatalogue } from "../../routing/catalogue-store";
 import { SSE_HEADERS } from "../../providers/sse";
 import { ApiError, errors } from "../../shared/errors";
 import { runModelCall } from "../call";
@@ -59,10 +59,10 @@ export const messagesRoutes = new Hono<AppEnv>()
       const { route, config, endpoint } = candidate;
       // A route speaking Anthropic's format gets the request as sent.
       if (endpoint.wire === "anthropic") {
-        return anthropicMessagesPassthrough({ request, route, config, label: endpoint.label, version, betas, clientSignal });
+        return anthropicMessagesPassthrough({ request, route, config, label: endpoint.label, version, betas, clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
       }
       chatRequest ??= fromMessagesRequest(request, stream);
-      const result = await ADAPTERS[endpoint.wire].chat({ request: chatRequest, route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal });
+      const result = await ADAPTERS[endpoint.wire].chat({ request: chatRequest, route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
       const modelId = candidate.model.id;
       if (!stream) {
         const message = toAnthropicMessage(await result.response.json(), modelId);

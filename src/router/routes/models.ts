@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { ModelEntry, ModelPricing, Route } from "../../providers/types";
-import { currentCatalogue, type Catalogue } from "../../routing/catalogue";
+import type { Catalogue } from "../../routing/catalogue";
+import { currentCatalogue } from "../../routing/catalogue-store";
 import { errors } from "../../shared/errors";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
