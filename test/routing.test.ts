@@ -20,8 +20,10 @@ beforeAll(async () => {
   [consenting, nonConsenting] = await Promise.all([newCustomer(), newCustomer({ consent: false })]);
 });
 
-/** A prompt with a marker (to find the fake's records) and an optional directive for the fake. */
-const prompt = (marker: string, directive?: object) => [{ role: "user", content: directive ? `${marker} fake:${JSON.stringify(directive)}` : marker }];
+/** A prompt with a marker (to find the fake's records) and directives for the fake (the first that matches a request applies). */
+const prompt = (marker: string, ...directives: object[]) => [{ role: "user", content: [marker, ...directives.map((d) => `fake:${JSON.stringify(d)}`)].join(" ") }];
+/** A directive for the EU Mistral route only (the fake's label is its path's first segment). */
+const onEu = (directive: object) => ({ route: "mistral", ...directive });
 
 const paths = async (marker: string) => (await upstreamRequests(marker)).map((r) => r.path);
 
@@ -164,6 +166,100 @@ describe("fallback on each failure kind", () => {
     expect(res.status).toBe(status === 422 ? 400 : status);
     expect(res.headers.get("x-emby-attempts")).toBe("1");
     expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+});
+
+describe("one route failing, the next serving (per-route switches of the fake)", () => {
+  it.each([
+    ["a dropped connection", { drop: "before" }, "upstream_unreachable"],
+    ["a 500", { status: 500 }, "upstream_error"],
+    ["a 429 without a hint", { status: 429 }, "upstream_rate_limited"],
+    ["a 503 with a hint longer than the router waits", { status: 503, retryAfter: 30 }, "upstream_unavailable"],
+    ["a 529 (overloaded)", { status: 529 }, "upstream_unavailable"],
+    ["a 401 (the router's credential)", { status: 401 }, "upstream_auth_error"],
+    ["a 403 (the router's credential)", { status: 403 }, "upstream_auth_error"],
+    ["a first-byte timeout", { firstByteDelayMs: 2_500 }, "upstream_timeout"],
+  ])("%s on the EU route: the global route answers, and the log shows both attempts", async (_name, directive, code) => {
+    const marker = tag();
+    const call = await callWithLog("/v1/chat/completions", chatInit(consenting.key, { model: MISTRAL, messages: prompt(marker, onEu(directive)) }));
+    expect(call.response.status).toBe(200);
+    await call.response.text();
+    expect(receipt(call.response)).toEqual({ route: "mistral-global", region: "global", attempts: "2" });
+    expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
+    const [event] = await call.settled();
+    expect(event).toMatchObject({ status: 200, route: "mistral-global", data_region: "global", attempts: 2 });
+    expect(event!.attempt_log!.map((a) => [a.route, a.code])).toEqual([
+      ["mistral-eu", code],
+      ["mistral-global", "ok"],
+    ]);
+    expect(event!.cost_nano_usd).toBeGreaterThan(0);
+  });
+
+  it("streamed too: one answer, from the global route", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, stream: true, messages: prompt(marker, onEu({ status: 500 })) });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.match(/\[DONE\]/g)).toHaveLength(1);
+    expect(receipt(res)).toEqual({ route: "mistral-global", region: "global", attempts: "2" });
+    expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
+  });
+
+  it("on /v1/messages too", async () => {
+    const marker = tag();
+    const res = await messages(consenting.key, { model: MISTRAL, max_tokens: 16, messages: prompt(marker, onEu({ status: 503 })) });
+    expect(res.status).toBe(200);
+    expect(receipt(res)).toEqual({ route: "mistral-global", region: "global", attempts: "2" });
+  });
+
+  it("no fallback on the client's own error on the EU route: the 400 as it is, one attempt", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker, onEu({ status: 400 })) });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-emby-attempts")).toBe("1");
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it("an account without consent gets the EU route's error, never the global route's answer", async () => {
+    const marker = tag();
+    const res = await chat(nonConsenting.key, { model: MISTRAL, messages: prompt(marker, onEu({ status: 500 })) });
+    expect(res.status).toBe(502);
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it("provider.data_region 'eu' likewise", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, provider: { data_region: "eu" }, messages: prompt(marker, onEu({ status: 500 })) });
+    expect(res.status).toBe(502);
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it("allow_fallbacks false: the EU route's error, no second route", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, provider: { allow_fallbacks: false }, messages: prompt(marker, onEu({ status: 500 })) });
+    expect(res.status).toBe(502);
+    expect(await paths(marker)).toEqual([EU_PATH]);
+  });
+
+  it("a failing primary model falls to the next model, which answers and is billed", async () => {
+    const marker = tag();
+    const call = await callWithLog("/v1/chat/completions", chatInit(consenting.key, { model: "openai/gpt-4o-mini", models: [MISTRAL], messages: prompt(marker, { route: "openai", status: 500 }) }));
+    expect(call.response.status).toBe(200);
+    expect(((await call.response.json()) as { model: string }).model).toBe("mistral-small-latest");
+    expect(receipt(call.response)).toEqual({ route: "mistral-eu", region: "eu", attempts: "2" });
+    expect(await paths(marker)).toEqual(["/openai/v1/chat/completions", EU_PATH]);
+    const [event] = await call.settled();
+    expect(event).toMatchObject({ model: MISTRAL, route: "mistral-eu", attempts: 2 });
+  });
+
+  it("a short Retry-After retries the same route after the hint, which then answers", async () => {
+    const marker = tag();
+    const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker, onEu({ status: 429, retryAfter: 1, times: 1, key: marker })) });
+    expect(res.status).toBe(200);
+    expect(receipt(res)).toEqual({ route: "mistral-eu", region: "eu", attempts: "2" });
+    const seen = await upstreamRequests(marker);
+    expect(seen.map((r) => r.path)).toEqual([EU_PATH, EU_PATH]);
+    expect(seen[1]!.receivedAt - seen[0]!.receivedAt).toBeGreaterThanOrEqual(1_000);
   });
 });
 
