@@ -5,6 +5,7 @@
  * (/mistral-global/v1), so the records tell which endpoint was called.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { BREAKER_DEFAULTS } from "../src/routing/health-policy";
 import { callWithLog, chatInit } from "./helpers/log-capture";
 import { eventually } from "./helpers/limiter";
 import { messages } from "./helpers/messages";
@@ -319,7 +320,7 @@ describe("a client that leaves", () => {
 describe("a route whose breaker is open", () => {
   it("is skipped: the next route answers at once; with no route left, 503 routes_unavailable without an attempt", async () => {
     // Failures in a row on the EU route only (an account without consent has no other).
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) {
       const res = await chat(nonConsenting.key, { model: MISTRAL, messages: prompt(tag(), { status: 500 }) });
       expect(res.headers.get("x-emby-attempts")).toBe("1");
     }
