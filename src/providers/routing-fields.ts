@@ -33,7 +33,7 @@ export const providerPreferencesSchema = z
     only: endpointList.optional(),
     /** Never these endpoints. */
     ignore: endpointList.optional(),
-    /** false: the first eligible route only (it may still be retried). Default true. */
+    /** false: only the endpoints named in `order`, or the first eligible route when `order` names none (it may still be retried). Default true. */
     allow_fallbacks: z.boolean().optional(),
     /** Reorder eligible routes by price (cheapest first) or observed latency (fastest first). */
     sort: z.enum(["price", "latency"]).optional(),

@@ -114,7 +114,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
     rateLimitHeaders = await admit(c.env, auth, leaseId, primary.id, call.reservation);
   } catch (err) {
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
-    throw err;
+    throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
   }
 
   let won: Awaited<ReturnType<typeof runAttempts>>;

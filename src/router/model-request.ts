@@ -18,7 +18,8 @@ const unknownModel = (id: string, param = "model") => errors.notFound(`The model
 
 /**
  * The body, and the models it names: `model` first, then the fallback
- * `models` in their order (duplicates dropped), each from the catalogue.
+ * `models` in their order, each from the catalogue. Duplicates stay, so an
+ * index is the field's place in the body (planning skips a repeat).
  */
 export async function readModelRequest<S extends z.ZodType<{ model: string; models?: string[] | null | undefined }>>(
   request: Request,
@@ -43,7 +44,7 @@ export async function readModelRequest<S extends z.ZodType<{ model: string; mode
   for (const [i, name] of [body.model, ...(body.models ?? [])].entries()) {
     const model = catalogue.find(name);
     if (!model) throw unknownModel(name, i === 0 ? "model" : `models[${i - 1}]`);
-    if (!models.includes(model)) models.push(model);
+    models.push(model);
   }
   return { body, models };
 }

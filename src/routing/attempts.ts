@@ -126,10 +126,14 @@ export async function runAttempts(
   const record = (c: Candidate, code: string, status: number | null, began: number) =>
     attempts.push({ route: c.route.endpoint, model: c.model.id, upstreamModel: c.route.upstreamModel, code, status, latencyMs: Math.max(0, clock.now() - began) });
 
-  outer: for (const candidate of candidates) {
+  for (const candidate of candidates) {
+    // Bounds first: a request that may not try a half-open route must not take its probe.
+    if (attempts.length >= policy.maxAttempts || remaining() <= 0) break;
+    // The client left while the last attempt failed: nothing more is sent for it.
+    if (hooks.signal.aborted) throw new AttemptsFailed(new ClientClosedError(false), attempts);
     if (candidate.probe && !(await hooks.claimProbe(candidate))) continue;
+    // A retry of this route starts only when it fits both bounds (checked before its wait).
     for (let retries = 0; ; retries++) {
-      if (attempts.length >= policy.maxAttempts || remaining() <= 0) break outer;
       const began = clock.now();
       try {
         const result = await attempt(candidate, Math.max(1, Math.min(candidate.firstByteTimeoutMs, remaining())));
@@ -188,16 +192,18 @@ export function mostUsefulError(failures: readonly ApiError[], attempts: readonl
     return { "retry-after": String(retryAfterHeaderSeconds(known.length > 0 ? Math.min(...known) : null)) };
   };
   const tried = `${attempts.length} attempt${attempts.length === 1 ? "" : "s"} (${summary})`;
+  // Fallback models were tried too: the message must not blame one model.
+  const subject = new Set(attempts.map((a) => a.model)).size > 1 ? "these models" : "this model";
   if (failures.every(isRateLimit)) {
-    return new ApiError(429, "rate_limit_error", "upstream_rate_limited", `Every route of this model is rate-limited upstream: ${tried}.`, null, retryAfter(failures));
+    return new ApiError(429, "rate_limit_error", "upstream_rate_limited", `Every route of ${subject} is rate-limited upstream: ${tried}.`, null, retryAfter(failures));
   }
   const capacity = failures.filter(isCapacity);
   if (capacity.length > 0) {
-    return new ApiError(503, "upstream_error", "upstream_unavailable", `No route of this model could take the request: ${tried}.`, null, retryAfter(capacity));
+    return new ApiError(503, "upstream_error", "upstream_unavailable", `No route of ${subject} could take the request: ${tried}.`, null, retryAfter(capacity));
   }
   if (failures.every((e) => e.status === 504)) {
-    return new ApiError(504, "timeout_error", "upstream_timeout", `Every route of this model timed out: ${tried}.`);
+    return new ApiError(504, "timeout_error", "upstream_timeout", `Every route of ${subject} timed out: ${tried}.`);
   }
   const last = failures[failures.length - 1]!;
-  return new ApiError(502, "upstream_error", last.code, `${last.message} Every route of this model failed: ${tried}.`);
+  return new ApiError(502, "upstream_error", last.code, `${last.message} Every route of ${subject} failed: ${tried}.`);
 }

@@ -2,20 +2,24 @@
  * Which routes a request may use, in the order they are tried: the requested
  * model's routes, then each fallback model's (`models`), each list filtered
  * and ordered by
- * 1. region: an account without consent to transfers outside the EU, a key
+ * 1. the request's `provider.only` / `provider.ignore`;
+ * 2. region: an account without consent to transfers outside the EU, a key
  *    restricted to the EU, or `provider.data_region: "eu"` keeps `eu` routes
  *    only;
- * 2. the request's `provider.only` / `provider.ignore`;
  * 3. the operator's configuration: an endpoint without a base URL or
  *    credential is skipped;
- * 4. health: a route whose circuit breaker is open is skipped; a half-open
- *    one is tried only as the probe (the attempt loop claims it);
- * 5. `provider.sort` (price, or observed latency), then `provider.order`
- *    (named endpoints first, in that order);
- * 6. `provider.allow_fallbacks: false` keeps the first route of each model.
- * When nothing is left, the error names the first reason that emptied the
- * requested model's list (consent before preferences before configuration
- * before health), so the client learns what it can change.
+ * 4. `provider.sort` (price: prompt + completion price; or observed latency,
+ *    unknown last), then `provider.order` (named endpoints first, in that
+ *    order; the others keep their place after them);
+ * 5. `provider.allow_fallbacks: false` keeps the endpoints named in `order`,
+ *    or the first route when `order` names none (OpenRouter's "use only the
+ *    primary/custom provider", openrouter.ai/docs/features/provider-routing);
+ * 6. health: a route whose circuit breaker is open is skipped; a half-open
+ *    one is tried only as the probe (the attempt loop claims it).
+ * When nothing is left, the error names the step that emptied the requested
+ * model's list, in the order above (preferences that match no route, then
+ * consent or the EU restriction, then configuration, then health), so the
+ * client learns what it can change.
  */
 import { endpointConfig, findEndpoint, type EndpointDef } from "../providers/endpoints";
 import { endpointMatches, type ProviderPreferences } from "../providers/routing-fields";
@@ -49,7 +53,7 @@ export interface Access {
 }
 
 export interface PlanInput {
-  /** The requested model first, then the fallback models. */
+  /** The requested model first, then the fallback models, as the body lists them (repeats included). */
   models: readonly ModelEntry[];
   prefs: ProviderPreferences | null | undefined;
   access: Access;
@@ -80,40 +84,48 @@ function planModel(model: ModelEntry, input: PlanInput): ModelPlan {
     if (kept.length === 0 && routes.length > 0) emptiedBy ??= reason;
     routes = kept;
   };
-  if (euOnly) keep("region", (r) => r.region === "eu");
+  // Preferences before region: `only` naming a route that exists outside the
+  // EU is answered with what is missing (consent), not with "no such route".
   if (prefs?.only) keep("preferences", (r) => prefs.only!.some((n) => endpointMatches(n, r.endpoint)));
   if (prefs?.ignore) keep("preferences", (r) => !prefs.ignore!.some((n) => endpointMatches(n, r.endpoint)));
+  if (euOnly) keep("region", (r) => r.region === "eu");
 
-  const candidates: Candidate[] = [];
-  let open = 0;
+  let candidates: Candidate[] = [];
   for (const route of routes) {
     const endpoint = findEndpoint(route.endpoint);
     const firstByteTimeoutMs = route.timeouts?.firstByteMs ?? defaults.firstByteMs;
     const config = endpoint ? endpointConfig(endpoint, env, firstByteTimeoutMs) : null;
     if (!endpoint || !config) continue;
-    const state = health.state(routeKey(route));
-    if (state === "open") {
-      open++;
-      continue;
-    }
-    candidates.push({ model, route, endpoint, config, firstByteTimeoutMs, idleTimeoutMs: route.timeouts?.idleMs ?? defaults.idleMs, probe: state === "half_open" });
+    candidates.push({ model, route, endpoint, config, firstByteTimeoutMs, idleTimeoutMs: route.timeouts?.idleMs ?? defaults.idleMs, probe: false });
   }
-  if (candidates.length === 0 && routes.length > 0) emptiedBy ??= open > 0 ? "health" : "configuration";
+  if (candidates.length === 0 && routes.length > 0) emptiedBy ??= "configuration";
 
   if (prefs?.sort === "price") candidates.sort((a, b) => combinedPrice(a.route) - combinedPrice(b.route));
   if (prefs?.sort === "latency") {
     const latency = (c: Candidate) => health.latencyMs(routeKey(c.route)) ?? Number.POSITIVE_INFINITY;
     candidates.sort((a, b) => latency(a) - latency(b));
   }
+  const inOrder = (c: Candidate) => prefs!.order!.findIndex((n) => endpointMatches(n, c.route.endpoint));
   if (prefs?.order) {
-    const rank = (c: Candidate) => {
-      const i = prefs.order!.findIndex((n) => endpointMatches(n, c.route.endpoint));
-      return i === -1 ? prefs.order!.length : i;
-    };
+    const rank = (c: Candidate) => (inOrder(c) === -1 ? prefs.order!.length : inOrder(c));
     candidates.sort((a, b) => rank(a) - rank(b));
   }
-  if (prefs?.allow_fallbacks === false) candidates.splice(1);
-  return { candidates, emptiedBy };
+  // As OpenRouter defines it: no backup beyond the named endpoints (`order`),
+  // or beyond the first route when none are named. Decided before health, so
+  // a paused route is an error for this request, not a silent reroute.
+  if (prefs?.allow_fallbacks === false) {
+    const before = candidates.length;
+    candidates = prefs.order ? candidates.filter((c) => inOrder(c) !== -1) : candidates.slice(0, 1);
+    if (candidates.length === 0 && before > 0) emptiedBy ??= "preferences";
+  }
+
+  const healthy: Candidate[] = [];
+  for (const c of candidates) {
+    const state = health.state(routeKey(c.route));
+    if (state !== "open") healthy.push(state === "half_open" ? { ...c, probe: true } : c);
+  }
+  if (healthy.length === 0 && candidates.length > 0) emptiedBy ??= "health";
+  return { candidates: healthy, emptiedBy };
 }
 
 /** The routes to try, in order; throws the error that explains an empty list. */
@@ -125,7 +137,8 @@ export function planRoutes(input: PlanInput): Candidate[] {
       throw new ApiError(403, "permission_error", "model_not_allowed", `This API key is not allowed to use '${model.id}'.`, where);
     }
   }
-  const plans = input.models.map((m) => planModel(m, input));
+  // A model named twice (`models` repeating `model`) is planned once, in its first place.
+  const plans = input.models.filter((m, i) => input.models.indexOf(m) === i).map((m) => planModel(m, input));
   const candidates = plans.flatMap((p) => p.candidates);
   if (candidates.length > 0) return candidates;
   throw emptyPlanError(input, plans[0]!.emptiedBy ?? "configuration");
@@ -134,7 +147,9 @@ export function planRoutes(input: PlanInput): Candidate[] {
 function emptyPlanError(input: PlanInput, reason: Reason): ApiError {
   const model = input.models[0]!;
   const euList = () => {
-    const ids = input.euModels();
+    // Only models this key may use: naming others would send the client to another refusal.
+    const allowed = input.access.allowedModels;
+    const ids = input.euModels().filter((id) => !allowed || allowed.includes(id));
     return ids.length > 0 ? ` Models that run in the EU: ${ids.join(", ")}.` : "";
   };
   switch (reason) {
@@ -151,7 +166,7 @@ function emptyPlanError(input: PlanInput, reason: Reason): ApiError {
       );
     case "preferences":
       return errors.invalidRequest(
-        `No route of '${model.id}' matches provider.only / provider.ignore. Its endpoints: ${model.routes.map((r) => r.endpoint).join(", ")}.`,
+        `No route of '${model.id}' matches the request's provider preferences (only, ignore, or order with allow_fallbacks false). Its endpoints: ${model.routes.map((r) => r.endpoint).join(", ")}.`,
         "provider",
         "no_route_matches",
       );

@@ -24,9 +24,10 @@ export interface RoutingSettings {
   defaults: { firstByteMs: number; idleMs: number };
 }
 
+/** A whole number from 1 to max; anything else (empty, zero, a fraction below 1) keeps the default rather than allow no attempt. */
 const positive = (value: string | undefined, fallback: number, max: number): number => {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), max) : fallback;
+  const n = Math.floor(Number(value));
+  return Number.isFinite(n) && n >= 1 ? Math.min(n, max) : fallback;
 };
 
 const cache = new WeakMap<object, RoutingSettings>();
