@@ -151,6 +151,7 @@ describe("fallback on each failure kind", () => {
     ["a 529 (overloaded)", { status: 529 }, 503, "upstream_unavailable"],
     ["a 401 (the router's credential)", { status: 401 }, 502, "upstream_auth_error"],
     ["a 403 (the router's credential)", { status: 403 }, 502, "upstream_auth_error"],
+    ["a 402 (the router's account with the provider)", { status: 402 }, 502, "upstream_payment_required"],
     ["a first-byte timeout", { firstByteDelayMs: 2_500 }, 504, "upstream_timeout"],
   ])("%s: the next route is tried, and the client gets the most useful error", async (_name, directive, status, code) => {
     const marker = tag();
@@ -179,6 +180,7 @@ describe("one route failing, the next serving (per-route switches of the fake)",
     ["a 529 (overloaded)", { status: 529 }, "upstream_unavailable"],
     ["a 401 (the router's credential)", { status: 401 }, "upstream_auth_error"],
     ["a 403 (the router's credential)", { status: 403 }, "upstream_auth_error"],
+    ["a 402 (the router's account with the provider)", { status: 402 }, "upstream_payment_required"],
     ["a first-byte timeout", { firstByteDelayMs: 2_500 }, "upstream_timeout"],
   ])("%s on the EU route: the global route answers, and the log shows both attempts", async (_name, directive, code) => {
     const marker = tag();

@@ -178,6 +178,9 @@ export async function upstreamError(res: Response, provider: string): Promise<Ap
   if (s === 401 || s === 403) {
     return errors.upstream(`The ${provider} API rejected the router's credentials.`, "upstream_auth_error");
   }
+  // The operator's account with the provider is out of credit: not the
+  // client's error, and another route may still serve the request.
+  if (s === 402) return errors.upstream(`The ${provider} API refused the router's account (payment required).`, "upstream_payment_required");
   if (s === 404) return new ApiError(404, "not_found_error", "model_not_found", message);
   if (s === 408) return errors.upstreamTimeout();
   if (s === 413) return new ApiError(413, "request_too_large", "request_too_large", message);
