@@ -7,7 +7,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BREAKER_DEFAULTS } from "../src/routing/health-policy";
 import { resetRouteHealth, routeState } from "../src/routing/health";
 import type { RouteHealth } from "../src/routing/health-do";
@@ -21,6 +21,21 @@ beforeAll(async () => {
   // Consent to transfers: the model's global route is a fallback for this account.
   customer = await newCustomer({ consent: true });
 });
+
+/**
+ * Waits until the shared object has opened the route too: the isolate's
+ * reports reach it in waitUntil, and moving the clock while one is still on
+ * its way would make the object judge it at the wrong time.
+ */
+async function untilSharedOpen(stub: DurableObjectStub<RouteHealth>): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const snapshot = await runInDurableObject(stub, (instance: RouteHealth) => instance.sync([]));
+      expect(snapshot[EU_ROUTE]?.openForMs ?? 0).toBeGreaterThan(0);
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+}
 
 async function ask(marker: string, directive = ""): Promise<Response> {
   const res = await chat(customer.key, { model: MODEL, messages: [{ role: "user", content: `${marker} ${directive}` }] });
@@ -50,6 +65,7 @@ describe("the circuit breaker of a route, through the router", () => {
       now += 1_000;
     }
     expect(routeState(EU_ROUTE)).toBe("open");
+    await untilSharedOpen(stub);
 
     // Open: the EU route is not called at all, even though it would now answer.
     const skipped = tag();
@@ -82,6 +98,7 @@ describe("the circuit breaker of a route, through the router", () => {
     });
     const failing = 'fake:{"status":503,"route":"mistral"}';
     for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) await ask(tag(), failing);
+    await untilSharedOpen(stub);
     now += BREAKER_DEFAULTS.baseCooldownMs + 1;
 
     const probe = tag();
