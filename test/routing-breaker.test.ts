@@ -37,6 +37,18 @@ async function untilSharedOpen(stub: DurableObjectStub<RouteHealth>): Promise<vo
   );
 }
 
+/** A fresh breaker view and shared object for this test, both on one clock the test moves. */
+async function controlledHealth(): Promise<{ clock: { now: number }; stub: DurableObjectStub<RouteHealth> }> {
+  const clock = { now: Date.now() };
+  const objectName = `breaker-${crypto.randomUUID()}`;
+  resetRouteHealth({ clock: () => clock.now, objectName });
+  const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
+  await runInDurableObject(stub, (instance: RouteHealth) => {
+    instance.clock = () => clock.now;
+  });
+  return { clock, stub };
+}
+
 async function ask(marker: string, directive = ""): Promise<Response> {
   const res = await chat(customer.key, { model: MODEL, messages: [{ role: "user", content: `${marker} ${directive}` }] });
   await res.text();
@@ -45,13 +57,7 @@ async function ask(marker: string, directive = ""): Promise<Response> {
 
 describe("the circuit breaker of a route, through the router", () => {
   it("opens after repeated failures (the route is skipped), lets one probe through after the cooldown, and closes on its success", async () => {
-    let now = Date.now();
-    const objectName = `breaker-${crypto.randomUUID()}`;
-    resetRouteHealth({ clock: () => now, objectName });
-    const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
-    await runInDurableObject(stub, (instance: RouteHealth) => {
-      instance.clock = () => now;
-    });
+    const { clock, stub } = await controlledHealth();
 
     // The EU route fails every time; the global route answers each request.
     const failing = 'fake:{"status":500,"route":"mistral"}';
@@ -62,7 +68,7 @@ describe("the circuit breaker of a route, through the router", () => {
       expect(res.headers.get("x-emby-route")).toBe("mistral-global");
       expect(res.headers.get("x-emby-attempts")).toBe("2");
       expect((await upstreamRequests(marker)).map((r) => r.label)).toEqual(["mistral", "mistral-global"]);
-      now += 1_000;
+      clock.now += 1_000;
     }
     expect(routeState(EU_ROUTE)).toBe("open");
     await untilSharedOpen(stub);
@@ -75,7 +81,7 @@ describe("the circuit breaker of a route, through the router", () => {
     expect((await upstreamRequests(skipped)).map((r) => r.label)).toEqual(["mistral-global"]);
 
     // After the cooldown one request probes the route; it succeeds and closes the breaker.
-    now += BREAKER_DEFAULTS.baseCooldownMs + 1;
+    clock.now += BREAKER_DEFAULTS.baseCooldownMs + 1;
     expect(routeState(EU_ROUTE)).toBe("half_open");
     const probe = tag();
     const probed = await ask(probe);
@@ -89,17 +95,11 @@ describe("the circuit breaker of a route, through the router", () => {
   });
 
   it("a failed probe keeps the route open: the next request skips it again", async () => {
-    let now = Date.now();
-    const objectName = `breaker-${crypto.randomUUID()}`;
-    resetRouteHealth({ clock: () => now, objectName });
-    const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
-    await runInDurableObject(stub, (instance: RouteHealth) => {
-      instance.clock = () => now;
-    });
+    const { clock, stub } = await controlledHealth();
     const failing = 'fake:{"status":503,"route":"mistral"}';
     for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) await ask(tag(), failing);
     await untilSharedOpen(stub);
-    now += BREAKER_DEFAULTS.baseCooldownMs + 1;
+    clock.now += BREAKER_DEFAULTS.baseCooldownMs + 1;
 
     const probe = tag();
     const probed = await ask(probe, failing);
