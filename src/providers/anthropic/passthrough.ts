@@ -6,7 +6,7 @@
  */
 import { ApiError, errors } from "../../shared/errors";
 import { GeneratedText, addAnthropicEvent } from "../generated";
-import { parseJson, streamingResult, type CommittingTranslator } from "../relay";
+import { commitDeadline, parseJson, streamingResult, type CommittingTranslator } from "../relay";
 import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
@@ -109,6 +109,7 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
   }
   const config = call.config;
   const stream = call.request.stream === true;
+  const startedAt = Date.now();
   const res = await postUpstream({
     config,
     path: "/v1/messages",
@@ -119,7 +120,7 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
   if (!res.ok) throw await upstreamError(res, call.label);
   if (stream) {
     if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-    return streamingResult(res.body, passthroughTranslator(), call, SSE_HEADERS);
+    return streamingResult(res.body, passthroughTranslator(), { ...call, commitBy: commitDeadline(startedAt, config) }, SSE_HEADERS);
   }
   const firstByteAt = Date.now();
   const message = await readAnthropicMessage(res, call.clientSignal);
