@@ -6,7 +6,8 @@
  */
 import { ApiError, errors } from "../../shared/errors";
 import { GeneratedText, addAnthropicEvent } from "../generated";
-import { commitDeadline, parseJson, streamingResult, type CommittingTranslator } from "../relay";
+import { commitDeadline, streamingResult } from "../relay";
+import { parseJson, type CommittingTranslator } from "../sse-translator";
 import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
