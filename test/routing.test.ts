@@ -208,6 +208,21 @@ describe("one route failing, the next serving (per-route switches of the fake)",
     expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
   });
 
+  it("streamed, a route that keeps its stream alive with keep-alives but sends no content: cut at its first-byte timeout, the next route answers", async () => {
+    const marker = tag();
+    const call = await callWithLog("/v1/chat/completions", chatInit(consenting.key, { model: MISTRAL, stream: true, messages: prompt(marker, onEu({ pingOnlyMs: 50 })) }));
+    expect(call.response.status).toBe(200);
+    const text = await call.response.text();
+    expect(text.match(/\[DONE\]/g)).toHaveLength(1);
+    expect(receipt(call.response)).toEqual({ route: "mistral-global", region: "global", attempts: "2" });
+    expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
+    const [event] = await call.settled();
+    expect(event!.attempt_log!.map((a) => [a.route, a.code])).toEqual([
+      ["mistral-eu", "upstream_stream_timeout"],
+      ["mistral-global", "ok"],
+    ]);
+  });
+
   it("on /v1/messages too", async () => {
     const marker = tag();
     const res = await messages(consenting.key, { model: MISTRAL, max_tokens: 16, messages: prompt(marker, onEu({ status: 503 })) });

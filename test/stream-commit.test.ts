@@ -3,13 +3,15 @@
  * upstream the test feeds by hand: the result resolves only once content has
  * been produced (the preamble is held and sent with it); a failure before that
  * rejects with the router's error and cancels the upstream; the idle timeout
- * applies before and after commit.
+ * applies before and after commit, the commit deadline before; an upstream
+ * error after commit ends the stream at once.
  */
 import { describe, expect, it } from "vitest";
 import { anthropicToOpenAIStream } from "../src/providers/anthropic/stream";
 import { geminiStreamTranslator } from "../src/providers/google/stream";
 import { openAIStreamTranslator } from "../src/providers/openai-compatible/stream";
-import { streamingResult, type CommittingTranslator } from "../src/providers/relay";
+import { streamingResult } from "../src/providers/relay";
+import type { CommittingTranslator } from "../src/providers/sse-translator";
 import { SSE_HEADERS } from "../src/providers/sse";
 import type { CallOutcome, ChatResult } from "../src/providers/types";
 import { ApiError } from "../src/shared/errors";
@@ -28,6 +30,14 @@ function upstream() {
     stream,
     state,
     send: (text: string) => controller.enqueue(enc.encode(text)),
+    /** Keeps sending keep-alives every `ms` until stopped or cancelled. */
+    ping: (ms: number, text = ": keep-alive\n\n") => {
+      const timer = setInterval(() => {
+        if (state.cancelled) return clearInterval(timer);
+        controller.enqueue(enc.encode(text));
+      }, ms);
+      return () => clearInterval(timer);
+    },
     close: () => controller.close(),
     drop: () => controller.error(new Error("connection reset")),
   };
@@ -37,10 +47,10 @@ const openai = () => openAIStreamTranslator({ label: "OpenAI", clientWantsUsage:
 const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const ROLE = chunk({ role: "assistant", content: "" });
 
-function start(translator: CommittingTranslator, idleTimeoutMs = 30_000, signal = new AbortController().signal) {
+function start(translator: CommittingTranslator, idleTimeoutMs = 30_000, signal = new AbortController().signal, commitBy?: number) {
   const up = upstream();
   const state = { settled: false };
-  const result = streamingResult(up.stream, translator, { clientSignal: signal, idleTimeoutMs }, SSE_HEADERS);
+  const result = streamingResult(up.stream, translator, { clientSignal: signal, idleTimeoutMs, commitBy }, SSE_HEADERS);
   result.then(
     () => (state.settled = true),
     () => (state.settled = true),
@@ -178,6 +188,39 @@ describe("a failure before content rejects the call and cancels the upstream", (
     expect((await result).response.status).toBe(200);
   });
 
+  it("keep-alives do not hold off the commit deadline: 504 upstream_stream_timeout, upstream cancelled", async () => {
+    const { up, result } = start(openai(), 200, undefined, Date.now() + 500);
+    up.send(ROLE);
+    const stopPings = up.ping(50);
+    const err = await rejection(result);
+    stopPings();
+    expect(err).toMatchObject({ status: 504, code: "upstream_stream_timeout" });
+    expect(up.state.cancelled).toBe(true);
+  });
+
+  it("Anthropic pings neither: 504 upstream_stream_timeout", async () => {
+    const { up, result } = start(anthropicToOpenAIStream({ clientWantsUsage: false }), 200, undefined, Date.now() + 500);
+    up.send(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_1", usage: { input_tokens: 5 } } })}\n\n`);
+    const stopPings = up.ping(50, `event: ping\ndata: {"type":"ping"}\n\n`);
+    const err = await rejection(result);
+    stopPings();
+    expect(err).toMatchObject({ status: 504, code: "upstream_stream_timeout" });
+    expect(up.state.cancelled).toBe(true);
+  });
+
+  it("the commit deadline is cleared at commit: a stream that committed in time outlives it", async () => {
+    const { up, result } = start(openai(), 30_000, undefined, Date.now() + 150);
+    up.send(ROLE + chunk({ content: "Hel" }));
+    const res = await result;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    up.send(chunk({ content: "lo" }) + chunk({}, "stop") + "data: [DONE]\n\n");
+    up.close();
+    const { reads, outcome } = await readAll(res);
+    expect(reads.flatMap(dataOf)).toContain("[DONE]");
+    expect(outcome.result).toBe("completed");
+    expect(up.state.cancelled).toBe(false);
+  });
+
   it("the client leaving: 499, upstream cancelled", async () => {
     const client = new AbortController();
     const { up, result } = start(openai(), 30_000, client.signal);
@@ -213,5 +256,30 @@ describe("after commit", () => {
     expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { code: "upstream_error" } });
     expect(data).not.toContain("[DONE]");
     expect(outcome).toMatchObject({ result: "upstream_error", generated: "Hel" });
+  });
+
+  it("the upstream's error event ends the stream and settles the outcome at once, though the upstream keeps its connection open", async () => {
+    const { up, result } = start(openai());
+    up.send(ROLE + chunk({ content: "Hel" }));
+    const res = await result;
+    up.send(`data: {"error":{"message":"boom","type":"server_error","param":null,"code":null}}\n\n`);
+    const stopPings = up.ping(20);
+    const order: string[] = [];
+    // The upstream lets go only after a while; the client's stream and the outcome must not wait for it.
+    const release = setTimeout(() => {
+      order.push("upstream released");
+      stopPings();
+      if (!up.state.cancelled) up.close();
+    }, 1_000);
+    const { reads, outcome } = await readAll(res);
+    order.push("client stream ended and outcome settled");
+    clearTimeout(release);
+    stopPings();
+    expect(order).toEqual(["client stream ended and outcome settled"]);
+    const data = reads.flatMap(dataOf);
+    expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { code: "upstream_error" } });
+    expect(data).not.toContain("[DONE]");
+    expect(outcome).toMatchObject({ result: "upstream_error", generated: "Hel" });
+    expect(up.state.cancelled).toBe(true);
   });
 });

@@ -158,3 +158,15 @@ describe("the idle timeout between stream reads (STREAM_IDLE_TIMEOUT_MS)", () =>
     });
   }
 });
+
+describe("the commit deadline: content within the first-byte timeout (UPSTREAM_TIMEOUT_MS), keep-alives or not", () => {
+  it("/v1/messages passed through to Anthropic, which only sends pings: 504 upstream_stream_timeout in Anthropic's shape, the upstream cancelled", async () => {
+    const marker = tag();
+    const call = await streamCall("/v1/messages", "anthropic/claude-sonnet-5-5", `${marker} fake:{"pingOnlyMs":50}`, { UPSTREAM_TIMEOUT_MS: "600" });
+    expect(call.response.status).toBe(504);
+    expect(await call.response.json()).toMatchObject({ type: "error", error: { type: "timeout_error", message: expect.stringContaining("no content") } });
+    expect(await onlyEvent(call)).toMatchObject({ status: 504, error_code: "upstream_stream_timeout" });
+    const [seen] = await upstreamRequests(marker);
+    expect(seen!.aborted).toBe(true);
+  });
+});

@@ -10,55 +10,27 @@
  * (text, reasoning, a tool call, a finish). Until then nothing is sent: the
  * preamble (OpenAI's role-only chunk, Anthropic's message_start and ping) is
  * held and goes out with the first content, and an upstream error event, a
- * drop, an end or a stall before content fail the call itself, so the router
- * may still try another route. After commit a failure ends the stream with an
- * error event instead, never a second answer.
+ * drop, an end, a stall or no content by the commit deadline fail the call
+ * itself, so the router may still try another route. After commit a failure
+ * ends the stream with an error event instead, never a second answer.
  */
-import type { z } from "zod";
 import type { ApiError } from "../shared/errors";
 import { encodeSse, SseParser, type SseEvent } from "./sse";
-import { streamEndedEarly, streamIdleError } from "./stream-failure";
-import type { CallOutcome, ChatResult, Usage } from "./types";
+import type { CommittingTranslator, SseTranslator } from "./sse-translator";
+import { streamCommitTimeoutError, streamEndedEarly, streamIdleError } from "./stream-failure";
+import type { CallOutcome, ChatResult, ProviderConfig } from "./types";
 import { ClientClosedError } from "./upstream";
-
-export interface SseTranslator {
-  /** Complete upstream events in, events for the client out. */
-  push(events: SseEvent[]): SseEvent[];
-  /**
-   * The upstream ended cleanly. "incomplete": it ended without its final event
-   * (the relay adds an error event); "failed": the upstream sent its own error,
-   * already translated.
-   */
-  end(): { events: SseEvent[]; state: "complete" | "incomplete" | "failed" };
-  /** Usage seen so far. */
-  usage(): Usage | null;
-  /**
-   * The text the upstream generated so far (see GeneratedText), read only when
-   * the stream ends early (the client left, or the upstream failed after
-   * commit). A translator that re-shapes another relay's output (whose relay
-   * reports the outcome) has none.
-   */
-  generated?(): string;
-  /** A terminal error event in the client's format. */
-  error(code: string, message: string): SseEvent[];
-}
-
-/** A translator of a provider's own stream: it knows when content starts and what an error event means. */
-export interface CommittingTranslator extends SseTranslator {
-  /** Content for the client has been produced (text, reasoning, tool call, finish): the response is committed. */
-  committed(): boolean;
-  /** The upstream's own error seen in the stream (or an event it could not read), as the router's error; null while none. */
-  failure(): ApiError | null;
-}
 
 export interface RelayOptions {
   clientSignal: AbortSignal;
   onOutcome?: (outcome: CallOutcome) => void;
   /** Longest silence allowed between upstream reads (from the start); unbounded when absent. */
   idleTimeoutMs?: number;
+  /** When (ms since epoch) the stream must have committed; unbounded when absent. */
+  commitBy?: number;
 }
 
-type End = "done" | "dropped" | "idle" | "aborted";
+type End = "done" | "dropped" | "idle" | "overdue" | "aborted";
 type Read = { bytes: Uint8Array } | { end: End };
 
 /** One upstream stream being relayed: its reader, parser, idle watch and outcome. */
@@ -71,6 +43,11 @@ class Relay {
   private settled = false;
   private idle = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The commit deadline passed before content (set by its timer, which cancels the reader). */
+  private overdue = false;
+  private deadline: ReturnType<typeof setTimeout> | null = null;
+  /** The translator of a provider's own stream, once commit() has run: its failure() ends the stream at once. */
+  private committing: CommittingTranslator | null = null;
   /** The upstream ended complete before commit: the held events are the whole answer. */
   private ended = false;
 
@@ -110,6 +87,7 @@ class Relay {
 
   private stop(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.deadline);
     this.reader.cancel().catch(() => {});
   }
 
@@ -140,15 +118,35 @@ class Relay {
 
   /** The idle timer and the client's abort cancel the reader, which reads as an end or an error. */
   private cause(seen: "done" | "dropped"): End {
-    return this.idle ? "idle" : this.opts.clientSignal.aborted ? "aborted" : seen;
+    if (this.idle) return "idle";
+    if (this.overdue) return "overdue";
+    return this.opts.clientSignal.aborted ? "aborted" : seen;
   }
 
   /**
    * Reads until the stream commits and returns the events held until then.
    * Throws, with the upstream cancelled and no outcome reported, when it
-   * fails first: its own error, a drop, an end, a stall, the client leaving.
+   * fails first: its own error, a drop, an end, a stall, the client leaving,
+   * or the commit deadline passing. Keep-alives and pings reset the idle timer
+   * but not the deadline, so an upstream that only pings cannot hold the call
+   * (and the client's headers, and the next route) forever.
    */
   async commit(translator: CommittingTranslator): Promise<SseEvent[]> {
+    this.committing = translator;
+    if (this.opts.commitBy !== undefined) {
+      this.deadline = setTimeout(() => {
+        this.overdue = true;
+        this.reader.cancel().catch(() => {});
+      }, Math.max(0, this.opts.commitBy - Date.now()));
+    }
+    try {
+      return await this.commitReads(translator);
+    } finally {
+      clearTimeout(this.deadline);
+    }
+  }
+
+  private async commitReads(translator: CommittingTranslator): Promise<SseEvent[]> {
     const held: SseEvent[] = [];
     for (;;) {
       const read = await this.read();
@@ -169,6 +167,7 @@ class Relay {
 
   private earlyError(end: Exclude<End, "done">): ApiError {
     if (end === "aborted") return new ClientClosedError(true);
+    if (end === "overdue") return streamCommitTimeoutError();
     return end === "idle" ? streamIdleError(this.opts.idleTimeoutMs!) : streamEndedEarly(true);
   }
 
@@ -199,6 +198,7 @@ class Relay {
           const read = await this.read();
           if ("bytes" in read) {
             const events = this.translator.push(this.parser.push(read.bytes));
+            if (this.committing?.failure()) return this.failAfterCommit(events, controller);
             if (events.length === 0) continue;
             controller.enqueue(encodeSse(events));
             return;
@@ -212,6 +212,19 @@ class Relay {
         await this.reader.cancel(reason).catch(() => {});
       },
     });
+  }
+
+  /**
+   * The upstream's own error after commit: the translator has turned it into
+   * the client's error event (in `events`). Whatever the upstream sends after
+   * it is dropped anyway, so the stream ends now rather than when the upstream
+   * closes or goes idle, and the outcome (limits, log) does not wait on it.
+   */
+  private failAfterCommit(events: SseEvent[], controller: ReadableStreamDefaultController<Uint8Array>): void {
+    if (events.length > 0) controller.enqueue(encodeSse(events));
+    this.settle("upstream_error");
+    this.stop();
+    controller.close();
   }
 
   /** Ends the client's stream after the upstream ended, with an error event unless it completed. */
@@ -245,28 +258,6 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTr
   return new Relay(upstream, translator, opts).stream([]);
 }
 
-/** An event's data as JSON; undefined when it is not JSON. */
-export function parseJson(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-}
-
-/** An event's JSON checked against a schema; null when it is not JSON or does not fit. */
-export function parseEventData<T>(data: string, schema: z.ZodType<T>): T | null {
-  const json = parseJson(data);
-  if (json === undefined) return null;
-  const parsed = schema.safeParse(json);
-  return parsed.success ? parsed.data : null;
-}
-
-/** OpenAI-format terminal error event. */
-export function openAIErrorEvent(code: string, message: string): SseEvent[] {
-  return [{ data: JSON.stringify({ error: { message, type: "upstream_error", code, param: null } }) }];
-}
-
 /**
  * Idle timeout between stream reads when the call names none (the routing
  * plan gives each call its route's, else STREAM_IDLE_TIMEOUT_MS). Two minutes:
@@ -276,11 +267,21 @@ export function openAIErrorEvent(code: string, message: string): SseEvent[] {
  */
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 120_000;
 
-/** What a streamed call tells the relay: the client's signal and its idle bound. */
+/** What a streamed call tells the relay: the client's signal, its idle bound and its commit deadline. */
 export interface StreamCall {
   clientSignal: AbortSignal;
   idleTimeoutMs?: number;
+  /**
+   * When (ms since epoch) the stream must have produced content: the
+   * adapter's request start plus the attempt's first-byte timeout (already cut
+   * to the routing budget left), so one bound covers headers and content.
+   * Unbounded when absent.
+   */
+  commitBy?: number;
 }
+
+/** The commit deadline of a call whose request to the upstream started at `startedAt`: its first-byte timeout from then. */
+export const commitDeadline = (startedAt: number, config: ProviderConfig): number => startedAt + config.timeoutMs;
 
 /**
  * A streamed ChatResult, resolved once the stream has committed (see above):
@@ -291,7 +292,12 @@ export interface StreamCall {
 export async function streamingResult(upstream: ReadableStream<Uint8Array>, translator: CommittingTranslator, call: StreamCall, headers: Record<string, string>): Promise<ChatResult> {
   let resolveOutcome!: (o: CallOutcome) => void;
   const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
-  const relay = new Relay(upstream, translator, { onOutcome: resolveOutcome, clientSignal: call.clientSignal, idleTimeoutMs: call.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS });
+  const relay = new Relay(upstream, translator, {
+    onOutcome: resolveOutcome,
+    clientSignal: call.clientSignal,
+    idleTimeoutMs: call.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    commitBy: call.commitBy,
+  });
   const held = await relay.commit(translator);
   return { response: new Response(relay.stream(held), { status: 200, headers }), outcome };
 }

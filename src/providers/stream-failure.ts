@@ -40,3 +40,7 @@ export const streamEndedEarly = (dropped: boolean) =>
 /** The upstream went silent for longer than the call's idle timeout. */
 export const streamIdleError = (idleTimeoutMs: number) =>
   errors.upstreamTimeout(`The upstream provider sent nothing for ${Math.round(idleTimeoutMs / 1000)} s while streaming.`, "upstream_stream_timeout");
+
+/** The upstream kept its stream open (pings, keep-alives) but sent no content within the attempt's first-byte timeout. */
+export const streamCommitTimeoutError = () =>
+  errors.upstreamTimeout("The upstream provider sent no content within its first-byte timeout.", "upstream_stream_timeout");

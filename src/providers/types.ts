@@ -94,7 +94,10 @@ export interface Usage {
 export interface ProviderConfig {
   baseUrl: string;
   apiKey: string | undefined;
-  /** Longest wait for response headers. */
+  /**
+   * Longest wait for response headers; for a stream, also for its first
+   * content, counted from the request (keep-alives do not extend it).
+   */
   timeoutMs: number;
 }
 

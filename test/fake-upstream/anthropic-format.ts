@@ -8,7 +8,7 @@
  * on the final message_delta only when streaming.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, pingOnly, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 const VERSIONS = ["2023-06-01", "2026-10-21"];
@@ -145,6 +145,7 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
     send("error", { error: { type: "overloaded_error", message: "Overloaded" } });
     res.end();
   };
+  if (await pingOnly(res, scenario, () => send("ping", {}))) return;
   if (scenario.streamError === "first") return streamError();
   let deltas = 0;
   for (const [index, block] of blocks.entries()) {

@@ -4,7 +4,7 @@
  * usage) ending in `data: [DONE]`, and each provider's error bodies.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, beforeChunk, sendAnswer, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, pingOnly, sendAnswer, countTokens, DEFAULT_REPLY, promptText, type Scenario, sleep, splitReply } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 export type Flavour = "openai" | "mistral";
@@ -124,6 +124,7 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
     await sleep(30);
     res.write(": keep-alive\n\n");
   }
+  if (await pingOnly(res, scenario, () => res.write(": keep-alive\n\n"))) return;
   if (scenario.streamError === "first") return streamError(res);
   for (let i = 0; i < deltas.length; i++) {
     await beforeChunk(i, res, scenario, ctx);

@@ -59,6 +59,12 @@ export interface Scenario {
   reply?: string;
   /** Send an SSE comment (keep-alive) on its own before the first chunk. */
   keepAlive?: boolean;
+  /**
+   * After the stream's preamble, send only keep-alives (OpenAI formats: an SSE
+   * comment; Anthropic: a `ping` event) every this many ms, never content,
+   * until the client leaves.
+   */
+  pingOnlyMs?: number;
   /** Send a body that is not JSON with status 200. */
   garbage?: boolean;
 }
@@ -164,6 +170,16 @@ export async function beforeChunk(
 ): Promise<void> {
   if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
   if (scenario.gate && n > 0) await ctx.waitForRelease(`${scenario.gate}-${n}`, res);
+}
+
+/** `pingOnlyMs`: pings every so often until the connection closes; true when the switch applied (the stream is over). */
+export async function pingOnly(res: import("node:http").ServerResponse, scenario: Scenario, ping: () => void): Promise<boolean> {
+  if (scenario.pingOnlyMs === undefined) return false;
+  while (!res.destroyed) {
+    await sleep(scenario.pingOnlyMs);
+    if (!res.destroyed) ping();
+  }
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Runs an SSE translator over bytes cut at given positions; returns the events it wrote. */
-import { relaySse, type SseTranslator } from "../../src/providers/relay";
+import { relaySse } from "../../src/providers/relay";
+import type { SseTranslator } from "../../src/providers/sse-translator";
 import { SseParser, type SseEvent } from "../../src/providers/sse";
 import { mulberry32 } from "./random";
 

@@ -3,7 +3,7 @@
  * 2023-06-01), and the Messages API passed through for /v1/messages.
  */
 import { errors } from "../../shared/errors";
-import { streamingResult } from "../relay";
+import { commitDeadline, streamingResult } from "../relay";
 import { SSE_HEADERS } from "../sse";
 import type { ChatProvider, ChatResult } from "../types";
 import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
@@ -42,6 +42,7 @@ export const anthropic: ChatProvider = {
     const body = toAnthropicRequest(call.request, call.route.upstreamModel);
     const config = call.config;
     const stream = call.request.stream === true;
+    const startedAt = Date.now();
     const res = await postUpstream({
       config,
       path: "/v1/messages",
@@ -53,7 +54,7 @@ export const anthropic: ChatProvider = {
     if (stream) {
       if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
       const translator = anthropicToOpenAIStream({ clientWantsUsage: call.request.stream_options?.include_usage === true });
-      return streamingResult(res.body, translator, call, SSE_HEADERS);
+      return streamingResult(res.body, translator, { ...call, commitBy: commitDeadline(startedAt, config) }, SSE_HEADERS);
     }
     const firstByteAt = Date.now();
     const { completion, usage } = toOpenAICompletion(await readAnthropicMessage(res, call.clientSignal));

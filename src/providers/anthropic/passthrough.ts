@@ -6,7 +6,8 @@
  */
 import { ApiError, errors } from "../../shared/errors";
 import { GeneratedText, addAnthropicEvent } from "../generated";
-import { parseJson, streamingResult, type CommittingTranslator } from "../relay";
+import { commitDeadline, streamingResult } from "../relay";
+import { parseJson, type CommittingTranslator } from "../sse-translator";
 import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
@@ -109,6 +110,7 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
   }
   const config = call.config;
   const stream = call.request.stream === true;
+  const startedAt = Date.now();
   const res = await postUpstream({
     config,
     path: "/v1/messages",
@@ -119,7 +121,7 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
   if (!res.ok) throw await upstreamError(res, call.label);
   if (stream) {
     if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-    return streamingResult(res.body, passthroughTranslator(), call, SSE_HEADERS);
+    return streamingResult(res.body, passthroughTranslator(), { ...call, commitBy: commitDeadline(startedAt, config) }, SSE_HEADERS);
   }
   const firstByteAt = Date.now();
   const message = await readAnthropicMessage(res, call.clientSignal);

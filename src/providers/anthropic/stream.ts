@@ -6,7 +6,7 @@
  */
 import type { ApiError } from "../../shared/errors";
 import { GeneratedText, addAnthropicEvent } from "../generated";
-import { openAIErrorEvent, parseEventData, type CommittingTranslator } from "../relay";
+import { openAIErrorEvent, parseEventData, type CommittingTranslator } from "../sse-translator";
 import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";

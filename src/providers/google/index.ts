@@ -11,7 +11,7 @@ import { LABEL, toGeminiRequest } from "./request";
 import { completionId, randomToolCallId, toChatCompletion, toUsage } from "./response";
 import { geminiResponseSchema } from "./schema";
 import { geminiStreamTranslator } from "./stream";
-import { streamingResult } from "../relay";
+import { commitDeadline, streamingResult } from "../relay";
 
 export const google: ChatProvider = {
   wire: "gemini",
@@ -21,6 +21,7 @@ export const google: ChatProvider = {
     const stream = call.request.stream === true;
     // The model name comes from the catalogue; it is URL-safe by construction, encoded anyway.
     const model = encodeURIComponent(call.route.upstreamModel);
+    const startedAt = Date.now();
     const res = await postUpstream({
       config,
       path: stream ? `/v1beta/models/${model}:streamGenerateContent?alt=sse` : `/v1beta/models/${model}:generateContent`,
@@ -38,7 +39,7 @@ export const google: ChatProvider = {
         model: call.route.upstreamModel,
         newToolCallId: randomToolCallId,
       });
-      return streamingResult(res.body, translator, call, SSE_HEADERS);
+      return streamingResult(res.body, translator, { ...call, commitBy: commitDeadline(startedAt, config) }, SSE_HEADERS);
     }
     return jsonResult(res, call.route.upstreamModel, created, call.clientSignal);
   },

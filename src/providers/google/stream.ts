@@ -10,7 +10,7 @@
  */
 import type { ApiError } from "../../shared/errors";
 import { GeneratedText } from "../generated";
-import { openAIErrorEvent, type CommittingTranslator } from "../relay";
+import { openAIErrorEvent, type CommittingTranslator } from "../sse-translator";
 import { geminiStreamError, invalidResponse } from "./errors";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";

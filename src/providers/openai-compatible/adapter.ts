@@ -8,7 +8,7 @@ import { SSE_HEADERS } from "../sse";
 import type { ChatCompletionRequest } from "../chat-schema";
 import type { ChatProvider, ChatResult, ProviderCall, WireFormat } from "../types";
 import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
-import { streamingResult } from "../relay";
+import { commitDeadline, streamingResult } from "../relay";
 import { openAIStreamTranslator, type OpenAIStreamOptions } from "./stream";
 import { chatCompletionResponseSchema, toUsage } from "./usage";
 
@@ -35,6 +35,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     async chat(call: ProviderCall): Promise<ChatResult> {
       const body = options.buildBody(call.request, call.route.upstreamModel);
       const config = call.config;
+      const startedAt = Date.now();
       const res = await postUpstream({
         config,
         path: "/chat/completions",
@@ -47,16 +48,16 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
         clientSignal: call.clientSignal,
       });
       if (!res.ok) throw await upstreamError(res, call.label);
-      if (call.request.stream) return streamResult(res, call, options.usageMode);
+      if (call.request.stream) return streamResult(res, call, startedAt, options.usageMode);
       return jsonResult(res, call.label, call.clientSignal);
     },
   };
 }
 
-function streamResult(res: Response, call: ProviderCall, usageMode: OpenAIStreamOptions["usageMode"]): Promise<ChatResult> {
+function streamResult(res: Response, call: ProviderCall, startedAt: number, usageMode: OpenAIStreamOptions["usageMode"]): Promise<ChatResult> {
   if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
   const translator = openAIStreamTranslator({ label: call.label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
-  return streamingResult(res.body, translator, call, SSE_HEADERS);
+  return streamingResult(res.body, translator, { ...call, commitBy: commitDeadline(startedAt, call.config) }, SSE_HEADERS);
 }
 
 async function jsonResult(res: Response, label: string, clientSignal: AbortSignal): Promise<ChatResult> {

@@ -8,7 +8,7 @@
  */
 import type { ApiError } from "../../shared/errors";
 import { GeneratedText, addOpenAIChunk } from "../generated";
-import { openAIErrorEvent, parseJson, type CommittingTranslator } from "../relay";
+import { openAIErrorEvent, parseJson, type CommittingTranslator } from "../sse-translator";
 import { inStreamError } from "../stream-failure";
 import type { SseEvent } from "../sse";
 import type { Usage } from "../types";

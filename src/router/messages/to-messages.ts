@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { anthropicErrorEvent } from "../../providers/anthropic/passthrough";
-import { parseEventData, type SseTranslator } from "../../providers/relay";
+import { parseEventData, type SseTranslator } from "../../providers/sse-translator";
 import type { SseEvent } from "../../providers/sse";
 import { openAIUsageSchema, toUsage } from "../../providers/openai-compatible/usage";
 import type { Usage } from "../../providers/types";
