@@ -4,7 +4,7 @@
  * a controlled clock whose sleeps are recorded and take no real time, and an
  * injected random for the backoff's jitter.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { findEndpoint } from "../src/providers/endpoints";
 import type { ChatResult, ModelEntry, Route } from "../src/providers/types";
 import { ClientClosedError, upstreamError } from "../src/providers/upstream";
@@ -165,10 +165,54 @@ describe("runAttempts: fallback", () => {
     expect(won.attempts.map((a) => a.model)).toEqual(["mistral/a", "mistral/b"]);
   });
 
-  it("does not catch what is not an ApiError (a bug is not a route failure)", async () => {
-    const r = run([A(), B()], [() => Promise.reject(new TypeError("boom"))]);
-    await expect(r.outcome).rejects.toThrow(TypeError);
-    expect(r.calls).toHaveLength(1);
+  it("counts what is not an ApiError (a bug) as the route's failure: recorded, reported, logged without its message, next route tried", async () => {
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      const r = run([A(), B()], [() => Promise.reject(new TypeError("secret prompt text")), "ok"]);
+      const won = await r.outcome;
+      expect(won.candidate.route.endpoint).toBe("mistral-global");
+      expect(codes(won.attempts)).toEqual(["mistral-eu 502 router_internal_error", "mistral-global 200 ok"]);
+      expect(r.results).toEqual([
+        { endpoint: "mistral-eu", ok: false },
+        { endpoint: "mistral-global", ok: true },
+      ]);
+      expect(logged).toHaveLength(1);
+      expect(JSON.stringify(logged)).toContain("TypeError");
+      expect(JSON.stringify(logged)).not.toContain("secret prompt text");
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("answers the router's own 502 with the attempts when the only route's attempt threw a bug", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const r = run([A()], [() => Promise.reject(new TypeError("boom"))]);
+      const err = await failure(r.outcome);
+      expect(err.error.status).toBe(502);
+      expect(err.error.code).toBe("router_internal_error");
+      expect(codes(err.attempts)).toEqual(["mistral-eu 502 router_internal_error"]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("moves on when an upstream error body is cut off mid-read (502 upstream_interrupted)", async () => {
+    const cut = () => upstreamError(new Response(new ReadableStream<Uint8Array>({ pull: (ctl) => ctl.error(new TypeError("Network connection lost.")) }), { status: 503 }), "Fake");
+    const r = run([A(), B()], [cut, "ok"]);
+    const won = await r.outcome;
+    expect(codes(won.attempts)).toEqual(["mistral-eu 502 upstream_interrupted", "mistral-global 200 ok"]);
+    expect(r.results[0]).toEqual({ endpoint: "mistral-eu", ok: false });
+  });
+
+  it("is the client's 499 (prompt sent) when the error body is cut off because the client left", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const body = new ReadableStream<Uint8Array>({ pull: (ctl) => ctl.error(new DOMException("aborted", "AbortError")) });
+    const err = await upstreamError(new Response(body, { status: 500 }), "Fake", controller.signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClientClosedError);
+    expect((err as ClientClosedError).upstreamSent).toBe(true);
   });
 });
 

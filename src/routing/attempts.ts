@@ -18,10 +18,12 @@
  *   time (budgetMs before the first byte); each attempt's first-byte timeout is
  *   cut to the budget left.
  * - A client that leaves cancels the attempt in flight and any pending retry.
+ * - An attempt that throws something other than an ApiError (a bug) is a
+ *   failure of its route like any other (see asApiError).
  * When every attempt failed, the client gets the most useful error (see
  * mostUsefulError), with the attempts made.
  */
-import { ApiError, DEFAULT_RETRY_AFTER_S } from "../shared/errors";
+import { ApiError, DEFAULT_RETRY_AFTER_S, errorSummary } from "../shared/errors";
 import type { ChatResult } from "../providers/types";
 import { ClientClosedError, retryAfterHeaderSeconds } from "../providers/upstream";
 import type { Candidate } from "./plan";
@@ -140,8 +142,8 @@ export async function runAttempts(
         record(candidate, "ok", result.response.status, began);
         hooks.onRouteResult(candidate, true, clock.now() - began);
         return { result, candidate, attempts };
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
+      } catch (thrown) {
+        const err = asApiError(thrown);
         if (err instanceof ClientClosedError) {
           record(candidate, err.code, null, began);
           throw new AttemptsFailed(err, attempts);
@@ -161,6 +163,19 @@ export async function runAttempts(
     }
   }
   throw new AttemptsFailed(mostUsefulError(failures, attempts), attempts);
+}
+
+/**
+ * An attempt's error as the router's. Anything not an ApiError is a bug in
+ * the router (an adapter that failed to map something): it is logged, without
+ * its message (which may quote a prompt or a response), and counts as this
+ * route's failure, so the next route is tried, the breaker hears of it and the
+ * attempt is in the request's log.
+ */
+function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  console.error("routing: an attempt failed with an unexpected error", err instanceof Error ? errorSummary(err) : typeof err);
+  return new ApiError(502, "api_error", "router_internal_error", "The router failed while handling the upstream's answer; retry the request.");
 }
 
 /** How long to wait before retrying the same route, or null when it should not be retried. */
