@@ -17,7 +17,7 @@ import type { CallOutcome, ChatResult, ModelEntry, Usage } from "../providers/ty
 import { routeKey } from "../providers/types";
 import { ClientClosedError } from "../providers/upstream";
 import { AttemptsFailed, realClock, runAttempts, type AttemptRecord } from "../routing/attempts";
-import { claimProbe, recordAttempt, routeLatencyMs, routeState, syncHealth } from "../routing/health";
+import { claimProbe, recordAttempt, releaseProbe, routeLatencyMs, routeState, syncHealth } from "../routing/health";
 import { planRoutes, type Candidate } from "../routing/plan";
 import { routingSettings } from "../routing/policy";
 import type { Catalogue } from "../routing/catalogue";
@@ -125,6 +125,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       random: Math.random,
       claimProbe: (candidate) => claimProbe(c.env, routeKey(candidate.route)),
       onRouteResult: (candidate, ok, latencyMs) => recordAttempt(routeKey(candidate.route), { ok, latencyMs }),
+      releaseProbe: (candidate) => releaseProbe(routeKey(candidate.route)),
     });
   } catch (err) {
     syncHealth(c.env, waitUntil);
