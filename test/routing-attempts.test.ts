@@ -103,6 +103,10 @@ function run(candidates: Candidate[], steps: Step[], options: { policy?: Partial
         results.push({ endpoint: c.route.endpoint, ok: okay });
         latencies.push(latencyMs);
       },
+      onCommitted: (c, latencyMs) => {
+        results.push({ endpoint: c.route.endpoint, ok: true });
+        latencies.push(latencyMs);
+      },
       releaseProbe: (c) => released.push(c.route.endpoint),
       ...options.hooks,
     },

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BREAKER_DEFAULTS } from "../src/routing/health-policy";
 import { resetRouteHealth, routeState } from "../src/routing/health";
 import type { RouteHealth } from "../src/routing/health-do";
+import { eventually } from "./helpers/limiter";
 import { chat, newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
 
 const MODEL = "mistral/mistral-small-latest";
@@ -118,6 +119,23 @@ describe("the circuit breaker of a route, through the router", () => {
     const next = tag();
     expect((await ask(next)).headers.get("x-emby-route")).toBe("mistral-eu");
     expect((await upstreamRequests(next)).map((r) => r.label)).toEqual(["mistral"]);
+  });
+});
+
+describe("failures after the response committed", () => {
+  it("a route whose streams keep breaking after their first chunk opens its breaker", async () => {
+    resetRouteHealth({ objectName: `midstream-${crypto.randomUUID()}` });
+    for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) {
+      const res = await chat(customer.key, { model: MODEL, stream: true, messages: [{ role: "user", content: `${tag()} fake:{"drop":"mid","route":"mistral"}` }] });
+      // Committed on the EU route: the client gets its error event there, no fallback.
+      expect(res.headers.get("x-emby-route")).toBe("mistral-eu");
+      await res.text();
+    }
+    await eventually(async () => routeState(EU_ROUTE) === "open");
+    const marker = tag();
+    const res = await ask(marker);
+    expect(res.headers.get("x-emby-route")).toBe("mistral-global");
+    expect((await upstreamRequests(marker)).map((r) => r.label)).toEqual(["mistral-global"]);
   });
 });
 

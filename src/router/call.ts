@@ -141,6 +141,11 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       random: Math.random,
       claimProbe: (candidate) => claimProbe(c.env, routeKey(candidate.route)),
       onRouteResult: (candidate, ok, latencyMs) => recordAttempt(routeKey(candidate.route), { ok, latencyMs }),
+      // A probe's success closes its breaker at once; any other committed
+      // attempt is counted when its response ends (below).
+      onCommitted: (candidate, latencyMs) => {
+        if (candidate.probe) recordAttempt(routeKey(candidate.route), { ok: true, latencyMs });
+      },
       releaseProbe: (candidate) => releaseProbe(routeKey(candidate.route)),
     });
   } catch (err) {
@@ -167,6 +172,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   syncHealth(c.env, waitUntil);
 
   const { result, candidate, attempts } = won;
+  const firstByteMs = attempts.at(-1)!.latencyMs;
   const model = candidate.model;
   // Settles when the body has ended, been abandoned by the client, or failed:
   // the request log waits for it, and the limiter settles the real usage (an
@@ -178,6 +184,13 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   handOver({ model, route: candidate.route, attempts, streamed: call.streamed, outcome });
   waitUntil(
     ended.then(async (o) => {
+      // A response that failed after it had committed (a stream cut off or
+      // stalled) is the route's failure, not a success: counted only now, so
+      // a route whose streams keep breaking opens its breaker like any other.
+      const failed = o.result === "upstream_error";
+      if (failed) recordAttempt(routeKey(candidate.route), { ok: false, latencyMs: null });
+      else if (!candidate.probe) recordAttempt(routeKey(candidate.route), { ok: true, latencyMs: firstByteMs });
+      if (failed) syncHealth(c.env, waitUntil);
       const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
       // An abandoned stream frees its slot at once and settles its tokens when
       // counted (the first count in an isolate loads the tokenizer). Both

@@ -96,6 +96,13 @@ export interface AttemptHooks {
    * client's own error, or a rate limit whose hint the loop can wait out).
    */
   onRouteResult(candidate: Candidate, ok: boolean, latencyMs: number | null): void;
+  /**
+   * The attempt that committed the response, with its time to first byte. A
+   * committed stream can still fail: the caller reports its outcome once it
+   * is known (and at once for a probe, so the breaker closes without waiting
+   * for a long stream).
+   */
+  onCommitted(candidate: Candidate, latencyMs: number): void;
   /** The client left during this request's probe of a half-open route: free it for another probe. */
   releaseProbe(candidate: Candidate): void;
 }
@@ -155,7 +162,7 @@ export async function runAttempts(
       try {
         const result = await attempt(candidate, Math.max(1, Math.min(candidate.firstByteTimeoutMs, remaining())));
         record(candidate, "ok", result.response.status, began);
-        hooks.onRouteResult(candidate, true, Math.max(0, clock.now() - began));
+        hooks.onCommitted(candidate, Math.max(0, clock.now() - began));
         return { result, candidate, attempts };
       } catch (thrown) {
         const err = asApiError(thrown);
