@@ -37,7 +37,8 @@ beforeAll(async () => {
 
 // Each test leaves the seed in force, whatever the storage does between tests.
 afterEach(async () => {
-  expect((await catalogueApi("DELETE")).status).toBe(200);
+  const { version } = await currentView();
+  expect((await catalogueApi("DELETE", "", { if_version: version })).status).toBe(200);
 });
 
 describe("operator catalogue API", () => {
@@ -228,6 +229,10 @@ describe("operator catalogue API", () => {
   it("DELETE reverts to the seed as a new version, and the seed serves again", async () => {
     const { version, models } = await editable();
     expect((await put(version, [...models, extraModel()])).status).toBe(200);
+    // A revert names the version it replaces, as a PUT does.
+    const unversioned = await catalogueApi("DELETE", "", {});
+    expect(unversioned.status).toBe(400);
+    expect(unversioned.json).toMatchObject({ error: { param: "if_version" } });
     const stale = await catalogueApi("DELETE", "", { if_version: version });
     expect(stale.status).toBe(409);
     const reverted = await catalogueApi("DELETE", "", { if_version: version + 1, comment: "back to the seed" });

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildCatalogue, SEED_CATALOGUE, type Catalogue } from "../src/routing/catalogue";
 import { CatalogueStore } from "../src/routing/catalogue-store";
 import worker from "../src/router/index";
-import { catalogueApi, direct, editable, extraModel, modelIndex } from "./helpers/catalogue";
+import { catalogueApi, currentView, direct, editable, extraModel, modelIndex } from "./helpers/catalogue";
 import { countingDb } from "./helpers/counting-db";
 import { newCustomer, type Customer } from "./helpers/router";
 
@@ -43,7 +43,8 @@ async function publishChange(): Promise<number> {
 }
 
 afterEach(async () => {
-  expect((await catalogueApi("DELETE")).status).toBe(200);
+  const { version } = await currentView();
+  expect((await catalogueApi("DELETE", "", { if_version: version })).status).toBe(200);
 });
 
 describe("catalogue propagation to another isolate", () => {

@@ -7,7 +7,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BREAKER_DEFAULTS } from "../src/routing/health-policy";
 import { resetRouteHealth, routeState } from "../src/routing/health";
 import type { RouteHealth } from "../src/routing/health-do";
@@ -23,6 +23,33 @@ beforeAll(async () => {
   customer = await newCustomer({ consent: true });
 });
 
+/**
+ * Waits until the shared object has opened the route too: the isolate's
+ * reports reach it in waitUntil, and moving the clock while one is still on
+ * its way would make the object judge it at the wrong time.
+ */
+async function untilSharedOpen(stub: DurableObjectStub<RouteHealth>): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const snapshot = await runInDurableObject(stub, (instance: RouteHealth) => instance.sync([]));
+      expect(snapshot[EU_ROUTE]?.openForMs ?? 0).toBeGreaterThan(0);
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+}
+
+/** A fresh breaker view and shared object for this test, both on one clock the test moves. */
+async function controlledHealth(): Promise<{ clock: { now: number }; stub: DurableObjectStub<RouteHealth> }> {
+  const clock = { now: Date.now() };
+  const objectName = `breaker-${crypto.randomUUID()}`;
+  resetRouteHealth({ clock: () => clock.now, objectName });
+  const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
+  await runInDurableObject(stub, (instance: RouteHealth) => {
+    instance.clock = () => clock.now;
+  });
+  return { clock, stub };
+}
+
 async function ask(marker: string, directive = ""): Promise<Response> {
   const res = await chat(customer.key, { model: MODEL, messages: [{ role: "user", content: `${marker} ${directive}` }] });
   await res.text();
@@ -31,13 +58,7 @@ async function ask(marker: string, directive = ""): Promise<Response> {
 
 describe("the circuit breaker of a route, through the router", () => {
   it("opens after repeated failures (the route is skipped), lets one probe through after the cooldown, and closes on its success", async () => {
-    let now = Date.now();
-    const objectName = `breaker-${crypto.randomUUID()}`;
-    resetRouteHealth({ clock: () => now, objectName });
-    const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
-    await runInDurableObject(stub, (instance: RouteHealth) => {
-      instance.clock = () => now;
-    });
+    const { clock, stub } = await controlledHealth();
 
     // The EU route fails every time; the global route answers each request.
     const failing = 'fake:{"status":500,"route":"mistral"}';
@@ -48,9 +69,10 @@ describe("the circuit breaker of a route, through the router", () => {
       expect(res.headers.get("x-emby-route")).toBe("mistral-global");
       expect(res.headers.get("x-emby-attempts")).toBe("2");
       expect((await upstreamRequests(marker)).map((r) => r.label)).toEqual(["mistral", "mistral-global"]);
-      now += 1_000;
+      clock.now += 1_000;
     }
     expect(routeState(EU_ROUTE)).toBe("open");
+    await untilSharedOpen(stub);
 
     // Open: the EU route is not called at all, even though it would now answer.
     const skipped = tag();
@@ -60,7 +82,7 @@ describe("the circuit breaker of a route, through the router", () => {
     expect((await upstreamRequests(skipped)).map((r) => r.label)).toEqual(["mistral-global"]);
 
     // After the cooldown one request probes the route; it succeeds and closes the breaker.
-    now += BREAKER_DEFAULTS.baseCooldownMs + 1;
+    clock.now += BREAKER_DEFAULTS.baseCooldownMs + 1;
     expect(routeState(EU_ROUTE)).toBe("half_open");
     const probe = tag();
     const probed = await ask(probe);
@@ -74,16 +96,11 @@ describe("the circuit breaker of a route, through the router", () => {
   });
 
   it("a failed probe keeps the route open: the next request skips it again", async () => {
-    let now = Date.now();
-    const objectName = `breaker-${crypto.randomUUID()}`;
-    resetRouteHealth({ clock: () => now, objectName });
-    const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
-    await runInDurableObject(stub, (instance: RouteHealth) => {
-      instance.clock = () => now;
-    });
+    const { clock, stub } = await controlledHealth();
     const failing = 'fake:{"status":503,"route":"mistral"}';
     for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) await ask(tag(), failing);
-    now += BREAKER_DEFAULTS.baseCooldownMs + 1;
+    await untilSharedOpen(stub);
+    clock.now += BREAKER_DEFAULTS.baseCooldownMs + 1;
 
     const probe = tag();
     const probed = await ask(probe, failing);

@@ -67,3 +67,24 @@ describe("official @anthropic-ai/sdk against /v1/messages", () => {
     await expect(client.messages.create({ model: "anthropic/nope", max_tokens: 5, messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(Anthropic.NotFoundError);
   });
 });
+
+describe("routing, through the official Anthropic SDK", () => {
+  it("a /v1/messages stream whose EU route fails before its first byte is answered by the next route; the receipts say so", async () => {
+    const marker = `routing-${crypto.randomUUID()}`;
+    const { data: stream, response } = await client.messages
+      .create({
+        model: "mistral/mistral-small-latest",
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: "user", content: `${marker} fake:{"status":529,"route":"mistral"}` }],
+      })
+      .withResponse();
+    expect(response.headers.get("x-emby-route")).toBe("mistral-global");
+    expect(response.headers.get("x-emby-attempts")).toBe("2");
+    let text = "";
+    for await (const event of stream) if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
+    expect(text).toBe("Hello from the fake upstream.");
+    const records = (await (await fetch(`${e2e.stack.fake!.url}/__requests?tag=${encodeURIComponent(marker)}`)).json()) as { requests: { label: string }[] };
+    expect(records.requests.map((r) => r.label)).toEqual(["mistral", "mistral-global"]);
+  });
+});

@@ -117,3 +117,51 @@ describe("official openai SDK against wrangler dev", () => {
     await expect(bad.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });
+
+describe("routing, through the official openai SDK", () => {
+  /** Which fake endpoints (path labels) saw requests carrying this marker. */
+  async function labels(marker: string): Promise<string[]> {
+    const res = await fetch(`${e2e.stack.fake!.url}/__requests?tag=${encodeURIComponent(marker)}`);
+    const { requests } = (await res.json()) as { requests: { label: string }[] };
+    return requests.map((r) => r.label);
+  }
+
+  it("falls back from the EU route to the next one before the first byte; the receipts say so", async () => {
+    const marker = `routing-${crypto.randomUUID()}`;
+    const { data, response } = await client.chat.completions
+      .create({ model: "mistral/mistral-small-latest", messages: [{ role: "user", content: `${marker} fake:{"status":503,"route":"mistral"}` }] })
+      .withResponse();
+    expect(data.choices[0]!.message.content).toBeTruthy();
+    expect(response.headers.get("x-emby-route")).toBe("mistral-global");
+    expect(response.headers.get("x-emby-data-region")).toBe("global");
+    expect(response.headers.get("x-emby-attempts")).toBe("2");
+    expect(await labels(marker)).toEqual(["mistral", "mistral-global"]);
+  });
+
+  it("a stream whose first event is an upstream error is answered by the next route, as one clean stream", async () => {
+    const marker = `routing-${crypto.randomUUID()}`;
+    const stream = await client.chat.completions.create({
+      model: "mistral/mistral-small-latest",
+      stream: true,
+      messages: [{ role: "user", content: `${marker} fake:{"streamError":"first","route":"mistral"}` }],
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Hello from the fake upstream.");
+    expect(await labels(marker)).toEqual(["mistral", "mistral-global"]);
+  });
+
+  it("provider.data_region 'eu' never leaves the EU, even when the EU route fails", async () => {
+    const marker = `routing-${crypto.randomUUID()}`;
+    const request = {
+      model: "mistral/mistral-small-latest",
+      messages: [{ role: "user" as const, content: `${marker} fake:{"status":503,"route":"mistral"}` }],
+      // OpenRouter's routing field: the SDK sends body fields it does not know as they are.
+      provider: { data_region: "eu" },
+    };
+    const error = await client.chat.completions.create(request as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect(await labels(marker)).toEqual(["mistral"]);
+  });
+});

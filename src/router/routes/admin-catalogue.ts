@@ -36,7 +36,7 @@ const comment = z.string().max(500);
 
 /** `models` is validated apart, so its errors name paths such as `models[3].routes[0].region`. */
 const putBody = z.object({ if_version: ifVersion, comment: comment.optional(), models: z.unknown() }).strict();
-const deleteBody = z.object({ if_version: ifVersion.optional(), comment: comment.optional() }).strict();
+const deleteBody = z.object({ if_version: ifVersion, comment: comment.optional() }).strict();
 const versionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }).strict();
 
 /** The version in force as stored, read from D1 (not this isolate's copy): what a change is checked against. */
@@ -119,13 +119,14 @@ export const adminCatalogueRoutes = new Hono<AppEnv>()
     if (current.version !== body.if_version) throw staleVersion(current.version, body.if_version);
     return c.json(view(await publish(db, current, document, body.comment)));
   })
-  // Back to the seed catalogue in code, as a new version. The body is optional.
+  // Back to the seed catalogue in code, as a new version. Like a PUT it names
+  // the version it replaces, so a revert cannot silently undo a change
+  // published after the operator last looked.
   .delete("/", async (c) => {
-    const empty = c.req.raw.body === null || c.req.header("content-length") === "0";
-    const body = empty ? {} : await readJson(c.req.raw, deleteBody);
+    const body = await readJson(c.req.raw, deleteBody);
     const db = coreDb(c.env.DB);
     const current = await inForce(db);
-    if (body.if_version !== undefined && current.version !== body.if_version) throw staleVersion(current.version, body.if_version);
+    if (current.version !== body.if_version) throw staleVersion(current.version, body.if_version);
     return c.json(view(await publish(db, current, null, body.comment)));
   })
   .get("/versions", async (c) => {
