@@ -72,7 +72,9 @@ describe("operator catalogue API", () => {
     // OpenAI's endpoint processes in the US: a route on it cannot claim the EU.
     await expect400(with_((m) => (m[gpt]!.routes[0]!.region = "eu")), `models[${gpt}].routes[0].region`);
     await expect400(with_((m) => (m[mistral]!.id = models[0]!.id)), `models[${mistral}].id`);
-    await expect400(with_((m) => m[mistral]!.routes.push(structuredClone(m[mistral]!.routes[0]!))), `models[${mistral}].routes[2].upstreamModel`);
+    // EU-hosted routes come first (the Mistral model's are EU, then global).
+    await expect400(with_((m) => m[mistral]!.routes.reverse()), `models[${mistral}].routes[1].region`);
+    await expect400(with_((m) => m[mistral]!.routes.push(structuredClone(m[mistral]!.routes[1]!))), `models[${mistral}].routes[2].upstreamModel`);
     await expect400(with_((m) => (m[gpt]!.routes[0]!.pricing.prompt = -1)), `models[${gpt}].routes[0].pricing.prompt`);
     await expect400(with_((m) => ((m[gpt] as Record<string, unknown>).colour = "blue")), `models[${gpt}].colour`);
     await expect400([], "models");
@@ -181,6 +183,47 @@ describe("operator catalogue API", () => {
     await readBody(extra.response);
     expect(extra.response.status).toBe(200);
     expect((await upstreamRequests(added))[0]!.body.model).toBe("operator-test-upstream");
+  });
+
+  it("routes' own output limits: a route that cannot give the requested max_tokens is skipped; none left → 400 naming the field", async () => {
+    const { version, models } = await editable();
+    const limited: ModelSpec = {
+      ...extraModel("mistral/output-limits"),
+      maxOutputTokens: 8_000,
+      routes: [
+        { endpoint: "mistral-eu", upstreamModel: "small-output", region: "eu", pricing: { prompt: 1, completion: 2 }, maxOutputTokens: 1_000 },
+        { endpoint: "mistral-global", upstreamModel: "large-output", region: "global", pricing: { prompt: 1, completion: 2 }, maxOutputTokens: 8_000 },
+      ],
+    };
+    expect((await put(version, [...models, limited])).status).toBe(200);
+    const ask = (marker: string, fields: Record<string, number>) =>
+      direct("/v1/chat/completions", chatInit(customer.key, { model: limited.id, messages: [{ role: "user", content: marker }], ...fields }));
+
+    for (const field of ["max_tokens", "max_completion_tokens"]) {
+      const marker = tag();
+      const res = await ask(marker, { [field]: 4_000 });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-emby-route")).toBe("mistral-global");
+      expect((await upstreamRequests(marker)).map((r) => r.body.model)).toEqual(["large-output"]);
+    }
+    const small = tag();
+    expect((await ask(small, { max_tokens: 500 })).headers.get("x-emby-route")).toBe("mistral-eu");
+
+    const tooMuch = tag();
+    const refused = await ask(tooMuch, { max_completion_tokens: 9_000 });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ error: { param: "max_completion_tokens", code: "invalid_value" } });
+    expect((refused.json as { error: { message: string } }).error.message).toContain("at most 8000");
+    expect(await upstreamRequests(tooMuch)).toEqual([]);
+
+    const viaMessages = await direct("/v1/messages", {
+      method: "POST",
+      headers: { "x-api-key": customer.key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: limited.id, max_tokens: 9_000, messages: [{ role: "user", content: tag() }] }),
+    });
+    expect(viaMessages.status).toBe(400);
+    expect(viaMessages.json).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect((viaMessages.json as { error: { message: string } }).error.message).toContain("max_tokens is too large");
   });
 
   it("DELETE reverts to the seed as a new version, and the seed serves again", async () => {

@@ -1,5 +1,6 @@
 /**
- * A token reservation is bounded by what the model can produce, and a request
+ * A token reservation is bounded by what the model's routes can produce (a
+ * larger max_tokens is refused before anything is reserved), and a request
  * whose reservation alone exceeds the key's tokens-per-minute limit is refused
  * up front (it could never fit), leaving the counters exactly as they were.
  */
@@ -14,14 +15,14 @@ const remainingTokens = (res: Response) => Number(res.headers.get("x-ratelimit-r
 const tokensCounted = async (accountId: string) => (await limiterStub(accountId).snapshot()).tokens;
 
 describe("request size against the token limit", () => {
-  it("free tier: max_tokens 2^53−1 with n 128 is refused with the limit and the request's size, and counts nothing", async () => {
+  it("free tier: max_tokens at the model's maximum with n 128 is refused with the limit and the request's size, and counts nothing", async () => {
     const c = await newCustomer({ tier: "free" }); // 40,000 tokens per minute
-    const huge = await chat(c.key, { model: mistral, max_tokens: Number.MAX_SAFE_INTEGER, n: 128, messages: user("hi") });
+    const maxOut = findModel(mistral)!.maxOutputTokens;
+    const huge = await chat(c.key, { model: mistral, max_tokens: maxOut, n: 128, messages: user("hi") });
     expect(huge.status).toBe(400);
     const error = await errorOf(huge);
     expect(error).toMatchObject({ type: "invalid_request_error", code: "request_exceeds_tokens_limit" });
-    // Bounded by the model: its maximum output × n (plus the prompt), not 2^53 × 128.
-    const maxOut = findModel(mistral)!.maxOutputTokens;
+    // Its maximum output × n (plus the prompt).
     expect(error.message).toContain("Limit 40000");
     // The prompt "hi" is estimated at 5 tokens (4 per message + 1).
     expect(error.message).toContain(`Requested ${maxOut * 128 + 5}`);
@@ -44,7 +45,8 @@ describe("request size against the token limit", () => {
     const res = await call("/v1/messages", {
       method: "POST",
       headers: { "x-api-key": c.key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: CATALOGUE.find((m) => m.provider === "anthropic")!.id, max_tokens: Number.MAX_SAFE_INTEGER, messages: user("hi") }),
+      // The model's largest output (128K) alone is above the free tier's 40,000 tokens per minute.
+      body: JSON.stringify({ model: CATALOGUE.find((m) => m.provider === "anthropic")!.id, max_tokens: CATALOGUE.find((m) => m.provider === "anthropic")!.maxOutputTokens, messages: user("hi") }),
     });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { type: string; error: { type: string; message: string } };
@@ -84,10 +86,14 @@ describe("request size against the token limit", () => {
     expect(await reservation({ system: "s".repeat(20_000), tools })).toBeGreaterThanOrEqual(reserved + 10_000);
   });
 
-  it("a max_tokens above the model's maximum reserves only the maximum", async () => {
+  it("a max_tokens above every route's maximum is refused naming the field, before anything is reserved; at the maximum it reserves the maximum", async () => {
     const c = await newCustomer({ tier: "pro" }); // 1,000,000 tokens per minute
     const model = findModel("openai/gpt-4o-mini")!;
-    const res = await chat(c.key, { model: model.id, max_tokens: 900_000, messages: user("hi") });
+    const refused = await chat(c.key, { model: model.id, max_tokens: Number.MAX_SAFE_INTEGER, messages: user("hi") });
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toMatchObject({ code: "invalid_value", param: "max_tokens" });
+    expect(await tokensCounted(c.accountId)).toBe(0);
+    const res = await chat(c.key, { model: model.id, max_tokens: model.maxOutputTokens, messages: user("hi") });
     expect(res.status).toBe(200);
     const reserved = 1_000_000 - remainingTokens(res);
     expect(reserved).toBeGreaterThanOrEqual(model.maxOutputTokens);

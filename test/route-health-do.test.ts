@@ -67,6 +67,16 @@ describe("RouteHealth object: the breaker", () => {
     expect((await stub.claimProbe(KEY)).granted).toBe(true);
   });
 
+  it("a released probe (its client left) frees the route for the next claim before the lease ends, and leaves it half-open", async () => {
+    const { stub, clock } = await healthObject();
+    await stub.sync([failures(5)]);
+    clock.now += baseCooldownMs;
+    expect((await stub.claimProbe(KEY)).granted).toBe(true);
+    expect((await stub.claimProbe(KEY)).granted).toBe(false);
+    expect((await stub.sync([report({ probe: "released" })]))[KEY]?.openForMs).toBe(0);
+    expect((await stub.claimProbe(KEY)).granted).toBe(true);
+  });
+
   it("closes on a probe's success; ordinary outcomes while open do not move it", async () => {
     const { stub, clock } = await healthObject();
     await stub.sync([failures(5)]);

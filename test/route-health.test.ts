@@ -126,6 +126,32 @@ describe("route health across isolates (through the RouteHealth object)", () => 
     expect(other.state(KEY)).toBe("closed");
   });
 
+  it("a probe whose client left is given back: here at once, and to another isolate after the next sync", async () => {
+    const { isolate, clock } = await world();
+    const [a, b] = [isolate(), isolate()];
+    failTimes(a, failureThreshold);
+    await sync(a);
+    clock.now += baseCooldownMs;
+    expect(await a.claimProbe(env, KEY)).toBe(true);
+    expect(await a.claimProbe(env, KEY)).toBe(false); // this isolate holds it
+    a.releaseProbe(KEY);
+    expect(a.state(KEY)).toBe("half_open");
+    expect(await sync(a)).toBe(1); // a release is urgent, like a probe's outcome
+    expect(await b.claimProbe(env, KEY)).toBe(true);
+  });
+
+  it("an answer without a latency sample (the client's own error) counts as ok for a probe, and moves no latency", async () => {
+    const { isolate, clock } = await world();
+    const a = isolate();
+    a.record(KEY, ok(100));
+    failTimes(a, failureThreshold);
+    clock.now += baseCooldownMs;
+    expect(await a.claimProbe(env, KEY)).toBe(true);
+    a.record(KEY, { ok: true, latencyMs: null });
+    expect(a.state(KEY)).toBe("closed");
+    expect(a.latencyMs(KEY)).toBe(100);
+  });
+
   it("a failed probe reopens the breaker with a doubled cooldown, here and in the other isolate", async () => {
     const { isolate, clock } = await world();
     const [a, b] = [isolate(), isolate()];

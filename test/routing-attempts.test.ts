@@ -4,7 +4,7 @@
  * a controlled clock whose sleeps are recorded and take no real time, and an
  * injected random for the backoff's jitter.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { findEndpoint } from "../src/providers/endpoints";
 import type { ChatResult, ModelEntry, Route } from "../src/providers/types";
 import { ClientClosedError, upstreamError } from "../src/providers/upstream";
@@ -64,6 +64,9 @@ const ok = (): ChatResult => ({ response: new Response("answer"), outcome: Promi
 interface Run {
   calls: { endpoint: string; timeoutMs: number }[];
   results: { endpoint: string; ok: boolean }[];
+  /** The latency each result reported (null: answered, no latency sample). */
+  latencies: (number | null)[];
+  released: string[];
   probes: string[];
   clock: FakeClock;
   outcome: Promise<Awaited<ReturnType<typeof runAttempts>>>;
@@ -74,6 +77,8 @@ function run(candidates: Candidate[], steps: Step[], options: { policy?: Partial
   const clock = options.clock ?? new FakeClock();
   const calls: Run["calls"] = [];
   const results: Run["results"] = [];
+  const latencies: Run["latencies"] = [];
+  const released: string[] = [];
   const probes: string[] = [];
   const outcome = runAttempts(
     candidates,
@@ -94,11 +99,19 @@ function run(candidates: Candidate[], steps: Step[], options: { policy?: Partial
         probes.push(c.route.endpoint);
         return true;
       },
-      onRouteResult: (c, okay) => results.push({ endpoint: c.route.endpoint, ok: okay }),
+      onRouteResult: (c, okay, latencyMs) => {
+        results.push({ endpoint: c.route.endpoint, ok: okay });
+        latencies.push(latencyMs);
+      },
+      onCommitted: (c, latencyMs) => {
+        results.push({ endpoint: c.route.endpoint, ok: true });
+        latencies.push(latencyMs);
+      },
+      releaseProbe: (c) => released.push(c.route.endpoint),
       ...options.hooks,
     },
   );
-  return { calls, results, probes, clock, outcome };
+  return { calls, results, latencies, released, probes, clock, outcome };
 }
 
 async function failure(outcome: Promise<unknown>): Promise<AttemptsFailed> {
@@ -141,7 +154,7 @@ describe("runAttempts: fallback", () => {
     [404, 404, "model_not_found"],
     [413, 413, "request_too_large"],
     [422, 400, "upstream_invalid_request"],
-  ])("returns the client's own error (upstream %i → %i) as it is, after one attempt, without touching the route's health", async (upstreamStatus, status, code) => {
+  ])("returns the client's own error (upstream %i → %i) as it is, after one attempt; for health the route answered (no latency sample)", async (upstreamStatus, status, code) => {
     const r = run([A(), B()], [upstream(upstreamStatus), "ok"]);
     const err = await failure(r.outcome);
     expect(err.error.status).toBe(status);
@@ -149,7 +162,8 @@ describe("runAttempts: fallback", () => {
     expect(err.error.message).toBe(`upstream says ${upstreamStatus}`);
     expect(r.calls.map((c) => c.endpoint)).toEqual(["mistral-eu"]);
     expect(codes(err.attempts)).toEqual([`mistral-eu ${status} ${code}`]);
-    expect(r.results).toEqual([]);
+    expect(r.results).toEqual([{ endpoint: "mistral-eu", ok: true }]);
+    expect(r.latencies).toEqual([null]);
   });
 
   it("records each attempt's latency on the clock", async () => {
@@ -165,10 +179,54 @@ describe("runAttempts: fallback", () => {
     expect(won.attempts.map((a) => a.model)).toEqual(["mistral/a", "mistral/b"]);
   });
 
-  it("does not catch what is not an ApiError (a bug is not a route failure)", async () => {
-    const r = run([A(), B()], [() => Promise.reject(new TypeError("boom"))]);
-    await expect(r.outcome).rejects.toThrow(TypeError);
-    expect(r.calls).toHaveLength(1);
+  it("counts what is not an ApiError (a bug) as the route's failure: recorded, reported, logged without its message, next route tried", async () => {
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      const r = run([A(), B()], [() => Promise.reject(new TypeError("secret prompt text")), "ok"]);
+      const won = await r.outcome;
+      expect(won.candidate.route.endpoint).toBe("mistral-global");
+      expect(codes(won.attempts)).toEqual(["mistral-eu 502 router_internal_error", "mistral-global 200 ok"]);
+      expect(r.results).toEqual([
+        { endpoint: "mistral-eu", ok: false },
+        { endpoint: "mistral-global", ok: true },
+      ]);
+      expect(logged).toHaveLength(1);
+      expect(JSON.stringify(logged)).toContain("TypeError");
+      expect(JSON.stringify(logged)).not.toContain("secret prompt text");
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("answers the router's own 502 with the attempts when the only route's attempt threw a bug", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const r = run([A()], [() => Promise.reject(new TypeError("boom"))]);
+      const err = await failure(r.outcome);
+      expect(err.error.status).toBe(502);
+      expect(err.error.code).toBe("router_internal_error");
+      expect(codes(err.attempts)).toEqual(["mistral-eu 502 router_internal_error"]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("moves on when an upstream error body is cut off mid-read (502 upstream_interrupted)", async () => {
+    const cut = () => upstreamError(new Response(new ReadableStream<Uint8Array>({ pull: (ctl) => ctl.error(new TypeError("Network connection lost.")) }), { status: 503 }), "Fake");
+    const r = run([A(), B()], [cut, "ok"]);
+    const won = await r.outcome;
+    expect(codes(won.attempts)).toEqual(["mistral-eu 502 upstream_interrupted", "mistral-global 200 ok"]);
+    expect(r.results[0]).toEqual({ endpoint: "mistral-eu", ok: false });
+  });
+
+  it("is the client's 499 (prompt sent) when the error body is cut off because the client left", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const body = new ReadableStream<Uint8Array>({ pull: (ctl) => ctl.error(new DOMException("aborted", "AbortError")) });
+    const err = await upstreamError(new Response(body, { status: 500 }), "Fake", controller.signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClientClosedError);
+    expect((err as ClientClosedError).upstreamSent).toBe(true);
   });
 });
 
@@ -235,6 +293,44 @@ describe("runAttempts: retries on Retry-After", () => {
     const low = run([A()], [upstream(503, { "retry-after": "1" }), "ok"], { hooks: { random: () => 0 } });
     await low.outcome;
     expect(low.clock.sleeps).toEqual([1_000]);
+  });
+});
+
+describe("runAttempts: what route health hears", () => {
+  it("a 429 whose hint the loop waits out is the route answering, never a failure, however often it repeats", async () => {
+    const limited = upstream(429, { "retry-after": "1" });
+    const r = run([A()], [limited, limited, limited]);
+    const err = await failure(r.outcome);
+    expect(err.error.status).toBe(429);
+    expect(r.calls).toHaveLength(3);
+    expect(r.results).toEqual([0, 1, 2].map(() => ({ endpoint: "mistral-eu", ok: true })));
+    expect(r.latencies).toEqual([null, null, null]);
+  });
+
+  it("a 429 with a hint longer than the loop waits, or none, is a failure of the route", async () => {
+    const r = run([A(), B()], [upstream(429, { "retry-after": "3" }), upstream(429)]);
+    await failure(r.outcome);
+    expect(r.results).toEqual([
+      { endpoint: "mistral-eu", ok: false },
+      { endpoint: "mistral-global", ok: false },
+    ]);
+  });
+
+  it("counts at most one failure per route per request, however often the route is retried", async () => {
+    const busy = upstream(503, { "retry-after": "1" });
+    const r = run([A(), B()], [busy, busy, busy]);
+    await failure(r.outcome);
+    expect(r.calls.map((c) => c.endpoint)).toEqual(["mistral-eu", "mistral-eu", "mistral-eu"]);
+    expect(r.results).toEqual([{ endpoint: "mistral-eu", ok: false }]);
+  });
+
+  it("a success after a failure of the same route is still heard", async () => {
+    const r = run([A()], [upstream(503, { "retry-after": "1" }), "ok"]);
+    await r.outcome;
+    expect(r.results).toEqual([
+      { endpoint: "mistral-eu", ok: false },
+      { endpoint: "mistral-eu", ok: true },
+    ]);
   });
 });
 
@@ -310,6 +406,14 @@ describe("runAttempts: client abort", () => {
     expect(err.error.code).toBe("client_closed_request");
     expect(err.attempts).toMatchObject([{ route: "mistral-eu", status: null, code: "client_closed_request" }]);
     expect(r.results).toEqual([]);
+    expect(r.released).toEqual([]);
+  });
+
+  it("gives back the probe of a half-open route when the client left during it", async () => {
+    const r = run([candidate("mistral-eu", { probe: true }), B()], [() => new ClientClosedError(true)]);
+    await failure(r.outcome);
+    expect(r.results).toEqual([]);
+    expect(r.released).toEqual(["mistral-eu"]);
   });
 });
 

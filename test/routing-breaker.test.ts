@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BREAKER_DEFAULTS } from "../src/routing/health-policy";
 import { resetRouteHealth, routeState } from "../src/routing/health";
 import type { RouteHealth } from "../src/routing/health-do";
+import { eventually } from "./helpers/limiter";
 import { chat, newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
 
 const MODEL = "mistral/mistral-small-latest";
@@ -112,4 +113,62 @@ describe("the circuit breaker of a route, through the router", () => {
     await ask(skipped);
     expect((await upstreamRequests(skipped)).map((r) => r.label)).toEqual(["mistral-global"]);
   });
+
+  it("a probe answered with the client's own error (upstream 400) proves the route answered: it closes", async () => {
+    let now = Date.now();
+    const objectName = `breaker-${crypto.randomUUID()}`;
+    resetRouteHealth({ clock: () => now, objectName });
+    const stub = env.ROUTE_HEALTH.get(env.ROUTE_HEALTH.idFromName(objectName));
+    await runInDurableObject(stub, (instance: RouteHealth) => {
+      instance.clock = () => now;
+    });
+    for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) await ask(tag(), 'fake:{"status":500,"route":"mistral"}');
+    expect(routeState(EU_ROUTE)).toBe("open");
+    now += BREAKER_DEFAULTS.baseCooldownMs + 1;
+
+    const probe = tag();
+    const refused = await ask(probe, 'fake:{"status":400,"route":"mistral"}');
+    expect(refused.status).toBe(400);
+    expect((await upstreamRequests(probe)).map((r) => r.label)).toEqual(["mistral"]);
+    expect(routeState(EU_ROUTE)).toBe("closed");
+
+    now += 1_000;
+    const next = tag();
+    expect((await ask(next)).headers.get("x-emby-route")).toBe("mistral-eu");
+    expect((await upstreamRequests(next)).map((r) => r.label)).toEqual(["mistral"]);
+  });
+});
+
+describe("failures after the response committed", () => {
+  it("a route whose streams keep breaking after their first chunk opens its breaker", async () => {
+    resetRouteHealth({ objectName: `midstream-${crypto.randomUUID()}` });
+    for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) {
+      const res = await chat(customer.key, { model: MODEL, stream: true, messages: [{ role: "user", content: `${tag()} fake:{"drop":"mid","route":"mistral"}` }] });
+      // Committed on the EU route: the client gets its error event there, no fallback.
+      expect(res.headers.get("x-emby-route")).toBe("mistral-eu");
+      await res.text();
+    }
+    await eventually(async () => routeState(EU_ROUTE) === "open");
+    const marker = tag();
+    const res = await ask(marker);
+    expect(res.headers.get("x-emby-route")).toBe("mistral-global");
+    expect((await upstreamRequests(marker)).map((r) => r.label)).toEqual(["mistral-global"]);
+  });
+});
+
+describe("rate limits are not broken routes", () => {
+  it("repeated upstream 429s whose Retry-After the router waits out never pause a single-route model", async () => {
+    resetRouteHealth({ objectName: `r429-${crypto.randomUUID()}` });
+    // Each request tries the route 3 times (two 1 s waits): enough of them to open a breaker that counted them.
+    for (let i = 0; i < BREAKER_DEFAULTS.failureThreshold; i++) {
+      const res = await chat(customer.key, { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: `${tag()} fake:{"status":429,"retryAfter":1}` }] });
+      await res.text();
+      expect(res.status).toBe(429);
+    }
+    const marker = tag();
+    const res = await chat(customer.key, { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: marker }] });
+    await res.text();
+    expect(res.status).toBe(200);
+    expect((await upstreamRequests(marker)).map((r) => r.label)).toEqual(["openai"]);
+  }, 60_000);
 });

@@ -49,6 +49,7 @@ interface Options {
   env?: Env;
   states?: Record<string, BreakerState>;
   latencies?: Record<string, number>;
+  maxOutput?: PlanInput["maxOutput"];
 }
 
 function input(models: ModelEntry[], o: Options = {}): PlanInput {
@@ -59,6 +60,7 @@ function input(models: ModelEntry[], o: Options = {}): PlanInput {
     env: o.env ?? ENV,
     health: { state: (key) => o.states?.[key] ?? "closed", latencyMs: (key) => o.latencies?.[key] ?? null },
     defaults: { firstByteMs: 1_000, idleMs: 2_000 },
+    maxOutput: o.maxOutput ?? null,
     euModels: () => ["mistral/eu-only", "mistral/mixed"],
   };
 }
@@ -320,5 +322,33 @@ describe("routing fields: validation", () => {
       SEED_CATALOGUE,
     );
     expect(models.map((m) => m.id)).toEqual(["mistral/mistral-large-latest", "mistral/mistral-small-latest", "mistral/mistral-large-latest", "openai/gpt-4o-mini"]);
+  });
+});
+
+describe("planRoutes: the routes' output limits", () => {
+  const withLimit = (endpoint: string, maxOutputTokens: number): Route => ({ ...route(endpoint, 1, `${endpoint}-model`), maxOutputTokens });
+  const SPLIT = model("mistral/split", [withLimit("mistral-eu", 1_000), withLimit("mistral-global", 8_000)]);
+
+  it("skips a route whose maxOutputTokens is below the requested maximum; without one, keeps every route", () => {
+    expect(endpoints([SPLIT], { maxOutput: { tokens: 4_000, field: "max_tokens" } })).toEqual(["mistral-global"]);
+    expect(endpoints([SPLIT], { maxOutput: { tokens: 1_000, field: "max_tokens" } })).toEqual(["mistral-eu", "mistral-global"]);
+    expect(endpoints([SPLIT])).toEqual(["mistral-eu", "mistral-global"]);
+  });
+
+  it("answers 400 naming the field, with the largest limit among the routes this request may use", () => {
+    const err = refusal([SPLIT], { maxOutput: { tokens: 9_000, field: "max_completion_tokens" } });
+    expect(err.status).toBe(400);
+    expect(err.param).toBe("max_completion_tokens");
+    expect(err.code).toBe("invalid_value");
+    expect(err.message).toContain("at most 8000");
+    // Without consent only the EU route is left: its limit is the one that matters.
+    const eu = refusal([SPLIT], { access: NO_CONSENT, maxOutput: { tokens: 4_000, field: "max_tokens" } });
+    expect([eu.status, eu.param]).toEqual([400, "max_tokens"]);
+    expect(eu.message).toContain("at most 1000");
+  });
+
+  it("a fallback model with a large enough route still serves", () => {
+    const big = model("mistral/big", [withLimit("mistral-eu", 16_000)]);
+    expect(plan([SPLIT, big], { maxOutput: { tokens: 9_000, field: "max_tokens" } })).toEqual(["mistral/big mistral-eu"]);
   });
 });

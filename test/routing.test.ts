@@ -182,6 +182,7 @@ describe("one route failing, the next serving (per-route switches of the fake)",
     ["a 403 (the router's credential)", { status: 403 }, "upstream_auth_error"],
     ["a 402 (the router's account with the provider)", { status: 402 }, "upstream_payment_required"],
     ["a first-byte timeout", { firstByteDelayMs: 2_500 }, "upstream_timeout"],
+    ["a 503 whose error body is cut off mid-read", { status: 503, drop: "mid" }, "upstream_interrupted"],
   ])("%s on the EU route: the global route answers, and the log shows both attempts", async (_name, directive, code) => {
     const marker = tag();
     const call = await callWithLog("/v1/chat/completions", chatInit(consenting.key, { model: MISTRAL, messages: prompt(marker, onEu(directive)) }));

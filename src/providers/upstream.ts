@@ -86,7 +86,22 @@ export async function readUpstreamBody(res: Response, provider: string, clientSi
   }
 }
 
-const MAX_ERROR_BODY = 64 * 1024;
+export const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * An error response's body, cut to MAX_ERROR_BODY. A body lost partway (the
+ * connection dropped, or the client left and cancelled the upstream) throws
+ * the router's error for that: 502 `upstream_interrupted`, so the attempt
+ * loop moves on like for any failed route, or a 499 when the client left.
+ */
+export async function readErrorBody(res: Response, provider: string, clientSignal?: AbortSignal): Promise<string> {
+  try {
+    return (await res.text()).slice(0, MAX_ERROR_BODY);
+  } catch {
+    if (clientSignal?.aborted) throw new ClientClosedError(true);
+    throw errors.upstream(`The connection to the ${provider} API was lost while it reported an error (HTTP ${res.status}).`, "upstream_interrupted");
+  }
+}
 
 /** A hint beyond a day is a quota, not a rate limit; it is capped rather than passed on. */
 const MAX_RETRY_AFTER_S = 86_400;
@@ -169,8 +184,8 @@ function upstreamMessage(body: string): string | null {
  * the provider become 502/503, so a client is never told its key is wrong when
  * the operator's is.
  */
-export async function upstreamError(res: Response, provider: string): Promise<ApiError> {
-  const text = (await res.text()).slice(0, MAX_ERROR_BODY);
+export async function upstreamError(res: Response, provider: string, clientSignal?: AbortSignal): Promise<ApiError> {
+  const text = await readErrorBody(res, provider, clientSignal);
   const message = upstreamMessage(text) ?? `The ${provider} API returned HTTP ${res.status}.`;
   const hintMs = upstreamRetryAfterMs(res.headers);
   const retryHeaders = { "retry-after": String(retryAfterHeaderSeconds(hintMs)) };

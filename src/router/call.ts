@@ -17,8 +17,8 @@ import type { CallOutcome, ChatResult, ModelEntry, Usage } from "../providers/ty
 import { routeKey } from "../providers/types";
 import { ClientClosedError } from "../providers/upstream";
 import { AttemptsFailed, realClock, runAttempts, type AttemptRecord } from "../routing/attempts";
-import { claimProbe, recordAttempt, routeLatencyMs, routeState, syncHealth } from "../routing/health";
-import { planRoutes, type Candidate } from "../routing/plan";
+import { claimProbe, recordAttempt, releaseProbe, routeLatencyMs, routeState, syncHealth } from "../routing/health";
+import { planRoutes, type Candidate, type RequestedOutput } from "../routing/plan";
 import { routingSettings } from "../routing/policy";
 import type { Catalogue } from "../routing/catalogue";
 import { ApiError } from "../shared/errors";
@@ -31,7 +31,10 @@ export interface ModelCall {
   models: readonly ModelEntry[];
   prefs: ProviderPreferences | null | undefined;
   streamed: boolean;
-  reservation: Reservation;
+  /** The completion maximum the request asked for (routes that cannot give it are skipped). */
+  maxOutput: RequestedOutput | null;
+  /** The limiter's reservation, for the largest answer the eligible routes may give (see largestEligible). */
+  reserve(model: ModelEntry): Reservation;
 }
 
 /** One attempt on one route; resolves once the response is committed, in the client's format. */
@@ -54,6 +57,17 @@ function promptOnlyOutcome(err: ApiError, reservation: Reservation): CallOutcome
     usageEstimated: true,
     endedAt: Date.now(),
   };
+}
+
+/**
+ * The model as the limiter should see it: the largest answer any attempt may
+ * give is the largest output limit among the routes this request may use
+ * (not the model's, whose largest route may be out of reach, say outside the
+ * EU).
+ */
+function largestEligible(candidates: readonly Candidate[]): ModelEntry {
+  const best = candidates.reduce((a, b) => (b.route.maxOutputTokens > a.route.maxOutputTokens ? b : a));
+  return { ...best.model, maxOutputTokens: best.route.maxOutputTokens };
 }
 
 /** The receipts of a routed call: which endpoint answered, where it runs, how many attempts it took. */
@@ -99,6 +113,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       env: c.env,
       health: { state: (key) => routeState(key), latencyMs: (key) => routeLatencyMs(key) },
       defaults,
+      maxOutput: call.maxOutput,
       euModels: () => call.catalogue.euModelIds(),
     });
   } catch (err) {
@@ -108,10 +123,11 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
     throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
   }
 
+  const reservation = call.reserve(largestEligible(candidates));
   const leaseId = c.get("requestId");
   let rateLimitHeaders: Record<string, string>;
   try {
-    rateLimitHeaders = await admit(c.env, auth, leaseId, primary.id, call.reservation);
+    rateLimitHeaders = await admit(c.env, auth, leaseId, primary.id, reservation);
   } catch (err) {
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
     throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
@@ -125,6 +141,12 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       random: Math.random,
       claimProbe: (candidate) => claimProbe(c.env, routeKey(candidate.route)),
       onRouteResult: (candidate, ok, latencyMs) => recordAttempt(routeKey(candidate.route), { ok, latencyMs }),
+      // A probe's success closes its breaker at once; any other committed
+      // attempt is counted when its response ends (below).
+      onCommitted: (candidate, latencyMs) => {
+        if (candidate.probe) recordAttempt(routeKey(candidate.route), { ok: true, latencyMs });
+      },
+      releaseProbe: (candidate) => releaseProbe(routeKey(candidate.route)),
     });
   } catch (err) {
     syncHealth(c.env, waitUntil);
@@ -133,7 +155,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       waitUntil(release(c.env, auth.accountId, leaseId, 0));
       throw err;
     }
-    const outcome = promptOnlyOutcome(err.error, call.reservation);
+    const outcome = promptOnlyOutcome(err.error, reservation);
     const last = err.attempts.at(-1);
     const lastModel = (last && call.models.find((m) => m.id === last.model)) ?? primary;
     // The log event carries what is billed; the limiter settles to the same.
@@ -150,6 +172,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   syncHealth(c.env, waitUntil);
 
   const { result, candidate, attempts } = won;
+  const firstByteMs = attempts.at(-1)!.latencyMs;
   const model = candidate.model;
   // Settles when the body has ended, been abandoned by the client, or failed:
   // the request log waits for it, and the limiter settles the real usage (an
@@ -157,10 +180,17 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   // keeps the reservation). The call ended when the relay settled: the log's
   // end time and latency leave out the counting that follows.
   const ended = result.outcome.then((o): CallOutcome => ({ ...o, endedAt: Date.now() }));
-  const outcome = ended.then((o) => withAbandonedUsage(o, model, call.reservation));
+  const outcome = ended.then((o) => withAbandonedUsage(o, model, reservation));
   handOver({ model, route: candidate.route, attempts, streamed: call.streamed, outcome });
   waitUntil(
     ended.then(async (o) => {
+      // A response that failed after it had committed (a stream cut off or
+      // stalled) is the route's failure, not a success: counted only now, so
+      // a route whose streams keep breaking opens its breaker like any other.
+      const failed = o.result === "upstream_error";
+      if (failed) recordAttempt(routeKey(candidate.route), { ok: false, latencyMs: null });
+      else if (!candidate.probe) recordAttempt(routeKey(candidate.route), { ok: true, latencyMs: firstByteMs });
+      if (failed) syncHealth(c.env, waitUntil);
       const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
       // An abandoned stream frees its slot at once and settles its tokens when
       // counted (the first count in an isolate loads the tokenizer). Both

@@ -48,8 +48,3 @@ export async function readModelRequest<S extends z.ZodType<{ model: string; mode
   }
   return { body, models };
 }
-
-/** The model whose routes can produce the most output: the limiter reserves for the largest answer any attempt may give. */
-export function largestOutput(models: readonly ModelEntry[]): ModelEntry {
-  return models.reduce((a, b) => (b.maxOutputTokens > a.maxOutputTokens ? b : a));
-}

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ApiError, DEFAULT_RETRY_AFTER_S } from "../shared/errors";
+import { ApiError, DEFAULT_RETRY_AFTER_S, errorSummary } from "../shared/errors";
 import type { AppEnv } from "./env";
 
 /** Anthropic's error type names for the router's statuses. */
@@ -29,16 +29,6 @@ function anthropicType(err: ApiError): string {
     default:
       return "api_error";
   }
-}
-
-/**
- * An unexpected error's type and where it was thrown, without its message:
- * runtime messages can quote the data being handled (a JSON.parse error
- * quotes the text it failed on, which may be a prompt or a response).
- */
-export function errorSummary(err: Error): string {
-  const frames = (err.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).slice(0, 8);
-  return [err.name, ...frames.map((f) => f.trim())].join(" | ");
 }
 
 /**

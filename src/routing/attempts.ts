@@ -18,11 +18,18 @@
  *   time (budgetMs before the first byte); each attempt's first-byte timeout is
  *   cut to the budget left.
  * - A client that leaves cancels the attempt in flight and any pending retry.
+ * - Route health hears of each attempt (onRouteResult), at most one failure
+ *   per route per request. The client's own error and a 429 whose hint the
+ *   loop can wait out (at most maxRetryWaitMs) prove the route answered: they
+ *   count as answered, never toward its breaker, so one client's rate limit
+ *   or bad request never pauses a route for everyone.
+ * - An attempt that throws something other than an ApiError (a bug) is a
+ *   failure of its route like any other (see asApiError).
  * When every attempt failed, the client gets the most useful error (see
  * mostUsefulError), with the attempts made.
  */
-import { ApiError, DEFAULT_RETRY_AFTER_S } from "../shared/errors";
-import type { ChatResult } from "../providers/types";
+import { ApiError, DEFAULT_RETRY_AFTER_S, errorSummary } from "../shared/errors";
+import { routeKey, type ChatResult } from "../providers/types";
 import { ClientClosedError, retryAfterHeaderSeconds } from "../providers/upstream";
 import type { Candidate } from "./plan";
 
@@ -81,8 +88,23 @@ export interface AttemptHooks {
   random(): number;
   /** A route whose breaker is half-open: may this request be its probe? */
   claimProbe(candidate: Candidate): Promise<boolean>;
-  /** Every finished attempt on a route, for its health (not called for the client's own errors). */
-  onRouteResult(candidate: Candidate, ok: boolean, latencyMs: number): void;
+  /**
+   * A finished attempt's outcome for its route's health, at most one failure
+   * per route per request (its retries are not more evidence of a broken
+   * route, only of the same answer). ok with latencyMs null: the route
+   * answered, but not with an answer whose time is a latency sample (the
+   * client's own error, or a rate limit whose hint the loop can wait out).
+   */
+  onRouteResult(candidate: Candidate, ok: boolean, latencyMs: number | null): void;
+  /**
+   * The attempt that committed the response, with its time to first byte. A
+   * committed stream can still fail: the caller reports its outcome once it
+   * is known (and at once for a probe, so the breaker closes without waiting
+   * for a long stream).
+   */
+  onCommitted(candidate: Candidate, latencyMs: number): void;
+  /** The client left during this request's probe of a half-open route: free it for another probe. */
+  releaseProbe(candidate: Candidate): void;
 }
 
 export interface AttemptsWon {
@@ -122,6 +144,8 @@ export async function runAttempts(
   const start = clock.now();
   const attempts: AttemptRecord[] = [];
   const failures: ApiError[] = [];
+  /** Routes whose failure health has heard of in this request. */
+  const failedRoutes = new Set<string>();
   const remaining = () => policy.budgetMs - (clock.now() - start);
   const record = (c: Candidate, code: string, status: number | null, began: number) =>
     attempts.push({ route: c.route.endpoint, model: c.model.id, upstreamModel: c.route.upstreamModel, code, status, latencyMs: Math.max(0, clock.now() - began) });
@@ -138,17 +162,26 @@ export async function runAttempts(
       try {
         const result = await attempt(candidate, Math.max(1, Math.min(candidate.firstByteTimeoutMs, remaining())));
         record(candidate, "ok", result.response.status, began);
-        hooks.onRouteResult(candidate, true, clock.now() - began);
+        hooks.onCommitted(candidate, Math.max(0, clock.now() - began));
         return { result, candidate, attempts };
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
+      } catch (thrown) {
+        const err = asApiError(thrown);
         if (err instanceof ClientClosedError) {
           record(candidate, err.code, null, began);
+          if (candidate.probe) hooks.releaseProbe(candidate);
           throw new AttemptsFailed(err, attempts);
         }
         record(candidate, err.code, err.status, began);
-        if (isClientError(err)) throw new AttemptsFailed(err, attempts);
-        hooks.onRouteResult(candidate, false, clock.now() - began);
+        if (isClientError(err)) {
+          hooks.onRouteResult(candidate, true, null);
+          throw new AttemptsFailed(err, attempts);
+        }
+        const key = routeKey(candidate.route);
+        if (isRateLimit(err) && err.retryAfterMs !== null && err.retryAfterMs <= policy.maxRetryWaitMs) hooks.onRouteResult(candidate, true, null);
+        else if (!failedRoutes.has(key)) {
+          failedRoutes.add(key);
+          hooks.onRouteResult(candidate, false, Math.max(0, clock.now() - began));
+        }
         failures.push(err);
         const wait = retryWait(err, retries, policy, hooks.random);
         if (wait === null || attempts.length >= policy.maxAttempts || wait >= remaining()) break;
@@ -161,6 +194,19 @@ export async function runAttempts(
     }
   }
   throw new AttemptsFailed(mostUsefulError(failures, attempts), attempts);
+}
+
+/**
+ * An attempt's error as the router's. Anything not an ApiError is a bug in
+ * the router (an adapter that failed to map something): it is logged, without
+ * its message (which may quote a prompt or a response), and counts as this
+ * route's failure, so the next route is tried, the breaker hears of it and the
+ * attempt is in the request's log.
+ */
+function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  console.error("routing: an attempt failed with an unexpected error", err instanceof Error ? errorSummary(err) : typeof err);
+  return new ApiError(502, "api_error", "router_internal_error", "The router failed while handling the upstream's answer; retry the request.");
 }
 
 /** How long to wait before retrying the same route, or null when it should not be retried. */

@@ -31,10 +31,21 @@ export const catalogueDocumentSchema = z
       if (ids.has(model.id)) ctx.addIssue({ code: "custom", message: `duplicate model id '${model.id}'`, path: ["models", i, "id"] });
       ids.add(model.id);
       const routes = new Set<string>();
+      /** The first route outside the EU, once one is seen. */
+      let firstNonEu: number | null = null;
       model.routes.forEach((route, j) => {
         const endpoint = findEndpoint(route.endpoint);
         if (endpoint && route.region === "eu" && endpoint.region !== "eu") {
           const message = `endpoint '${endpoint.id}' processes requests in '${endpoint.region}'; a route on it cannot claim 'eu'`;
+          ctx.addIssue({ code: "custom", message, path: ["models", i, "routes", j, "region"] });
+        }
+        // EU first: the router tries routes in order, so an EU-hosted route
+        // listed after another would send traffic out of the EU while an EU
+        // route could serve it.
+        const region = route.region ?? endpoint?.region;
+        if (region !== "eu") firstNonEu ??= j;
+        else if (firstNonEu !== null) {
+          const message = `EU-hosted routes come first: this 'eu' route is listed after routes[${firstNonEu}], which runs outside the EU; move it before`;
           ctx.addIssue({ code: "custom", message, path: ["models", i, "routes", j, "region"] });
         }
         const key = `${route.endpoint}:${route.upstreamModel}`;

@@ -107,6 +107,10 @@ export class RouteHealth extends DurableObject<Env> {
       route.latencyAt = now;
     }
     if (report.probe === "ok") return this.close(report.key, route);
+    // The probe's client left: half-open again, the next claim is granted. (Had
+    // the lease already ended and another probe been granted, two are out at
+    // once; that costs one extra request, never a wrong state.)
+    if (report.probe === "released") route.probeUntil = 0;
     if (route.openUntil !== null) {
       // Open or half-open: only a probe's failure moves it (other outcomes are
       // from attempts that started before it opened, or saw a stale snapshot).

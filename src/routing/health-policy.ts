@@ -66,8 +66,11 @@ export const routeReportSchema = z.strictObject({
   ok: z.number().int().nonnegative().max(1e9),
   /** Failures after the last success of the batch (all of them when there was none). */
   trailingFailures: z.number().int().nonnegative().max(1e9),
-  /** The outcome of a probe this isolate was granted, if one ended. */
-  probe: z.enum(["ok", "failed"]).nullable(),
+  /**
+   * The outcome of a probe this isolate was granted, if one ended; "released":
+   * its client left first, so the probe proved nothing and its lease is freed.
+   */
+  probe: z.enum(["ok", "failed", "released"]).nullable(),
   /** Mean time to first byte of the successful attempts, and how many there were. */
   latencyMs: z.number().nonnegative().max(1e7).nullable(),
   latencyCount: z.number().int().nonnegative().max(1e9),
@@ -109,7 +112,8 @@ export function mergeReports(older: RouteReport, newer: RouteReport): RouteRepor
     key: newer.key,
     ok: older.ok + newer.ok,
     trailingFailures: newer.ok > 0 ? newer.trailingFailures : older.trailingFailures + newer.trailingFailures,
-    probe: newer.probe ?? older.probe,
+    // A released probe never hides an outcome the same batch already holds.
+    probe: newer.probe === "released" ? (older.probe ?? newer.probe) : (newer.probe ?? older.probe),
     latencyMs: latencyCount > 0 ? latencySum / latencyCount : null,
     latencyCount,
   };

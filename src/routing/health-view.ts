@@ -32,8 +32,12 @@ export type RouteState = "closed" | "open" | "half_open";
 
 export interface AttemptOutcome {
   ok: boolean;
-  /** Time to first byte (response headers) of the attempt. */
-  latencyMs: number;
+  /**
+   * Time to first byte (response headers) of the attempt; null when the route
+   * answered with something whose time says nothing of its latency (the
+   * client's own error, a rate limit): ok for the breaker, no latency sample.
+   */
+  latencyMs: number | null;
 }
 
 /** Failures and probe outcomes wait at most this long after the last sync for the next. */
@@ -132,7 +136,7 @@ export class RouteHealthView {
     if (!local) return;
     const report = this.pending.get(key) ?? emptyReport(key);
     this.pending.set(key, report);
-    if (outcome.ok) {
+    if (outcome.ok && outcome.latencyMs !== null) {
       local.latencyMs = ewma(this.latencyMs(key, now), outcome.latencyMs, 1);
       local.latencyAt = now;
       Object.assign(report, mergeReports(report, { ...emptyReport(key), latencyMs: outcome.latencyMs, latencyCount: 1 }));
@@ -161,6 +165,25 @@ export class RouteHealthView {
       local.lastFailureAt = now;
       if (local.streak >= this.config.failureThreshold) this.openLocally(local, now, this.config.baseCooldownMs);
     }
+  }
+
+  /**
+   * The request holding this isolate's probe of the route left before it
+   * ended: the probe proves nothing, so the lease is given back (locally now,
+   * to the RouteHealth object with the next sync, within FAILURE_SYNC_MS)
+   * instead of keeping the route out until the lease ends.
+   */
+  releaseProbe(key: string, now = this.clock()): void {
+    const local = this.local.get(key);
+    if (!local || local.probeUntil <= now) return;
+    local.probeUntil = 0;
+    // The object's answer to the claim reported the route open for the lease: half-open again here.
+    const shared = this.shared.get(key);
+    if (shared?.openUntil != null && shared.openUntil > now) shared.openUntil = now;
+    const report = this.pending.get(key) ?? emptyReport(key);
+    this.pending.set(key, report);
+    report.probe ??= "released";
+    this.urgent = true;
   }
 
   /**

@@ -2,7 +2,7 @@
  * This isolate's route health: the functions the attempt loop calls, over one
  * module-level RouteHealthView (health-view.ts). Before a route:
  * `routeState`, and `claimProbe` when it is half-open; after each attempt:
- * `recordAttempt`; after the request: `syncHealth`. Design and staleness
+ * `recordAttempt` (or `releaseProbe` when the client left during a probe); after the request: `syncHealth`. Design and staleness
  * bound: docs/routing-health.md.
  */
 import { RouteHealthView, type AttemptOutcome, type HealthOptions, type RouteState } from "./health-view";
@@ -22,6 +22,11 @@ export function routeLatencyMs(key: string, now?: number): number | null {
 
 export function recordAttempt(key: string, outcome: AttemptOutcome, now?: number): void {
   view.record(key, outcome, now);
+}
+
+/** The client left during this isolate's probe of the route: another request may probe it (see RouteHealthView.releaseProbe). */
+export function releaseProbe(key: string): void {
+  view.releaseProbe(key);
 }
 
 export function claimProbe(env: Env, key: string): Promise<boolean> {

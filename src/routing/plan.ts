@@ -6,19 +6,23 @@
  * 2. region: an account without consent to transfers outside the EU, a key
  *    restricted to the EU, or `provider.data_region: "eu"` keeps `eu` routes
  *    only;
- * 3. the operator's configuration: an endpoint without a base URL or
+ * 3. output: a route whose maxOutputTokens is below the completion maximum
+ *    the request asked for (max_tokens, max_completion_tokens) is skipped:
+ *    its provider would refuse the request;
+ * 4. the operator's configuration: an endpoint without a base URL or
  *    credential is skipped;
- * 4. `provider.sort` (price: prompt + completion price; or observed latency,
+ * 5. `provider.sort` (price: prompt + completion price; or observed latency,
  *    unknown last), then `provider.order` (named endpoints first, in that
  *    order; the others keep their place after them);
- * 5. `provider.allow_fallbacks: false` keeps the endpoints named in `order`,
+ * 6. `provider.allow_fallbacks: false` keeps the endpoints named in `order`,
  *    or the first route when `order` names none (OpenRouter's "use only the
  *    primary/custom provider", openrouter.ai/docs/features/provider-routing);
- * 6. health: a route whose circuit breaker is open is skipped; a half-open
+ * 7. health: a route whose circuit breaker is open is skipped; a half-open
  *    one is tried only as the probe (the attempt loop claims it).
  * When nothing is left, the error names the step that emptied the requested
  * model's list, in the order above (preferences that match no route, then
- * consent or the EU restriction, then configuration, then health), so the
+ * consent or the EU restriction, then the requested output, then
+ * configuration, then health), so the
  * client learns what it can change.
  */
 import { endpointConfig, findEndpoint, type EndpointDef } from "../providers/endpoints";
@@ -52,6 +56,12 @@ export interface Access {
   allowedModels: readonly string[] | null;
 }
 
+/** The completion maximum a request asked for, and the field it used. */
+export interface RequestedOutput {
+  tokens: number;
+  field: string;
+}
+
 export interface PlanInput {
   /** The requested model first, then the fallback models, as the body lists them (repeats included). */
   models: readonly ModelEntry[];
@@ -60,16 +70,20 @@ export interface PlanInput {
   env: Env;
   health: RouteHealthView;
   defaults: { firstByteMs: number; idleMs: number };
+  /** null (or absent) when the request set no maximum. */
+  maxOutput?: RequestedOutput | null;
   /** Ids of models that can run in the EU, for the consent error. */
   euModels(): string[];
 }
 
-type Reason = "region" | "preferences" | "configuration" | "health";
+type Reason = "region" | "preferences" | "output" | "configuration" | "health";
 
 interface ModelPlan {
   candidates: Candidate[];
   /** Why the list is empty, when it is. */
   emptiedBy: Reason | null;
+  /** The largest output of the routes left before the requested output filtered them (for its error). */
+  outputLimit: number;
 }
 
 const combinedPrice = (r: Route) => r.pricing.prompt + r.pricing.completion;
@@ -89,6 +103,9 @@ function planModel(model: ModelEntry, input: PlanInput): ModelPlan {
   if (prefs?.only) keep("preferences", (r) => prefs.only!.some((n) => endpointMatches(n, r.endpoint)));
   if (prefs?.ignore) keep("preferences", (r) => !prefs.ignore!.some((n) => endpointMatches(n, r.endpoint)));
   if (euOnly) keep("region", (r) => r.region === "eu");
+  const outputLimit = Math.max(0, ...routes.map((r) => r.maxOutputTokens));
+  const maxOutput = input.maxOutput;
+  if (maxOutput) keep("output", (r) => r.maxOutputTokens >= maxOutput.tokens);
 
   let candidates: Candidate[] = [];
   for (const route of routes) {
@@ -125,7 +142,7 @@ function planModel(model: ModelEntry, input: PlanInput): ModelPlan {
     if (state !== "open") healthy.push(state === "half_open" ? { ...c, probe: true } : c);
   }
   if (healthy.length === 0 && candidates.length > 0) emptiedBy ??= "health";
-  return { candidates: healthy, emptiedBy };
+  return { candidates: healthy, emptiedBy, outputLimit };
 }
 
 /** The routes to try, in order; throws the error that explains an empty list. */
@@ -141,10 +158,10 @@ export function planRoutes(input: PlanInput): Candidate[] {
   const plans = input.models.filter((m, i) => input.models.indexOf(m) === i).map((m) => planModel(m, input));
   const candidates = plans.flatMap((p) => p.candidates);
   if (candidates.length > 0) return candidates;
-  throw emptyPlanError(input, plans[0]!.emptiedBy ?? "configuration");
+  throw emptyPlanError(input, plans[0]!.emptiedBy ?? "configuration", plans[0]!.outputLimit);
 }
 
-function emptyPlanError(input: PlanInput, reason: Reason): ApiError {
+function emptyPlanError(input: PlanInput, reason: Reason, outputLimit: number): ApiError {
   const model = input.models[0]!;
   const euList = () => {
     // Only models this key may use: naming others would send the client to another refusal.
@@ -170,6 +187,15 @@ function emptyPlanError(input: PlanInput, reason: Reason): ApiError {
         "provider",
         "no_route_matches",
       );
+    case "output": {
+      const { tokens, field } = input.maxOutput!;
+      // As providers word it (OpenAI: "max_tokens is too large: N. This model supports at most M completion tokens").
+      return errors.invalidRequest(
+        `${field} is too large: ${tokens}. '${model.id}' supports at most ${outputLimit} completion tokens on the routes this request may use; lower ${field}.`,
+        field,
+        "invalid_value",
+      );
+    }
     case "health":
       return new ApiError(503, "upstream_error", "routes_unavailable", `Every route of '${model.id}' is failing and paused; retry shortly.`, null, {
         "retry-after": String(DEFAULT_RETRY_AFTER_S),

@@ -41,6 +41,16 @@ export class ApiError extends Error {
 }
 
 /**
+ * An unexpected error's type and where it was thrown, without its message:
+ * runtime messages can quote the data being handled (a JSON.parse error
+ * quotes the text it failed on, which may be a prompt or a response).
+ */
+export function errorSummary(err: Error): string {
+  const frames = (err.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).slice(0, 8);
+  return [err.name, ...frames.map((f) => f.trim())].join(" | ");
+}
+
+/**
  * Retry-After (seconds) of a 429 or 503 when nothing better is known, e.g. an
  * upstream that gave no hint. Rate limits are per minute, so a few seconds is
  * usually too early and a minute too late; OpenAI's SDK, told nothing, retries

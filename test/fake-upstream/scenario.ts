@@ -41,7 +41,7 @@ export interface Scenario {
   chunkDelayMs?: number;
   /**
    * Destroy the socket: before headers, or "mid": after the first chunk of a
-   * stream, or halfway through a non-streamed body.
+   * stream, or halfway through a non-streamed body (an error body with `status`).
    */
   drop?: "before" | "mid";
   /** Stream the first chunk, then wait until POST /__release/<hold> arrives. */
@@ -149,8 +149,16 @@ export async function answerFailureScenario(
     const retry: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
     if (scenario.retryAfterDateIn !== undefined) retry["retry-after"] = new Date(Date.now() + scenario.retryAfterDateIn * 1000).toUTCString();
     if (scenario.resetTokens) Object.assign(retry, { "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": scenario.resetTokens, "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "1s" });
-    res.writeHead(scenario.status, { "content-type": "application/json", ...retry });
-    res.end(JSON.stringify(errorBody(scenario.status, scenario.status === 529 ? "Overloaded" : `Fake upstream error ${scenario.status}.`)));
+    const bytes = Buffer.from(JSON.stringify(errorBody(scenario.status, scenario.status === 529 ? "Overloaded" : `Fake upstream error ${scenario.status}.`)));
+    res.writeHead(scenario.status, { "content-type": "application/json", "content-length": String(bytes.length), ...retry });
+    if (scenario.drop !== "mid") {
+      res.end(bytes);
+      return true;
+    }
+    // The error body is cut off halfway: the router's read of it fails.
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await sleep(20);
+    req.socket.destroy();
     return true;
   }
   if (scenario.garbage) {

@@ -50,7 +50,7 @@ export const anthropic: ChatProvider = {
       body,
       clientSignal: call.clientSignal,
     });
-    if (!res.ok) throw await upstreamError(res, call.label);
+    if (!res.ok) throw await upstreamError(res, call.label, call.clientSignal);
     if (stream) {
       if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
       const translator = anthropicToOpenAIStream({ clientWantsUsage: call.request.stream_options?.include_usage === true });

@@ -118,7 +118,7 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
     body: passthroughBody(call.request, call.route.upstreamModel),
     clientSignal: call.clientSignal,
   });
-  if (!res.ok) throw await upstreamError(res, call.label);
+  if (!res.ok) throw await upstreamError(res, call.label, call.clientSignal);
   if (stream) {
     if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
     return streamingResult(res.body, passthroughTranslator(), { ...call, commitBy: commitDeadline(startedAt, config) }, SSE_HEADERS);

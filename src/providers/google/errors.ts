@@ -8,10 +8,8 @@
 import { z } from "zod";
 import { ApiError, errors } from "../../shared/errors";
 import { inStreamError } from "../stream-failure";
-import { durationSeconds, upstreamError } from "../upstream";
+import { durationSeconds, readErrorBody, upstreamError } from "../upstream";
 import { LABEL } from "./request";
-
-const MAX_ERROR_BODY = 64 * 1024;
 
 const geminiErrorSchema = z
   .object({
@@ -51,8 +49,8 @@ function retryDelaySeconds(details: GeminiErrorDetails): number | null {
  * Gemini states when to retry a 429 in the body (RetryInfo), not in a
  * Retry-After header: it is moved into one, so the shared mapping passes it on.
  */
-export async function geminiError(res: Response): Promise<ApiError> {
-  const text = (await res.text()).slice(0, MAX_ERROR_BODY);
+export async function geminiError(res: Response, clientSignal?: AbortSignal): Promise<ApiError> {
+  const text = await readErrorBody(res, LABEL, clientSignal);
   const details = errorDetails(text);
   if (details.some((d) => d.reason === "API_KEY_INVALID")) return errors.upstream(`The ${LABEL} API rejected the router's credentials.`, "upstream_auth_error");
   const headers = new Headers(res.headers);

@@ -29,7 +29,7 @@ export const google: ChatProvider = {
       body,
       clientSignal: call.clientSignal,
     });
-    if (!res.ok) throw await geminiError(res);
+    if (!res.ok) throw await geminiError(res, call.clientSignal);
     const created = Math.floor(Date.now() / 1000);
     if (stream) {
       if (!res.body) throw invalidResponse();

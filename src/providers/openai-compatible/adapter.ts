@@ -47,7 +47,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
         body,
         clientSignal: call.clientSignal,
       });
-      if (!res.ok) throw await upstreamError(res, call.label);
+      if (!res.ok) throw await upstreamError(res, call.label, call.clientSignal);
       if (call.request.stream) return streamResult(res, call, startedAt, options.usageMode);
       return jsonResult(res, call.label, call.clientSignal);
     },

@@ -2,12 +2,13 @@ import { Hono } from "hono";
 import { estimateTokens } from "../../limits/estimate";
 import { chatCompletionRequestSchema, MAX_CHAT_MESSAGES } from "../../providers/chat-schema";
 import { ADAPTERS } from "../../providers/registry";
+import type { ModelEntry } from "../../providers/types";
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { errors } from "../../shared/errors";
 import { runModelCall } from "../call";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
-import { largestOutput, readModelRequest } from "../model-request";
+import { readModelRequest } from "../model-request";
 
 export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inference"), async (c) => {
   const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
@@ -15,7 +16,11 @@ export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("in
   if (request.stream_options && !request.stream) {
     throw errors.invalidRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
   }
-  const call = { catalogue, models, prefs: request.provider, streamed: request.stream === true, reservation: estimateTokens(request, largestOutput(models)) };
+  const maxOutput =
+    request.max_completion_tokens != null ? { tokens: request.max_completion_tokens, field: "max_completion_tokens" }
+    : request.max_tokens != null ? { tokens: request.max_tokens, field: "max_tokens" }
+    : null;
+  const call = { catalogue, models, prefs: request.provider, streamed: request.stream === true, maxOutput, reserve: (model: ModelEntry) => estimateTokens(request, model) };
   return runModelCall(c, call, (candidate) =>
     ADAPTERS[candidate.endpoint.wire].chat({
       request,

@@ -12,7 +12,7 @@ import { anthropicMessagesPassthrough } from "../../providers/anthropic/passthro
 import { ANTHROPIC_VERSIONS, MAX_ANTHROPIC_MESSAGES, messagesRequestSchema, SAMPLING_FIELDS, type AnthropicVersion } from "../../providers/anthropic/schema";
 import { relaySse } from "../../providers/relay";
 import { ADAPTERS } from "../../providers/registry";
-import type { ChatResult } from "../../providers/types";
+import type { ChatResult, ModelEntry } from "../../providers/types";
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { SSE_HEADERS } from "../../providers/sse";
 import { ApiError, errors } from "../../shared/errors";
@@ -21,7 +21,7 @@ import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 import { betasOf } from "../anthropic-betas";
 import { fromMessagesRequest } from "../messages/from-messages";
-import { largestOutput, readModelRequest } from "../model-request";
+import { readModelRequest } from "../model-request";
 import { openAIToAnthropicStream, toAnthropicMessage } from "../messages/to-messages";
 
 /** Older clients send none; Anthropic's oldest supported version is the safe default. */
@@ -54,7 +54,11 @@ export const messagesRoutes = new Hono<AppEnv>()
     // Translated once, when a route that does not speak Anthropic's format is
     // tried (a translation refusal is then that attempt's 400).
     let chatRequest: ReturnType<typeof fromMessagesRequest> | undefined;
-    const call = { catalogue, models, prefs: request.provider, streamed: stream, reservation: estimateMessagesTokens(request, largestOutput(models)) };
+    const call = {
+      catalogue, models, prefs: request.provider, streamed: stream,
+      maxOutput: { tokens: request.max_tokens, field: "max_tokens" },
+      reserve: (model: ModelEntry) => estimateMessagesTokens(request, model),
+    };
     return runModelCall(c, call, async (candidate): Promise<ChatResult> => {
       const { route, config, endpoint } = candidate;
       // A route speaking Anthropic's format gets the request as sent.
