@@ -35,6 +35,15 @@ function failTimes(view: RouteHealthView, n: number) {
   for (let i = 0; i < n; i++) view.record(KEY, fail);
 }
 
+/** Two isolates; the first saw the route fail until its breaker opened, and told the shared object. */
+async function openedInOneOfTwo() {
+  const { isolate, clock } = await world();
+  const [a, b] = [isolate(), isolate()];
+  failTimes(a, failureThreshold);
+  await sync(a);
+  return { a, b, clock };
+}
+
 describe("route health in one isolate (acts at once, no Durable Object call)", () => {
   it(`opens after ${failureThreshold} consecutive failures; a success in between resets the count`, async () => {
     const { isolate } = await world();
@@ -107,10 +116,7 @@ describe("route health across isolates (through the RouteHealth object)", () => 
   });
 
   it("half-open: exactly one probe among concurrent claims of two isolates; success closes it everywhere", async () => {
-    const { isolate, clock } = await world();
-    const [a, b] = [isolate(), isolate()];
-    failTimes(a, failureThreshold);
-    await sync(a);
+    const { a, b, clock } = await openedInOneOfTwo();
     await sync(b);
     clock.now += baseCooldownMs;
     expect([a.state(KEY), b.state(KEY)]).toEqual(["half_open", "half_open"]);
@@ -127,10 +133,7 @@ describe("route health across isolates (through the RouteHealth object)", () => 
   });
 
   it("a probe whose client left is given back: here at once, and to another isolate after the next sync", async () => {
-    const { isolate, clock } = await world();
-    const [a, b] = [isolate(), isolate()];
-    failTimes(a, failureThreshold);
-    await sync(a);
+    const { a, b, clock } = await openedInOneOfTwo();
     clock.now += baseCooldownMs;
     expect(await a.claimProbe(env, KEY)).toBe(true);
     expect(await a.claimProbe(env, KEY)).toBe(false); // this isolate holds it
@@ -153,10 +156,7 @@ describe("route health across isolates (through the RouteHealth object)", () => 
   });
 
   it("a failed probe reopens the breaker with a doubled cooldown, here and in the other isolate", async () => {
-    const { isolate, clock } = await world();
-    const [a, b] = [isolate(), isolate()];
-    failTimes(a, failureThreshold);
-    await sync(a);
+    const { a, b, clock } = await openedInOneOfTwo();
     clock.now += baseCooldownMs;
     expect(await a.claimProbe(env, KEY)).toBe(true);
     a.record(KEY, fail);
@@ -170,10 +170,7 @@ describe("route health across isolates (through the RouteHealth object)", () => 
   });
 
   it("a refused isolate does not ask again for PROBE_RETRY_MS; concurrent claims in one isolate make one call", async () => {
-    const { isolate, clock } = await world();
-    const [a, b] = [isolate(), isolate()];
-    failTimes(a, failureThreshold);
-    await sync(a);
+    const { a, b, clock } = await openedInOneOfTwo();
     await sync(b);
     clock.now += baseCooldownMs;
     const counted = countingEnv();
