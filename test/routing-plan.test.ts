@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { providerPreferencesSchema, type ProviderPreferences } from "../src/providers/routing-fields";
 import { findEndpoint } from "../src/providers/endpoints";
 import type { ModelEntry, Route } from "../src/providers/types";
-import { planRoutes, type Access, type BreakerState, type PlanInput } from "../src/routing/plan";
+import type { RouteState } from "../src/routing/health-view";
+import { planRoutes, type Access, type PlanInput } from "../src/routing/plan";
 import { ApiError } from "../src/shared/errors";
 import { readModelRequest } from "../src/router/model-request";
 import { chatCompletionRequestSchema } from "../src/providers/chat-schema";
@@ -47,7 +48,7 @@ interface Options {
   access?: Access;
   prefs?: ProviderPreferences;
   env?: Env;
-  states?: Record<string, BreakerState>;
+  states?: Record<string, RouteState>;
   latencies?: Record<string, number>;
   maxOutput?: PlanInput["maxOutput"];
 }

@@ -18,12 +18,15 @@ import { routeKey } from "../providers/types";
 import { ClientClosedError } from "../providers/upstream";
 import { AttemptsFailed, realClock, runAttempts, type AttemptRecord } from "../routing/attempts";
 import { claimProbe, recordAttempt, releaseProbe, routeLatencyMs, routeState, syncHealth } from "../routing/health";
-import { planRoutes, type Candidate, type RequestedOutput } from "../routing/plan";
+import { planRoutes, type Candidate, type HealthReader, type RequestedOutput } from "../routing/plan";
 import { routingSettings } from "../routing/policy";
 import type { Catalogue } from "../routing/catalogue";
 import { ApiError } from "../shared/errors";
 import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
 import type { AppEnv, CallRecord } from "./env";
+
+/** This isolate's route health, as the planner reads it. */
+const HEALTH: HealthReader = { state: (key) => routeState(key), latencyMs: (key) => routeLatencyMs(key) };
 
 export interface ModelCall {
   catalogue: Catalogue;
@@ -111,7 +114,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       prefs: call.prefs,
       access: { nonEuConsent: auth.nonEuConsent, euOnlyKey: auth.euOnly, allowedModels: auth.allowedModels },
       env: c.env,
-      health: { state: (key) => routeState(key), latencyMs: (key) => routeLatencyMs(key) },
+      health: HEALTH,
       defaults,
       maxOutput: call.maxOutput,
       euModels: () => call.catalogue.euModelIds(),

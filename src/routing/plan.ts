@@ -25,6 +25,7 @@
  * configuration, then health), so the
  * client learns what it can change.
  */
+import type { RouteState } from "./health-view";
 import { endpointConfig, findEndpoint, type EndpointDef } from "../providers/endpoints";
 import { endpointMatches, type ProviderPreferences } from "../providers/routing-fields";
 import { routeKey, type ModelEntry, type ProviderConfig, type Route } from "../providers/types";
@@ -41,11 +42,9 @@ export interface Candidate {
   probe: boolean;
 }
 
-export type BreakerState = "closed" | "open" | "half_open";
-
 /** The health of routes as this isolate knows it (src/routing/health.ts). */
-export interface RouteHealthView {
-  state(key: string): BreakerState;
+export interface HealthReader {
+  state(key: string): RouteState;
   latencyMs(key: string): number | null;
 }
 
@@ -68,7 +67,7 @@ export interface PlanInput {
   prefs: ProviderPreferences | null | undefined;
   access: Access;
   env: Env;
-  health: RouteHealthView;
+  health: HealthReader;
   defaults: { firstByteMs: number; idleMs: number };
   /** null (or absent) when the request set no maximum. */
   maxOutput?: RequestedOutput | null;
