@@ -57,14 +57,6 @@ export function findEndpoint(id: string): EndpointDef | undefined {
   return Object.hasOwn(ENDPOINTS, id) ? ENDPOINTS[id as EndpointId] : undefined;
 }
 
-/** Default wait for response headers when neither the route nor UPSTREAM_TIMEOUT_MS says. */
-const DEFAULT_FIRST_BYTE_MS = 120_000;
-
-export function defaultFirstByteMs(env: Env): number {
-  const ms = Number(env.UPSTREAM_TIMEOUT_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_FIRST_BYTE_MS;
-}
-
 /** Per env (one per deployment), per endpoint: whether its EU claim holds for its base URL. Judged once, not per request. */
 const euClaims = new WeakMap<object, Map<string, boolean>>();
 

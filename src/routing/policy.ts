@@ -16,7 +16,7 @@
  * Backoff between retries of one route: full jitter over 250 ms × 2^n, capped
  * at 4 s, and never shorter than the upstream's own hint.
  */
-import { defaultFirstByteMs } from "../providers/endpoints";
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from "../providers/relay";
 import type { AttemptPolicy } from "./attempts";
 
 export interface RoutingSettings {
@@ -29,6 +29,9 @@ const positive = (value: string | undefined, fallback: number, max: number): num
   const n = Math.floor(Number(value));
   return Number.isFinite(n) && n >= 1 ? Math.min(n, max) : fallback;
 };
+
+/** Wait for response headers when neither the route nor UPSTREAM_TIMEOUT_MS says. */
+const DEFAULT_FIRST_BYTE_MS = 120_000;
 
 const cache = new WeakMap<object, RoutingSettings>();
 
@@ -43,7 +46,10 @@ export function routingSettings(env: Env): RoutingSettings {
         backoffBaseMs: 250,
         backoffCapMs: 4_000,
       },
-      defaults: { firstByteMs: defaultFirstByteMs(env), idleMs: positive(env.STREAM_IDLE_TIMEOUT_MS, 120_000, 900_000) },
+      defaults: {
+        firstByteMs: positive(env.UPSTREAM_TIMEOUT_MS, DEFAULT_FIRST_BYTE_MS, Number.MAX_SAFE_INTEGER),
+        idleMs: positive(env.STREAM_IDLE_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, 900_000),
+      },
     };
     cache.set(env, settings);
   }
