@@ -25,6 +25,14 @@ export default defineConfig({
                 ANTHROPIC_API_KEY: "router-anthropic-credential",
                 GEMINI_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/gemini`,
                 GEMINI_API_KEY: "router-gemini-credential",
+                // EU endpoints point at the fake but have no credential or
+                // project here, so the seed's EU routes are skipped unless a
+                // test configures them (test/helpers/eu-routes.ts).
+                OPENAI_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/openai-eu/v1`,
+                AZURE_OPENAI_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/azure-eu/openai/v1`,
+                AZURE_OPENAI_EU_REGION: "swedencentral",
+                VERTEX_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/vertex-eu`,
+                GOOGLE_TOKEN_URL: `${inject<string>("fakeUpstreamUrl")}/google-oauth/token`,
                 FAKE_UPSTREAM_URL: inject<string>("fakeUpstreamUrl"),
                 UPSTREAM_TIMEOUT_MS: "1500",
                 // Upstream hints above 2 s are passed on to the client at once, not waited out.

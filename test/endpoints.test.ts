@@ -10,18 +10,19 @@ import { ENDPOINTS, endpointConfig } from "../src/providers/endpoints";
 import { CATALOGUE } from "../src/providers/catalogue";
 import { planRoutes } from "../src/routing/plan";
 
+const mistralRoute = CATALOGUE.find((m) => m.id === "mistral/mistral-small-latest")!.routes[0]!;
 const production = (vars: Partial<Env>): Env => ({ ...env, DURABLE_OBJECT_JURISDICTION: "eu", MISTRAL_API_KEY: "k", ...vars }) as Env;
 
 describe("the EU claim of mistral-eu", () => {
   it("holds on Mistral's EU host", () => {
-    expect(endpointConfig(ENDPOINTS["mistral-eu"], production({ MISTRAL_BASE_URL: "https://api.eu.mistral.ai/v1" }), 1_000)).toMatchObject({ baseUrl: "https://api.eu.mistral.ai/v1" });
+    expect(endpointConfig(ENDPOINTS["mistral-eu"], production({ MISTRAL_BASE_URL: "https://api.eu.mistral.ai/v1" }), mistralRoute, 1_000)).toMatchObject({ baseUrl: "https://api.eu.mistral.ai/v1" });
   });
 
   it.each(["https://api.mistral.ai/v1", "http://api.eu.mistral.ai/v1", "https://api.eu.mistral.ai.example.com/v1", "not a url"])(
     "does not hold on %s in production: the endpoint is not used",
     (baseUrl) => {
       const error = vi.spyOn(console, "error").mockImplementation(() => {});
-      expect(endpointConfig(ENDPOINTS["mistral-eu"], production({ MISTRAL_BASE_URL: baseUrl }), 1_000)).toBeNull();
+      expect(endpointConfig(ENDPOINTS["mistral-eu"], production({ MISTRAL_BASE_URL: baseUrl }), mistralRoute, 1_000)).toBeNull();
       // The operator learns why, without any request data.
       expect(error.mock.calls.flat().join(" ")).toContain("mistral-eu not used");
       error.mockRestore();
@@ -46,6 +47,6 @@ describe("the EU claim of mistral-eu", () => {
   });
 
   it("is not checked locally (jurisdiction none), where it points at the fake upstream", () => {
-    expect(endpointConfig(ENDPOINTS["mistral-eu"], { ...env, MISTRAL_API_KEY: "k", MISTRAL_BASE_URL: "http://127.0.0.1:8790/mistral/v1" } as Env, 1_000)).not.toBeNull();
+    expect(endpointConfig(ENDPOINTS["mistral-eu"], { ...env, MISTRAL_API_KEY: "k", MISTRAL_BASE_URL: "http://127.0.0.1:8790/mistral/v1" } as Env, mistralRoute, 1_000)).not.toBeNull();
   });
 });

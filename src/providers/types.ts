@@ -11,8 +11,14 @@ export type ProviderId = "openai" | "mistral" | "anthropic" | "google";
 export type DataRegion = "eu" | "us" | "global";
 export const DATA_REGIONS: readonly DataRegion[] = ["eu", "us", "global"];
 
-/** The wire formats the router speaks; an endpoint speaks one of them. */
-export type WireFormat = "openai" | "mistral" | "anthropic" | "gemini";
+/**
+ * The wire formats the router speaks; an endpoint speaks one of them.
+ * "azure-openai" is OpenAI's Chat Completions as Azure serves it (its header,
+ * deployments and content-filter quirks); "vertex" is Vertex AI's publisher
+ * models, Gemini's format for Google's models and Anthropic's for Claude
+ * (the route's upstream model names the publisher: "google/…", "anthropic/…").
+ */
+export type WireFormat = "openai" | "mistral" | "anthropic" | "gemini" | "azure-openai" | "vertex";
 
 /**
  * One way to serve a model: a provider endpoint (src/providers/endpoints.ts),
@@ -29,6 +35,24 @@ export interface Route {
   maxOutputTokens: number;
   /** Per-route timeouts; absent fields take the router's defaults (UPSTREAM_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS). */
   timeouts?: RouteTimeouts;
+  /** What the provider keeps on this route, when the catalogue says more than its endpoint's terms (see retentionOf). */
+  retention?: Retention;
+}
+
+/**
+ * What a provider keeps of the requests a route sends it: the router stores
+ * no prompt or output, but each provider keeps what its terms (or the
+ * operator's contract with it) say. Operator configuration, with its source.
+ */
+export interface Retention {
+  /** Zero data retention: the provider keeps no prompt or output once it has answered. */
+  zdr: boolean;
+  /** The longest the provider may keep prompts and outputs, in days (0 under zero data retention). */
+  days: number;
+  /** Why it keeps them, e.g. "abuse_monitoring", "prompt_caching". */
+  purposes: readonly string[];
+  /** Where this is stated: the provider's published terms (a URL) or the operator's contract. */
+  source: string;
 }
 
 export interface RouteTimeouts {
@@ -90,10 +114,21 @@ export interface Usage {
   reasoningTokens: number;
 }
 
-/** Connection settings of one endpoint, from operator configuration only. */
+/** Connection settings of one endpoint for one route, from operator configuration only. */
 export interface ProviderConfig {
   baseUrl: string;
+  /** A static credential (how it is sent is the wire format's business); absent for token-based endpoints. */
   apiKey: string | undefined;
+  /**
+   * An OAuth access token source (Vertex AI's service account): cached per
+   * isolate, refreshed before expiry. Rejects with an ApiError (502
+   * `upstream_auth_token_failed`) that is a failure of this route.
+   */
+  accessToken?: () => Promise<string>;
+  /** The name the endpoint knows the route's model by, when it is not upstreamModel (an Azure deployment). */
+  deployment?: string;
+  /** Vertex AI: the Google Cloud project and location in its resource paths. */
+  vertex?: { project: string; location: string };
   /**
    * Longest wait for response headers; for a stream, also for its first
    * content, counted from the request (keep-alives do not extend it).

@@ -29,7 +29,7 @@ export function upstreamUrl(baseUrl: string, path: string): string {
  * signal stays linked for the whole body, so a disconnect cancels the upstream.
  */
 export async function postUpstream(req: UpstreamRequest): Promise<Response> {
-  if (!req.config.apiKey) throw errors.upstream("The provider is not configured on this router.", "provider_not_configured");
+  if (!req.config.apiKey && !req.config.accessToken) throw errors.upstream("The provider is not configured on this router.", "provider_not_configured");
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new DOMException("client disconnected", "AbortError"));
   // Gone already: nothing is sent, so the provider bills nothing.

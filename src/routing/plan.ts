@@ -110,7 +110,7 @@ function planModel(model: ModelEntry, input: PlanInput): ModelPlan {
   for (const route of routes) {
     const endpoint = findEndpoint(route.endpoint);
     const firstByteTimeoutMs = route.timeouts?.firstByteMs ?? defaults.firstByteMs;
-    const config = endpoint ? endpointConfig(endpoint, env, firstByteTimeoutMs) : null;
+    const config = endpoint ? endpointConfig(endpoint, env, route, firstByteTimeoutMs) : null;
     if (!endpoint || !config) continue;
     candidates.push({ model, route, endpoint, config, firstByteTimeoutMs, idleTimeoutMs: route.timeouts?.idleMs ?? defaults.idleMs, probe: false });
   }
