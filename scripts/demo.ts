@@ -1,6 +1,9 @@
 /**
- * Creates (or finds) the demo account, records its consent to non-EU processing
- * and issues a key, through the operator and customer APIs like any client would.
+ * Creates (or finds) the demo account and issues a key, through the operator
+ * and customer APIs like any client would. The demo account has not consented
+ * to processing outside the EU, as a new customer has not: every model family
+ * answers through its EU-hosted routes. `consent: true` records it (tests of
+ * fallbacks to non-EU routes).
  */
 export interface Demo {
   accountId: string;
@@ -21,7 +24,7 @@ async function api(url: string, token: string, method: string, body?: unknown): 
   return { status: res.status, json: (await res.json()) as ApiResult["json"] };
 }
 
-export async function createDemo(routerUrl: string, adminToken: string, email = "demo@emby.local"): Promise<Demo> {
+export async function createDemo(routerUrl: string, adminToken: string, email = "demo@emby.local", options: { consent?: boolean } = {}): Promise<Demo> {
   let account = await api(`${routerUrl}/admin/v1/accounts`, adminToken, "POST", { email, name: "Demo", tier: "pro" });
   if (account.status === 409) {
     const found = await api(`${routerUrl}/admin/v1/accounts/lookup`, adminToken, "POST", { email });
@@ -32,7 +35,7 @@ export async function createDemo(routerUrl: string, adminToken: string, email = 
   if (!accountId) throw new Error("the demo account has no id");
   const key = await api(`${routerUrl}/admin/v1/accounts/${accountId}/keys`, adminToken, "POST", { name: "demo" });
   if (key.status !== 201 || !key.json.key) throw new Error(`creating the demo key failed: ${JSON.stringify(key.json)}`);
-  const consent = await api(`${routerUrl}/v1/account/consent`, key.json.key, "PUT", { non_eu_transfer: true });
+  const consent = await api(`${routerUrl}/v1/account/consent`, key.json.key, "PUT", { non_eu_transfer: options.consent === true });
   if (consent.status !== 200) throw new Error(`recording consent failed: ${JSON.stringify(consent.json)}`);
   return { accountId, key: key.json.key };
 }

@@ -49,9 +49,9 @@ if (!key || !(await keyWorks(stack.url, key))) {
 
 console.log(`
   Emby Router is running at ${stack.url}  (OpenAI-compatible base URL: ${stack.url}/v1)
-  ${stack.fake ? `Fake upstream (OpenAI, Mistral, Anthropic, Gemini formats) at ${stack.fake.url}` : "Upstreams: as configured in .dev.vars"}
+  ${stack.fake ? `Fake upstream (OpenAI, Azure, Mistral, Anthropic, Gemini, Vertex AI formats) at ${stack.fake.url}` : "Upstreams: as configured in .dev.vars"}
   Logger worker: consumes the log queue into local D1 (logs within ~5 s: GET /v1/generation?id=<x-request-id>)
-  Demo API key: ${key}   (saved in ${DEMO_KEY_FILE})
+  Demo API key: ${key}   (saved in ${DEMO_KEY_FILE}; no consent to non-EU processing: EU routes only)
   Operator API token: ADMIN_TOKEN in .dev.vars
 
   curl ${stack.url}/v1/chat/completions -H "Authorization: Bearer ${key}" \\

@@ -46,8 +46,21 @@ export function fakeProviderVars(fakeUrl: string): Record<string, string> {
     ANTHROPIC_API_KEY: "sk-ant-fake",
     GEMINI_BASE_URL: `${fakeUrl}/gemini`,
     GEMINI_API_KEY: "fake-gemini",
+    // EU-hosted routes; VERTEX_SERVICE_ACCOUNT is the fake's own (startStack passes it).
+    OPENAI_EU_BASE_URL: `${fakeUrl}/openai-eu/v1`,
+    OPENAI_EU_API_KEY: "sk-fake-openai-eu",
+    AZURE_OPENAI_EU_BASE_URL: `${fakeUrl}/azure-eu/openai/v1`,
+    AZURE_OPENAI_EU_API_KEY: "fake-azure",
+    AZURE_OPENAI_EU_REGION: "swedencentral",
+    AZURE_OPENAI_EU_DEPLOYMENTS: AZURE_FAKE_DEPLOYMENTS,
+    VERTEX_EU_BASE_URL: `${fakeUrl}/vertex-eu`,
+    VERTEX_EU_PROJECT: "emby-local",
+    GOOGLE_TOKEN_URL: `${fakeUrl}/google-oauth/token`,
   };
 }
+
+/** The fake's Azure deployments: one under the model's own name, one under another (as operators name them). */
+export const AZURE_FAKE_DEPLOYMENTS = "gpt-4o-mini,gpt-4.1=gpt41-eu-datazone";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -13,7 +13,7 @@ export const ADMIN_TOKEN = "e2e-admin-token";
 
 export interface E2EStack {
   stack: Stack;
-  /** The demo key (consented to non-EU processing). */
+  /** The demo key (consented to non-EU processing unless the stack was started without consent). */
   key: string;
   /** The demo account the key belongs to. */
   accountId: string;
@@ -22,7 +22,12 @@ export interface E2EStack {
   stop(): Promise<void>;
 }
 
-export async function startE2EStack(name: string): Promise<E2EStack> {
+export interface E2EOptions {
+  /** Record the demo account's consent to processing outside the EU (default true). */
+  consent?: boolean;
+}
+
+export async function startE2EStack(name: string, options: E2EOptions = {}): Promise<E2EStack> {
   const stateDir = mkdtempSync(join(tmpdir(), `emby-e2e-${name}-`));
   const fakePort = await freePort();
   const stack = await startStack({
@@ -31,7 +36,7 @@ export async function startE2EStack(name: string): Promise<E2EStack> {
     persistTo: stateDir,
     vars: { ADMIN_TOKEN, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) },
   });
-  const { key, accountId } = await createDemo(stack.url, ADMIN_TOKEN, `e2e-${name}@example.com`);
+  const { key, accountId } = await createDemo(stack.url, ADMIN_TOKEN, `e2e-${name}@example.com`, { consent: options.consent ?? true });
   return {
     stack,
     key,
