@@ -137,6 +137,7 @@ describe("runAttempts: fallback", () => {
     ["an upstream 408 (mapped to 504)", upstream(408), 504, "upstream_timeout"],
     ["an upstream 401 (the router's credential: 502 upstream_auth_error)", upstream(401), 502, "upstream_auth_error"],
     ["an upstream 403 (the router's credential: 502 upstream_auth_error)", upstream(403), 502, "upstream_auth_error"],
+    ["an upstream 404 (the route does not serve the model: 502 upstream_model_not_found)", upstream(404), 502, "upstream_model_not_found"],
   ])("moves on to the next route at once after %s", async (_name, fail, status, code) => {
     const r = run([A(), B()], [fail, "ok"]);
     const won = await r.outcome;
@@ -151,7 +152,6 @@ describe("runAttempts: fallback", () => {
 
   it.each([
     [400, 400, "upstream_invalid_request"],
-    [404, 404, "model_not_found"],
     [413, 413, "request_too_large"],
     [422, 400, "upstream_invalid_request"],
   ])("returns the client's own error (upstream %i → %i) as it is, after one attempt; for health the route answered (no latency sample)", async (upstreamStatus, status, code) => {

@@ -162,7 +162,7 @@ describe("fallback on each failure kind", () => {
     expect(await paths(marker)).toEqual([EU_PATH, GLOBAL_PATH]);
   });
 
-  it.each([400, 404, 413, 422])("no fallback on the client's own error (upstream %i): one attempt", async (status) => {
+  it.each([400, 413, 422])("no fallback on the client's own error (upstream %i): one attempt", async (status) => {
     const marker = tag();
     const res = await chat(consenting.key, { model: MISTRAL, messages: prompt(marker, { status }) });
     expect(res.status).toBe(status === 422 ? 400 : status);
@@ -181,6 +181,7 @@ describe("one route failing, the next serving (per-route switches of the fake)",
     ["a 401 (the router's credential)", { status: 401 }, "upstream_auth_error"],
     ["a 403 (the router's credential)", { status: 403 }, "upstream_auth_error"],
     ["a 402 (the router's account with the provider)", { status: 402 }, "upstream_payment_required"],
+    ["a 404 (the route does not serve the model: a gone deployment, a model not offered in that region)", { status: 404 }, "upstream_model_not_found"],
     ["a first-byte timeout", { firstByteDelayMs: 2_500 }, "upstream_timeout"],
     ["a 503 whose error body is cut off mid-read", { status: 503, drop: "mid" }, "upstream_interrupted"],
   ])("%s on the EU route: the global route answers, and the log shows both attempts", async (_name, directive, code) => {

@@ -196,7 +196,11 @@ export async function upstreamError(res: Response, provider: string, clientSigna
   // The operator's account with the provider is out of credit: not the
   // client's error, and another route may still serve the request.
   if (s === 402) return errors.upstream(`The ${provider} API refused the router's account (payment required).`, "upstream_payment_required");
-  if (s === 404) return new ApiError(404, "not_found_error", "model_not_found", message);
+  // The router checked the model against its catalogue, so an endpoint that
+  // does not know it is a route that cannot serve it (an Azure deployment
+  // that is gone, a model not offered in that region, a retired upstream
+  // name): a failure of the route, so the next one is tried.
+  if (s === 404) return errors.upstream(`The ${provider} API does not serve this model on this route (HTTP 404: ${message})`, "upstream_model_not_found");
   if (s === 408) return errors.upstreamTimeout();
   if (s === 413) return new ApiError(413, "request_too_large", "request_too_large", message);
   if (s === 429) return new ApiError(429, "rate_limit_error", "upstream_rate_limited", message, null, retryHeaders, hintMs);

@@ -5,7 +5,7 @@
  * - An adapter's call resolving means the response is committed (for a
  *   stream: its first content event is ready); a throw means nothing was sent,
  *   so the next route may be tried.
- * - The client's own errors (400, 404, 413, 422) come back as they are: another
+ * - The client's own errors (400, 413, 422) come back as they are: another
  *   route would refuse the same request.
  * - A route failure (unreachable, 5xx, 429, 529, a first-byte or pre-content
  *   timeout, the router's credential refused) moves on to the next route,
