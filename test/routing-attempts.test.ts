@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { findEndpoint } from "../src/providers/endpoints";
+import { tokenFailure } from "../src/providers/google-auth/exchange";
 import type { ChatResult, ModelEntry, Route } from "../src/providers/types";
 import { ClientClosedError, upstreamError } from "../src/providers/upstream";
 import { AttemptsFailed, mostUsefulError, runAttempts, type AttemptHooks, type AttemptPolicy, type AttemptRecord, type Clock } from "../src/routing/attempts";
@@ -137,6 +138,7 @@ describe("runAttempts: fallback", () => {
     ["an upstream 408 (mapped to 504)", upstream(408), 504, "upstream_timeout"],
     ["an upstream 401 (the router's credential: 502 upstream_auth_error)", upstream(401), 502, "upstream_auth_error"],
     ["an upstream 403 (the router's credential: 502 upstream_auth_error)", upstream(403), 502, "upstream_auth_error"],
+    ["no access token from Google (502 upstream_auth_token_failed)", () => tokenFailure("HTTP 500"), 502, "upstream_auth_token_failed"],
   ])("moves on to the next route at once after %s", async (_name, fail, status, code) => {
     const r = run([A(), B()], [fail, "ok"]);
     const won = await r.outcome;

@@ -16,8 +16,9 @@
  * (GOOGLE_TOKEN_URL), so a test steers its own token endpoint without
  * touching anyone else's:
  * - `key=<unique>`: the request counter below, and a tag for `/__requests?tag=`;
- * - `fail=N`: the first N requests with that key fail, with `status` (default
- *   500, Google's `internal_failure` shape; 400 is `invalid_grant`);
+ * - `fail=N`: N requests with that key fail, with `status` (default 500,
+ *   Google's `internal_failure` shape; 400 is `invalid_grant`): the first N,
+ *   or those after the first M with `after=M` (a refresh that fails);
  * - `malformed=1`: answer 200 with a body that is not a token response;
  * - `expires_in=S`: the issued token's lifetime in seconds (default 3599).
  */
@@ -124,6 +125,7 @@ export function assertionProblem(assertion: string, account: TestServiceAccount,
 interface TokenScenario {
   key: string;
   fail: number;
+  after: number;
   status: number;
   malformed: boolean;
   expiresIn: number;
@@ -134,7 +136,14 @@ function scenarioOf(url: URL): TokenScenario {
     const value = Number(url.searchParams.get(name) ?? fallback);
     return Number.isInteger(value) && value >= 0 ? value : fallback;
   };
-  return { key: url.searchParams.get("key") ?? "", fail: int("fail", 0), status: int("status", 500), malformed: url.searchParams.get("malformed") === "1", expiresIn: int("expires_in", 3599) };
+  return {
+    key: url.searchParams.get("key") ?? "",
+    fail: int("fail", 0),
+    after: int("after", 0),
+    status: int("status", 500),
+    malformed: url.searchParams.get("malformed") === "1",
+    expiresIn: int("expires_in", 3599),
+  };
 }
 
 /** The form fields of a token request, for the fake's request records. */
@@ -151,7 +160,7 @@ export function handleGoogleToken(res: ServerResponse, contentType: string | und
   const counter = `google-oauth:${scenario.key}`;
   const seen = uses.get(counter) ?? 0;
   uses.set(counter, seen + 1);
-  if (seen < scenario.fail) {
+  if (seen >= scenario.after && seen < scenario.after + scenario.fail) {
     if (scenario.status === 400) return grantError(res, "invalid_grant", "Invalid JWT Signature.");
     return send(res, scenario.status, { error: "internal_failure", error_description: "Backend Error" });
   }
