@@ -129,6 +129,7 @@ const codes = (attempts: readonly AttemptRecord[]) => attempts.map((a) => `${a.r
 describe("runAttempts: fallback", () => {
   it.each([
     ["a connection failure (502 upstream_unreachable)", () => errors.upstream("Could not reach the upstream provider.", "upstream_unreachable"), 502, "upstream_unreachable"],
+    ["no access token from Google (502 upstream_auth_token_failed)", () => tokenFailure("HTTP 500"), 502, "upstream_auth_token_failed"],
     ["an upstream 500", upstream(500), 502, "upstream_error"],
     ["an upstream 502", upstream(502), 502, "upstream_error"],
     ["an upstream 429 without a hint", upstream(429), 429, "upstream_rate_limited"],
@@ -138,7 +139,6 @@ describe("runAttempts: fallback", () => {
     ["an upstream 408 (mapped to 504)", upstream(408), 504, "upstream_timeout"],
     ["an upstream 401 (the router's credential: 502 upstream_auth_error)", upstream(401), 502, "upstream_auth_error"],
     ["an upstream 403 (the router's credential: 502 upstream_auth_error)", upstream(403), 502, "upstream_auth_error"],
-    ["no access token from Google (502 upstream_auth_token_failed)", () => tokenFailure("HTTP 500"), 502, "upstream_auth_token_failed"],
   ])("moves on to the next route at once after %s", async (_name, fail, status, code) => {
     const r = run([A(), B()], [fail, "ok"]);
     const won = await r.outcome;
