@@ -33,6 +33,9 @@ export default defineConfig({
                 AZURE_OPENAI_EU_REGION: "swedencentral",
                 VERTEX_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/vertex-eu`,
                 GOOGLE_TOKEN_URL: `${inject<string>("fakeUpstreamUrl")}/google-oauth/token`,
+                // The fake's own test service account; without VERTEX_EU_PROJECT
+                // (set per test) the Vertex routes stay skipped.
+                VERTEX_SERVICE_ACCOUNT: inject<string>("vertexServiceAccount"),
                 FAKE_UPSTREAM_URL: inject<string>("fakeUpstreamUrl"),
                 UPSTREAM_TIMEOUT_MS: "1500",
                 // Upstream hints above 2 s are passed on to the client at once, not waited out.

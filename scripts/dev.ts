@@ -31,6 +31,8 @@ try {
     port: ports.port,
     fakePort: usesFake ? ports.fakePort : null,
     vars: usesFake ? fakeUrlOverrides(vars, ports.fakePort) : {},
+    // A service account of one's own in .dev.vars wins over the fake's.
+    fakeServiceAccount: !vars.VERTEX_SERVICE_ACCOUNT,
     verbose: true,
   });
 } catch (err) {

@@ -16,6 +16,11 @@ export interface StackOptions {
   persistTo?: string;
   /** Port of the fake upstream; 0 picks a free one. Null: do not start it. */
   fakePort: number | null;
+  /**
+   * When the fake runs, pass its test service account as VERTEX_SERVICE_ACCOUNT
+   * (default true); false keeps the one .dev.vars sets, e.g. a real one.
+   */
+  fakeServiceAccount?: boolean;
   /** Extra `--var NAME:value` overrides (they win over .dev.vars). */
   vars?: Record<string, string>;
   /** Print wrangler's output. */
@@ -128,7 +133,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort });
   migrateLocal(options.persistTo);
   // Local workerd cannot create Durable Object ids in a jurisdiction (production: "eu").
-  const vars = { DURABLE_OBJECT_JURISDICTION: "none", ...options.vars };
+  // The fake's token endpoint accepts only its own service account, made at
+  // each start (the JSON goes through `--var NAME:value` intact: wrangler
+  // splits it at the first colon only).
+  const fakeAccount = fake && options.fakeServiceAccount !== false ? { VERTEX_SERVICE_ACCOUNT: fake.serviceAccount } : {};
+  const vars = { DURABLE_OBJECT_JURISDICTION: "none", ...fakeAccount, ...options.vars };
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const args = [
     "dev",

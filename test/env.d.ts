@@ -7,6 +7,8 @@ declare global {
       TEST_LOGS_MIGRATIONS: D1Migration[];
       TEST_BILLING_MIGRATIONS: D1Migration[];
       FAKE_UPSTREAM_URL: string;
+      /** The fake upstream's test service account key file (vitest.config.ts). */
+      VERTEX_SERVICE_ACCOUNT: string;
     }
   }
 }

@@ -4,6 +4,8 @@ import { startFakeUpstream } from "./fake-upstream/server.ts";
 declare module "vitest" {
   export interface ProvidedContext {
     fakeUpstreamUrl: string;
+    /** The fake's test service account key file (VERTEX_SERVICE_ACCOUNT). */
+    vertexServiceAccount: string;
   }
 }
 
@@ -11,5 +13,6 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const fake = await startFakeUpstream();
   project.provide("fakeUpstreamUrl", fake.url);
+  project.provide("vertexServiceAccount", fake.serviceAccount);
   return () => fake.close();
 }

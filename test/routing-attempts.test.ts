@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { findEndpoint } from "../src/providers/endpoints";
+import { tokenFailure } from "../src/providers/google-auth/exchange";
 import type { ChatResult, ModelEntry, Route } from "../src/providers/types";
 import { ClientClosedError, upstreamError } from "../src/providers/upstream";
 import { AttemptsFailed, mostUsefulError, runAttempts, type AttemptHooks, type AttemptPolicy, type AttemptRecord, type Clock } from "../src/routing/attempts";
@@ -128,6 +129,7 @@ const codes = (attempts: readonly AttemptRecord[]) => attempts.map((a) => `${a.r
 describe("runAttempts: fallback", () => {
   it.each([
     ["a connection failure (502 upstream_unreachable)", () => errors.upstream("Could not reach the upstream provider.", "upstream_unreachable"), 502, "upstream_unreachable"],
+    ["no access token from Google (502 upstream_auth_token_failed)", () => tokenFailure("HTTP 500"), 502, "upstream_auth_token_failed"],
     ["an upstream 500", upstream(500), 502, "upstream_error"],
     ["an upstream 502", upstream(502), 502, "upstream_error"],
     ["an upstream 429 without a hint", upstream(429), 429, "upstream_rate_limited"],

@@ -7,11 +7,13 @@
  * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1beta`),
  * answered in the format its path implies, so a test can configure several
  * endpoints on one fake, fail one and serve another, and see which were called.
+ * Google's OAuth token endpoint is at /google-oauth/token (google-oauth.ts).
  * Run alone: `node test/fake-upstream/server.ts [--port N]`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleAnthropic } from "./anthropic-format.ts";
 import { handleGemini } from "./gemini-format.ts";
+import { createTestServiceAccount, handleGoogleToken, tokenRequestFields } from "./google-oauth.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
 
@@ -20,6 +22,8 @@ export interface RecordedRequest {
   path: string;
   /** The endpoint the path names (its first segment; "openai" for plain /v1). */
   label: string;
+  /** The query string ("" when none); `/__requests?tag=` matches it as well as the body. */
+  query: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
   receivedAt: number;
@@ -37,6 +41,8 @@ export interface FakeContext {
 export interface FakeUpstream {
   url: string;
   port: number;
+  /** The key file of the test service account whose JWTs the token endpoint accepts (VERTEX_SERVICE_ACCOUNT). */
+  serviceAccount: string;
   close(): Promise<void>;
 }
 
@@ -95,6 +101,7 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
   const waiters = new Map<string, (() => void)[]>();
   let inFlight = 0;
   let maxInFlight = 0;
+  const account = createTestServiceAccount();
 
   const ctx: FakeContext = {
     waitForRelease(id, res) {
@@ -106,12 +113,21 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
     },
   };
 
+  function record(entry: RecordedRequest, res: ServerResponse) {
+    if (recorded.length >= MAX_RECORDED) recorded.shift();
+    recorded.push(entry);
+    res.on("close", () => {
+      entry.finishedAt = Date.now();
+      if (!res.writableEnded) entry.aborted = true;
+    });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://fake");
     if (req.method === "GET" && url.pathname === "/health") return res.end("ok");
     if (req.method === "GET" && url.pathname === "/__requests") {
       const tag = url.searchParams.get("tag") ?? "";
-      const matches = recorded.filter((r) => JSON.stringify(r.body).includes(tag));
+      const matches = recorded.filter((r) => r.query.includes(tag) || JSON.stringify(r.body).includes(tag));
       res.writeHead(200, { "content-type": "application/json" });
       return res.end(JSON.stringify({ requests: matches, inFlight, maxInFlight }));
     }
@@ -126,6 +142,11 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       maxInFlight = inFlight;
       return res.end("ok");
     }
+    if (req.method === "POST" && url.pathname === "/google-oauth/token") {
+      const text = await readBody(req);
+      record({ method: req.method, path: url.pathname, label: "google-oauth", query: url.search, headers: req.headers, body: tokenRequestFields(text), receivedAt: Date.now(), aborted: false, finishedAt: null }, res);
+      return handleGoogleToken(res, req.headers["content-type"], text, url, account, uses);
+    }
     const found = handlerOf(url.pathname);
     if (req.method !== "POST" || !found) {
       res.writeHead(404, { "content-type": "application/json" });
@@ -139,14 +160,8 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       res.writeHead(400, { "content-type": "application/json" });
       return res.end(JSON.stringify({ error: { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null } }));
     }
-    if (recorded.length >= MAX_RECORDED) recorded.shift();
     const [label, handler] = found;
-    const record: RecordedRequest = { method: req.method, path: url.pathname, label, headers: req.headers, body, receivedAt: Date.now(), aborted: false, finishedAt: null };
-    recorded.push(record);
-    res.on("close", () => {
-      record.finishedAt = Date.now();
-      if (!res.writableEnded) record.aborted = true;
-    });
+    record({ method: req.method, path: url.pathname, label, query: url.search, headers: req.headers, body, receivedAt: Date.now(), aborted: false, finishedAt: null }, res);
     const scenario = scenarioOf(body, req.headers["x-fake-scenario"] as string | undefined, label, uses);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -171,6 +186,7 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
   return {
     url: `http://${host}:${port}`,
     port,
+    serviceAccount: account.keyFile,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
