@@ -1,6 +1,6 @@
 /**
  * The shared adapter for providers that speak OpenAI's Chat Completions API.
- * A provider is a thin wrapper (see ../openai.ts, ../mistral.ts, ../azure.ts):
+ * A provider is a thin wrapper (see ../openai.ts, ../mistral.ts, ../azure/):
  * its config, how it builds the request body, and how it reports usage on
  * streams; a provider whose variant of the format differs more (Azure) also
  * says how it authenticates, what its errors mean and how its answers are
