@@ -1,5 +1,5 @@
 /** OpenAI: the reference wire format, so the body passes through almost as sent. */
-import type { ChatMessage } from "./chat-schema";
+import type { ChatCompletionRequest, ChatMessage } from "./chat-schema";
 import { baseBody, createOpenAICompatibleProvider } from "./openai-compatible/adapter";
 
 /**
@@ -14,15 +14,14 @@ function forOpenAI(message: ChatMessage): ChatMessage {
   return { ...rest, tool_calls: rest.tool_calls.map(({ extra_content: _e, ...call }) => call) };
 }
 
-export const openai = createOpenAICompatibleProvider({
-  wire: "openai",
-  buildBody(request, upstreamModel) {
-    const body = baseBody(request, upstreamModel);
-    body.messages = request.messages.map(forOpenAI);
-    // Usage must always be known (limits, logs, billing): ask for it on every
-    // stream; the relay hides the usage chunk again unless the client asked.
-    if (request.stream) body.stream_options = { ...request.stream_options, include_usage: true };
-    return body;
-  },
-  usageMode: "usage-chunk",
-});
+/** OpenAI's request body (Azure OpenAI's too, with its deployment as the model). */
+export function openAIBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
+  const body = baseBody(request, upstreamModel);
+  body.messages = request.messages.map(forOpenAI);
+  // Usage must always be known (limits, logs, billing): ask for it on every
+  // stream; the relay hides the usage chunk again unless the client asked.
+  if (request.stream) body.stream_options = { ...request.stream_options, include_usage: true };
+  return body;
+}
+
+export const openai = createOpenAICompatibleProvider({ wire: "openai", buildBody: openAIBody, usageMode: "usage-chunk" });

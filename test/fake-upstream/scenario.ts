@@ -27,6 +27,8 @@ export interface Scenario {
   status?: number;
   /** Seconds for Retry-After on 429/503. */
   retryAfter?: number;
+  /** Azure's `retry-after-ms` header on an error, in milliseconds. */
+  retryAfterMs?: number;
   /** Retry-After as an HTTP-date this many seconds ahead. */
   retryAfterDateIn?: number;
   /** OpenAI's rate-limit headers on an error: the token limit exhausted, resetting after this ("6m0s"). */
@@ -67,6 +69,10 @@ export interface Scenario {
   pingOnlyMs?: number;
   /** Send a body that is not JSON with status 200. */
   garbage?: boolean;
+  /** Azure OpenAI: stream as the asynchronous content filter does (azure-format.ts). */
+  azureFilter?: "async";
+  /** Azure OpenAI: the content filter blocks the prompt (400) or the answer (finish_reason content_filter). */
+  contentFilter?: "prompt" | "output";
 }
 
 const DIRECTIVE = /fake:(\{[^}]*\})/g;
@@ -147,6 +153,7 @@ export async function answerFailureScenario(
   }
   if (scenario.status) {
     const retry: Record<string, string> = scenario.retryAfter !== undefined ? { "retry-after": String(scenario.retryAfter) } : {};
+    if (scenario.retryAfterMs !== undefined) retry["retry-after-ms"] = String(scenario.retryAfterMs);
     if (scenario.retryAfterDateIn !== undefined) retry["retry-after"] = new Date(Date.now() + scenario.retryAfterDateIn * 1000).toUTCString();
     if (scenario.resetTokens) Object.assign(retry, { "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": scenario.resetTokens, "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "1s" });
     const bytes = Buffer.from(JSON.stringify(errorBody(scenario.status, scenario.status === 529 ? "Overloaded" : `Fake upstream error ${scenario.status}.`)));

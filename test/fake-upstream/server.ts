@@ -4,7 +4,8 @@
  * OpenAI), Anthropic Messages under /anthropic and Gemini under /gemini,
  * records what it received for assertions, and fails on request
  * (see scenario.ts). Any other first path segment names an endpoint of its
- * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1beta`),
+ * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1beta`,
+ * `/azure-eu/openai/v1` for Azure OpenAI),
  * answered in the format its path implies, so a test can configure several
  * endpoints on one fake, fail one and serve another, and see which were called.
  * Google's OAuth token endpoint is at /google-oauth/token (google-oauth.ts).
@@ -12,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleAnthropic } from "./anthropic-format.ts";
+import { handleAzureChat } from "./azure-format.ts";
 import { handleGemini } from "./gemini-format.ts";
 import { createTestServiceAccount, handleGoogleToken, tokenRequestFields } from "./google-oauth.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
@@ -64,6 +66,8 @@ const chat = (flavour: Flavour): ProviderHandler => async (req, res, body, scena
   await handleChat(flavour, req, res, body as Parameters<typeof handleChat>[3], scenario, ctx);
 };
 
+const azure: ProviderHandler = async (req, res, body, scenario, ctx) => void (await handleAzureChat(req, res, body as Parameters<typeof handleAzureChat>[2], scenario, ctx));
+
 const gemini: ProviderHandler = async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url));
 
 /**
@@ -74,6 +78,8 @@ const gemini: ProviderHandler = async (req, res, body, scenario, ctx, url) => vo
 const ROUTES: [RegExp, (label: string) => ProviderHandler][] = [
   [/^\/v1\/chat\/completions$/, (label) => chat(label.startsWith("mistral") ? "mistral" : "openai")],
   [/^\/v1\/messages$/, () => handleAnthropic],
+  // Azure OpenAI's v1 API: {resource}.openai.azure.com/openai/v1/chat/completions.
+  [/^\/openai\/v1\/chat\/completions$/, () => azure],
   [/^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, () => gemini],
 ];
 

@@ -1,14 +1,18 @@
 /**
  * The shared adapter for providers that speak OpenAI's Chat Completions API.
- * A provider is a thin wrapper (see ../openai.ts, ../mistral.ts): its config, how
- * it builds the request body, and how it reports usage on streams.
+ * A provider is a thin wrapper (see ../openai.ts, ../mistral.ts, ../azure/):
+ * its config, how it builds the request body, and how it reports usage on
+ * streams; a provider whose variant of the format differs more (Azure) also
+ * says how it authenticates, what its errors mean and how its answers are
+ * brought back to OpenAI's shape.
  */
-import { errors } from "../../shared/errors";
-import { SSE_HEADERS } from "../sse";
+import { type ApiError, errors } from "../../shared/errors";
+import { SSE_HEADERS, type SseEvent } from "../sse";
 import type { ChatCompletionRequest } from "../chat-schema";
-import type { ChatProvider, ChatResult, ProviderCall, WireFormat } from "../types";
+import type { ChatProvider, ChatResult, ProviderCall, ProviderConfig, WireFormat } from "../types";
 import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
 import { commitDeadline, streamingResult } from "../relay";
+import type { CommittingTranslator } from "../sse-translator";
 import { openAIStreamTranslator, type OpenAIStreamOptions } from "./stream";
 import { chatCompletionResponseSchema, toUsage } from "./usage";
 
@@ -17,6 +21,21 @@ export interface OpenAICompatibleOptions {
   /** The provider's request body; throws ApiError (400) for what it cannot honour. */
   buildBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown>;
   usageMode: OpenAIStreamOptions["usageMode"];
+  /** The credential's header; `Authorization: Bearer` when absent. */
+  authHeaders?(config: ProviderConfig): Record<string, string>;
+  /** Maps an error response (its body unread) to the router's error; the shared mapping (upstream.ts) when absent. */
+  upstreamError?(res: Response, label: string, clientSignal: AbortSignal): Promise<ApiError>;
+  /** Brings a non-streamed answer back to OpenAI's shape (it is re-serialised); passed on as received when absent. */
+  normalizeResponse?(json: Record<string, unknown>): Record<string, unknown>;
+  /** Brings one stream's events back to OpenAI's shape before anything reads them; events pass as they are when absent. */
+  streamFilter?(call: ProviderCall): StreamFilter;
+}
+
+/** A stream's upstream events re-shaped on their way in: push per read, flush once the upstream has ended. */
+export interface StreamFilter {
+  push(events: SseEvent[]): SseEvent[];
+  /** What it still holds when the upstream ended (cleanly or not). */
+  flush(): SseEvent[];
 }
 
 /** Fields only the router understands (routing preferences): they never go upstream. */
@@ -33,34 +52,49 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   return {
     wire: options.wire,
     async chat(call: ProviderCall): Promise<ChatResult> {
-      const body = options.buildBody(call.request, call.route.upstreamModel);
       const config = call.config;
+      // An endpoint that knows the model by another name (an Azure deployment) gets that name.
+      const body = options.buildBody(call.request, config.deployment ?? call.route.upstreamModel);
       const startedAt = Date.now();
       const res = await postUpstream({
         config,
         path: "/chat/completions",
         headers: {
-          authorization: `Bearer ${config.apiKey}`,
+          ...(options.authHeaders ? options.authHeaders(config) : { authorization: `Bearer ${config.apiKey}` }),
           accept: call.request.stream ? "text/event-stream" : "application/json",
           "x-client-request-id": call.requestId,
         },
         body,
         clientSignal: call.clientSignal,
       });
-      if (!res.ok) throw await upstreamError(res, call.label, call.clientSignal);
-      if (call.request.stream) return streamResult(res, call, startedAt, options.usageMode);
-      return jsonResult(res, call.label, call.clientSignal);
+      if (!res.ok) throw await (options.upstreamError ?? upstreamError)(res, call.label, call.clientSignal);
+      if (call.request.stream) return streamResult(res, call, startedAt, options);
+      return jsonResult(res, call.label, call.clientSignal, options.normalizeResponse);
     },
   };
 }
 
-function streamResult(res: Response, call: ProviderCall, startedAt: number, usageMode: OpenAIStreamOptions["usageMode"]): Promise<ChatResult> {
+function streamResult(res: Response, call: ProviderCall, startedAt: number, options: OpenAICompatibleOptions): Promise<ChatResult> {
   if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
-  const translator = openAIStreamTranslator({ label: call.label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode });
-  return streamingResult(res.body, translator, { ...call, commitBy: commitDeadline(startedAt, call.config) }, SSE_HEADERS);
+  const translator = openAIStreamTranslator({ label: call.label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode: options.usageMode });
+  const filtered = options.streamFilter ? filteredTranslator(options.streamFilter(call), translator) : translator;
+  return streamingResult(res.body, filtered, { ...call, commitBy: commitDeadline(startedAt, call.config) }, SSE_HEADERS);
 }
 
-async function jsonResult(res: Response, label: string, clientSignal: AbortSignal): Promise<ChatResult> {
+/** The translator fed through a stream filter; what the filter holds at the end is translated before the translator ends. */
+function filteredTranslator(filter: StreamFilter, translator: CommittingTranslator): CommittingTranslator {
+  return {
+    ...translator,
+    push: (events) => translator.push(filter.push(events)),
+    end() {
+      const flushed = translator.push(filter.flush());
+      const { events, state } = translator.end();
+      return { events: [...flushed, ...events], state };
+    },
+  };
+}
+
+async function jsonResult(res: Response, label: string, clientSignal: AbortSignal, normalize?: OpenAICompatibleOptions["normalizeResponse"]): Promise<ChatResult> {
   const firstByteAt = Date.now();
   const text = await readUpstreamBody(res, label, clientSignal);
   let json: unknown;
@@ -72,9 +106,9 @@ async function jsonResult(res: Response, label: string, clientSignal: AbortSigna
   const parsed = chatCompletionResponseSchema.safeParse(json);
   if (!parsed.success) throw errors.upstream(`The ${label} API returned an unexpected response.`, "upstream_invalid_response");
   const usage = parsed.data.usage ? toUsage(parsed.data.usage) : null;
-  // The upstream body is passed on as received: no re-serialisation.
+  // The upstream body is passed on as received (no re-serialisation) unless the provider's shape differs from OpenAI's.
   return {
-    response: new Response(text, { status: 200, headers: { "content-type": "application/json" } }),
+    response: new Response(normalize ? JSON.stringify(normalize(parsed.data)) : text, { status: 200, headers: { "content-type": "application/json" } }),
     outcome: Promise.resolve({ usage, result: "completed", firstByteAt }),
   };
 }
