@@ -59,8 +59,8 @@ export async function chatOnMessages(call: ProviderCall, model: string, target: 
   const body = target.body(toAnthropicRequest(call.request, model));
   const config = call.config;
   const stream = call.request.stream === true;
-  const startedAt = Date.now();
   const headers = await target.headers();
+  const startedAt = Date.now();
   const res = await postUpstream({ config, path: target.path, headers, body, clientSignal: call.clientSignal });
   if (!res.ok) throw await upstreamError(res, call.label, call.clientSignal);
   if (stream) {

@@ -115,10 +115,11 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall, target
   }
   const config = call.config;
   const stream = call.request.stream === true;
-  const startedAt = Date.now();
   const to = target ?? anthropicTarget(config.apiKey, call.version, call.betas, stream);
   const body = to.body(passthroughBody(call.request, call.route.upstreamModel));
-  const res = await postUpstream({ config, path: to.path, headers: await to.headers(), body, clientSignal: call.clientSignal });
+  const headers = await to.headers();
+  const startedAt = Date.now();
+  const res = await postUpstream({ config, path: to.path, headers, body, clientSignal: call.clientSignal });
   if (!res.ok) throw await upstreamError(res, call.label, call.clientSignal);
   if (stream) {
     if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");

@@ -21,8 +21,8 @@ export interface GeminiTarget {
   /** The model's own name (e.g. gemini-2.5-flash): the request's thinking options depend on it. */
   model: string;
   path(stream: boolean): string;
-  /** Fetched inside the attempt, after the body is built: a bad request fails before any token is asked for. */
-  credentials(): Promise<Record<string, string>>;
+  /** The credential headers, fetched inside the attempt after the body is built: a bad request fails before any token is asked for. */
+  headers(): Promise<Record<string, string>>;
 }
 
 /** One generateContent call on `target`, answered in OpenAI's format. */
@@ -30,8 +30,8 @@ export async function generateContent(call: ProviderCall, target: GeminiTarget):
   const body = toGeminiRequest(call.request, target.model);
   const config = call.config;
   const stream = call.request.stream === true;
+  const credentials = await target.headers();
   const startedAt = Date.now();
-  const credentials = await target.credentials();
   const res = await postUpstream({
     config,
     path: target.path(stream),
@@ -62,7 +62,7 @@ export const google: ChatProvider = {
     return generateContent(call, {
       model: call.route.upstreamModel,
       path: (stream) => (stream ? `/v1beta/models/${model}:streamGenerateContent?alt=sse` : `/v1beta/models/${model}:generateContent`),
-      credentials: async () => ({ "x-goog-api-key": call.config.apiKey ?? "" }),
+      headers: async () => ({ "x-goog-api-key": call.config.apiKey ?? "" }),
     });
   },
 };

@@ -52,7 +52,7 @@ export const vertex: ChatProvider = {
     return generateContent(call, {
       model: target.model,
       path: (stream) => vertexPath(call.config, target, stream ? "streamGenerateContent" : "generateContent"),
-      credentials: () => bearerHeader(call.config, call.clientSignal),
+      headers: () => bearerHeader(call.config, call.clientSignal),
     });
   },
 };
