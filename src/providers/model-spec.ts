@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { findEndpoint } from "./endpoints";
 import { DATA_REGIONS, type ModelEntry, type Route } from "./types";
+import { publisherModel } from "./vertex/paths";
 
 const PROVIDER_IDS = ["openai", "mistral", "anthropic", "google"] as const;
 
@@ -37,14 +38,20 @@ const timeoutMs = z.number().int().min(100).max(600_000);
 export const routeSpecSchema = z
   .object({
     endpoint: z.string().refine((id) => findEndpoint(id) !== undefined, { message: "unknown endpoint" }),
-    upstreamModel: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/),
+    // "@" for Vertex AI's Claude ids (claude-sonnet-4-5@20250929).
+    upstreamModel: z.string().regex(/^[A-Za-z0-9._:/@-]{1,128}$/),
     region: z.enum(DATA_REGIONS as [string, ...string[]]).optional(),
     pricing: pricingSchema,
     contextLength: tokens.optional(),
     maxOutputTokens: tokens.optional(),
     timeouts: z.object({ firstByteMs: timeoutMs.optional(), idleMs: timeoutMs.optional() }).strict().optional(),
   })
-  .strict();
+  .strict()
+  // A Vertex AI route names its publisher, which decides its URL and format (vertex/paths.ts).
+  .refine((r) => findEndpoint(r.endpoint)?.wire !== "vertex" || publisherModel(r.upstreamModel) !== null, {
+    message: "a Vertex AI route's upstreamModel is 'google/<model>' or 'anthropic/<model>'",
+    path: ["upstreamModel"],
+  });
 
 export const modelSpecSchema = z
   .object({

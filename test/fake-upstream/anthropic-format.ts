@@ -28,7 +28,7 @@ export interface AnthropicScenario extends Scenario {
   parallelTools?: number;
 }
 
-function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
+export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { "content-type": "application/json", "request-id": "req_fake", ...headers });
   res.end(JSON.stringify({ type: "error", error: { type: ERROR_TYPES[status] ?? "api_error", message } }));
 }
@@ -59,18 +59,29 @@ function outputConfigProblem(config: Body["output_config"]): string | null {
   return null;
 }
 
-/** The first problem with a request, as the real API would report it, or null. */
-function validate(req: IncomingMessage, body: Body): [number, string] | null {
+/** What the request's headers say to Anthropic's API: the version and the betas (on Vertex, the body says them). */
+export interface MessagesCall {
+  version: string;
+  betas: string[];
+}
+
+/** The first problem with a request's headers (version, credential), as Anthropic's API reports it, or null. */
+function headerProblem(req: IncomingMessage): [number, string] | null {
   const version = String(req.headers["anthropic-version"] ?? "");
   if (!VERSIONS.includes(version)) return [400, `anthropic-version: '${version}' is not a valid version`];
   const auth = version === "2023-06-01" ? req.headers["x-api-key"] : /^Bearer \S+$/.exec(String(req.headers.authorization ?? ""))?.[0];
   if (!auth) return [401, version === "2023-06-01" ? "x-api-key header is required" : "Authorization: Bearer header is required"];
+  return null;
+}
+
+/** The first problem with a request body, as the real API would report it, or null. */
+function validate({ version, betas }: MessagesCall, body: Body): [number, string] | null {
   for (const field of Object.keys(body)) if (!FIELDS.has(field)) return [400, `${field}: Extra inputs are not permitted`];
   if (version === "2026-10-21") {
     for (const field of ["temperature", "top_p", "top_k"]) if (field in body) return [400, `${field}: Extra inputs are not permitted`];
   }
   // The deprecated beta form still works during Anthropic's transition period, with its flag.
-  if (body.output_format !== undefined && !String(req.headers["anthropic-beta"] ?? "").includes("structured-outputs-2025-11-13")) {
+  if (body.output_format !== undefined && !betas.includes("structured-outputs-2025-11-13")) {
     return [400, "output_format: Extra inputs are not permitted"];
   }
   // Claude 5 and later: adaptive thinking only, no sampling parameters.
@@ -121,9 +132,17 @@ function usageOf(body: Body, blocks: Block[], scenario: AnthropicScenario) {
 }
 
 export async function handleAnthropic(req: IncomingMessage, res: ServerResponse, raw: unknown, s: Scenario, ctx: FakeContext): Promise<void> {
+  const headers = headerProblem(req);
+  if (headers) return sendError(res, headers[0], headers[1]);
+  const betas = String(req.headers["anthropic-beta"] ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  return answerMessages(req, res, raw, s, ctx, { version: String(req.headers["anthropic-version"]), betas });
+}
+
+/** A Messages call once its version, betas and credential are known (from headers here, from Vertex's body and token in vertex-format.ts). */
+export async function answerMessages(req: IncomingMessage, res: ServerResponse, raw: unknown, s: Scenario, ctx: FakeContext, call: MessagesCall): Promise<void> {
   const body = raw as Body;
   const scenario = s as AnthropicScenario;
-  const invalid = validate(req, body);
+  const invalid = validate(call, body);
   if (invalid) return sendError(res, invalid[0], invalid[1]);
   if (await answerFailureScenario(req, res, scenario, (status, message) => ({ type: "error", error: { type: ERROR_TYPES[status] ?? "api_error", message } }))) return;
   const blocks = answerBlocks(body, scenario);

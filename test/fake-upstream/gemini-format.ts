@@ -24,7 +24,7 @@ interface GeminiScenario extends Scenario {
 }
 
 const STATUS_NAMES: Record<number, string> = {
-  400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
+  400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
   500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 };
 
@@ -46,7 +46,7 @@ export function geminiError(status: number, message: string, retryDelay?: string
 
 const GEMINI_JSON = { "content-type": "application/json; charset=UTF-8" };
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { ...GEMINI_JSON, ...headers });
   res.end(JSON.stringify(body));
 }
@@ -121,6 +121,11 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, bo
   if (typeof req.headers["x-goog-api-key"] !== "string" || req.headers["x-goog-api-key"] === "") {
     return sendJson(res, 403, geminiError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."));
   }
+  return answerGemini(req, res, body, scenario, ctx, url);
+}
+
+/** A generateContent call once its caller is authenticated (by API key here, by OAuth token on Vertex: vertex-format.ts). */
+export async function answerGemini(req: IncomingMessage, res: ServerResponse, body: GeminiBody, scenario: GeminiScenario, ctx: FakeContext, url: URL) {
   const [, model, method] = /\/models\/([^/:]+):(\w+)$/.exec(url.pathname) ?? [];
   const streaming = method === "streamGenerateContent";
   if (streaming && url.searchParams.get("alt") !== "sse") return sendJson(res, 400, geminiError(400, "This fake only streams with alt=sse."));

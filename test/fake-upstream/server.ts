@@ -1,10 +1,11 @@
 /**
  * A fake model provider for dev, tests and benchmarks: speaks the OpenAI and
  * Mistral chat formats under /openai/v1 and /mistral/v1 (and plain /v1 as
- * OpenAI), Anthropic Messages under /anthropic and Gemini under /gemini,
+ * OpenAI), Anthropic Messages under /anthropic, Gemini under /gemini and
+ * Vertex AI's publisher models (Gemini and Claude) under /vertex-eu,
  * records what it received for assertions, and fails on request
  * (see scenario.ts). Any other first path segment names an endpoint of its
- * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1beta`,
+ * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1/projects/...`,
  * `/azure-eu/openai/v1` for Azure OpenAI),
  * answered in the format its path implies, so a test can configure several
  * endpoints on one fake, fail one and serve another, and see which were called.
@@ -18,6 +19,7 @@ import { handleGemini } from "./gemini-format.ts";
 import { createTestServiceAccount, handleGoogleToken, tokenRequestFields } from "./google-oauth.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
+import { handleVertex, VERTEX_PATH } from "./vertex-format.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -70,6 +72,8 @@ const azure: ProviderHandler = async (req, res, body, scenario, ctx) => void (aw
 
 const gemini: ProviderHandler = async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url));
 
+const vertex: ProviderHandler = (req, res, body, scenario, ctx, url) => handleVertex(req, res, body, scenario, ctx, url, labelOf(url.pathname)[1]);
+
 /**
  * Which provider format answers which path, after the endpoint label: a chat
  * completions path is Mistral's format when the label starts with "mistral",
@@ -81,6 +85,7 @@ const ROUTES: [RegExp, (label: string) => ProviderHandler][] = [
   // Azure OpenAI's v1 API: {resource}.openai.azure.com/openai/v1/chat/completions.
   [/^\/openai\/v1\/chat\/completions$/, () => azure],
   [/^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, () => gemini],
+  [VERTEX_PATH, () => vertex],
 ];
 
 const LABEL = /^[a-z0-9][a-z0-9-]{0,62}$/;

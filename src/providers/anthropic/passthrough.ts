@@ -2,7 +2,8 @@
  * /v1/messages on anthropic/* models: the client's Messages request goes to
  * Anthropic as sent (thinking blocks, signatures and cache_control intact),
  * with only the model name swapped and the router's credential used, in the
- * API version the client spoke. The response comes back unchanged.
+ * API version the client spoke; or to a platform serving Claude in that
+ * platform's addressing (a MessagesTarget). The response comes back unchanged.
  */
 import { ApiError, errors } from "../../shared/errors";
 import { GeneratedText, addAnthropicEvent } from "../generated";
@@ -13,7 +14,7 @@ import type { SseEvent } from "../sse";
 import { SSE_HEADERS } from "../sse";
 import type { ChatResult, ProviderConfig, Route, Usage } from "../types";
 import { postUpstream, upstreamError } from "../upstream";
-import { anthropicHeaders, readAnthropicMessage } from "./index";
+import { anthropicTarget, readAnthropicMessage, type MessagesTarget } from "./index";
 import { anthropicUsage, mergeUsage } from "./response";
 import { SAMPLING_FIELDS, streamEventSchema, type AnthropicUsage, type AnthropicVersion, type MessagesRequest } from "./schema";
 
@@ -101,7 +102,11 @@ function passthroughBody(request: MessagesRequest, upstreamModel: string): Recor
   return { ...body, model: upstreamModel };
 }
 
-export async function anthropicMessagesPassthrough(call: PassthroughCall): Promise<ChatResult> {
+/**
+ * `target` says where the request goes: Anthropic's API in the client's
+ * version by default, or a platform serving Claude (vertex/index.ts).
+ */
+export async function anthropicMessagesPassthrough(call: PassthroughCall, target?: MessagesTarget): Promise<ChatResult> {
   if (call.version === "2026-10-21") {
     const field = SAMPLING_FIELDS.find((f) => call.request[f] !== undefined);
     if (field) {
@@ -110,14 +115,11 @@ export async function anthropicMessagesPassthrough(call: PassthroughCall): Promi
   }
   const config = call.config;
   const stream = call.request.stream === true;
+  const to = target ?? anthropicTarget(config.apiKey, call.version, call.betas, stream);
+  const body = to.body(passthroughBody(call.request, call.route.upstreamModel));
+  const headers = await to.headers();
   const startedAt = Date.now();
-  const res = await postUpstream({
-    config,
-    path: "/v1/messages",
-    headers: anthropicHeaders(config.apiKey, call.version, call.betas, stream),
-    body: passthroughBody(call.request, call.route.upstreamModel),
-    clientSignal: call.clientSignal,
-  });
+  const res = await postUpstream({ config, path: to.path, headers, body, clientSignal: call.clientSignal });
   if (!res.ok) throw await upstreamError(res, call.label, call.clientSignal);
   if (stream) {
     if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");

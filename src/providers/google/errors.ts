@@ -49,14 +49,14 @@ function retryDelaySeconds(details: GeminiErrorDetails): number | null {
  * Gemini states when to retry a 429 in the body (RetryInfo), not in a
  * Retry-After header: it is moved into one, so the shared mapping passes it on.
  */
-export async function geminiError(res: Response, clientSignal?: AbortSignal): Promise<ApiError> {
-  const text = await readErrorBody(res, LABEL, clientSignal);
+export async function geminiError(res: Response, clientSignal?: AbortSignal, label = LABEL): Promise<ApiError> {
+  const text = await readErrorBody(res, label, clientSignal);
   const details = errorDetails(text);
-  if (details.some((d) => d.reason === "API_KEY_INVALID")) return errors.upstream(`The ${LABEL} API rejected the router's credentials.`, "upstream_auth_error");
+  if (details.some((d) => d.reason === "API_KEY_INVALID")) return errors.upstream(`The ${label} API rejected the router's credentials.`, "upstream_auth_error");
   const headers = new Headers(res.headers);
   const delay = retryDelaySeconds(details);
   if (delay !== null && !headers.has("retry-after")) headers.set("retry-after", String(delay));
-  return upstreamError(new Response(text, { status: res.status, headers }), LABEL);
+  return upstreamError(new Response(text, { status: res.status, headers }), label);
 }
 
 export const invalidResponse = () => errors.upstream(`The ${LABEL} API returned an unexpected response.`, "upstream_invalid_response");

@@ -7,41 +7,63 @@ import { SSE_HEADERS } from "../sse";
 import type { ChatProvider, ChatResult, ProviderCall } from "../types";
 import { postUpstream, readUpstreamBody } from "../upstream";
 import { geminiError, invalidResponse } from "./errors";
-import { LABEL, toGeminiRequest } from "./request";
+import { toGeminiRequest } from "./request";
 import { completionId, randomToolCallId, toChatCompletion, toUsage } from "./response";
 import { geminiResponseSchema } from "./schema";
 import { geminiStreamTranslator } from "./stream";
 import { commitDeadline, streamingResult } from "../relay";
 
+/**
+ * Where a generateContent call goes and how it is authenticated: the Gemini
+ * API, or Vertex AI serving the same body and answers (vertex/index.ts).
+ */
+export interface GeminiTarget {
+  /** The model's own name (e.g. gemini-2.5-flash): the request's thinking options depend on it. */
+  model: string;
+  path(stream: boolean): string;
+  /** The credential headers, fetched inside the attempt after the body is built: a bad request fails before any token is asked for. */
+  headers(): Promise<Record<string, string>>;
+}
+
+/** One generateContent call on `target`, answered in OpenAI's format. */
+export async function generateContent(call: ProviderCall, target: GeminiTarget): Promise<ChatResult> {
+  const body = toGeminiRequest(call.request, target.model);
+  const config = call.config;
+  const stream = call.request.stream === true;
+  const credentials = await target.headers();
+  const startedAt = Date.now();
+  const res = await postUpstream({
+    config,
+    path: target.path(stream),
+    headers: { ...credentials, accept: stream ? "text/event-stream" : "application/json" },
+    body,
+    clientSignal: call.clientSignal,
+  });
+  if (!res.ok) throw await geminiError(res, call.clientSignal, call.label);
+  const created = Math.floor(Date.now() / 1000);
+  if (stream) {
+    if (!res.body) throw invalidResponse();
+    const translator = geminiStreamTranslator({
+      clientWantsUsage: call.request.stream_options?.include_usage === true,
+      created,
+      model: target.model,
+      newToolCallId: randomToolCallId,
+    });
+    return streamingResult(res.body, translator, { ...call, commitBy: commitDeadline(startedAt, config) }, SSE_HEADERS);
+  }
+  return jsonResult(res, target.model, created, call.clientSignal);
+}
+
 export const google: ChatProvider = {
   wire: "gemini",
-  async chat(call: ProviderCall): Promise<ChatResult> {
-    const body = toGeminiRequest(call.request, call.route.upstreamModel);
-    const config = call.config;
-    const stream = call.request.stream === true;
+  chat(call: ProviderCall): Promise<ChatResult> {
     // The model name comes from the catalogue; it is URL-safe by construction, encoded anyway.
     const model = encodeURIComponent(call.route.upstreamModel);
-    const startedAt = Date.now();
-    const res = await postUpstream({
-      config,
-      path: stream ? `/v1beta/models/${model}:streamGenerateContent?alt=sse` : `/v1beta/models/${model}:generateContent`,
-      headers: { "x-goog-api-key": config.apiKey ?? "", accept: stream ? "text/event-stream" : "application/json" },
-      body,
-      clientSignal: call.clientSignal,
+    return generateContent(call, {
+      model: call.route.upstreamModel,
+      path: (stream) => (stream ? `/v1beta/models/${model}:streamGenerateContent?alt=sse` : `/v1beta/models/${model}:generateContent`),
+      headers: async () => ({ "x-goog-api-key": call.config.apiKey ?? "" }),
     });
-    if (!res.ok) throw await geminiError(res, call.clientSignal);
-    const created = Math.floor(Date.now() / 1000);
-    if (stream) {
-      if (!res.body) throw invalidResponse();
-      const translator = geminiStreamTranslator({
-        clientWantsUsage: call.request.stream_options?.include_usage === true,
-        created,
-        model: call.route.upstreamModel,
-        newToolCallId: randomToolCallId,
-      });
-      return streamingResult(res.body, translator, { ...call, commitBy: commitDeadline(startedAt, config) }, SSE_HEADERS);
-    }
-    return jsonResult(res, call.route.upstreamModel, created, call.clientSignal);
   },
 };
 

@@ -1,17 +1,16 @@
 /**
  * POST /v1/messages: Anthropic's Messages API for any catalogue model.
- * A route that speaks Anthropic's format gets the request as sent (thinking
- * blocks, signatures, cache_control intact); on any other route it is
- * translated to the OpenAI format, served by that route's adapter, and
- * translated back (streams too).
+ * A route that speaks Anthropic's format (Anthropic's API, Claude on Vertex
+ * AI) gets the request as sent (thinking blocks, signatures, cache_control
+ * intact); on any other route it is translated to the OpenAI format, served
+ * by that route's adapter, and translated back (streams too).
  * Errors use Anthropic's shape.
  */
 import { Hono } from "hono";
 import { estimateMessagesTokens } from "../../limits/estimate";
-import { anthropicMessagesPassthrough } from "../../providers/anthropic/passthrough";
 import { ANTHROPIC_VERSIONS, MAX_ANTHROPIC_MESSAGES, messagesRequestSchema, SAMPLING_FIELDS, type AnthropicVersion } from "../../providers/anthropic/schema";
 import { relaySse } from "../../providers/relay";
-import { ADAPTERS } from "../../providers/registry";
+import { ADAPTERS, messagesPassthrough } from "../../providers/registry";
 import type { ChatResult, ModelEntry } from "../../providers/types";
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { SSE_HEADERS } from "../../providers/sse";
@@ -62,8 +61,9 @@ export const messagesRoutes = new Hono<AppEnv>()
     return runModelCall(c, call, async (candidate): Promise<ChatResult> => {
       const { route, config, endpoint } = candidate;
       // A route speaking Anthropic's format gets the request as sent.
-      if (endpoint.wire === "anthropic") {
-        return anthropicMessagesPassthrough({ request, route, config, label: endpoint.label, version, betas, clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
+      const passthrough = messagesPassthrough(endpoint.wire, route);
+      if (passthrough) {
+        return passthrough({ request, route, config, label: endpoint.label, version, betas, clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
       }
       chatRequest ??= fromMessagesRequest(request, stream);
       const result = await ADAPTERS[endpoint.wire].chat({ request: chatRequest, route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
