@@ -5,10 +5,12 @@
  */
 import { env } from "cloudflare:workers";
 import { chatCompletionRequestSchema } from "../../src/providers/chat-schema";
+import { googleAccessTokenSource } from "../../src/providers/google-auth/token-source";
 import type { ProviderCall, ProviderConfig, Route } from "../../src/providers/types";
 
 export const PROJECT = "emby-test";
-export const TOKEN = "ya29.fake-vertex-access-token";
+/** A token from the fake's token endpoint for the test service account: the fake's Vertex paths accept only tokens it issued. */
+export const TOKEN = await googleAccessTokenSource(env)!();
 
 export function vertexConfig(overrides: Partial<ProviderConfig> = {}): ProviderConfig {
   return {
