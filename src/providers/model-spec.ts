@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { findEndpoint } from "./endpoints";
+import { retentionSchema } from "./retention";
 import { DATA_REGIONS, type ModelEntry, type Route } from "./types";
 
 const PROVIDER_IDS = ["openai", "mistral", "anthropic", "google"] as const;
@@ -37,12 +38,15 @@ const timeoutMs = z.number().int().min(100).max(600_000);
 export const routeSpecSchema = z
   .object({
     endpoint: z.string().refine((id) => findEndpoint(id) !== undefined, { message: "unknown endpoint" }),
-    upstreamModel: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/),
+    // "@": Vertex AI's snapshot separator (claude-haiku-4-5@20251001).
+    upstreamModel: z.string().regex(/^[A-Za-z0-9._:@/-]{1,128}$/),
     region: z.enum(DATA_REGIONS as [string, ...string[]]).optional(),
     pricing: pricingSchema,
     contextLength: tokens.optional(),
     maxOutputTokens: tokens.optional(),
     timeouts: z.object({ firstByteMs: timeoutMs.optional(), idleMs: timeoutMs.optional() }).strict().optional(),
+    /** What the provider keeps on this route, when it differs from its endpoint's (route-retention.ts). */
+    retention: retentionSchema.optional(),
   })
   .strict();
 
@@ -82,6 +86,7 @@ export function toModelEntry(spec: ModelSpec): ModelEntry {
       contextLength: r.contextLength ?? spec.contextLength,
       maxOutputTokens: r.maxOutputTokens ?? spec.maxOutputTokens,
       ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+      ...(r.retention ? { retention: r.retention } : {}),
     };
   });
   return {
