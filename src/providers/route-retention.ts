@@ -13,14 +13,15 @@
  * not one.
  */
 import { z } from "zod";
-import { findEndpoint } from "./endpoints";
+import { ENDPOINT_IDS, findEndpoint } from "./endpoints";
 import { retentionSchema } from "./retention";
 import type { Retention, Route } from "./types";
 
-const providerRetentionSchema = z.record(
-  z.string().refine((id) => findEndpoint(id) !== undefined, { message: "unknown endpoint" }),
-  retentionSchema,
-);
+const providerRetentionSchema = z.record(z.string(), retentionSchema).superRefine((value, ctx) => {
+  for (const id of Object.keys(value)) {
+    if (!findEndpoint(id)) ctx.addIssue({ code: "custom", path: [id], message: `unknown endpoint; known: ${ENDPOINT_IDS.join(", ")}` });
+  }
+});
 
 type Overrides = ReadonlyMap<string, Retention>;
 

@@ -182,12 +182,12 @@ function emptyPlanError(input: PlanInput, reason: Reason, outputLimit: number): 
     case "region":
       if (!input.access.nonEuConsent) {
         return errors.forbidden(
-          `'${model.id}' has no route in the EU, and this account has not consented to processing outside the EU. Record consent with PUT /v1/account/consent, or use an EU-hosted model.${euList()}`,
+          `'${model.id}' has no route in the EU on this router, and this account has not consented to processing outside the EU. Record consent with PUT /v1/account/consent, or use an EU-hosted model.${euList()}`,
           "consent_required",
         );
       }
       return errors.forbidden(
-        `'${model.id}' has no route in the EU, and ${input.access.euOnlyKey ? "this API key is restricted to EU-hosted routes" : "the request asked for provider.data_region 'eu'"}.${euList()}`,
+        `'${model.id}' has no route in the EU on this router, and ${input.access.euOnlyKey ? "this API key is restricted to EU-hosted routes" : "the request asked for provider.data_region 'eu'"}.${euList()}`,
         "data_region_restricted",
       );
     case "zdr": {
