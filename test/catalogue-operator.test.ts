@@ -69,8 +69,9 @@ describe("operator catalogue API", () => {
       return copy;
     };
     await expect400(with_((m) => (m[gpt]!.routes[0]!.endpoint = "openai-moon")), `models[${gpt}].routes[0].endpoint`);
-    // OpenAI's endpoint processes in the US: a route on it cannot claim the EU.
-    await expect400(with_((m) => (m[gpt]!.routes[0]!.region = "eu")), `models[${gpt}].routes[0].region`);
+    // OpenAI's endpoint processes in the US: a route on it (after the model's Azure EU route) cannot claim the EU.
+    expect(models[gpt]!.routes[1]!.endpoint).toBe("openai");
+    await expect400(with_((m) => (m[gpt]!.routes[1]!.region = "eu")), `models[${gpt}].routes[1].region`);
     await expect400(with_((m) => (m[mistral]!.id = models[0]!.id)), `models[${mistral}].id`);
     // EU-hosted routes come first (the Mistral model's are EU, then global).
     await expect400(with_((m) => m[mistral]!.routes.reverse()), `models[${mistral}].routes[1].region`);

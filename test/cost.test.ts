@@ -12,7 +12,8 @@ const usage = (promptTokens: number, completionTokens: number, cachedTokens = 0)
 
 // One token at p USD per million costs p × 1,000 nano-USD.
 const LUNA = findModel("openai/gpt-6-luna")!.routes[0]!.pricing;
-const HAIKU = findModel("anthropic/claude-haiku-5-5")!.routes[0]!.pricing;
+// Anthropic's own prices: the model's Vertex EU route charges 10% more.
+const HAIKU = findModel("anthropic/claude-haiku-5-5")!.routes.find((r) => r.endpoint === "anthropic")!.pricing;
 
 describe("costNanoUsd", () => {
   it("prices uncached prompt, cached prompt and completion tokens at a flat model's rates", () => {

@@ -29,7 +29,7 @@ describe("the EU claim of mistral-eu", () => {
     },
   );
 
-  it("an account without consent then gets no route at all, never the global endpoint", () => {
+  it("an account without consent then gets no route at all, never the global endpoint: 403 consent_required, since the model runs here only outside the EU", () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     const model = CATALOGUE.find((m) => m.id === "mistral/mistral-small-latest")!;
     const plan = () =>
@@ -42,7 +42,7 @@ describe("the EU claim of mistral-eu", () => {
         defaults: { firstByteMs: 1_000, idleMs: 1_000 },
         euModels: () => [],
       });
-    expect(plan).toThrow(expect.objectContaining({ code: "provider_not_configured" }));
+    expect(plan).toThrow(expect.objectContaining({ code: "consent_required" }));
     error.mockRestore();
   });
 

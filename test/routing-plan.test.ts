@@ -353,3 +353,63 @@ describe("planRoutes: the routes' output limits", () => {
     expect(plan([SPLIT, big], { maxOutput: { tokens: 9_000, field: "max_tokens" } })).toEqual(["mistral/big mistral-eu"]);
   });
 });
+
+describe("planRoutes: provider.zdr", () => {
+  const zdrEnv = (value: unknown) => ({ ...ENV, PROVIDER_RETENTION: JSON.stringify(value) }) as unknown as Env;
+  const ZDR = { zdr: true, days: 0, purposes: [], source: "contract" };
+
+  it("keeps only the routes whose provider keeps nothing, as this router is configured", () => {
+    const env = zdrEnv({ "mistral-global": ZDR });
+    expect(endpoints([MIXED], { env, prefs: { zdr: true } })).toEqual(["mistral-global"]);
+    // Without the field, or false, nothing changes.
+    expect(endpoints([MIXED], { env, prefs: { zdr: false } })).toEqual(["mistral-eu", "mistral-global", "openai"]);
+  });
+
+  it("a route's own retention in the catalogue decides for it", () => {
+    const excluded = model("mistral/excluded", [{ ...route("mistral-eu", 1), retention: { zdr: false, days: 30, purposes: ["abuse_monitoring"], source: "excluded" } }]);
+    const err = refusal([excluded], { env: zdrEnv({ "mistral-eu": ZDR }), prefs: { zdr: true } });
+    expect(err.code).toBe("no_zdr_route");
+  });
+
+  it("none left: 400 no_zdr_route on provider.zdr, naming each route and what its provider keeps", () => {
+    const err = refusal([MIXED], { prefs: { zdr: true } });
+    expect(err.status).toBe(400);
+    expect(err.param).toBe("provider.zdr");
+    expect(err.message).toContain("no route of 'mistral/mixed' has zero data retention on this router");
+    expect(err.message).toContain("mistral-eu (keeps up to 30 days: abuse_monitoring)");
+    expect(err.message).toContain("openai (keeps up to 30 days: abuse_monitoring, prompt_caching)");
+  });
+
+  it("comes before consent: a zero-retention route outside the EU still needs it", () => {
+    expect(refusal([MIXED], { env: zdrEnv({ openai: ZDR }), access: NO_CONSENT, prefs: { zdr: true } }).code).toBe("consent_required");
+    expect(refusal([US_ONLY], { access: NO_CONSENT, prefs: { zdr: true } }).code).toBe("no_zdr_route");
+  });
+
+  it("is a boolean in OpenRouter's provider object", () => {
+    expect(providerPreferencesSchema.safeParse({ zdr: true }).success).toBe(true);
+    expect(providerPreferencesSchema.safeParse({ zdr: "yes" }).success).toBe(false);
+  });
+});
+
+describe("planRoutes: configuration before region", () => {
+  const euUnconfigured = { ...ENV, MISTRAL_BASE_URL: undefined } as unknown as Env;
+
+  it("an account without consent whose model's EU routes are not configured here, but a route outside the EU is: 403 consent_required", () => {
+    const err = refusal([MIXED], { env: euUnconfigured, access: NO_CONSENT });
+    expect(err.status).toBe(403);
+    expect(err.code).toBe("consent_required");
+    // With consent the configured route outside the EU serves it.
+    expect(endpoints([MIXED], { env: euUnconfigured })).toEqual(["mistral-global", "openai"]);
+  });
+
+  it("no configured route at all: 502 provider_not_configured, with or without consent", () => {
+    const none = { ...ENV, MISTRAL_BASE_URL: undefined, MISTRAL_GLOBAL_BASE_URL: undefined, OPENAI_BASE_URL: undefined } as unknown as Env;
+    expect(refusal([MIXED], { env: none, access: NO_CONSENT }).code).toBe("provider_not_configured");
+    expect(refusal([MIXED], { env: none }).code).toBe("provider_not_configured");
+  });
+
+  it("an unconfigured primary leaves the configured fallback models", () => {
+    const env = { ...ENV, OPENAI_BASE_URL: undefined } as unknown as Env;
+    expect(plan([US_ONLY, EU_ONLY_MODEL], { env })).toEqual(["mistral/eu-only mistral-eu"]);
+  });
+});

@@ -486,13 +486,22 @@ describe("GET /v1/models", () => {
       { endpoint: "mistral-eu", upstream_model: "mistral-small-latest", data_region: "eu", pricing: { prompt: 0.15, completion: 0.6, unit: "USD per 1M tokens" } },
       { endpoint: "mistral-global", upstream_model: "mistral-small-latest", data_region: "global", pricing: { prompt: 0.15, completion: 0.6 } },
     ]);
+    // The Azure EU route is listed but not configured here, so the model needs consent.
     const gpt = data.find((m) => m.id === "openai/gpt-4o-mini")!;
-    expect(gpt).toMatchObject({ data_regions: ["us"], requires_consent: true, routes: [{ endpoint: "openai", data_region: "us" }] });
+    expect(gpt).toMatchObject({
+      data_regions: ["us"],
+      requires_consent: true,
+      routes: [
+        { endpoint: "azure-eu", data_region: "eu", available: false },
+        { endpoint: "openai", data_region: "us", available: true },
+      ],
+    });
     for (const m of data) {
-      const routes = m.routes as { data_region: string; context_length: number; max_output_tokens: number }[];
+      const routes = m.routes as { data_region: string; available: boolean; context_length: number; max_output_tokens: number }[];
+      const served = routes.filter((r) => r.available);
       expect(routes.length, String(m.id)).toBeGreaterThan(0);
-      expect(m.requires_consent, String(m.id)).toBe(!routes.some((r) => r.data_region === "eu"));
-      expect(m.data_regions, String(m.id)).toEqual([...new Set(routes.map((r) => r.data_region))]);
+      expect(m.requires_consent, String(m.id)).toBe(!served.some((r) => r.data_region === "eu"));
+      expect(m.data_regions, String(m.id)).toEqual([...new Set(served.map((r) => r.data_region))]);
     }
   });
 });

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { findEndpoint } from "./endpoints";
+import { retentionSchema } from "./retention";
 import { DATA_REGIONS, type ModelEntry, type Route } from "./types";
 import { publisherModel } from "./vertex/paths";
 
@@ -45,6 +46,8 @@ export const routeSpecSchema = z
     contextLength: tokens.optional(),
     maxOutputTokens: tokens.optional(),
     timeouts: z.object({ firstByteMs: timeoutMs.optional(), idleMs: timeoutMs.optional() }).strict().optional(),
+    /** What the provider keeps on this route, when it differs from its endpoint's (route-retention.ts). */
+    retention: retentionSchema.optional(),
   })
   .strict()
   // A Vertex AI route names its publisher, which decides its URL and format (vertex/paths.ts).
@@ -89,6 +92,7 @@ export function toModelEntry(spec: ModelSpec): ModelEntry {
       contextLength: r.contextLength ?? spec.contextLength,
       maxOutputTokens: r.maxOutputTokens ?? spec.maxOutputTokens,
       ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+      ...(r.retention ? { retention: r.retention } : {}),
     };
   });
   return {

@@ -39,6 +39,12 @@ export const providerPreferencesSchema = z
     sort: z.enum(["price", "latency"]).optional(),
     /** "eu": EU-hosted routes only, even for an account that consented to transfers. */
     data_region: z.literal("eu").optional(),
+    /**
+     * true: only routes whose provider keeps nothing once it has answered
+     * (zero data retention, as this router is configured: route-retention.ts).
+     * OpenRouter's field; false or absent does not restrict.
+     */
+    zdr: z.boolean().optional(),
   })
   .strict();
 

@@ -17,6 +17,7 @@ import type { CallOutcome, ChatResult, ModelEntry, Usage } from "../providers/ty
 import { routeKey } from "../providers/types";
 import { ClientClosedError } from "../providers/upstream";
 import { AttemptsFailed, realClock, runAttempts, type AttemptRecord } from "../routing/attempts";
+import { configuredEuModelIds } from "../routing/availability";
 import { claimProbe, recordAttempt, releaseProbe, routeLatencyMs, routeState, syncHealth } from "../routing/health";
 import { planRoutes, type Candidate, type HealthReader, type RequestedOutput } from "../routing/plan";
 import { routingSettings } from "../routing/policy";
@@ -117,7 +118,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       health: HEALTH,
       defaults,
       maxOutput: call.maxOutput,
-      euModels: () => call.catalogue.euModelIds(),
+      euModels: () => configuredEuModelIds(call.catalogue, c.env),
     });
   } catch (err) {
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });

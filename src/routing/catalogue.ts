@@ -11,19 +11,11 @@ export interface Catalogue {
   readonly version: number;
   readonly models: readonly ModelEntry[];
   find(id: string): ModelEntry | undefined;
-  /** Ids of the models with at least one EU-hosted route. */
-  euModelIds(): string[];
 }
 
 export function buildCatalogue(version: number, models: readonly ModelEntry[]): Catalogue {
   const byId = new Map(models.map((m) => [m.id, m]));
-  let eu: string[] | undefined;
-  return {
-    version,
-    models,
-    find: (id) => byId.get(id),
-    euModelIds: () => (eu ??= models.filter((m) => m.routes.some((r) => r.region === "eu")).map((m) => m.id)),
-  };
+  return { version, models, find: (id) => byId.get(id) };
 }
 
 export const SEED_CATALOGUE = buildCatalogue(0, CATALOGUE);

@@ -3,30 +3,35 @@
  * model's routes, then each fallback model's (`models`), each list filtered
  * and ordered by
  * 1. the request's `provider.only` / `provider.ignore`;
- * 2. region: an account without consent to transfers outside the EU, a key
+ * 2. `provider.zdr: true`: routes whose provider keeps nothing (their
+ *    retention as this router is configured, route-retention.ts);
+ * 3. the operator's configuration: a route whose endpoint has no base URL,
+ *    credential or other setting it needs (an Azure deployment, a Vertex
+ *    project) is skipped;
+ * 4. region: an account without consent to transfers outside the EU, a key
  *    restricted to the EU, or `provider.data_region: "eu"` keeps `eu` routes
  *    only;
- * 3. output: a route whose maxOutputTokens is below the completion maximum
+ * 5. output: a route whose maxOutputTokens is below the completion maximum
  *    the request asked for (max_tokens, max_completion_tokens) is skipped:
  *    its provider would refuse the request;
- * 4. the operator's configuration: an endpoint without a base URL or
- *    credential is skipped;
- * 5. `provider.sort` (price: prompt + completion price; or observed latency,
+ * 6. `provider.sort` (price: prompt + completion price; or observed latency,
  *    unknown last), then `provider.order` (named endpoints first, in that
  *    order; the others keep their place after them);
- * 6. `provider.allow_fallbacks: false` keeps the endpoints named in `order`,
+ * 7. `provider.allow_fallbacks: false` keeps the endpoints named in `order`,
  *    or the first route when `order` names none (OpenRouter's "use only the
  *    primary/custom provider", openrouter.ai/docs/features/provider-routing);
- * 7. health: a route whose circuit breaker is open is skipped; a half-open
+ * 8. health: a route whose circuit breaker is open is skipped; a half-open
  *    one is tried only as the probe (the attempt loop claims it).
  * When nothing is left, the error names the step that emptied the requested
- * model's list, in the order above (preferences that match no route, then
- * consent or the EU restriction, then the requested output, then
- * configuration, then health), so the
- * client learns what it can change.
+ * model's list, in the order above, so the client learns what it can change.
+ * Configuration comes before region on purpose: a model whose EU routes this
+ * router does not serve, but which runs here outside the EU, is refused for
+ * want of consent (which the client can give), not as unconfigured; only a
+ * model with no configured route at all answers 502 provider_not_configured.
  */
 import type { RouteState } from "./health-view";
 import { endpointConfig, findEndpoint, type EndpointDef } from "../providers/endpoints";
+import { retentionOf } from "../providers/route-retention";
 import { endpointMatches, type ProviderPreferences } from "../providers/routing-fields";
 import { routeKey, type ModelEntry, type ProviderConfig, type Route } from "../providers/types";
 import { ApiError, DEFAULT_RETRY_AFTER_S, errors } from "../shared/errors";
@@ -71,11 +76,11 @@ export interface PlanInput {
   defaults: { firstByteMs: number; idleMs: number };
   /** null (or absent) when the request set no maximum. */
   maxOutput?: RequestedOutput | null;
-  /** Ids of models that can run in the EU, for the consent error. */
+  /** Ids of models with an EU route this router serves, for the consent error. */
   euModels(): string[];
 }
 
-type Reason = "region" | "preferences" | "output" | "configuration" | "health";
+type Reason = "preferences" | "zdr" | "configuration" | "region" | "output" | "health";
 
 interface ModelPlan {
   candidates: Candidate[];
@@ -101,20 +106,25 @@ function planModel(model: ModelEntry, input: PlanInput): ModelPlan {
   // EU is answered with what is missing (consent), not with "no such route".
   if (prefs?.only) keep("preferences", (r) => prefs.only!.some((n) => endpointMatches(n, r.endpoint)));
   if (prefs?.ignore) keep("preferences", (r) => !prefs.ignore!.some((n) => endpointMatches(n, r.endpoint)));
+  if (prefs?.zdr) keep("zdr", (r) => retentionOf(r, env).zdr);
+
+  const configured = new Map<Route, { endpoint: EndpointDef; config: ProviderConfig; firstByteTimeoutMs: number }>();
+  for (const route of routes) {
+    const endpoint = findEndpoint(route.endpoint);
+    const firstByteTimeoutMs = route.timeouts?.firstByteMs ?? defaults.firstByteMs;
+    const config = endpoint ? endpointConfig(endpoint, env, route, firstByteTimeoutMs) : null;
+    if (endpoint && config) configured.set(route, { endpoint, config, firstByteTimeoutMs });
+  }
+  keep("configuration", (r) => configured.has(r));
   if (euOnly) keep("region", (r) => r.region === "eu");
   const outputLimit = Math.max(0, ...routes.map((r) => r.maxOutputTokens));
   const maxOutput = input.maxOutput;
   if (maxOutput) keep("output", (r) => r.maxOutputTokens >= maxOutput.tokens);
 
-  let candidates: Candidate[] = [];
-  for (const route of routes) {
-    const endpoint = findEndpoint(route.endpoint);
-    const firstByteTimeoutMs = route.timeouts?.firstByteMs ?? defaults.firstByteMs;
-    const config = endpoint ? endpointConfig(endpoint, env, route, firstByteTimeoutMs) : null;
-    if (!endpoint || !config) continue;
-    candidates.push({ model, route, endpoint, config, firstByteTimeoutMs, idleTimeoutMs: route.timeouts?.idleMs ?? defaults.idleMs, probe: false });
-  }
-  if (candidates.length === 0 && routes.length > 0) emptiedBy ??= "configuration";
+  let candidates: Candidate[] = routes.map((route) => {
+    const { endpoint, config, firstByteTimeoutMs } = configured.get(route)!;
+    return { model, route, endpoint, config, firstByteTimeoutMs, idleTimeoutMs: route.timeouts?.idleMs ?? defaults.idleMs, probe: false };
+  });
 
   if (prefs?.sort === "price") candidates.sort((a, b) => combinedPrice(a.route) - combinedPrice(b.route));
   if (prefs?.sort === "latency") {
@@ -172,14 +182,25 @@ function emptyPlanError(input: PlanInput, reason: Reason, outputLimit: number): 
     case "region":
       if (!input.access.nonEuConsent) {
         return errors.forbidden(
-          `'${model.id}' has no route in the EU, and this account has not consented to processing outside the EU. Record consent with PUT /v1/account/consent, or use an EU-hosted model.${euList()}`,
+          `'${model.id}' has no route in the EU on this router, and this account has not consented to processing outside the EU. Record consent with PUT /v1/account/consent, or use an EU-hosted model.${euList()}`,
           "consent_required",
         );
       }
       return errors.forbidden(
-        `'${model.id}' has no route in the EU, and ${input.access.euOnlyKey ? "this API key is restricted to EU-hosted routes" : "the request asked for provider.data_region 'eu'"}.${euList()}`,
+        `'${model.id}' has no route in the EU on this router, and ${input.access.euOnlyKey ? "this API key is restricted to EU-hosted routes" : "the request asked for provider.data_region 'eu'"}.${euList()}`,
         "data_region_restricted",
       );
+    case "zdr": {
+      const kept = model.routes.map((r) => {
+        const { days, purposes } = retentionOf(r, input.env);
+        return `${r.endpoint} (keeps up to ${days} days: ${purposes.join(", ") || "unstated"})`;
+      });
+      return errors.invalidRequest(
+        `provider.zdr is true, but no route of '${model.id}' has zero data retention on this router. Its routes: ${kept.join("; ")}. Leave out provider.zdr, or use another model.`,
+        "provider.zdr",
+        "no_zdr_route",
+      );
+    }
     case "preferences":
       return errors.invalidRequest(
         `No route of '${model.id}' matches the request's provider preferences (only, ignore, or order with allow_fallbacks false). Its endpoints: ${model.routes.map((r) => r.endpoint).join(", ")}.`,

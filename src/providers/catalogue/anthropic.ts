@@ -5,6 +5,23 @@
  * cache-read price (cache writes are billed at the prompt price). Anthropic's
  * prompt length counts input, cache reads and cache writes, as the router's
  * prompt tokens do.
+ *
+ * EU routes: `vertex-eu`, Claude on Vertex AI's `eu` multi-region
+ * (aiplatform.eu.rep.googleapis.com), where Google is the processor
+ * (Anthropic's "API and data retention": "Claude Models on Google Cloud
+ * (Google managed)"). Model ids: Anthropic's "Model IDs and versions" page,
+ * "On Google Cloud Vertex AI, the format matches the Claude API" from the 4.6
+ * generation on; older models put the snapshot date after "@"
+ * (claude-haiku-4-5@20251001). Prices: Anthropic's "Claude on Vertex AI"
+ * page gives the global endpoint "no price premium" and the regional and
+ * multi-region endpoints a premium, 10% (LiteLLM bills it as
+ * regional_endpoint_uplift_multiplier 1.1, as llmenu's v0.8.0 notes quote
+ * for Claude Haiku 5.5: 0.11 / 0.55). That newer Claude models are served on
+ * the `eu` multi-region is the issue's statement; no stored Google page
+ * lists them model by model. Claude Fable 5.1 has no EU route: Mythos-class
+ * models on Bedrock run only with data shared with Anthropic, outside the
+ * cloud's boundary (AWS, 2026-06-09), and no stored page says how Vertex
+ * serves them.
  */
 import type { ModelSpec } from "../model-spec";
 
@@ -36,6 +53,12 @@ export const ANTHROPIC_MODELS: readonly ModelSpec[] = [
     maxOutputTokens: 128_000,
     routes: [
       {
+        endpoint: "vertex-eu",
+        upstreamModel: "anthropic/claude-opus-5-5",
+        region: "eu",
+        pricing: { prompt: 4.4, completion: 22, cachedPrompt: 0.22 },
+      },
+      {
         endpoint: "anthropic",
         upstreamModel: "claude-opus-5-5",
         region: "us",
@@ -54,6 +77,12 @@ export const ANTHROPIC_MODELS: readonly ModelSpec[] = [
     contextLength: 1_000_000,
     maxOutputTokens: 128_000,
     routes: [
+      {
+        endpoint: "vertex-eu",
+        upstreamModel: "anthropic/claude-sonnet-5-5",
+        region: "eu",
+        pricing: { prompt: 2.2, completion: 11, cachedPrompt: 0.11 },
+      },
       {
         endpoint: "anthropic",
         upstreamModel: "claude-sonnet-5-5",
@@ -75,6 +104,17 @@ export const ANTHROPIC_MODELS: readonly ModelSpec[] = [
     maxOutputTokens: 128_000,
     routes: [
       {
+        endpoint: "vertex-eu",
+        upstreamModel: "anthropic/claude-haiku-5-5",
+        region: "eu",
+        pricing: {
+          prompt: 0.11,
+          completion: 0.55,
+          cachedPrompt: 0.011,
+          longContext: { aboveTokens: 100_000, prompt: 0.55, completion: 2.75, cachedPrompt: 0.055 },
+        },
+      },
+      {
         endpoint: "anthropic",
         upstreamModel: "claude-haiku-5-5",
         region: "us",
@@ -95,6 +135,12 @@ export const ANTHROPIC_MODELS: readonly ModelSpec[] = [
     contextLength: 200_000,
     maxOutputTokens: 64_000,
     routes: [
+      {
+        endpoint: "vertex-eu",
+        upstreamModel: "anthropic/claude-haiku-4-5@20251001",
+        region: "eu",
+        pricing: { prompt: 1.1, completion: 5.5, cachedPrompt: 0.11 },
+      },
       {
         endpoint: "anthropic",
         upstreamModel: "claude-haiku-4-5",

@@ -9,6 +9,14 @@
  * Preview, 2.5 Pro); the Flash and Flash-Lite rows have one price. No Gemini 4
  * launch note names a long-context price. So no entry below has a
  * long-context tier.
+ *
+ * No EU route yet. Vertex AI's `eu` multi-region guarantees in-region
+ * processing only for the model/location pairs its "Data residency" page
+ * lists (docs.cloud.google.com/vertex-ai/generative-ai/docs/learn/data-residency),
+ * and the stored copies of that page list Gemini 2.0 and 2.5 models only:
+ * none of the models below. Once the page lists one, its route is
+ * `{endpoint: "vertex-eu", upstreamModel: "google/<id>", region: "eu"}`,
+ * first, priced as Vertex prices that location.
  */
 import type { ModelSpec } from "../model-spec";
 

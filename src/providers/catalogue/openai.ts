@@ -5,6 +5,30 @@
  * model page, "for requests with more than 272K input tokens, input and cache
  * rates double and output costs 1.5 times the short-context rate for the full
  * request": 272K read as 272,000, as the trackers that bill it do.
+ *
+ * EU routes:
+ * - `openai-eu` (eu.api.openai.com, a project with European data residency).
+ *   OpenAI's "Data residency" guide: "Data residency endpoints are charged a
+ *   10% uplift for models released on or after March 5, 2026, that are
+ *   eligible for data residency"; a model the guide's table does not list
+ *   for regional processing "may" be processed and stored temporarily
+ *   outside the region, so only a model shown to have regional processing
+ *   gets the route. The stored copy of the guide has no readable model
+ *   table; its per-request example sends gpt-6.1-terra to the regional
+ *   hosts, so Terra has the route. Astra, Sol, Luna and the deprecated models
+ *   have none until the table is checked (an operator can add it with a
+ *   catalogue update).
+ * - `azure-eu` (an Azure OpenAI resource in an EU member state with
+ *   DataZoneStandard deployments): the models Microsoft's Data Zone Standard
+ *   availability matrix (azure-ai-docs, model-matrix/datazone-standard.md)
+ *   marks in EU regions (swedencentral, francecentral, germanywestcentral, ...):
+ *   gpt-4o-mini, gpt-4.1, gpt-4.1-mini. No GPT-6 model is in that matrix.
+ *   upstreamModel is the OpenAI model name; AZURE_OPENAI_EU_DEPLOYMENTS maps
+ *   it to the operator's deployment. Data Zone meters list above Global:
+ *   the prices below are Azure's Data Zone rates for these models, 10% above
+ *   Global (Azure's pricing page was not among the stored copies; the
+ *   azure-genai-prices package, which reads Azure's retail price list, puts
+ *   Data Zone at 10-20% above Global: check against the price list).
  */
 import type { ModelSpec } from "../model-spec";
 
@@ -64,6 +88,18 @@ export const OPENAI_MODELS: readonly ModelSpec[] = [
     contextLength: 1_050_000,
     maxOutputTokens: 128_000,
     routes: [
+      // Global prices plus OpenAI's 10% data residency uplift (released after 2026-03-05).
+      {
+        endpoint: "openai-eu",
+        upstreamModel: "gpt-6.1-terra",
+        region: "eu",
+        pricing: {
+          prompt: 1.1,
+          completion: 5.5,
+          cachedPrompt: 0.055,
+          longContext: { aboveTokens: 272_000, prompt: 2.2, completion: 8.25, cachedPrompt: 0.11 },
+        },
+      },
       {
         endpoint: "openai",
         upstreamModel: "gpt-6.1-terra",
@@ -112,6 +148,12 @@ export const OPENAI_MODELS: readonly ModelSpec[] = [
     maxOutputTokens: 16_384,
     routes: [
       {
+        endpoint: "azure-eu",
+        upstreamModel: "gpt-4o-mini",
+        region: "eu",
+        pricing: { prompt: 0.165, completion: 0.66, cachedPrompt: 0.083 },
+      },
+      {
         endpoint: "openai",
         upstreamModel: "gpt-4o-mini",
         region: "us",
@@ -127,6 +169,12 @@ export const OPENAI_MODELS: readonly ModelSpec[] = [
     maxOutputTokens: 32_768,
     routes: [
       {
+        endpoint: "azure-eu",
+        upstreamModel: "gpt-4.1",
+        region: "eu",
+        pricing: { prompt: 2.2, completion: 8.8, cachedPrompt: 0.55 },
+      },
+      {
         endpoint: "openai",
         upstreamModel: "gpt-4.1",
         region: "us",
@@ -141,6 +189,12 @@ export const OPENAI_MODELS: readonly ModelSpec[] = [
     contextLength: 1_047_576,
     maxOutputTokens: 32_768,
     routes: [
+      {
+        endpoint: "azure-eu",
+        upstreamModel: "gpt-4.1-mini",
+        region: "eu",
+        pricing: { prompt: 0.44, completion: 1.76, cachedPrompt: 0.11 },
+      },
       {
         endpoint: "openai",
         upstreamModel: "gpt-4.1-mini",

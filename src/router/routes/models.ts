@@ -1,5 +1,7 @@
 import { Hono } from "hono";
+import { retentionOf } from "../../providers/route-retention";
 import type { ModelEntry, ModelPricing, Route } from "../../providers/types";
+import { routeAvailable } from "../../routing/availability";
 import type { Catalogue } from "../../routing/catalogue";
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { errors } from "../../shared/errors";
@@ -23,27 +25,43 @@ function toPricingObject(p: ModelPricing) {
   };
 }
 
-function toRouteObject(r: Route) {
+/**
+ * retention: what the provider keeps on this route as this router is
+ * configured, with where that is stated (source) and who states it (origin:
+ * the provider's published terms, the operator's contract, or the catalogue).
+ * available: whether this router serves the route (its endpoint configured);
+ * an unavailable route is listed so that clients see where the model could run.
+ */
+function toRouteObject(r: Route, env: Env) {
+  const { zdr, days, purposes, source, origin } = retentionOf(r, env);
   return {
     endpoint: r.endpoint,
     upstream_model: r.upstreamModel,
     data_region: r.region,
+    available: routeAvailable(r, env),
     context_length: r.contextLength,
     max_output_tokens: r.maxOutputTokens,
     pricing: toPricingObject(r.pricing),
+    retention: { zdr, days, purposes, source, origin },
   };
 }
 
 /**
  * A model as /v1/models shows it: OpenAI's model object, plus its routes in
- * the order they are tried (endpoint, region, prices, limits) and the regions
- * it can run in. The top-level upstream_model and pricing are the first
- * route's, the one a request uses when nothing fails; data_region is "eu" when
- * any route runs in the EU (such a model needs no consent).
+ * the order they are tried (endpoint, region, prices, limits, retention,
+ * availability here) and the regions it can run in on this router. The
+ * top-level upstream_model and pricing are the first available route's, the
+ * one a request uses when nothing fails (the catalogue's first route when
+ * none is available); data_region is "eu" when an
+ * available route runs in the EU (such a model needs no consent), and
+ * requires_consent is true otherwise, even when the catalogue lists an EU
+ * route that this router does not serve.
  */
-function toModelObject(m: ModelEntry) {
-  const first = m.routes[0]!;
-  const regions = [...new Set(m.routes.map((r) => r.region))];
+function toModelObject(m: ModelEntry, env: Env) {
+  const routes = m.routes.map((r) => toRouteObject(r, env));
+  const served = m.routes.filter((_, i) => routes[i]!.available);
+  const first = served[0] ?? m.routes[0]!;
+  const regions = [...new Set(served.map((r) => r.region))];
   const eu = regions.includes("eu");
   return {
     id: m.id,
@@ -56,21 +74,26 @@ function toModelObject(m: ModelEntry) {
     context_length: m.contextLength,
     max_output_tokens: m.maxOutputTokens,
     pricing: toPricingObject(first.pricing),
-    data_region: eu ? "eu" : first.region,
+    available: served.length > 0,
+    // null: no route of the model is served here.
+    data_region: eu ? "eu" : (served[0]?.region ?? null),
     data_regions: regions,
     requires_consent: !eu,
-    routes: m.routes.map(toRouteObject),
+    routes,
   };
 }
 
-// A catalogue does not change once built: serialise its list once, not per request.
-const listBodies = new WeakMap<Catalogue, string>();
+// A catalogue does not change once built, nor an env while its isolate
+// lives: serialise the list once per pair, not per request.
+const listBodies = new WeakMap<Catalogue, WeakMap<object, string>>();
 
-function listBody(catalogue: Catalogue): string {
-  let body = listBodies.get(catalogue);
+function listBody(catalogue: Catalogue, env: Env): string {
+  let byEnv = listBodies.get(catalogue);
+  if (!byEnv) listBodies.set(catalogue, (byEnv = new WeakMap()));
+  let body = byEnv.get(env);
   if (body === undefined) {
-    body = JSON.stringify({ object: "list", data: catalogue.models.map(toModelObject) });
-    listBodies.set(catalogue, body);
+    body = JSON.stringify({ object: "list", data: catalogue.models.map((m) => toModelObject(m, env)) });
+    byEnv.set(env, body);
   }
   return body;
 }
@@ -79,7 +102,7 @@ export const modelsRoutes = new Hono<AppEnv>()
   .use(apiKeyAuth("inference"))
   .get("/", async (c) => {
     const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
-    return c.body(listBody(catalogue), 200, { "content-type": "application/json" });
+    return c.body(listBody(catalogue, c.env), 200, { "content-type": "application/json" });
   })
   // One parameter for the whole rest of the path: ids contain "/" and the
   // official SDKs percent-encode it (`GET /v1/models/mistral%2Fmistral-small-latest`),
@@ -89,5 +112,5 @@ export const modelsRoutes = new Hono<AppEnv>()
     const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
     const model = catalogue.find(id);
     if (!model) throw errors.notFound(`The model '${id}' does not exist.`, "model_not_found", "model");
-    return c.json(toModelObject(model));
+    return c.json(toModelObject(model, c.env));
   });
