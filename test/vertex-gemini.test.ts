@@ -77,6 +77,14 @@ describe("Gemini on Vertex AI", () => {
     expect(await upstreamRequests(marker)).toEqual([]);
   });
 
+  it("a token that takes longer than the route's first-byte timeout fails the route, with nothing sent", async () => {
+    const marker = tag();
+    const config = vertexConfig({ accessToken: () => new Promise<string>(() => {}), timeoutMs: 50 });
+    const err = await ADAPTERS.vertex.chat(vertexChatCall(GEMINI, { messages: [{ role: "user", content: marker }] }, config)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 502, code: "upstream_auth_token_failed" });
+    expect(await upstreamRequests(marker)).toEqual([]);
+  });
+
   it("a bad request is refused before a token is asked for", async () => {
     let asked = 0;
     const config = vertexConfig({ accessToken: () => ((asked += 1), Promise.resolve(TOKEN)) });

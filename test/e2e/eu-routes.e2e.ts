@@ -36,7 +36,9 @@ async function recorded(marker = ""): Promise<Recorded[]> {
   return ((await res.json()) as { requests: Recorded[] }).requests;
 }
 
+/** Served by Azure OpenAI's EU data zone (AZURE_FAKE_DEPLOYMENTS) and by OpenAI's EU data residency. */
 const GPT = "openai/gpt-4o-mini";
+const TERRA = "openai/gpt-6.1-terra";
 const CLAUDE = "anthropic/claude-sonnet-5-5";
 const GEMINI = "google/gemini-3.8-flash";
 const MISTRAL = "mistral/mistral-small-latest";
@@ -45,12 +47,12 @@ describe("an account without consent to non-EU processing, through the official 
   it("lists every model family with an EU route on /v1/models", async () => {
     const models = new Map<string, { routes: { endpoint: string; data_region: string }[] }>();
     for await (const model of openai.models.list()) models.set(model.id, model as unknown as { routes: { endpoint: string; data_region: string }[] });
-    for (const [id, endpoint] of [[GPT, "openai-eu"], [GPT, "azure-eu"], [CLAUDE, "vertex-eu"], [GEMINI, "vertex-eu"], [MISTRAL, "mistral-eu"]] as const) {
+    for (const [id, endpoint] of [[TERRA, "openai-eu"], [GPT, "azure-eu"], [CLAUDE, "vertex-eu"], [GEMINI, "vertex-eu"], [MISTRAL, "mistral-eu"]] as const) {
       expect(models.get(id)?.routes).toContainEqual(expect.objectContaining({ endpoint, data_region: "eu" }));
     }
   });
 
-  it.each([GPT, GEMINI, MISTRAL, CLAUDE])("%s answers a chat completion through an EU route, streamed and not", async (model) => {
+  it.each([GPT, TERRA, GEMINI, MISTRAL, CLAUDE])("%s answers a chat completion through an EU route, streamed and not", async (model) => {
     const marker = `eu-${crypto.randomUUID()}`;
     const { data, response } = await openai.chat.completions.create({ model, messages: [{ role: "user", content: `${marker} hello` }] }).withResponse();
     expect(data.choices[0]!.message.content).toBe("Hello from the fake upstream.");
