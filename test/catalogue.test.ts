@@ -20,7 +20,8 @@ describe("catalogue entries", () => {
   it.each(CATALOGUE.map((m) => [m.id, m] as const))("%s is well-formed", (id, m) => {
     expect(id).toMatch(/^[a-z]+\/[a-z0-9][a-z0-9.-]*$/);
     // The id is the provider's own name for the model; an EU route may know it by another (Vertex: "anthropic/claude-haiku-4-5@20251001").
-    expect(m.routes.map((r) => `${m.provider}/${r.upstreamModel}`)).toContain(id);
+    // A model served on Vertex AI only names it as Vertex does, publisher first ("google/gemini-3.5-flash").
+    expect(m.routes.flatMap((r) => [`${m.provider}/${r.upstreamModel}`, r.upstreamModel])).toContain(id);
     expect(m.name.length).toBeGreaterThan(0);
     expect(m.routes.length).toBeGreaterThan(0);
     // EU-hosted routes come first: they need no consent.

@@ -66,6 +66,24 @@ describe("/v1/models: retention and availability per route", () => {
     expect(terra.pricing.prompt).toBe(1.1);
   });
 
+  it("a seed Gemini model runs in the EU without consent once Vertex AI is configured, its EU route first", async () => {
+    const lite = (await models({ VERTEX_EU_PROJECT: "emby-test" } as Partial<Env>)).get("google/gemini-3.1-flash-lite")!;
+    expect(lite.routes.map((r) => [r.endpoint, r.data_region, r.available])).toEqual([
+      ["vertex-eu", "eu", true],
+      ["google", "global", true],
+    ]);
+    expect(lite).toMatchObject({ data_region: "eu", requires_consent: false });
+    const marker = tag();
+    const res = await direct(
+      "/v1/chat/completions",
+      chatInit(noConsent.key, { model: "google/gemini-3.5-flash", messages: [{ role: "user", content: marker }] }),
+      { VERTEX_EU_PROJECT: "emby-test" } as Partial<Env>,
+    );
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.headers.get("x-emby-route")).toContain("vertex-eu");
+    expect(res.headers.get("x-emby-data-region")).toBe("eu");
+  });
+
   it("shows the operator's statement from PROVIDER_RETENTION", async () => {
     const statement = { zdr: true, days: 0, purposes: [], source: "Mistral ZDR, org approved 2026-09" };
     const small = (await models({ PROVIDER_RETENTION: JSON.stringify({ "mistral-eu": statement }) } as Partial<Env>)).get("mistral/mistral-small-latest")!;

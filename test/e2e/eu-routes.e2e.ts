@@ -40,7 +40,8 @@ async function recorded(marker = ""): Promise<Recorded[]> {
 const GPT = "openai/gpt-4o-mini";
 const TERRA = "openai/gpt-6.1-terra";
 const CLAUDE = "anthropic/claude-sonnet-5-5";
-const GEMINI = "google/gemini-3.8-flash";
+// A seed Gemini model with a Vertex AI eu route (src/providers/catalogue/google.ts).
+const GEMINI = "google/gemini-3.1-flash-lite";
 const MISTRAL = "mistral/mistral-small-latest";
 
 describe("an account without consent to non-EU processing, through the official SDKs", () => {

@@ -10,13 +10,24 @@
  * launch note names a long-context price. So no entry below has a
  * long-context tier.
  *
- * No EU route yet. Vertex AI's `eu` multi-region guarantees in-region
- * processing only for the model/location pairs its "Data residency" page
- * lists (docs.cloud.google.com/vertex-ai/generative-ai/docs/learn/data-residency),
- * and the stored copies of that page list Gemini 2.0 and 2.5 models only:
- * none of the models below. Once the page lists one, its route is
- * `{endpoint: "vertex-eu", upstreamModel: "google/<id>", region: "eu"}`,
- * first, priced as Vertex prices that location.
+ * EU routes: Vertex AI's `eu` multi-region (aiplatform.eu.rep.googleapis.com)
+ * guarantees in-region ML processing only for the model/location pairs its
+ * "Data residency" page lists. Its newest stored copy
+ * (docs.cloud.google.com/gemini-enterprise-agent-platform/resources/data-residency,
+ * Vertex AI's new name) lists Gemini 3.5 Flash and Gemini 3.1 Flash-Lite
+ * above the 2.5 models, in a table whose first columns are the US and EU
+ * multi-regions; the stored text lost the table's tick marks, so the EU tick
+ * is read from Google's "Developer's guide to Gemini 3.5 Flash" (both served
+ * on the multi-regions) and from SDK issues that use them on `eu`
+ * (epam/ai-dial-adapter-vertexai#471, n8n-io/n8n#33135). None of the models
+ * above is on that page, so they have no EU route. The Gemini 2.5 models are
+ * on it but not added: Vertex's "Model versions" page retires all three on
+ * 2026-10-16 ("may be extended, won't be moved to an earlier date"), and no
+ * stored page confirms they are still served.
+ * Vertex prices: Google bills every non-global Vertex location 1.1x the
+ * global price since July 2026 (LiteLLM's regional_endpoint_uplift_multiplier,
+ * BerriAI/litellm#37543); Google's own pricing page with the figure was not
+ * among the stored copies.
  */
 import type { ModelSpec } from "../model-spec";
 
@@ -140,6 +151,56 @@ export const GOOGLE_MODELS: readonly ModelSpec[] = [
         upstreamModel: "gemini-3.5-flash-lite",
         region: "global",
         pricing: { prompt: 0.3, completion: 2.5 },
+      },
+    ],
+  },
+  {
+    id: "google/gemini-3.5-flash",
+    provider: "google",
+    name: "Gemini 3.5 Flash",
+    // Vertex "Developer's guide to Gemini 3.5 Flash": GA, 1,048,576 context,
+    // 65,536 output, thinking levels minimal to high. Vertex "Model versions":
+    // released 2026-05-19, retired "May 19, 2027 or later". 1.50 / 9.00 (Gemini
+    // API pricing, transcribed 2026-10-07), cached 0.15 as Zoo-Code's Vertex
+    // table lists it; EU at 1.1x. No Gemini API route: there
+    // gemini-3.5-flash is deprecated and "automatically routed to
+    // gemini-3.6-flash", a different model.
+    contextLength: 1_048_576,
+    maxOutputTokens: 65_536,
+    routes: [
+      {
+        endpoint: "vertex-eu",
+        upstreamModel: "google/gemini-3.5-flash",
+        region: "eu",
+        pricing: { prompt: 1.65, completion: 9.9, cachedPrompt: 0.165 },
+      },
+    ],
+  },
+  {
+    id: "google/gemini-3.1-flash-lite",
+    provider: "google",
+    name: "Gemini 3.1 Flash-Lite",
+    // Vertex model page and 3.5 Flash guide: GA, 1,048,576 context, 65,536
+    // output, regions "Global, Multi-region", thinking levels minimal to high.
+    // Vertex "Model versions": retired "May 7, 2027 or later"; the Gemini API's
+    // "Deprecations" gives the same earliest shutdown. 0.25 / 1.50, cached
+    // 0.025 as the price trackers list it for Vertex and the Gemini API
+    // (cloudprice.net, APIYI; Google's pricing row was not among the stored
+    // copies); EU at 1.1x.
+    contextLength: 1_048_576,
+    maxOutputTokens: 65_536,
+    routes: [
+      {
+        endpoint: "vertex-eu",
+        upstreamModel: "google/gemini-3.1-flash-lite",
+        region: "eu",
+        pricing: { prompt: 0.275, completion: 1.65, cachedPrompt: 0.0275 },
+      },
+      {
+        endpoint: "google",
+        upstreamModel: "gemini-3.1-flash-lite",
+        region: "global",
+        pricing: { prompt: 0.25, completion: 1.5, cachedPrompt: 0.025 },
       },
     ],
   },
