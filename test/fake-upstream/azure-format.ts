@@ -13,10 +13,12 @@
  * prompt (400 `content_filter`), `contentFilter: "output"` the answer
  * (`finish_reason: "content_filter"`; in async mode on an annotation chunk).
  * The fake resource has every deployment except those named `missing…`
- * (404 DeploymentNotFound, as for any `status: 404`). Replies are text only.
+ * (404 DeploymentNotFound, as for any `status: 404`). Tools offered are
+ * called as the OpenAI fake calls them (openai-format.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, pingOnly, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
+import { fakeToolCall, toolCallDeltas, wantsToolCall } from "./openai-format.ts";
 import type { FakeContext } from "./server.ts";
 
 const SAFE = { hate: { filtered: false, severity: "safe" }, self_harm: { filtered: false, severity: "safe" }, sexual: { filtered: false, severity: "safe" }, violence: { filtered: false, severity: "safe" } };
@@ -57,6 +59,8 @@ interface ChatBody {
   messages?: unknown;
   stream?: unknown;
   stream_options?: { include_usage?: boolean };
+  tools?: { function: { name: string } }[];
+  tool_choice?: unknown;
 }
 
 /** An asynchronous filter's annotation on the text sent so far (`check_offset` grows as text is vetted). */
@@ -79,19 +83,21 @@ export async function handleAzureChat(req: IncomingMessage, res: ServerResponse,
   const created = Math.floor(Date.now() / 1000);
   const blocked = scenario.contentFilter === "output";
   const reply = scenario.reply ?? DEFAULT_REPLY;
+  const toolName = wantsToolCall(body);
+  const toolCall = toolName && !blocked ? fakeToolCall(toolName) : null;
   const parts = splitReply(reply, scenario.chunks ?? 3);
   // A blocked answer stops after its first part.
   const sent = blocked ? parts.slice(0, 1) : parts;
   const promptTokens = countTokens(promptText(body.messages));
-  const completionTokens = countTokens(blocked ? reply : sent.join(""));
+  const completionTokens = toolCall ? 8 : countTokens(blocked ? reply : sent.join(""));
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
-  const finishReason = blocked ? "content_filter" : "stop";
+  const finishReason = blocked ? "content_filter" : toolCall ? "tool_calls" : "stop";
 
   if (body.stream !== true) {
     return sendAnswer(req, res, scenario, { "content-type": "application/json" }, {
       id, object: "chat.completion", created, model: body.model, system_fingerprint: "fp_azure",
       prompt_filter_results: PROMPT_FILTER_RESULTS,
-      choices: [{ index: 0, message: { role: "assistant", content: blocked ? null : reply, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason, content_filter_results: blocked ? BLOCKED : SAFE }],
+      choices: [{ index: 0, message: { role: "assistant", content: blocked || toolCall ? null : reply, ...(toolCall ? { tool_calls: [toolCall] } : {}), refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason, content_filter_results: blocked ? BLOCKED : SAFE }],
       usage,
     });
   }
@@ -104,14 +110,15 @@ export async function handleAzureChat(req: IncomingMessage, res: ServerResponse,
 
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   write({ id: "", object: "", created: 0, model: "", prompt_filter_results: PROMPT_FILTER_RESULTS, choices: [], usage: null });
-  send({ delta: { role: "assistant", content: "" }, finish_reason: null }, {});
+  send({ delta: { role: "assistant", content: toolCall ? null : "" }, finish_reason: null }, {});
   if (await pingOnly(res, scenario, () => res.write(": keep-alive\n\n"))) return;
   let checked = 0;
-  for (let i = 0; i < sent.length; i++) {
+  const deltas = toolCall ? toolCallDeltas(toolCall) : sent.map((content) => ({ content }));
+  for (let i = 0; i < deltas.length; i++) {
     await beforeChunk(i, res, scenario, ctx);
-    send({ delta: { content: sent[i] }, finish_reason: null }, SAFE);
+    send({ delta: deltas[i], finish_reason: null }, SAFE);
     if (i === 0 && (await afterFirstChunk(req, res, scenario, ctx))) return;
-    if (isAsync && i === 0) write(annotation((checked += sent[i]!.length)));
+    if (isAsync && i === 0) write(annotation((checked += sent[0]!.length)));
   }
   // The asynchronous filter's late verdict arrives on an annotation chunk; the synchronous one is the finish chunk itself.
   if (blocked && isAsync) write(annotation(checked, "content_filter"));

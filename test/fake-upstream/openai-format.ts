@@ -50,13 +50,27 @@ interface ChatBody {
 }
 
 /** A tool call is answered when tools are offered and the last turn is not a tool result. */
-function wantsToolCall(body: ChatBody): string | null {
+export function wantsToolCall(body: Pick<ChatBody, "tools" | "tool_choice" | "messages">): string | null {
   if (!body.tools?.length || body.tool_choice === "none") return null;
   const messages = body.messages as { role: string }[];
   if (messages[messages.length - 1]?.role === "tool") return null;
   const choice = body.tool_choice as { function?: { name: string } } | undefined;
   return choice?.function?.name ?? body.tools[0]!.function.name;
 }
+
+export interface FakeToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export const fakeToolCall = (name: string): FakeToolCall => ({ id: `call_${Date.now().toString(36)}`, type: "function", function: { name, arguments: '{"city":"Paris"}' } });
+
+/** A tool call streamed as OpenAI does: id and name first, then the arguments. */
+export const toolCallDeltas = (call: FakeToolCall): object[] => [
+  { tool_calls: [{ index: 0, ...call, function: { name: call.function.name, arguments: "" } }] },
+  { tool_calls: [{ index: 0, function: { arguments: call.function.arguments } }] },
+];
 
 /**
  * A failure after the 200: an error object in a data event, as OpenAI sends
@@ -96,7 +110,7 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
   const promptTokens = countTokens(promptText(body.messages));
   const completionTokens = toolName ? 8 : countTokens(reply);
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-  const toolCall = toolName ? { id: `call_${Date.now().toString(36)}`, type: "function", function: { name: toolName, arguments: '{"city":"Paris"}' } } : null;
+  const toolCall = toolName ? fakeToolCall(toolName) : null;
   const finishReason = toolName ? "tool_calls" : "stop";
 
   if (body.stream !== true) {
@@ -115,9 +129,7 @@ export async function handleChat(flavour: Flavour, req: IncomingMessage, res: Se
   const includeUsage = flavour === "openai" && body.stream_options?.include_usage === true;
   const base = { id, object: "chat.completion.chunk", created, model, ...(flavour === "openai" ? { system_fingerprint: "fp_fake" } : {}) };
   const send = (chunk: object) => res.write(`data: ${JSON.stringify(includeUsage ? { ...chunk, usage: null } : chunk)}\n\n`);
-  const deltas: object[] = toolCall
-    ? [{ tool_calls: [{ index: 0, ...toolCall, function: { name: toolName, arguments: "" } }] }, { tool_calls: [{ index: 0, function: { arguments: toolCall.function.arguments } }] }]
-    : splitReply(reply, scenario.chunks ?? 3).map((content) => ({ content }));
+  const deltas: object[] = toolCall ? toolCallDeltas(toolCall) : splitReply(reply, scenario.chunks ?? 3).map((content) => ({ content }));
 
   send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: toolCall ? null : "" }, logprobs: null, finish_reason: null }] });
   for (let i = 0; scenario.keepAlive && i < 3; i++) {
