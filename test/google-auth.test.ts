@@ -49,7 +49,7 @@ function clock(start = Date.now()) {
 function source(tokenUrl: string, now: () => number = Date.now, vars: Partial<Env> = {}): () => Promise<string> {
   const get = googleAccessTokenSource(envWith({ GOOGLE_TOKEN_URL: tokenUrl, ...vars }), now);
   if (!get) throw new Error("no token source for the fake's service account");
-  return get;
+  return async () => get();
 }
 
 /** The public half of the service account's key, derived here with WebCrypto (a key file carries only the private key). */
@@ -98,6 +98,15 @@ describe("the token cache", () => {
     const first = await get();
     expect(await get()).toBe(first);
     expect(await endpoint.requests()).toHaveLength(1);
+  });
+
+  it("hands a fresh cached token back at once, as a string: no promise and no timer on the warm path", async () => {
+    const endpoint = tokenEndpoint();
+    const get = googleAccessTokenSource(envWith({ GOOGLE_TOKEN_URL: endpoint.url }), clock().now)!;
+    const first = get();
+    expect(first).toBeInstanceOf(Promise);
+    const token = await first;
+    expect(get()).toBe(token);
   });
 
   it("is shared by every route and env of the same service account and token endpoint in the isolate", async () => {
@@ -205,6 +214,17 @@ describe("the service account secret", () => {
     expect(message).toContain("VERTEX_SERVICE_ACCOUNT");
     expect(message).toContain(named);
     expect(message).not.toContain(account.private_key.slice(40, 80));
+  });
+
+  it("in production goes to Google's token endpoint only: another GOOGLE_TOKEN_URL leaves Vertex unconfigured", () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const production = (url: string) => googleAccessTokenSource(envWith({ DURABLE_OBJECT_JURISDICTION: "eu", GOOGLE_TOKEN_URL: url }));
+    expect(production("https://oauth2.googleapis.com/token")).not.toBeNull();
+    for (const url of ["http://oauth2.googleapis.com/token", "https://oauth2.googleapis.com.example.com/token", "https://proxy.example.com/token"]) {
+      expect(production(url), url).toBeNull();
+    }
+    expect(String(log.mock.calls[0]![0])).toContain("GOOGLE_TOKEN_URL");
+    log.mockRestore();
   });
 
   it("absent leaves Vertex unconfigured, silently", () => {

@@ -121,10 +121,11 @@ export interface ProviderConfig {
   apiKey: string | undefined;
   /**
    * An OAuth access token source (Vertex AI's service account): cached per
-   * isolate, refreshed before expiry. Rejects with an ApiError (502
+   * isolate, refreshed before expiry (a fresh cached token comes back at
+   * once, without a promise). Rejects with an ApiError (502
    * `upstream_auth_token_failed`) that is a failure of this route.
    */
-  accessToken?: () => Promise<string>;
+  accessToken?: () => string | Promise<string>;
   /** The name the endpoint knows the route's model by, when it is not upstreamModel (an Azure deployment). */
   deployment?: string;
   /** Vertex AI: the Google Cloud project and location in its resource paths. */

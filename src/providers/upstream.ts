@@ -199,8 +199,10 @@ export async function upstreamError(res: Response, provider: string, clientSigna
   // The router checked the model against its catalogue, so an endpoint that
   // does not know it is a route that cannot serve it (an Azure deployment
   // that is gone, a model not offered in that region, a retired upstream
-  // name): a failure of the route, so the next one is tried.
-  if (s === 404) return errors.upstream(`The ${provider} API does not serve this model on this route (HTTP 404: ${message})`, "upstream_model_not_found");
+  // name): a failure of the route, so the next one is tried. Its message
+  // may name what is the operator's (a deployment, a cloud project): it is
+  // not passed on.
+  if (s === 404) return errors.upstream(`The ${provider} API does not serve this model on this route (HTTP 404).`, "upstream_model_not_found");
   if (s === 408) return errors.upstreamTimeout();
   if (s === 413) return new ApiError(413, "request_too_large", "request_too_large", message);
   if (s === 429) return new ApiError(429, "rate_limit_error", "upstream_rate_limited", message, null, retryHeaders, hintMs);

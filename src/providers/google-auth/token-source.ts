@@ -16,7 +16,7 @@
  * - Every failure is an ApiError 502 `upstream_auth_token_failed` (exchange.ts).
  */
 import { ApiError } from "../../shared/errors";
-import { importSigningKey, signAssertion } from "./assertion";
+import { GOOGLE_TOKEN_AUDIENCE, importSigningKey, signAssertion } from "./assertion";
 import { exchangeAssertion, tokenFailure } from "./exchange";
 import { parseServiceAccount, type ServiceAccount } from "./service-account";
 
@@ -26,8 +26,6 @@ export const REFRESH_MARGIN_MS = 5 * 60_000;
 export const FAILURE_BACKOFF_MS = 5_000;
 /** A token with less life than this left is not handed out even when a refresh failed. */
 const MIN_USABLE_MS = 60_000;
-
-export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
 
 /** Milliseconds since the epoch; injectable so tests move time instead of waiting. */
 export type Now = () => number;
@@ -42,36 +40,50 @@ interface TokenCache {
 /** Per isolate: service account (email and key id) and token endpoint → its token. */
 const caches = new Map<string, TokenCache>();
 /** Per env: its token source, so the secret is parsed (and a bad one reported) once, not once per route. */
-const sources = new WeakMap<object, (() => Promise<string>) | null>();
+const sources = new WeakMap<object, TokenSource | null>();
+
+/** A token at once when a fresh one is cached (no promise, no timer on the warm path), else a promise of one. */
+export type TokenSource = () => string | Promise<string>;
 
 /**
  * The access token source of the env's service account, or null when there
  * is none or it is malformed (the Vertex endpoint is then not configured; one
  * console.error names the problem, never the key). `now` is for tests.
  */
-export function googleAccessTokenSource(env: Env, now: Now = Date.now): (() => Promise<string>) | null {
+export function googleAccessTokenSource(env: Env, now: Now = Date.now): TokenSource | null {
   if (!sources.has(env)) sources.set(env, buildSource(env, now));
   return sources.get(env)!;
 }
 
-function buildSource(env: Env, now: Now): (() => Promise<string>) | null {
+function buildSource(env: Env, now: Now): TokenSource | null {
   if (!env.VERTEX_SERVICE_ACCOUNT) return null;
+  const tokenUrl = env.GOOGLE_TOKEN_URL || GOOGLE_TOKEN_AUDIENCE;
+  // The signed assertion is good at Google for an hour whoever receives it:
+  // in production it goes to Google's token endpoint and nowhere else.
+  if (env.DURABLE_OBJECT_JURISDICTION === "eu" && tokenUrl !== GOOGLE_TOKEN_AUDIENCE) {
+    console.error(`GOOGLE_TOKEN_URL is not ${GOOGLE_TOKEN_AUDIENCE}, so Vertex AI routes are skipped: the service account's assertion goes to Google only`);
+    return null;
+  }
   const account = parseServiceAccount(env.VERTEX_SERVICE_ACCOUNT);
   if ("problem" in account) {
     console.error(`VERTEX_SERVICE_ACCOUNT is not usable, so Vertex AI routes are skipped: ${account.problem}`);
     return null;
   }
-  const tokenUrl = env.GOOGLE_TOKEN_URL || GOOGLE_TOKEN_URL;
   const key = JSON.stringify([account.clientEmail, account.privateKeyId, tokenUrl]);
   let cache = caches.get(key);
   if (!cache) caches.set(key, (cache = {}));
   return () => accessToken(cache, account, tokenUrl, now);
 }
 
-async function accessToken(cache: TokenCache, account: ServiceAccount, tokenUrl: string, now: Now): Promise<string> {
+function accessToken(cache: TokenCache, account: ServiceAccount, tokenUrl: string, now: Now): string | Promise<string> {
+  const current = cache.token;
+  if (current && current.expiresAt - now() > REFRESH_MARGIN_MS) return current.value;
+  return renewedToken(cache, account, tokenUrl, now);
+}
+
+async function renewedToken(cache: TokenCache, account: ServiceAccount, tokenUrl: string, now: Now): Promise<string> {
   const t = now();
   const current = cache.token;
-  if (current && current.expiresAt - t > REFRESH_MARGIN_MS) return current.value;
   const stillUsable = current && current.expiresAt - t > MIN_USABLE_MS ? current.value : null;
   if (cache.failure && t - cache.failure.at < FAILURE_BACKOFF_MS) {
     if (stillUsable) return stillUsable;

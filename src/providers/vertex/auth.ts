@@ -33,6 +33,7 @@ function bounded<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number)
 
 export async function bearerHeader(config: ProviderConfig, clientSignal: AbortSignal): Promise<{ authorization: string }> {
   if (!config.accessToken) throw errors.upstream("Vertex AI is not configured on this router.", "provider_not_configured");
-  const token = await bounded(config.accessToken(), clientSignal, config.timeoutMs);
+  const cached = config.accessToken();
+  const token = typeof cached === "string" ? cached : await bounded(cached, clientSignal, config.timeoutMs);
   return { authorization: `Bearer ${token}` };
 }
