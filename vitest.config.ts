@@ -27,7 +27,7 @@ export default defineConfig({
                 GEMINI_API_KEY: "router-gemini-credential",
                 // EU endpoints point at the fake but have no credential or
                 // project here, so the seed's EU routes are skipped unless a
-                // test configures them (test/helpers/eu-routes.ts).
+                // test configures them (`direct` in test/helpers/catalogue.ts).
                 OPENAI_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/openai-eu/v1`,
                 AZURE_OPENAI_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/azure-eu/openai/v1`,
                 AZURE_OPENAI_EU_REGION: "swedencentral",

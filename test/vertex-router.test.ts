@@ -1,9 +1,7 @@
 /**
- * Vertex AI routes through the router. These need the real Google token
- * source (src/providers/google-auth/token-source.ts) and the test service
- * account the fake's token endpoint trusts: until both are merged, the
- * vertex-eu endpoint has no token source, its routes are skipped, and these
- * tests fail.
+ * Vertex AI routes through the router, with the real Google token source
+ * (src/providers/google-auth/token-source.ts) and the test service account
+ * the fake's token endpoint trusts (VERTEX_SERVICE_ACCOUNT in the test env).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelSpec } from "../src/providers/model-spec";

@@ -16,9 +16,12 @@
  * page gives the global endpoint "no price premium" and the regional and
  * multi-region endpoints a premium, 10% (LiteLLM bills it as
  * regional_endpoint_uplift_multiplier 1.1, as llmenu's v0.8.0 notes quote
- * for Claude Haiku 5.5: 0.11 / 0.55). That newer Claude models are served on
- * the `eu` multi-region is the issue's statement; no stored Google page
- * lists them model by model. Claude Fable 5.1 has no EU route: Mythos-class
+ * for Claude Haiku 5.5: 0.11 / 0.55). Residency: Google's "Data residency"
+ * page says of jurisdictional multi-region endpoints that "ML processing stays
+ * within that specific geographical region (such as ... the European Union)";
+ * its model-by-model table lists Google's own models only, so for Claude the
+ * guarantee rests on that sentence and on the model being served on `eu` at
+ * all (a model that is not answers 404, a route failure). Claude Fable 5.1 has no EU route: Mythos-class
  * models on Bedrock run only with data shared with Anthropic, outside the
  * cloud's boundary (AWS, 2026-06-09), and no stored page says how Vertex
  * serves them.
