@@ -74,13 +74,13 @@ const hostIs =
     url.protocol === "https:" && hosts.includes(url.hostname);
 
 /** Google Cloud regions in EU member states (cloud.google.com/about/locations). */
-export const GCP_EU_REGIONS: readonly string[] = [
+const GCP_EU_REGIONS: readonly string[] = [
   "europe-central2", "europe-north1", "europe-north2", "europe-southwest1", "europe-west1", "europe-west3",
   "europe-west4", "europe-west8", "europe-west9", "europe-west10", "europe-west12",
 ];
 
 /** Azure regions in EU member states (learn.microsoft.com, "Azure geographies"). */
-export const AZURE_EU_REGIONS: readonly string[] = [
+const AZURE_EU_REGIONS: readonly string[] = [
   "swedencentral", "francecentral", "germanywestcentral", "italynorth", "polandcentral", "spaincentral",
   "westeurope", "northeurope", "austriaeast", "belgiumcentral", "denmarkeast", "finlandcentral", "greececentral",
 ];

@@ -46,7 +46,7 @@ function parseOverrides(value: string | undefined): Overrides {
 }
 
 /** The operator's statements from PROVIDER_RETENTION, by endpoint id. */
-export function providerRetention(env: Env): Overrides {
+function providerRetention(env: Env): Overrides {
   let overrides = parsed.get(env);
   if (!overrides) parsed.set(env, (overrides = parseOverrides(env.PROVIDER_RETENTION)));
   return overrides;

@@ -7,7 +7,7 @@
 import { errors } from "../../shared/errors";
 import type { ProviderConfig } from "../types";
 
-export type VertexPublisher = "google" | "anthropic";
+type VertexPublisher = "google" | "anthropic";
 /** generateContent and streamGenerateContent for Gemini; rawPredict and streamRawPredict for Claude. */
 export type VertexMethod = "generateContent" | "streamGenerateContent" | "rawPredict" | "streamRawPredict";
 
