@@ -5,11 +5,12 @@
  * receives, chunk by chunk), with usage still counted.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { azureOpenAI } from "../src/providers/azure";
-import { azureStreamFilter } from "../src/providers/azure/content-filter";
+import { azureStreamTranslator } from "../src/providers/azure/stream";
 import { chatCompletionRequestSchema } from "../src/providers/chat-schema";
 import { ENDPOINTS, endpointConfig } from "../src/providers/endpoints";
+import { openAIStreamTranslator } from "../src/providers/openai-compatible/stream";
 import type { ProviderCall, Route } from "../src/providers/types";
 import type { ApiError } from "../src/shared/errors";
 import { tag, upstreamRequests } from "./helpers/router";
@@ -17,7 +18,7 @@ import { tag, upstreamRequests } from "./helpers/router";
 const KEY = "azure-test-key";
 const route: Route = { endpoint: "azure-eu", upstreamModel: "gpt-4o-mini", region: "eu", pricing: { prompt: 0.165, completion: 0.66 }, contextLength: 128_000, maxOutputTokens: 16_384 };
 
-function azureCall(prompt: string, options: { stream?: boolean; includeUsage?: boolean } = {}): ProviderCall {
+function azureCall(prompt: string, options: { stream?: boolean; includeUsage?: boolean; idleTimeoutMs?: number; clientSignal?: AbortSignal } = {}): ProviderCall {
   const azureEnv = { ...env, AZURE_OPENAI_EU_API_KEY: KEY, AZURE_OPENAI_EU_DEPLOYMENTS: "gpt-4o-mini=eu-mini, gpt-4o" } as Env;
   const request = chatCompletionRequestSchema.parse({
     model: "openai/gpt-4o-mini",
@@ -25,8 +26,15 @@ function azureCall(prompt: string, options: { stream?: boolean; includeUsage?: b
     ...(options.stream ? { stream: true } : {}),
     ...(options.includeUsage ? { stream_options: { include_usage: true } } : {}),
   });
-  return { request, route, config: endpointConfig(ENDPOINTS["azure-eu"], azureEnv, route, 2_000)!, label: "Azure OpenAI (EU)", requestId: "req-azure", clientSignal: new AbortController().signal };
+  return { request, route, config: endpointConfig(ENDPOINTS["azure-eu"], azureEnv, route, 2_000)!, label: "Azure OpenAI (EU)", requestId: "req-azure", clientSignal: options.clientSignal ?? new AbortController().signal, idleTimeoutMs: options.idleTimeoutMs };
 }
+
+/**
+ * The usage the fake reports for its default reply to `prompt`, as the router
+ * reads it: fake-upstream/scenario.ts counts a token per 4 characters of the
+ * messages' text (role and content, space-joined) and of the reply (29 characters).
+ */
+const fakeUsage = (prompt: string) => ({ promptTokens: Math.ceil(`user ${prompt}`.length / 4), completionTokens: 8, cachedTokens: 0, reasoningTokens: 0 });
 
 /** The client's stream as parsed JSON chunks, `[DONE]` as the string. */
 async function clientChunks(res: Response): Promise<(Record<string, unknown> | "[DONE]")[]> {
@@ -36,10 +44,11 @@ async function clientChunks(res: Response): Promise<(Record<string, unknown> | "
 
 type Choice = { index: number; delta: Record<string, unknown>; finish_reason: string | null } & Record<string, unknown>;
 const choice = (chunk: Record<string, unknown> | "[DONE]") => (chunk === "[DONE]" ? null : ((chunk.choices as Choice[])[0] ?? null));
-/** Each chunk in brief: "role", the content, "finish:<reason>", "usage" or "[DONE]". */
+/** Each chunk in brief: "role", the content, "finish:<reason>", "usage", "error:<code>" or "[DONE]". */
 const shape = (chunks: Awaited<ReturnType<typeof clientChunks>>) =>
   chunks.map((c) => {
     if (c === "[DONE]") return c;
+    if ("error" in c) return `error:${(c.error as { code: string }).code}`;
     const first = choice(c);
     if (!first) return c.usage ? "usage" : "empty";
     if (first.finish_reason) return `finish:${first.finish_reason}`;
@@ -133,16 +142,99 @@ describe("an Azure answer as the client receives it", () => {
     expect((await result.outcome).usage).toMatchObject({ completionTokens: 8 });
   });
 
+});
+
+/** The Azure translator as the adapter builds it, the client asking for usage; events in, the client's events out. */
+function azureTranslator() {
+  const call = azureCall("x", { stream: true, includeUsage: true });
+  return azureStreamTranslator(call, openAIStreamTranslator({ label: call.label, clientWantsUsage: true, usageMode: "usage-chunk" }));
+}
+const chunk = (choice: object, id = "chatcmpl-1") => ({ data: JSON.stringify({ id, object: id ? "chat.completion.chunk" : "", created: id ? 1 : 0, model: id ? "gpt-4o-mini" : "", choices: [choice], usage: null }) });
+const verdict = (index: number) => chunk({ index, finish_reason: "content_filter", content_filter_results: { protected_material_text: { detected: true, filtered: true } } }, "");
+const finishReasons = (events: { data: string }[]) => events.map((e) => (e.data === "[DONE]" ? e.data : (JSON.parse(e.data) as { choices: Choice[] }).choices[0]!.finish_reason));
+
+describe("the Azure stream's finish", () => {
   it("a late content_filter verdict after a stop finish replaces it: one finish per choice", () => {
-    const filter = azureStreamFilter(azureCall("x", { stream: true }));
-    const chunk = (choice: object, id = "chatcmpl-1") => ({ data: JSON.stringify({ id, object: id ? "chat.completion.chunk" : "", created: id ? 1 : 0, model: id ? "gpt-4o-mini" : "", choices: [choice], usage: null }) });
+    const translator = azureTranslator();
     const out = [
-      ...filter.push([chunk({ index: 0, delta: { content: "Hey" }, finish_reason: null }), chunk({ index: 0, delta: {}, finish_reason: "stop" })]),
-      ...filter.push([chunk({ index: 0, finish_reason: "content_filter", content_filter_results: { protected_material_text: { detected: true, filtered: true } } }, ""), { data: "[DONE]" }]),
-    ].map((e) => (e.data === "[DONE]" ? e.data : (JSON.parse(e.data) as { choices: Choice[] }).choices[0]!.finish_reason));
-    expect(out).toEqual([null, "content_filter", "[DONE]"]);
+      ...translator.push([chunk({ index: 0, delta: { content: "Hey" }, finish_reason: null }), chunk({ index: 0, delta: {}, finish_reason: "stop" })]),
+      ...translator.push([verdict(0), { data: "[DONE]" }]),
+    ];
+    expect(finishReasons(out)).toEqual([null, "content_filter", "[DONE]"]);
+  });
+
+  it("a verdict that comes before its choice's own finish chunk is applied to that chunk: still one finish", () => {
+    const translator = azureTranslator();
+    const out = [
+      ...translator.push([chunk({ index: 0, delta: { content: "Hey" }, finish_reason: null }), verdict(0)]),
+      ...translator.push([chunk({ index: 0, delta: {}, finish_reason: "stop" }), { data: "[DONE]" }]),
+    ];
+    expect(finishReasons(out)).toEqual([null, "content_filter", "[DONE]"]);
+  });
+
+  it("a content chunk with nothing of Azure's on it reaches the client byte for byte", () => {
+    const translator = azureTranslator();
+    // Formatting a re-serialisation would change (spaces, an escaped character): only a pass-through keeps it.
+    const plain = { data: '{"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"content": "caf\\u00e9"}, "finish_reason": null}], "usage": null}' };
+    const out = translator.push([chunk({ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }), plain]);
+    expect(out[1]).toEqual(plain);
   });
 });
+
+describe("an Azure stream cut short after its usage chunk: the usage Azure reported is billed", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each([true, false])("dropped before [DONE] (include_usage %s): the client gets the finish, the usage it asked for, then the error", async (includeUsage) => {
+    const prompt = `hi ${tag()} fake:{"azureFilter":"async","afterUsage":"drop"}`;
+    const result = await azureOpenAI.chat(azureCall(prompt, { stream: true, includeUsage }));
+    const chunks = await clientChunks(result.response);
+    expect(shape(chunks)).toEqual(["role", "Hello from", " the fake ", "upstream.", "finish:stop", ...(includeUsage ? ["usage"] : []), "error:upstream_stream_interrupted"]);
+    expect(await result.outcome).toMatchObject({ result: "upstream_error", usage: fakeUsage(prompt) });
+  });
+
+  it("idle after it: the finish and usage, then the idle error", async () => {
+    const prompt = `hi ${tag()} fake:{"azureFilter":"async","afterUsage":"hang"}`;
+    const result = await azureOpenAI.chat(azureCall(prompt, { stream: true, includeUsage: true, idleTimeoutMs: 1_000 }));
+    const chunks = await clientChunks(result.response);
+    expect(shape(chunks)).toEqual(["role", "Hello from", " the fake ", "upstream.", "finish:stop", "usage", "error:upstream_stream_timeout"]);
+    expect(await result.outcome).toMatchObject({ result: "upstream_error", usage: fakeUsage(prompt) });
+  });
+
+  it("the client leaves after the router read it", async () => {
+    const prompt = `hi ${tag()} fake:{"azureFilter":"async","afterUsage":"hang"}`;
+    const client = new AbortController();
+    const realFetch = globalThis.fetch;
+    // The upstream body read one piece per read of the relay: once the usage chunk has come through, the relay's next read is the moment to leave.
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const res = await realFetch(input, init);
+      return new Response(leaveAfterUsage(res.body!, client), res);
+    });
+    const result = await azureOpenAI.chat(azureCall(prompt, { stream: true, includeUsage: true, clientSignal: client.signal }));
+    await result.response.text();
+    expect(client.signal.aborted).toBe(true);
+    expect(await result.outcome).toMatchObject({ result: "client_aborted", usage: fakeUsage(prompt) });
+  });
+});
+
+/** `body` as a stream read on demand; the first read after the usage chunk went through aborts `client` instead. */
+function leaveAfterUsage(body: ReadableStream<Uint8Array>, client: AbortController): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (/"usage":\{/.test(text)) return client.abort();
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        text += decoder.decode(value, { stream: true });
+        controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
 
 describe("Azure OpenAI errors", () => {
   it.each([false, true])("a prompt the content filter blocked is the client's 400 content_filter naming the categories (stream %s)", async (stream) => {

@@ -12,12 +12,13 @@
  * chunks, none on the content chunks); `contentFilter: "prompt"` blocks the
  * prompt (400 `content_filter`), `contentFilter: "output"` the answer
  * (`finish_reason: "content_filter"`; in async mode on an annotation chunk).
+ * `afterUsage` cuts a stream short after its usage chunk (scenario.ts).
  * The fake resource has every deployment except those named `missing…`
  * (404 DeploymentNotFound, as for any `status: 404`). Tools offered are
  * called as the OpenAI fake calls them (openai-format.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, pingOnly, promptText, type Scenario, sendAnswer, splitReply } from "./scenario.ts";
+import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, pingOnly, promptText, type Scenario, sendAnswer, sleep, splitReply } from "./scenario.ts";
 import { fakeToolCall, toolCallDeltas, wantsToolCall } from "./openai-format.ts";
 import type { FakeContext } from "./server.ts";
 
@@ -124,6 +125,12 @@ export async function handleAzureChat(req: IncomingMessage, res: ServerResponse,
   if (blocked && isAsync) write(annotation(checked, "content_filter"));
   else send({ delta: {}, finish_reason: finishReason }, blocked ? BLOCKED : {});
   if (includeUsage) write({ ...base, choices: [], usage });
+  if (scenario.afterUsage === "drop") {
+    // As afterFirstChunk does: the bytes written so far reach the client before the socket dies.
+    await sleep(20);
+    return void req.socket.destroy();
+  }
+  if (scenario.afterUsage === "hang") return new Promise<void>((resolve) => res.once("close", resolve));
   if (isAsync && !blocked) write(annotation(sent.join("").length));
   res.end("data: [DONE]\n\n");
 }

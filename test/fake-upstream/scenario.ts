@@ -73,6 +73,12 @@ export interface Scenario {
   azureFilter?: "async";
   /** Azure OpenAI: the content filter blocks the prompt (400) or the answer (finish_reason content_filter). */
   contentFilter?: "prompt" | "output";
+  /**
+   * Azure OpenAI, stream: after the usage chunk (before the asynchronous
+   * filter's last annotation and `[DONE]`), drop the connection or send
+   * nothing more until the client leaves.
+   */
+  afterUsage?: "drop" | "hang";
 }
 
 const DIRECTIVE = /fake:(\{[^}]*\})/g;

@@ -5,13 +5,14 @@
  * AZURE_OPENAI_EU_DEPLOYMENTS), the key goes in an `api-key` header, and no
  * `api-version` is sent: the v1 GA API takes none ("API version lifecycle",
  * learn.microsoft.com; only preview features ask for `api-version=preview`).
- * Its content-filter annotations are removed (./content-filter.ts) and its
- * errors read in its own shape (./errors.ts).
+ * Its content-filter annotations are removed (./content-filter.ts, and for
+ * streams ./stream.ts) and its errors read in its own shape (./errors.ts).
  */
 import { createOpenAICompatibleProvider } from "../openai-compatible/adapter";
 import { openAIBody } from "../openai";
-import { azureStreamFilter, withoutFilterResults } from "./content-filter";
+import { withoutFilterResults } from "./content-filter";
 import { azureError } from "./errors";
+import { azureStreamTranslator } from "./stream";
 
 export const azureOpenAI = createOpenAICompatibleProvider({
   wire: "azure-openai",
@@ -21,5 +22,5 @@ export const azureOpenAI = createOpenAICompatibleProvider({
   authHeaders: (config) => ({ "api-key": config.apiKey ?? "" }),
   upstreamError: azureError,
   normalizeResponse: withoutFilterResults,
-  streamFilter: azureStreamFilter,
+  streamTranslator: azureStreamTranslator,
 });

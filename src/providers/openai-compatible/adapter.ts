@@ -7,7 +7,7 @@
  * brought back to OpenAI's shape.
  */
 import { type ApiError, errors } from "../../shared/errors";
-import { SSE_HEADERS, type SseEvent } from "../sse";
+import { SSE_HEADERS } from "../sse";
 import type { ChatCompletionRequest } from "../chat-schema";
 import type { ChatProvider, ChatResult, ProviderCall, ProviderConfig, WireFormat } from "../types";
 import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
@@ -27,15 +27,12 @@ export interface OpenAICompatibleOptions {
   upstreamError?(res: Response, label: string, clientSignal: AbortSignal): Promise<ApiError>;
   /** Brings a non-streamed answer back to OpenAI's shape (it is re-serialised); passed on as received when absent. */
   normalizeResponse?(json: Record<string, unknown>): Record<string, unknown>;
-  /** Brings one stream's events back to OpenAI's shape before anything reads them; events pass as they are when absent. */
-  streamFilter?(call: ProviderCall): StreamFilter;
-}
-
-/** A stream's upstream events re-shaped on their way in: push per read, flush once the upstream has ended. */
-export interface StreamFilter {
-  push(events: SseEvent[]): SseEvent[];
-  /** What it still holds when the upstream ended (cleanly or not). */
-  flush(): SseEvent[];
+  /**
+   * Wraps one stream's translator to bring the provider's events back to
+   * OpenAI's shape and order around it (it sees every event first, and the
+   * stream's end, clean or not); the translator reads them as they are when absent.
+   */
+  streamTranslator?(call: ProviderCall, translator: CommittingTranslator): CommittingTranslator;
 }
 
 /** Fields only the router understands (routing preferences): they never go upstream. */
@@ -77,21 +74,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
 function streamResult(res: Response, call: ProviderCall, startedAt: number, options: OpenAICompatibleOptions): Promise<ChatResult> {
   if (!res.body) throw errors.upstream("The upstream provider sent an empty stream.");
   const translator = openAIStreamTranslator({ label: call.label, clientWantsUsage: call.request.stream_options?.include_usage === true, usageMode: options.usageMode });
-  const filtered = options.streamFilter ? filteredTranslator(options.streamFilter(call), translator) : translator;
-  return streamingResult(res.body, filtered, { ...call, commitBy: commitDeadline(startedAt, call.config) }, SSE_HEADERS);
-}
-
-/** The translator fed through a stream filter; what the filter holds at the end is translated before the translator ends. */
-function filteredTranslator(filter: StreamFilter, translator: CommittingTranslator): CommittingTranslator {
-  return {
-    ...translator,
-    push: (events) => translator.push(filter.push(events)),
-    end() {
-      const flushed = translator.push(filter.flush());
-      const { events, state } = translator.end();
-      return { events: [...flushed, ...events], state };
-    },
-  };
+  const wrapped = options.streamTranslator ? options.streamTranslator(call, translator) : translator;
+  return streamingResult(res.body, wrapped, { ...call, commitBy: commitDeadline(startedAt, call.config) }, SSE_HEADERS);
 }
 
 async function jsonResult(res: Response, label: string, clientSignal: AbortSignal, normalize?: OpenAICompatibleOptions["normalizeResponse"]): Promise<ChatResult> {
