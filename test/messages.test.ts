@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { newCustomer, tag, upstreamRequests, type Customer } from "./helpers/router";
-import { anthropicEvents, messages } from "./helpers/messages";
+import { anthropicEvents, messages, passthroughConversation } from "./helpers/messages";
 
 let customer: Customer;
 beforeAll(async () => {
@@ -25,24 +25,7 @@ interface AnthropicError {
 describe("POST /v1/messages to anthropic/* (pass-through)", () => {
   it("passes the request through with thinking, signatures and cache_control intact, swapping only the model", async () => {
     const marker = tag();
-    const request = {
-      model: claude,
-      max_tokens: 2048,
-      system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
-      thinking: { type: "enabled", budget_tokens: 1024 },
-      tools: [weatherTool],
-      messages: [
-        { role: "user", content: marker },
-        {
-          role: "assistant",
-          content: [
-            { type: "thinking", thinking: "Earlier thought.", signature: "sig-earlier" },
-            { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } },
-          ],
-        },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "sunny", cache_control: { type: "ephemeral" } }] },
-      ],
-    };
+    const request = passthroughConversation(claude, marker);
     const res = await messages(customer.key, request);
     expect(res.status).toBe(200);
     const body = (await res.json()) as AnthropicMessage;

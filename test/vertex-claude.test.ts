@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { messagesRequestSchema } from "../src/providers/anthropic/schema";
 import { ADAPTERS, messagesPassthrough } from "../src/providers/registry";
 import type { ChatResult } from "../src/providers/types";
-import { anthropicEvents } from "./helpers/messages";
+import { anthropicEvents, passthroughConversation } from "./helpers/messages";
 import { tag, upstreamRequests } from "./helpers/router";
 import { dataOf, PROJECT, TOKEN, vertexChatCall, vertexConfig, vertexRoute } from "./helpers/vertex";
 
@@ -65,24 +65,7 @@ describe("Claude on Vertex AI through /v1/chat/completions", () => {
 });
 
 describe("Claude on Vertex AI through /v1/messages (passthrough)", () => {
-  const conversation = (marker: string) => ({
-    model: "anthropic/claude-sonnet-4.5",
-    max_tokens: 2048,
-    system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
-    thinking: { type: "enabled", budget_tokens: 1024 },
-    tools: [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
-    messages: [
-      { role: "user", content: marker },
-      {
-        role: "assistant",
-        content: [
-          { type: "thinking", thinking: "Earlier thought.", signature: "sig-earlier" },
-          { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } },
-        ],
-      },
-      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "sunny", cache_control: { type: "ephemeral" } }] },
-    ],
-  });
+  const conversation = (marker: string) => passthroughConversation("anthropic/claude-sonnet-4.5", marker);
 
   it("sends the request as sent, thinking blocks, signatures and cache_control intact, with Vertex's version and the betas in the body", async () => {
     const marker = tag();

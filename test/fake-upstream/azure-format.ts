@@ -19,7 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterFirstChunk, answerFailureScenario, beforeChunk, countTokens, DEFAULT_REPLY, pingOnly, promptText, type Scenario, sendAnswer, sleep, splitReply } from "./scenario.ts";
-import { fakeToolCall, toolCallDeltas, wantsToolCall } from "./openai-format.ts";
+import { type ChatBody, fakeToolCall, toolCallDeltas, wantsToolCall } from "./openai-format.ts";
 import type { FakeContext } from "./server.ts";
 
 const SAFE = { hate: { filtered: false, severity: "safe" }, self_harm: { filtered: false, severity: "safe" }, sexual: { filtered: false, severity: "safe" }, violence: { filtered: false, severity: "safe" } };
@@ -55,14 +55,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-interface ChatBody {
-  model?: unknown;
-  messages?: unknown;
-  stream?: unknown;
-  stream_options?: { include_usage?: boolean };
-  tools?: { function: { name: string } }[];
-  tool_choice?: unknown;
-}
 
 /** An asynchronous filter's annotation on the text sent so far (`check_offset` grows as text is vetted). */
 const annotation = (checked: number, finish: string | null = null) => ({

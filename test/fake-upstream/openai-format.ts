@@ -40,7 +40,7 @@ function mistral422(field: string, input: unknown) {
   };
 }
 
-interface ChatBody {
+export interface ChatBody {
   model?: unknown;
   messages?: unknown;
   stream?: unknown;
