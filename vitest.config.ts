@@ -28,6 +28,14 @@ export default defineConfig({
                 // EU endpoints point at the fake but have no credential or
                 // project here, so the seed's EU routes are skipped unless a
                 // test configures them (`direct` in test/helpers/catalogue.ts).
+                // Set empty rather than left out: a developer's .dev.vars
+                // (made by `npm run dev`) would otherwise configure them.
+                OPENAI_EU_API_KEY: "",
+                AZURE_OPENAI_EU_API_KEY: "",
+                AZURE_OPENAI_EU_DEPLOYMENTS: "",
+                VERTEX_EU_PROJECT: "",
+                VERTEX_EU_LOCATION: "eu",
+                PROVIDER_RETENTION: "",
                 OPENAI_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/openai-eu/v1`,
                 AZURE_OPENAI_EU_BASE_URL: `${inject<string>("fakeUpstreamUrl")}/azure-eu/openai/v1`,
                 AZURE_OPENAI_EU_REGION: "swedencentral",

@@ -83,7 +83,9 @@ describe("azure-eu in production: the resource's stated region must be an EU mem
 
 describe("vertex-eu in production: the host and the location must name the EU", () => {
   const r = route("vertex-eu", "google/gemini-3.1-flash-lite");
-  const vertex = (vars: Partial<Env>) => inProduction(ENDPOINTS["vertex-eu"], r, { VERTEX_EU_PROJECT: "p", ...vars } as Partial<Env>).config;
+  // In production the service account's assertion goes to Google's token endpoint only.
+  const vertex = (vars: Partial<Env>) =>
+    inProduction(ENDPOINTS["vertex-eu"], r, { VERTEX_EU_PROJECT: "p", GOOGLE_TOKEN_URL: "https://oauth2.googleapis.com/token", ...vars } as Partial<Env>).config;
 
   it("is used on the eu multi-region host with location eu, or on an EU region's host with that region", () => {
     expect(vertex({ VERTEX_EU_BASE_URL: "https://aiplatform.eu.rep.googleapis.com", VERTEX_EU_LOCATION: "eu" })).toMatchObject({ vertex: { project: "p", location: "eu" } });
