@@ -11,6 +11,7 @@ import { azureStreamTranslator } from "../src/providers/azure/stream";
 import { chatCompletionRequestSchema } from "../src/providers/chat-schema";
 import { ENDPOINTS, endpointConfig } from "../src/providers/endpoints";
 import { openAIStreamTranslator } from "../src/providers/openai-compatible/stream";
+import type { SseEvent } from "../src/providers/sse";
 import type { ProviderCall, Route } from "../src/providers/types";
 import type { ApiError } from "../src/shared/errors";
 import { tag, upstreamRequests } from "./helpers/router";
@@ -178,6 +179,20 @@ describe("the Azure stream's finish", () => {
     const plain = { data: '{"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"content": "caf\\u00e9"}, "finish_reason": null}], "usage": null}' };
     const out = translator.push([chunk({ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }), plain]);
     expect(out[1]).toEqual(plain);
+  });
+
+  it("each chunk it rewrites reaches the translator with the object it wrote, so the translator does not parse it again", () => {
+    const call = azureCall("x", { stream: true, includeUsage: true });
+    const inner = openAIStreamTranslator({ label: call.label, clientWantsUsage: true, usageMode: "usage-chunk" });
+    const seen: SseEvent[] = [];
+    const translator = azureStreamTranslator(call, { ...inner, push: (events) => (seen.push(...events), inner.push(events)) });
+    const filtered = { content_filter_results: { hate: { filtered: false, severity: "safe" } } };
+    const usage = { data: JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }) };
+    translator.push([chunk({ index: 0, delta: { content: "Hey" }, finish_reason: null, ...filtered }), chunk({ index: 0, delta: {}, finish_reason: "stop", ...filtered }), usage, { data: "[DONE]" }]);
+    const rewritten = seen.filter((e) => e.data !== "[DONE]");
+    // The content chunk, the usage chunk (at once), the held finish (at [DONE]).
+    expect(rewritten).toHaveLength(3);
+    for (const e of rewritten) expect(e.parsed).toEqual(JSON.parse(e.data));
   });
 });
 

@@ -9,6 +9,15 @@ export interface SseEvent {
   event?: string;
   /** The `data:` lines joined with "\n". */
   data: string;
+  /**
+   * `data` already parsed as JSON, set by a wrapper that parsed (and rewrote)
+   * an event before handing it to a translator (the Azure route's, which
+   * strips its filter fields from every chunk), so the translator need not
+   * parse the same text again; `data` must be its JSON.stringify. A reader
+   * of `data` may use it in place of JSON.parse; the wire never sees it
+   * (encodeSse writes `data`), and a parser never sets it.
+   */
+  parsed?: unknown;
 }
 
 export class SseParser {

@@ -17,6 +17,9 @@
  * stream fails after the finish was held, the client gets what was held and
  * then the error event: what it would have received from OpenAI itself,
  * where nothing is held (docs/providers.md, "Azure OpenAI").
+ * Each chunk it rewrites goes on with the object it serialised as
+ * SseEvent.parsed, so the translator does not parse it a second time (with
+ * the default synchronous filter that is every content chunk).
  */
 import type { SseEvent } from "../sse";
 import { parseJson, type CommittingTranslator } from "../sse-translator";
@@ -34,6 +37,8 @@ const HAS_A_CHOICE = /"choices"\s*:\s*\[\s*\{/;
 
 const choicesOf = (json: Json): Json[] => (Array.isArray(json.choices) ? json.choices.filter(isObject) : []);
 const finishes = (json: Json): boolean => choicesOf(json).some((c) => c.finish_reason != null);
+/** A chunk as an event for the translator, which reads `parsed` instead of parsing `data` again. */
+const rewritten = (chunk: Json): SseEvent => ({ data: JSON.stringify(chunk), parsed: chunk });
 
 export function azureStreamTranslator(call: ProviderCall, translator: CommittingTranslator): CommittingTranslator {
   /** The stream's own id, created, model…: what a finish taken from an annotation chunk is sent with; set by the first chunk read. */
@@ -68,7 +73,7 @@ export function azureStreamTranslator(call: ProviderCall, translator: Committing
   function release(): SseEvent[] {
     const base = envelope ?? { id: `chatcmpl-${call.requestId}`, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: call.route.upstreamModel };
     const late = [...lateFinishes].map(([index, finish_reason]) => ({ ...base, choices: [{ index, delta: {}, logprobs: null, finish_reason }] }));
-    const finished = [...heldFinishes, ...late].map((chunk) => ({ data: JSON.stringify(chunk) }));
+    const finished = [...heldFinishes, ...late].map(rewritten);
     const out = [...(finished.length > 0 ? translator.push(finished) : []), ...heldUsage];
     heldFinishes.length = 0;
     lateFinishes.clear();
@@ -109,10 +114,10 @@ export function azureStreamTranslator(call: ProviderCall, translator: Committing
         const chunk = withoutFilterResults(json);
         envelope ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model, ...(chunk.system_fingerprint ? { system_fingerprint: chunk.system_fingerprint } : {}) };
         if (finishes(chunk)) holdFinish(chunk);
-        else if (choicesOf(chunk).length > 0) run.push({ data: JSON.stringify(chunk) });
+        else if (choicesOf(chunk).length > 0) run.push(rewritten(chunk));
         else if (chunk.usage) {
           translateRun();
-          heldUsage.push(...translator.push([{ data: JSON.stringify(chunk) }]));
+          heldUsage.push(...translator.push([rewritten(chunk)]));
         }
         // Else no choices and no usage (prompt annotations under a real id): nothing for the client.
       }

@@ -73,7 +73,8 @@ export function openAIStreamTranslator(opts: OpenAIStreamOptions): CommittingTra
           out.push(e);
           continue;
         }
-        const json = parseJson(e.data);
+        // A wrapper's own parse of the event (SseEvent.parsed) spares a second one.
+        const json = e.parsed !== undefined ? e.parsed : parseJson(e.data);
         failure = errorOf(json, opts.label);
         if (failure) {
           out.push(...openAIErrorEvent(failure.code, failure.message));
