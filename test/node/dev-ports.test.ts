@@ -20,6 +20,15 @@ async function occupiedPort(): Promise<number> {
   return typeof address === "object" && address ? address.port : 0;
 }
 
+/** A port that was free a moment ago (listened on, then released), unlike a neighbour of another port, which anything may hold. */
+async function freePort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
 /** Runs `npm run dev`'s script in a scratch project directory; resolves with its exit code and output. */
 function runDev(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), "emby-devports-"));
@@ -65,7 +74,7 @@ describe("npm run dev ports", () => {
 
   it("names the fake upstream's port when that one is taken", async () => {
     const taken = await occupiedPort();
-    const { code, output } = await runDev({ PORT: String(taken + 1), FAKE_PORT: String(taken) });
+    const { code, output } = await runDev({ PORT: String(await freePort()), FAKE_PORT: String(taken) });
     expect(code).toBe(1);
     expect(output).toContain(`Port ${taken} (fake upstream) is already in use`);
     expect(output).not.toMatch(/EADDRINUSE|\n\s+at /);
