@@ -45,6 +45,7 @@ export default defineConfig({
                 // (set per test) the Vertex routes stay skipped.
                 VERTEX_SERVICE_ACCOUNT: inject<string>("vertexServiceAccount"),
                 FAKE_UPSTREAM_URL: inject<string>("fakeUpstreamUrl"),
+                SECRET_SCANNING_KEYS_URL: `${inject<string>("fakeUpstreamUrl")}/github/meta/public_keys/secret_scanning`,
                 UPSTREAM_TIMEOUT_MS: "1500",
                 // Upstream hints above 2 s are passed on to the client at once, not waited out.
                 ROUTING_MAX_RETRY_WAIT_MS: "2000",

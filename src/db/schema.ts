@@ -46,6 +46,12 @@ export const accounts = sqliteTable(
     updatedAt: integer("updated_at").notNull().default(now),
     /** Set when the account is closed: its keys stop working at once, data goes 90 days later. */
     closedAt: integer("closed_at"),
+    /** Why the operator set the status (AUP enforcement); shown to the customer on 403 and in the account. */
+    statusReason: text("status_reason"),
+    /** Set while the customer restricts processing (GDPR Art. 18): the logger keeps only what is essential. */
+    restrictedAt: integer("restricted_at"),
+    /** A new email awaiting confirmation from that address; `email` changes only once it is confirmed. */
+    pendingEmail: text("pending_email"),
   },
   // Emails are unique case-insensitively (`A@x` and `a@x` are one mailbox in
   // practice), enforced here whatever writes the row; the code also stores them
@@ -80,11 +86,20 @@ export const apiKeys = sqliteTable(
     allowedModels: text("allowed_models", { mode: "json" }).$type<string[]>(),
     /** "eu": the key may use EU-hosted routes only, whatever the account consented to; null: no restriction. */
     dataRegion: text("data_region", { enum: KEY_DATA_REGIONS }),
+    /** Why the key was revoked: "customer", "operator", "account_terminated", "leaked:<source>"... */
+    revokedReason: text("revoked_reason"),
+    /** Set on a key rotated out: the id of the key that replaces it (this one stops at expires_at). */
+    replacedBy: text("replaced_by"),
   },
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash), index("api_keys_account_idx").on(t.accountId)],
 );
 
-export const CONSENT_KINDS = ["non_eu_transfer"] as const;
+/**
+ * non_eu_transfer: processing outside the EU (off unless granted).
+ * product_updates: product news by email (off unless the customer opts in);
+ * service notices need no consent and are always sent.
+ */
+export const CONSENT_KINDS = ["non_eu_transfer", "product_updates"] as const;
 export type ConsentKind = (typeof CONSENT_KINDS)[number];
 
 /** Append-only consent history: the newest row per (account, kind) is in force. */
@@ -133,6 +148,18 @@ export const catalogueVersions = sqliteTable("catalogue_versions", {
   /** Who published it: "admin". */
   actor: text("actor").notNull(),
   comment: text("comment"),
+});
+
+/**
+ * Journal of erasures made on request: what lets a database restore (D1 Time
+ * Travel) re-apply them, so a restore never brings an erased account back.
+ * Holds a SHA-256 of the account id, never the id itself: the journal must
+ * not be a record of who the customer was. Kept ERASURE_JOURNAL_RETENTION_MS
+ * (longer than D1's 30-day restore window), then purged by the retention cron.
+ */
+export const erasures = sqliteTable("erasures", {
+  subjectHash: text("subject_hash").primaryKey(),
+  erasedAt: integer("erased_at").notNull(),
 });
 
 export type Account = typeof accounts.$inferSelect;

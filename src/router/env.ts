@@ -14,6 +14,10 @@ export interface AuthContext {
   nonEuConsent: boolean;
   /** The key may use EU-hosted routes only. */
   euOnly: boolean;
+  /** The account restricted processing: its log events leave out what is not essential (IP, user agent). */
+  restricted: boolean;
+  /** When the key was created (ms): keys older than 90 days are due for rotation. */
+  keyCreatedAt: number;
 }
 
 /** Which error body shape a route speaks: OpenAI's, or Anthropic's on /v1/messages. */

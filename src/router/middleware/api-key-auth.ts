@@ -54,6 +54,8 @@ function toAuthContext(found: KeyWithAccount): AuthContext {
     limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, concurrency: key.concurrencyLimit },
     nonEuConsent: found.nonEuConsent,
     euOnly: key.dataRegion === "eu",
+    restricted: account.restrictedAt !== null,
+    keyCreatedAt: key.createdAt,
   };
 }
 

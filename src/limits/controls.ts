@@ -1,0 +1,44 @@
+/**
+ * Access changes that must bite on every isolate within a second: revoking or
+ * rotating out a key, suspending, terminating, closing or erasing an account,
+ * withdrawing consent, restricting processing.
+ *
+ * Each isolate caches validated keys for up to AUTH_CACHE_TTL_MS (30 s) so
+ * that the warm path makes no D1 query. The account's limiter object, which
+ * every inference call already visits once, is told of each change here and
+ * answers admissions with it, so no hop is added to the warm path.
+ *
+ * STUB (lead): the signatures are the contract between helpers; the
+ * implementation and the limiter's side come with the revocation work.
+ */
+import type { AccountStatus } from "../db/schema";
+
+/** What changed; every field is optional, absent means unchanged. */
+export interface AccessChange {
+  /** Keys that stop working at `at` (ms): revoked → now; rotated out → the end of the grace period. */
+  keyStops?: readonly { keyId: string; at: number }[];
+  /** The account's new AUP status. */
+  status?: AccountStatus;
+  /** The operator's reason for the status, shown to the customer on a 403. */
+  statusReason?: string | null;
+  /** The account was closed (or erased): every key stops at once. */
+  closed?: boolean;
+  /** The non-EU transfer consent now in force. */
+  nonEuConsent?: boolean;
+  /** Processing restricted (GDPR Art. 18) or no longer. */
+  restricted?: boolean;
+}
+
+/**
+ * Tells the account's limiter of a change. Call it after the D1 write for a
+ * change that lifts a restriction, and before it for one that imposes one,
+ * so a failure in between errs on the side of refusing.
+ */
+export async function pushAccessChange(_env: Env, _accountId: string, _change: AccessChange): Promise<void> {}
+
+/**
+ * Deletes everything the account's limiter object stores (erasure), leaving
+ * only a tombstone that refuses the account's keys until every isolate's
+ * auth cache has forgotten them, after which the object deletes it too.
+ */
+export async function eraseLimiterState(_env: Env, _accountId: string): Promise<void> {}
