@@ -6,11 +6,15 @@ import { requestLog } from "./middleware/request-log";
 import { onError } from "./on-error";
 import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
+import { auditLogRoutes } from "./routes/audit-log";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
 import { generationRoutes } from "./routes/generation";
 import { healthRoutes } from "./routes/health";
+import { keysRoutes } from "./routes/keys";
 import { messagesRoutes } from "./routes/messages";
 import { modelsRoutes } from "./routes/models";
+import { privacyRoutes } from "./routes/privacy";
+import { secretScanningRoutes } from "./routes/secret-scanning";
 import { usageRoutes } from "./routes/usage";
 
 export const app = new Hono<AppEnv>()
@@ -28,6 +32,10 @@ export const app = new Hono<AppEnv>()
   .route("/v1/generation", generationRoutes)
   .route("/v1/usage", usageRoutes)
   .route("/v1/account", accountRoutes)
+  .route("/v1/keys", keysRoutes)
+  .route("/v1/audit-log", auditLogRoutes)
+  .route("/v1/privacy", privacyRoutes)
+  .route("/v1/secret-scanning", secretScanningRoutes)
   .route("/admin/v1", adminRoutes)
   // A known path with another method is a 405 with Allow; an unknown path a 404.
   .notFound((c): Response => onError(unroutedError(app.routes, c.req.method, c.req.path), c))
