@@ -1,4 +1,4 @@
-import type { Account, ApiKey } from "../db/schema";
+import type { Account, ApiKey, auditLog } from "../db/schema";
 
 /** Milliseconds to ISO 8601, keeping nulls. */
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -38,4 +38,13 @@ export function keyView(k: ApiKey) {
     expires_at: iso(k.expiresAt),
     revoked_at: iso(k.revokedAt),
   };
+}
+
+/**
+ * An audit entry as the account sees it (`GET /v1/audit-log`, the export):
+ * who (actor), what (action), on which object (target) and which fields
+ * (details), never the values changed.
+ */
+export function auditEntryView(e: typeof auditLog.$inferSelect) {
+  return { id: e.id, object: "audit_log_entry", actor: e.actor, action: e.action, target: e.target, details: e.details, created_at: iso(e.createdAt) };
 }

@@ -5,6 +5,7 @@ import { coreDb } from "../../db/client";
 import { evictAccount } from "../auth-cache";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
+import { exportHandler } from "../export/handler";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 import { iso } from "../views";
 
@@ -13,6 +14,7 @@ const consentBody = z.object({ non_eu_transfer: z.boolean() }).strict();
 /** Self-service account routes; this part records the consent to non-EU processing. */
 export const accountRoutes = new Hono<AppEnv>()
   .use(apiKeyAuth("manage"))
+  .get("/export", exportHandler)
   .get("/consent", async (c) => {
     const consent = await currentConsent(coreDb(c.env.DB), c.get("auth").accountId, "non_eu_transfer");
     return c.json({ object: "consent", non_eu_transfer: consent?.granted ?? false, recorded_at: iso(consent?.recordedAt ?? null) });
