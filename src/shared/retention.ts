@@ -21,6 +21,13 @@ export const CACHE_TTL_MS = 24 * HOUR_MS;
 /** A closed account, with its keys, consents, audit entries and logs, is deleted this long after closure. */
 export const CLOSED_ACCOUNT_RETENTION_MS = 90 * DAY_MS;
 
+/**
+ * The erasure journal (table `erasures`: a hash of the account id and when)
+ * is kept this long: longer than the 30 days of history D1 Time Travel can
+ * restore, so every erasure made after any restore point can be re-applied.
+ */
+export const ERASURE_JOURNAL_RETENTION_MS = 35 * DAY_MS;
+
 /** Billing ledger rows are kept this many calendar years after the day they record. */
 export const BILLING_RETENTION_YEARS = 7;
 
