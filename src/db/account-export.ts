@@ -77,8 +77,7 @@ export const ledgerPage = (db: BillingDb, accountId: string): PageReader<LedgerR
 
 /**
  * The account's per-request billing receipts (kept 30 days), by request id.
- * The table has no account index: pages walk the primary key from the
- * cursor, so a whole export reads the receipts table once, not once per page.
+ * Pages walk the (account_id, request_id) index from the cursor.
  */
 export const receiptsPage = (db: BillingDb, accountId: string): PageReader<ReceiptRow> => (after, limit) => {
   const t = billingReceipts;
