@@ -112,6 +112,22 @@ describe("rotation", () => {
   });
 });
 
+describe("concurrent rotation", () => {
+  it("lets exactly one of two racing rotations of a key through; the other is 409 and leaves no key behind", async () => {
+    const { key: caller, accountId } = await newCustomer();
+    const target = await createdKey(caller);
+    const results = await Promise.all([rotate(caller, target.id), rotate(caller, target.id)]);
+    expect(results.map((r) => r.res.status).sort()).toEqual([201, 409]);
+    const winner = results.find((r) => r.res.status === 201)!.body!;
+    const view = (await (await keysApi(caller, "GET", `/${target.id}`)).json()) as KeyBody;
+    expect(view.replaced_by).toBe(winner.id);
+    const count = await env.DB.prepare("select count(*) as n from api_keys where account_id = ?").bind(accountId).first<{ n: number }>();
+    expect(count?.n).toBe(3);
+    const rotations = await env.DB.prepare("select count(*) as n from audit_log where account_id = ? and action = 'key.rotate'").bind(accountId).first<{ n: number }>();
+    expect(rotations?.n).toBe(1);
+  });
+});
+
 describe("rotation due after 90 days", () => {
   /** Moves a key's creation back in D1 and forgets what this isolate cached. */
   async function age(keyId: string, ms: number): Promise<number> {
