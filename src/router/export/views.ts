@@ -23,14 +23,12 @@ export const ACCOUNT_COLUMNS = [
   "tier", "status", "status_reason", "created_at", "updated_at", "closed_at", "restricted_at", "pending_email",
 ] as const;
 
-/** A key's metadata (never its hash), with its revocation reason and replacement. */
-export function keyExportView(k: ApiKey) {
-  return { ...keyView(k), revoked_reason: k.revokedReason, replaced_by: k.replacedBy };
-}
+/** A key's metadata as the key API shows it (never its hash). */
+export const keyExportView = (k: ApiKey) => keyView(k);
 
 export const KEY_COLUMNS = [
   "id", "name", "prefix", "status", "scopes", "limits.rpm", "limits.tpm", "limits.concurrency", "models", "data_region",
-  "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by",
+  "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by", "rotation_due",
 ] as const;
 
 export function consentExportView(r: typeof consents.$inferSelect) {
