@@ -108,6 +108,12 @@ describe("PATCH /v1/account (rectification)", () => {
     });
   }
 
+  it("checks the country the same way when the operator creates an account", async () => {
+    const res = await admin("POST", "/accounts", { email: `cc-${crypto.randomUUID()}@example.com`, name: "X", tier: "free", billing_address: { country: "de" } });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).param).toBe("billing_address.country");
+  });
+
   it("keeps a new email pending, never in use, until confirmed from that address", async () => {
     const customer = await newCustomer({ consent: false });
     const before = await emailOf(customer);
