@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { newId } from "../shared/crypto";
 import type { CoreDb } from "./client";
 import { accounts, auditLog, consents, type Account, type AccountStatus, type BillingAddress, type ConsentKind, type Tier } from "./schema";
@@ -49,6 +49,66 @@ export async function updateAccount(
   if (account) {
     await writeAudit(db, { accountId: id, actor, action: "account.update", target: id, details: { fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) } });
   }
+  return account;
+}
+
+/** What the customer may correct (rectification); absent means unchanged, null clears. */
+export interface AccountCorrection {
+  name?: string | undefined;
+  company?: string | null | undefined;
+  billingAddress?: BillingAddress | null | undefined;
+  /** A new email awaiting confirmation from that address (null: none pending). */
+  pendingEmail?: string | null | undefined;
+}
+
+/**
+ * Applies a correction and audits it in one transaction. The audit entry
+ * names the fields changed, never their values (an audit log of names and
+ * addresses would be one more copy of them to erase).
+ */
+export async function correctAccount(db: CoreDb, id: string, correction: AccountCorrection, actor: string): Promise<Account | undefined> {
+  const changes = {
+    updatedAt: Date.now(),
+    name: correction.name,
+    company: correction.company,
+    billingAddress: correction.billingAddress,
+    pendingEmail: correction.pendingEmail,
+  } satisfies Partial<typeof accounts.$inferInsert>;
+  // drizzle leaves undefined columns out of the update; the audit names the API's fields.
+  const fields = Object.entries({ name: changes.name, company: changes.company, billing_address: changes.billingAddress, pending_email: changes.pendingEmail })
+    .filter(([, value]) => value !== undefined)
+    .map(([field]) => field);
+  const [[account]] = await db.batch([
+    db.update(accounts).set(changes).where(eq(accounts.id, id)).returning(),
+    auditInsert(db, { accountId: id, actor, action: "account.update", target: id, details: { fields } }),
+  ]);
+  return account;
+}
+
+/**
+ * Closes an account at `at` and audits the request; closing twice (two
+ * racing requests) keeps the first closure, the date the 90-day erasure
+ * counts from.
+ */
+export async function closeAccount(db: CoreDb, id: string, at: number, actor: string): Promise<Account | undefined> {
+  const [[closed]] = await db.batch([
+    db.update(accounts).set({ closedAt: at, updatedAt: at }).where(and(eq(accounts.id, id), isNull(accounts.closedAt))).returning(),
+    auditInsert(db, { accountId: id, actor, action: "account.close", target: id }),
+  ]);
+  return closed ?? db.query.accounts.findFirst({ where: eq(accounts.id, id) });
+}
+
+/**
+ * Restricts processing (GDPR Art. 18) from `at`, or lifts the restriction,
+ * and audits it. Restricting an account already restricted keeps the date
+ * it began.
+ */
+export async function setRestriction(db: CoreDb, id: string, restricted: boolean, at: number, actor: string): Promise<Account | undefined> {
+  const restrictedAt = restricted ? sql`coalesce(${accounts.restrictedAt}, ${at})` : null;
+  const [[account]] = await db.batch([
+    db.update(accounts).set({ restrictedAt, updatedAt: at }).where(eq(accounts.id, id)).returning(),
+    auditInsert(db, { accountId: id, actor, action: "account.restrict", target: id, details: { restricted } }),
+  ]);
   return account;
 }
 

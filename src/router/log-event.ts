@@ -113,13 +113,22 @@ function answeredBy(call: CallRecord | undefined) {
   return { upstreamModel: route.upstreamModel, pricing: route.pricing };
 }
 
+/**
+ * What the event of an account that restricted processing (GDPR Art. 18)
+ * leaves out: where the client is and what software it runs, which neither
+ * billing, nor limits, nor security (which keys on the account and key ids)
+ * needs. docs/privacy.md lists what stays.
+ */
+const RESTRICTED_OMISSIONS = { ip: null, user_agent: null, edge_location: null } satisfies Partial<LogEvent>;
+export const RESTRICTED_LOG_FIELDS = Object.keys(RESTRICTED_OMISSIONS) as (keyof typeof RESTRICTED_OMISSIONS)[];
+
 /** The event for one request; `outcome` is the settled call outcome if the chat route made a call. */
 export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: CallOutcome | null, completedAt: number): LogEvent {
   const model = res.call?.model ?? null;
   const answered = answeredBy(res.call);
   const usage = outcome?.usage ?? null;
   const completed = Math.max(completedAt, req.receivedAt);
-  return {
+  const event: LogEvent = {
     v: LOG_EVENT_VERSION,
     request_id: req.requestId,
     account_id: req.auth?.accountId ?? null,
@@ -148,4 +157,5 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     user_agent: sanitizeUserAgent(req.headers.get("user-agent")),
     edge_location: edgeLocation(req.cf),
   };
+  return req.auth?.restricted ? { ...event, ...RESTRICTED_OMISSIONS } : event;
 }

@@ -1,38 +1,40 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { currentConsent, recordConsent } from "../../db/accounts";
-import { coreDb } from "../../db/client";
-import { errors } from "../../shared/errors";
+import { closeOwnAccount } from "../account/close";
+import { getCommunication, putCommunication } from "../account/communication";
+import { getConsent, putConsent } from "../account/consent";
 import { eraseAccountNow } from "../account/erase";
-import { evictAccount } from "../auth-cache";
-import { readJson } from "../body";
+import { getProfile } from "../account/profile";
+import { rectifyAccount } from "../account/rectify";
+import { getRestriction, putRestriction } from "../account/restriction";
 import type { AppEnv } from "../env";
 import { exportHandler } from "../export/handler";
 import { apiKeyAuth } from "../middleware/api-key-auth";
-import { iso } from "../views";
 
-const consentBody = z.object({ non_eu_transfer: z.boolean() }).strict();
+export { communicationBody } from "../account/communication";
+export { consentBody } from "../account/consent";
+export { rectifyAccountBody } from "../account/rectify";
+export { restrictionBody } from "../account/restriction";
 
-/** Self-service account routes; this part records the consent to non-EU processing. */
+/**
+ * Self-service account routes, each a GDPR right (docs/privacy.md): access
+ * to the profile, rectification, closure, consent, restriction, objection
+ * to product updates.
+ */
 export const accountRoutes = new Hono<AppEnv>()
+  // Every answer here shows personal data: no cache may keep it.
+  .use(async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  })
   .use(apiKeyAuth("manage"))
+  .get("/", getProfile)
   .get("/export", exportHandler)
-  .get("/consent", async (c) => {
-    const consent = await currentConsent(coreDb(c.env.DB), c.get("auth").accountId, "non_eu_transfer");
-    return c.json({ object: "consent", non_eu_transfer: consent?.granted ?? false, recorded_at: iso(consent?.recordedAt ?? null) });
-  })
-  .put("/consent", async (c) => {
-    const body = await readJson(c.req.raw, consentBody);
-    const { accountId, keyId } = c.get("auth");
-    const db = coreDb(c.env.DB);
-    await recordConsent(db, accountId, "non_eu_transfer", body.non_eu_transfer, `key:${keyId}`);
-    // Withdrawal must bite at once in this isolate; elsewhere within the cache bound.
-    evictAccount(accountId);
-    const consent = await currentConsent(db, accountId, "non_eu_transfer");
-    return c.json({ object: "consent", non_eu_transfer: consent?.granted ?? false, recorded_at: iso(consent?.recordedAt ?? null) });
-  })
-  // Erasure on request. Closure (no `erase`) comes with the account routes.
-  .delete("/", async (c) => {
-    if (c.req.query("erase") === "now") return eraseAccountNow(c);
-    throw errors.invalidRequest("Give erase=now to erase the account at once.", "erase", "invalid_value");
-  });
+  .patch("/", rectifyAccount)
+  // `?erase=now` erases at once (src/router/account/erase.ts); without it the account closes.
+  .delete("/", (c) => (c.req.query("erase") !== undefined ? eraseAccountNow(c) : closeOwnAccount(c)))
+  .get("/consent", getConsent)
+  .put("/consent", putConsent)
+  .get("/restriction", getRestriction)
+  .put("/restriction", putRestriction)
+  .get("/communication", getCommunication)
+  .put("/communication", putCommunication);

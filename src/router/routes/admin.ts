@@ -10,16 +10,12 @@ import { evictAccount } from "../auth-cache";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
+import { billingAddressSchema } from "../account/billing-address";
 import { adminCatalogueRoutes } from "./admin-catalogue";
 import { adminErasureRoutes } from "./admin-erasures";
 import { accountView, keyView } from "../views";
 
 const ADMIN_ACTOR = "admin";
-
-const billingAddress = z
-  .object({ line1: z.string().max(200), line2: z.string().max(200), city: z.string().max(100), postal_code: z.string().max(20), country: z.string().length(2) })
-  .partial()
-  .strict();
 
 const createAccountBody = z
   .object({
@@ -27,7 +23,7 @@ const createAccountBody = z
     name: z.string().min(1).max(200),
     company: z.string().max(200).optional(),
     tier: z.enum(TIERS),
-    billing_address: billingAddress.optional(),
+    billing_address: billingAddressSchema.optional(),
   })
   .strict();
 

@@ -1,0 +1,26 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { closeAccount, createAccount } from "../../src/db/accounts";
+import { coreDb } from "../../src/db/client";
+import { accounts } from "../../src/db/schema";
+import { enforceRetention } from "../../src/logger/retention";
+import { CLOSED_ACCOUNT_RETENTION_MS } from "../../src/shared/retention";
+
+const core = coreDb(env.DB);
+const HOUR = 60 * 60 * 1000;
+const CLOSED_AT = Date.UTC(2026, 2, 1, 12);
+
+const exists = async (id: string) => (await core.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id))).length === 1;
+
+it("erases an account the retention cron finds closed (DELETE /v1/account) for 90 days, not before", async () => {
+  const account = (await createAccount(core, { email: `closing-${crypto.randomUUID()}@example.com`, name: "Closing", tier: "free" }, "admin"))!;
+  await closeAccount(core, account.id, CLOSED_AT, "key:key_x");
+  // A second closure (two racing requests) keeps the first date, which erasure counts from.
+  expect((await closeAccount(core, account.id, CLOSED_AT + HOUR, "key:key_x"))!.closedAt).toBe(CLOSED_AT);
+
+  await enforceRetention(env, CLOSED_AT + CLOSED_ACCOUNT_RETENTION_MS - HOUR);
+  expect(await exists(account.id)).toBe(true);
+  await enforceRetention(env, CLOSED_AT + CLOSED_ACCOUNT_RETENTION_MS + HOUR);
+  expect(await exists(account.id)).toBe(false);
+});
