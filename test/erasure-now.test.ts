@@ -5,6 +5,7 @@ import { coreDb } from "../src/db/client";
 import { erasures } from "../src/db/schema";
 import { sha256Hex } from "../src/shared/crypto";
 import { billingRowsOf, pseudonymsIn, rowsReferringTo, seedLogsAndBilling, tablesWithAccountId } from "./helpers/erasure";
+import { callWithLog } from "./helpers/log-capture";
 import { admin, call, newCustomer, type Customer } from "./helpers/router";
 
 const core = coreDb(env.DB);
@@ -57,6 +58,18 @@ describe("DELETE /v1/account?erase=now", () => {
     expect((await asKey(b.key, "GET", "/v1/account/consent")).status).toBe(200);
     expect(await rowsReferringTo(b.accountId, b.email)).toEqual(bBefore);
     expect(await billingRowsOf(b.accountId)).toEqual(bBillingBefore);
+  });
+
+  it("logs its own request without the account, the key, the address or the user agent", async () => {
+    const a = await customerWithData();
+    const logged = await callWithLog("/v1/account?erase=now", {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${a.key}`, "user-agent": "erasing-client/1.0", "cf-connecting-ip": "203.0.113.9" },
+    });
+    expect(logged.response.status).toBe(200);
+    const [event] = await logged.settled();
+    expect(event).toMatchObject({ status: 200, account_id: null, key_id: null, ip: null, user_agent: null, edge_location: null });
+    expect(JSON.stringify(event)).not.toContain(a.accountId);
   });
 
   it("refuses another value of erase, and erases nothing", async () => {

@@ -49,6 +49,8 @@ export interface AppEnv {
     errorShape: ErrorShape;
     /** Set once by src/router/call.ts when a model call is decided (see CallRecord). */
     call?: CallRecord;
+    /** Set by the erasure on request: this request's log event must not name the account it erased. */
+    erasedCaller?: boolean;
     /** Set by onError: the code of the error this request was answered with. */
     errorCode?: string;
   };

@@ -15,8 +15,10 @@ export interface RequestFacts {
   method: string;
   path: string;
   receivedAt: number;
-  /** Undefined when the request never authenticated. */
+  /** Undefined when the request never authenticated, or erased its own account (then nothing links the event to it). */
   auth: AuthContext | undefined;
+  /** The request erased its account: the event names no account and, as under restriction, carries no IP, user agent or location. */
+  erasedCaller?: boolean;
   headers: Headers;
   /** `request.cf` (absent in some local setups). */
   cf: unknown;
@@ -157,5 +159,5 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     user_agent: sanitizeUserAgent(req.headers.get("user-agent")),
     edge_location: edgeLocation(req.cf),
   };
-  return req.auth?.restricted ? { ...event, ...RESTRICTED_OMISSIONS } : event;
+  return req.auth?.restricted || req.erasedCaller ? { ...event, ...RESTRICTED_OMISSIONS } : event;
 }

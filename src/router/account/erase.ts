@@ -12,6 +12,7 @@ import { eraseAccountEverywhere, erasureDbs, markClosed, type ErasureResult } fr
 import { eraseLimiterState, pushAccessChange } from "../../limits/controls";
 import { PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS } from "../../shared/retention";
 import { evictAccount } from "../auth-cache";
+import { errors } from "../../shared/errors";
 import type { AppEnv } from "../env";
 import { iso } from "../views";
 
@@ -24,9 +25,12 @@ const LOG_BUDGET = { chunkRows: PURGE_CHUNK_ROWS, maxChunks: PURGE_MAX_CHUNKS };
 
 /** DELETE /v1/account?erase=now: the calling account, erased at once. */
 export async function eraseAccountNow(c: Context<AppEnv>): Promise<Response> {
+  const erase = c.req.query("erase");
+  if (erase !== "now") throw errors.invalidRequest("'erase' takes one value, 'now'; without it DELETE /v1/account closes the account.", "erase", "invalid_value");
   const result = await eraseNow(c.env, c.get("auth").accountId, Date.now());
-  // This request's own log event still names the account: it reaches the
-  // logs after the erasure, and the hourly sweep deletes it (docs/erasure.md).
+  // This request's own log event is sent after the erasure: it names no
+  // account or key, so it brings nothing back (src/router/log-event.ts).
+  c.set("erasedCaller", true);
   c.header("cache-control", "no-store");
   return c.json({ object: "account.erasure", erased_at: iso(result.erasedAt), billing_records: "pseudonymised" });
 }

@@ -32,7 +32,8 @@ export function requestLog(options: RequestLogOptions = {}) {
         method: c.req.method,
         path: c.req.path,
         receivedAt,
-        auth: c.get("auth") as AppEnv["Variables"]["auth"] | undefined,
+        auth: c.get("erasedCaller") ? undefined : (c.get("auth") as AppEnv["Variables"]["auth"] | undefined),
+        erasedCaller: c.get("erasedCaller") === true,
         headers: c.req.raw.headers,
         cf: c.req.raw.cf,
       };
