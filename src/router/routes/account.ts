@@ -8,7 +8,7 @@ import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 import { iso } from "../views";
 
-const consentBody = z.object({ non_eu_transfer: z.boolean() }).strict();
+export const consentBody = z.object({ non_eu_transfer: z.boolean() }).strict();
 
 /** Self-service account routes; this part records the consent to non-EU processing. */
 export const accountRoutes = new Hono<AppEnv>()
