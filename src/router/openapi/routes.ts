@@ -5,14 +5,14 @@
  * log event. The document's builder (and @hono/zod-openapi with it) is loaded
  * on the first request for it, so other requests never pay for it.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { DOCS_CSP, DOCS_HTML, DOCS_SCRIPT, DOCS_SCRIPT_PATH, DOCS_STYLE, DOCS_STYLE_PATH } from "./docs-page";
 
 /** Changes only with a deploy; five minutes keeps a fresh deploy visible soon. */
 const CACHEABLE = "public, max-age=300";
 
-const asset = (body: string, type: string) => (c: { body: (b: string, s: 200, h: Record<string, string>) => Response }) =>
+const asset = (body: string, type: string) => (c: Context<AppEnv>) =>
   c.body(body, 200, { "content-type": type, "cache-control": CACHEABLE, "x-content-type-options": "nosniff" });
 
 export const openApiRoutes = new Hono<AppEnv>()
