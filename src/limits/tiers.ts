@@ -1,5 +1,5 @@
 /**
- * Default limits per subscription tier: the one table the README mirrors.
+ * Default limits per subscription tier: the one table docs/limits.md mirrors.
  * Per-key limits can only lower these. An account under the AUP penalty status
  * `rate_limited` gets PENALTY_FACTOR of its tier's limits (at least 1 each).
  */

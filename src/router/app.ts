@@ -4,6 +4,7 @@ import { unroutedError } from "./method-not-allowed";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { onError } from "./on-error";
+import { openApiRoutes } from "./openapi/routes";
 import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { auditLogRoutes } from "./routes/audit-log";
@@ -20,6 +21,7 @@ import { usageRoutes } from "./routes/usage";
 export const app = new Hono<AppEnv>()
   .use(requestId())
   .route("/health", healthRoutes)
+  .route("/", openApiRoutes)
   // Right after the id: every request, whatever answers it, yields one log event.
   .use(requestLog())
   .use(async (c, next) => {

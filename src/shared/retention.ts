@@ -1,6 +1,6 @@
 /**
- * Every retention period the privacy policy promises, in one place. The README's
- * privacy section and docs/storage.md quote these names; the logger worker's
+ * Every retention period the privacy policy promises, in one place. The
+ * retention table of docs/privacy.md and docs/storage.md quote these names; the logger worker's
  * cron (src/logger/retention.ts) enforces them.
  */
 

@@ -35,9 +35,9 @@ const ifVersion = z.number().int().nonnegative();
 const comment = z.string().max(500);
 
 /** `models` is validated apart, so its errors name paths such as `models[3].routes[0].region`. */
-const putBody = z.object({ if_version: ifVersion, comment: comment.optional(), models: z.unknown() }).strict();
-const deleteBody = z.object({ if_version: ifVersion, comment: comment.optional() }).strict();
-const versionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }).strict();
+export const putBody = z.object({ if_version: ifVersion, comment: comment.optional(), models: z.unknown() }).strict();
+export const deleteBody = z.object({ if_version: ifVersion, comment: comment.optional() }).strict();
+export const versionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }).strict();
 
 /** The version in force as stored, read from D1 (not this isolate's copy): what a change is checked against. */
 interface InForce {

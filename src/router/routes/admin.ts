@@ -17,7 +17,7 @@ import { accountView, keyView } from "../views";
 
 const ADMIN_ACTOR = "admin";
 
-const createAccountBody = z
+export const createAccountBody = z
   .object({
     email: z.email().max(254),
     name: z.string().min(1).max(200),
@@ -27,7 +27,7 @@ const createAccountBody = z
   })
   .strict();
 
-const updateAccountBody = z
+export const updateAccountBody = z
   .object({ tier: z.enum(TIERS).optional(), status: z.enum(ACCOUNT_STATUSES).optional() })
   .strict()
   .refine((b) => b.tier !== undefined || b.status !== undefined, { message: "Give 'tier' or 'status'." });
@@ -38,7 +38,7 @@ const expiresAt = z
   .union([z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)), z.number().int().positive().transform((s) => s * 1000)])
   .refine((ms) => ms > Date.now(), { message: "must be in the future" });
 
-const createKeyBody = z
+export const createKeyBody = z
   .object({
     name: z.string().max(100).optional(),
     expires_at: expiresAt.nullable().optional(),
@@ -51,7 +51,7 @@ const createKeyBody = z
   })
   .strict();
 
-const lookupBody = z.object({ email: z.email().max(254) }).strict();
+export const lookupBody = z.object({ email: z.email().max(254) }).strict();
 
 export const adminRoutes = new Hono<AppEnv>()
   // Operator responses show emails and, once, new keys: no cache may keep them.

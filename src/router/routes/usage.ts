@@ -21,7 +21,7 @@ const day = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD")
   .refine((d) => utcDay(Date.parse(`${d}T00:00:00Z`) || 0) === d, "must be a real calendar date");
 
-const usageQuery = z
+export const usageQuery = z
   .object({ start_date: day.optional(), end_date: day.optional(), model: z.string().max(200).optional() })
   .strict();
 

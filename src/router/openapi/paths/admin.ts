@@ -1,0 +1,114 @@
+/** The operator API, /admin/v1/* (the ADMIN_TOKEN; every answer `Cache-Control: no-store`). */
+import { z } from "@hono/zod-openapi";
+import { deleteBody, putBody, versionsQuery } from "../../routes/admin-catalogue";
+import { createAccountBody, createKeyBody, lookupBody, updateAccountBody } from "../../routes/admin";
+import { ADMIN_ERRORS, adminSecurity, errorResponses, json, placeholderBody, type Registry } from "../components";
+import { accountListSchema, accountSchema, catalogueSchema, catalogueVersionsSchema, createdApiKeySchema, openObject } from "../schemas";
+
+const accounts = ["Operator: accounts"];
+const catalogue = ["Operator: catalogue"];
+const errors = errorResponses(ADMIN_ERRORS);
+const accountId = { params: z.object({ id: z.string() }) };
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: json(schema) } });
+
+export function registerAdminPaths(registry: Registry): void {
+  registry.registerPath({
+    method: "post",
+    path: "/admin/v1/accounts",
+    tags: accounts,
+    summary: "Create an account",
+    description: "Emails are stored lower-cased and unique whatever their letter case.",
+    security: adminSecurity,
+    request: body(createAccountBody),
+    responses: { 201: { description: "The account.", content: json(accountSchema) }, ...errors, ...errorResponses([409]) },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/admin/v1/accounts/lookup",
+    tags: accounts,
+    summary: "Find an account by email",
+    description: "Any letter case. The email goes in the body, never the URL.",
+    security: adminSecurity,
+    request: body(lookupBody),
+    responses: { 200: { description: "A list with the matching account, or empty.", content: json(accountListSchema) }, ...errors },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/admin/v1/accounts",
+    tags: accounts,
+    summary: "Refused: look accounts up with POST /admin/v1/accounts/lookup",
+    description: "Always 400 `email_in_query`: emails are not taken in URLs, which end up in access logs.",
+    security: adminSecurity,
+    responses: errorResponses([400, 401]),
+  });
+  registry.registerPath({
+    method: "patch",
+    path: "/admin/v1/accounts/{id}",
+    tags: accounts,
+    summary: "Change an account's tier or status",
+    description: "Status is the AUP enforcement state: active, warned, rate_limited, suspended, terminated.",
+    security: adminSecurity,
+    request: { ...accountId, ...body(updateAccountBody) },
+    responses: { 200: { description: "The account.", content: json(accountSchema) }, ...errors },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/admin/v1/accounts/{id}/keys",
+    tags: accounts,
+    summary: "Create a key for an account",
+    description: "`expires_at` takes ISO 8601 or Unix seconds; `scopes` defaults to both; `models` must be in the catalogue in force; `data_region: \"eu\"` restricts the key to EU-hosted routes.",
+    security: adminSecurity,
+    request: { ...accountId, ...body(createKeyBody) },
+    responses: { 201: { description: "The key, with `key` shown this once.", content: json(createdApiKeySchema) }, ...errors, ...errorResponses([409]) },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/admin/v1/catalogue",
+    tags: catalogue,
+    summary: "The catalogue in force",
+    security: adminSecurity,
+    responses: { 200: { description: "The catalogue.", content: json(catalogueSchema) }, ...errorResponses([401]) },
+  });
+  registry.registerPath({
+    method: "put",
+    path: "/admin/v1/catalogue",
+    tags: catalogue,
+    summary: "Replace the catalogue",
+    description: "`if_version` names the version the change was made from; 409 `catalogue_version_conflict` when another change landed since. `models` follows the catalogue document schema (docs/routing-catalogue.md); a 400 names the field.",
+    security: adminSecurity,
+    request: body(putBody),
+    responses: { 200: { description: "The new version.", content: json(catalogueSchema) }, ...errors, ...errorResponses([409]) },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: "/admin/v1/catalogue",
+    tags: catalogue,
+    summary: "Revert to the seed catalogue",
+    description: "A new version back to the catalogue in code; 409 as for PUT.",
+    security: adminSecurity,
+    request: body(deleteBody),
+    responses: { 200: { description: "The new version.", content: json(catalogueSchema) }, ...errors, ...errorResponses([409]) },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/admin/v1/catalogue/versions",
+    tags: catalogue,
+    summary: "Catalogue history, newest first",
+    security: adminSecurity,
+    request: { query: versionsQuery },
+    responses: { 200: { description: "The versions.", content: json(catalogueVersionsSchema) }, ...errors },
+  });
+
+  // Pending (pending.ts).
+  registry.registerPath({
+    method: "post",
+    path: "/admin/v1/erasures/reapply",
+    tags: accounts,
+    summary: "Re-apply the erasure journal after a restore",
+    description: "After a D1 Time Travel restore: erases again every account erased after the restore point, so a restore never brings one back.",
+    security: adminSecurity,
+    request: body(placeholderBody("the re-apply body")),
+    responses: { 200: { description: "What was erased again.", content: json(openObject("Placeholder for the re-apply result")) }, ...errors },
+  });
+}

@@ -1,0 +1,91 @@
+/** Model calls and the catalogue: /v1/chat/completions, /v1/messages, /v1/models. */
+import { z } from "@hono/zod-openapi";
+import { messagesRequestSchema } from "../../../providers/anthropic/schema";
+import { chatCompletionRequestSchema } from "../../../providers/chat-schema";
+import { customerSecurity, errorResponses, INFERENCE_ERRORS, CUSTOMER_ERRORS, json, type Registry } from "../components";
+import { modelListSchema, modelSchema, openObject } from "../schemas";
+
+const header = (description: string) => ({ schema: { type: "string" as const }, description });
+
+/** What every inference response says about its call (docs/routing.md, docs/api.md). */
+const inferenceHeaders = {
+  "x-request-id": header("The id GET /v1/generation takes."),
+  "x-emby-route": header("The endpoint that answered, e.g. mistral-eu."),
+  "x-emby-data-region": header("Where the answer was processed: eu, us or global."),
+  "x-emby-attempts": header("Upstream attempts made."),
+  "x-ratelimit-limit-requests": header("The tighter of the key's and the account's request limit per minute."),
+  "x-ratelimit-remaining-requests": header("Requests left in the window."),
+  "x-ratelimit-reset-requests": header("When the oldest counted request leaves the window (OpenAI's format, e.g. 1.5s)."),
+  "x-ratelimit-limit-tokens": header("Token limit per minute."),
+  "x-ratelimit-remaining-tokens": header("Tokens left in the window."),
+  "x-ratelimit-reset-tokens": header("When tokens free up."),
+};
+
+const STREAM = "text/event-stream";
+
+export function registerInferencePaths(registry: Registry): void {
+  registry.registerPath({
+    method: "post",
+    path: "/v1/chat/completions",
+    tags: ["Inference"],
+    summary: "Create a chat completion (OpenAI format)",
+    description:
+      "Scope `inference`. Any catalogue model (`provider/model`); `stream` true answers with server-sent events. OpenRouter's `provider` object and `models` fallback list steer routing. Unknown fields are a 400.",
+    security: customerSecurity,
+    request: { body: { required: true, content: json(chatCompletionRequestSchema) } },
+    responses: {
+      200: {
+        description: "OpenAI's chat.completion object, or a stream of chat.completion.chunk events ending with [DONE].",
+        headers: inferenceHeaders,
+        content: { ...json(openObject("OpenAI's chat.completion object")), [STREAM]: { schema: z.string().meta({ description: "Server-sent events" }) } },
+      },
+      ...errorResponses(INFERENCE_ERRORS),
+    },
+  });
+
+  registry.registerPath({
+    method: "post",
+    path: "/v1/messages",
+    tags: ["Inference"],
+    summary: "Create a message (Anthropic Messages format)",
+    description:
+      "Scope `inference`. Any catalogue model: Claude routes get the request as sent, others a translation. Errors use Anthropic's shape.",
+    security: customerSecurity,
+    request: {
+      headers: z.object({
+        "anthropic-version": z.string().optional().meta({ description: "2023-06-01 (default) or 2026-10-21" }),
+        "anthropic-beta": z.string().optional().meta({ description: "Comma-separated betas from the router's allow-list" }),
+      }),
+      body: { required: true, content: json(messagesRequestSchema) },
+    },
+    responses: {
+      200: {
+        description: "Anthropic's message object, or its event stream.",
+        headers: inferenceHeaders,
+        content: { ...json(openObject("Anthropic's message object")), [STREAM]: { schema: z.string().meta({ description: "Server-sent events" }) } },
+      },
+      ...errorResponses(INFERENCE_ERRORS, "anthropic"),
+    },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/v1/models",
+    tags: ["Models"],
+    summary: "List the catalogue",
+    description: "Scope `inference`. OpenAI's list shape plus routes, pricing, context length, provider and data regions.",
+    security: customerSecurity,
+    responses: { 200: { description: "The catalogue.", content: json(modelListSchema) }, ...errorResponses([401, 403, 429]) },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/v1/models/{id}",
+    tags: ["Models"],
+    summary: "Retrieve one model",
+    description: "Scope `inference`. The id contains a `/`, sent as is or percent-encoded (`mistral%2Fmistral-small-latest`).",
+    security: customerSecurity,
+    request: { params: z.object({ id: z.string().meta({ example: "mistral/mistral-small-latest" }) }) },
+    responses: { 200: { description: "The model.", content: json(modelSchema) }, ...errorResponses(CUSTOMER_ERRORS) },
+  });
+}
