@@ -1,20 +1,40 @@
 /**
- * GET /openapi.json lists exactly the routes the app serves (plus the ones
- * listed as pending), and the shapes it promises are the ones real responses
- * have; GET /docs renders it from same-origin assets under a strict CSP.
+ * GET /openapi.json lists exactly the routes the app serves, and the shapes
+ * it promises are the ones real responses have; GET /docs renders it from same-origin assets under a strict CSP.
  * (The document's validity against the OpenAPI 3.1 schema is checked in
  * test/node/openapi.test.ts: the validator reads its schemas from disk.)
  */
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
 import { app } from "../src/router/app";
 import { anthropicErrorSchema, openAIErrorSchema } from "../src/router/openapi/components";
-import { PENDING_ROUTES } from "../src/router/openapi/pending";
-import { accountSchema, catalogueSchema, consentSchema, createdApiKeySchema, healthSchema, modelListSchema, modelSchema, usageSchema } from "../src/router/openapi/schemas";
+import { accountSchema, apiKeySchema, catalogueSchema, consentSchema, createdApiKeySchema, healthSchema, modelListSchema, modelSchema, usageSchema } from "../src/router/openapi/schemas";
+import {
+  accountExportSchema,
+  accountProfileSchema,
+  apiKeyListSchema,
+  auditLogListSchema,
+  closureSchema,
+  communicationSchema,
+  erasureSchema,
+  privacyMapSchema,
+  reapplySchema,
+  restrictionSchema,
+  secretScanningFeedbackSchema,
+} from "../src/router/openapi/self-service-schemas";
+import { KEY_ROTATION_DUE_HEADER, KEY_ROTATION_DUE_MS } from "../src/shared/key-rotation";
 import { admin, call, newCustomer } from "./helpers/router";
 
+interface Operation {
+  security?: unknown[];
+  requestBody?: { content: { "application/json": { schema: Record<string, unknown> } } };
+  parameters?: { name: string; in: string; required?: boolean }[];
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
+}
+
 interface Document {
-  paths: Record<string, Record<string, unknown>>;
+  paths: Record<string, Record<string, Operation>>;
 }
 
 async function fetchDocument(): Promise<{ res: Response; doc: Document }> {
@@ -58,25 +78,45 @@ describe("GET /openapi.json", () => {
     expect(undocumented).toEqual([]);
   });
 
-  it("documents no route the app does not serve, except those listed as pending, and no pending one the app serves", async () => {
+  it("documents no route the app does not serve", async () => {
     const { doc } = await fetchDocument();
     const served = servedOperations();
     const unserved = [...documentedOperations(doc)].filter((op) => !served.has(op));
-    expect(unserved.sort()).toEqual([...PENDING_ROUTES].sort());
+    expect(unserved).toEqual([]);
   });
 
   it("describes request bodies with the schemas the routes validate with", async () => {
     const { doc } = await fetchDocument();
     const body = (path: string, method: string) =>
-      (doc.paths[path]?.[method] as { requestBody: { content: { "application/json": { schema: { required?: string[]; additionalProperties?: unknown } } } } })
-        .requestBody.content["application/json"].schema;
+      doc.paths[path]?.[method]?.requestBody?.content["application/json"].schema;
     expect(body("/v1/chat/completions", "post")).toMatchObject({ required: ["model", "messages"], additionalProperties: false });
     expect(body("/v1/messages", "post")).toMatchObject({ required: ["model", "messages", "max_tokens"], additionalProperties: false });
     expect(body("/admin/v1/accounts", "post")).toMatchObject({ required: ["email", "name", "tier"], additionalProperties: false });
+    expect(body("/v1/keys", "post")).toMatchObject({ additionalProperties: false });
+    expect(body("/v1/account", "patch")).toMatchObject({ additionalProperties: false });
+    expect(body("/admin/v1/erasures", "post")).toMatchObject({ required: ["account_id"] });
+    expect(body("/v1/secret-scanning/report", "post")).toMatchObject({ type: "array", minItems: 1 });
+  });
+
+  it("documents query parameters, GitHub's signature headers, public operations and the export's two formats", async () => {
+    const { doc } = await fetchDocument();
+    const params = (path: string, method: string) => (doc.paths[path]![method]!.parameters ?? []).map((p) => `${p.in}:${p.name}${p.required ? "!" : ""}`);
+    expect(params("/v1/account", "delete")).toEqual(["query:erase"]);
+    expect(params("/v1/account/export", "get")).toEqual(["query:format"]);
+    expect(params("/v1/audit-log", "get").sort()).toEqual(["query:after", "query:limit", "query:starting_after"]);
+    expect(params("/v1/secret-scanning/report", "post").sort()).toEqual(["header:github-public-key-identifier!", "header:github-public-key-signature!"]);
+    expect(doc.paths["/v1/secret-scanning/report"]!.post!.security).toEqual([]);
+    expect(doc.paths["/v1/privacy"]!.get!.security).toEqual([]);
+    expect(Object.keys(doc.paths["/v1/account/export"]!.get!.responses["200"]!.content ?? {}).sort()).toEqual(["application/json", "application/zip"]);
+    for (const [path, method] of [["/v1/keys", "get"], ["/v1/account", "get"], ["/v1/models", "get"], ["/v1/chat/completions", "post"]] as const) {
+      expect(Object.keys(doc.paths[path]![method]!.responses["200"]!.headers ?? {}), `${method} ${path}`).toContain(KEY_ROTATION_DUE_HEADER);
+    }
   });
 });
 
 describe("response shapes in the document match real responses", () => {
+  afterEach(() => vi.useRealTimers());
+
   it("account, key, consent, models, usage, catalogue and health", async () => {
     const account = await parsed(
       await admin("POST", "/accounts", { email: `shape-${crypto.randomUUID().slice(0, 8)}@example.com`, name: "Shape", tier: "pro" }),
@@ -91,6 +131,69 @@ describe("response shapes in the document match real responses", () => {
     await parsed(await call("/v1/usage", { headers: auth }), usageSchema, 200);
     await parsed(await admin("GET", "/catalogue"), catalogueSchema, 200);
     await parsed(await call("/health"), healthSchema, 200);
+  });
+
+  it("keys: list, create, read, change, rotate, revoke", async () => {
+    const { key } = await newCustomer();
+    const keys = (method: string, path = "", body?: unknown) =>
+      call(`/v1/keys${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const created = await parsed(await keys("POST", "", { name: "shape", scopes: ["inference"] }), createdApiKeySchema, 201);
+    await parsed(await keys("GET"), apiKeyListSchema, 200);
+    await parsed(await keys("GET", `/${created.id}`), apiKeySchema, 200);
+    await parsed(await keys("PATCH", `/${created.id}`, { name: "renamed" }), apiKeySchema, 200);
+    const rotated = await parsed(await keys("POST", `/${created.id}/rotate`, { grace_period_seconds: 0 }), createdApiKeySchema, 201);
+    await parsed(await keys("DELETE", `/${rotated.id}`), apiKeySchema, 200);
+  });
+
+  it("account: profile, rectification, restriction, communication, audit log, export, closure and erasure", async () => {
+    const { key } = await newCustomer();
+    const send = (method: string, path: string, body?: unknown) =>
+      call(path, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    await parsed(await send("GET", "/v1/account"), accountProfileSchema, 200);
+    const corrected = await parsed(await send("PATCH", "/v1/account", { company: "Shape GmbH", email: `new-${crypto.randomUUID().slice(0, 8)}@example.com` }), accountProfileSchema, 200);
+    expect(corrected.pending_email).not.toBeNull();
+    await parsed(await send("PUT", "/v1/account/restriction", { restricted: true }), restrictionSchema, 200);
+    await parsed(await send("GET", "/v1/account/restriction"), restrictionSchema, 200);
+    await parsed(await send("PUT", "/v1/account/communication", { product_updates: true }), communicationSchema, 200);
+    await parsed(await send("GET", "/v1/account/communication"), communicationSchema, 200);
+    const audit = await parsed(await send("GET", "/v1/audit-log?limit=2"), auditLogListSchema, 200);
+    expect(audit.data.length).toBe(2);
+    const exported = await send("GET", "/v1/account/export?format=json");
+    expect(exported.headers.get("content-type")).toContain("application/json");
+    await parsed(exported, accountExportSchema, 200);
+    const zip = await send("GET", "/v1/account/export?format=csv");
+    expect(zip.headers.get("content-type")).toBe("application/zip");
+    await zip.arrayBuffer();
+    await parsed(await send("DELETE", "/v1/account"), closureSchema, 200);
+
+    const other = await newCustomer();
+    const erased = await call("/v1/account?erase=now", { method: "DELETE", headers: { authorization: `Bearer ${other.key}` } });
+    await parsed(erased, erasureSchema, 200);
+  });
+
+  it("privacy map, secret-scanning feedback, operator erasure and re-apply", async () => {
+    await parsed(await call("/v1/privacy"), privacyMapSchema, 200);
+    const { key, accountId } = await newCustomer();
+    const body = JSON.stringify([{ token: key, type: "emby_api_key", url: "", source: "commit" }, { token: "not-ours", type: "emby_api_key" }]);
+    const signed = (await (await fetch(`${env.FAKE_UPSTREAM_URL}/github/__sign?key=current`, { method: "POST", body })).json()) as { key_identifier: string; signature: string };
+    const report = await call("/v1/secret-scanning/report", {
+      method: "POST",
+      headers: { "content-type": "application/json", "github-public-key-identifier": signed.key_identifier, "github-public-key-signature": signed.signature },
+      body,
+    });
+    const feedback = await parsed(report, secretScanningFeedbackSchema, 200);
+    expect(feedback.map((f) => f.label)).toEqual(["true_positive", "false_positive"]);
+    await parsed(await admin("POST", "/erasures", { account_id: accountId }), erasureSchema, 200);
+    await parsed(await admin("POST", "/erasures/reapply", {}), reapplySchema, 200);
+  });
+
+  it("the rotation header the document promises is the one an old key's answers carry", async () => {
+    const { key } = await newCustomer();
+    vi.setSystemTime(Date.now() + KEY_ROTATION_DUE_MS + 60_000);
+    const res = await call("/v1/keys", { headers: { authorization: `Bearer ${key}` } });
+    expect(res.headers.get(KEY_ROTATION_DUE_HEADER)).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const list = await parsed(res, apiKeyListSchema, 200);
+    expect(list.data.every((k) => k.rotation_due)).toBe(true);
   });
 
   it("both error formats", async () => {

@@ -4,6 +4,7 @@
  * responses once.
  */
 import { z, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import { KEY_ROTATION_DUE_HEADER } from "../../shared/key-rotation";
 
 export type Registry = OpenAPIHono["openAPIRegistry"];
 export type Responses = RouteConfig["responses"];
@@ -94,13 +95,14 @@ export const CUSTOMER_ERRORS = [400, 401, 403, 404, 429] as const;
 export const ADMIN_ERRORS = [400, 401, 404] as const;
 export const INFERENCE_ERRORS = [400, 401, 402, 403, 404, 413, 415, 429, 502, 503, 504] as const;
 
-/**
- * A request body stood in for by a placeholder until the route's own schema is
- * exported: these routes are being written alongside this document. Every use
- * is listed in PENDING_ROUTES (pending.ts), which test/openapi.test.ts checks.
- */
-export const placeholderBody = (what: string) =>
-  z.record(z.string(), z.unknown()).meta({ description: `Placeholder for ${what}: replaced by the route's exported zod schema.` });
+/** A string response header with this description. */
+export const header = (description: string) => ({ schema: { type: "string" as const }, description });
 
-/** A query stood in for until the route exports its own (see placeholderBody). */
-export const placeholderQuery = (what: string) => z.object({}).meta({ description: `Placeholder for ${what}: replaced by the route's exported zod schema.` });
+/** Headers of every response to a customer key (inference headers are in paths/inference.ts). */
+export const customerHeaders = {
+  "x-request-id": header("The id GET /v1/generation takes."),
+  [KEY_ROTATION_DUE_HEADER]: header("Present while the key is due for rotation (active and older than 90 days): the ISO 8601 time it became due."),
+};
+
+/** A 200/201 answer to a customer key: this JSON schema, with the headers every such answer may carry. */
+export const customerOk = <T extends z.ZodType>(description: string, schema: T) => ({ description, headers: customerHeaders, content: json(schema) });

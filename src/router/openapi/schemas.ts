@@ -54,6 +54,9 @@ export const apiKeySchema = z
     last_used_at: nullableTimestamp,
     expires_at: nullableTimestamp,
     revoked_at: nullableTimestamp,
+    revoked_reason: z.string().nullable().meta({ description: "customer, admin, leaked:<source>, ..." }),
+    replaced_by: z.string().nullable().meta({ description: "Set on a key rotated out: its replacement; this key stops at expires_at" }),
+    rotation_due: z.boolean().meta({ description: "Active and older than 90 days: rotate it" }),
   })
   .meta({ id: "ApiKey", description: "A key's metadata: never the key itself, nor its hash." });
 

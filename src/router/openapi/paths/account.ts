@@ -1,17 +1,88 @@
 /**
  * The account's self-service and GDPR rights: /v1/account/*, /v1/audit-log.
- * Scope `manage` for all. Only the consent routes are served today; the rest
- * are listed in pending.ts with placeholder schemas.
+ * Scope `manage` for all; every answer `Cache-Control: no-store`.
  */
 import { z } from "@hono/zod-openapi";
-import { consentBody } from "../../routes/account";
-import { CUSTOMER_ERRORS, customerSecurity, errorResponses, json, placeholderBody, placeholderQuery, type Registry } from "../components";
-import { accountSchema, consentSchema, openObject } from "../schemas";
+import { exportQuery } from "../../export/handler";
+import { communicationBody, consentBody, rectifyAccountBody, restrictionBody } from "../../routes/account";
+import { auditLogQuery } from "../../routes/audit-log";
+import { CUSTOMER_ERRORS, customerHeaders, customerOk, customerSecurity, errorResponses, header, json, type Registry } from "../components";
+import { consentSchema } from "../schemas";
+import {
+  accountExportSchema,
+  accountProfileSchema,
+  auditLogListSchema,
+  closureSchema,
+  communicationSchema,
+  erasureSchema,
+  restrictionSchema,
+} from "../self-service-schemas";
 
 const tags = ["Account"];
 const errors = errorResponses(CUSTOMER_ERRORS);
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: json(schema) } });
+
+/** The route reads `erase` by hand: absent closes, `now` erases, anything else is a 400. */
+const deleteAccountQuery = z.object({
+  erase: z.literal("now").optional().meta({ description: "`now`: erase at once instead of closing" }),
+});
 
 export function registerAccountPaths(registry: Registry): void {
+  registry.registerPath({
+    method: "get",
+    path: "/v1/account",
+    tags,
+    summary: "Read the account (access)",
+    description: "Scope `manage`. The profile with the pending email change, restriction, consent and communication preferences.",
+    security: customerSecurity,
+    responses: { 200: customerOk("The account.", accountProfileSchema), ...errors },
+  });
+  registry.registerPath({
+    method: "patch",
+    path: "/v1/account",
+    tags,
+    summary: "Correct the account (rectification)",
+    description:
+      "Scope `manage`. Name, company, billing address (replaced as a whole; null clears it); a new email becomes `pending_email` and takes effect once confirmed from that address. 409 `email_unavailable` for an address in use.",
+    security: customerSecurity,
+    request: body(rectifyAccountBody),
+    responses: { 200: customerOk("The account.", accountProfileSchema), ...errors, ...errorResponses([409]) },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: "/v1/account",
+    tags,
+    summary: "Close the account, or erase it now (erasure)",
+    description:
+      "Scope `manage`. Without `erase`: closes the account, stops its keys at once and erases its data 90 days later. `erase=now`: erases every personal datum at once (billing rows stay, pseudonymised); the key used stops working.",
+    security: customerSecurity,
+    request: { query: deleteAccountQuery },
+    responses: {
+      200: {
+        description: "Closed (`AccountClosure`), or with `erase=now` erased (`AccountErasure`).",
+        headers: customerHeaders,
+        content: json(z.union([closureSchema, erasureSchema])),
+      },
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/v1/account/export",
+    tags,
+    summary: "Export everything stored about the account (access, portability)",
+    description: "Scope `manage`. `format=json` (default): one JSON document; `format=csv`: a zip with one CSV per dataset. Streamed as a download; audited.",
+    security: customerSecurity,
+    request: { query: exportQuery },
+    responses: {
+      200: {
+        description: "The export, as an attachment.",
+        headers: { ...customerHeaders, "content-disposition": header("attachment; filename=\"emby-export-<account>-<date>.json|zip\"") },
+        content: { ...json(accountExportSchema), "application/zip": { schema: z.string().meta({ format: "binary" }) } },
+      },
+      ...errors,
+    },
+  });
   registry.registerPath({
     method: "get",
     path: "/v1/account/consent",
@@ -19,95 +90,65 @@ export function registerAccountPaths(registry: Registry): void {
     summary: "Read the consent to processing outside the EU",
     description: "Scope `manage`.",
     security: customerSecurity,
-    responses: { 200: { description: "The consent in force.", content: json(consentSchema) }, ...errors },
+    responses: { 200: customerOk("The consent in force.", consentSchema), ...errors },
   });
   registry.registerPath({
     method: "put",
     path: "/v1/account/consent",
     tags,
     summary: "Grant or withdraw the consent to processing outside the EU",
-    description: "Scope `manage`. Recorded with its history; a withdrawal applies to the next request.",
+    description: "Scope `manage`. Recorded with its history; a withdrawal applies to the next request on every isolate.",
     security: customerSecurity,
-    request: { body: { required: true, content: json(consentBody) } },
-    responses: { 200: { description: "The consent now in force.", content: json(consentSchema) }, ...errors },
-  });
-
-  // Pending (pending.ts): shapes from the product contract.
-  registry.registerPath({
-    method: "get",
-    path: "/v1/account",
-    tags,
-    summary: "Read the account (access)",
-    description: "Scope `manage`. `Cache-Control: no-store`.",
-    security: customerSecurity,
-    responses: { 200: { description: "The account.", content: json(accountSchema) }, ...errors },
-  });
-  registry.registerPath({
-    method: "patch",
-    path: "/v1/account",
-    tags,
-    summary: "Correct the account (rectification)",
-    description: "Scope `manage`. Name, company, billing address; a new email takes effect once confirmed from that address.",
-    security: customerSecurity,
-    request: { body: { required: true, content: json(placeholderBody("the account update body")) } },
-    responses: { 200: { description: "The account.", content: json(accountSchema) }, ...errors },
-  });
-  registry.registerPath({
-    method: "delete",
-    path: "/v1/account",
-    tags,
-    summary: "Close the account, or erase it now (erasure)",
-    description: "Scope `manage`. Closing stops its keys at once and erases its data 90 days later; `erase=now` erases every personal datum at once (billing rows stay, pseudonymised).",
-    security: customerSecurity,
-    request: { query: z.object({ erase: z.literal("now").optional() }) },
-    responses: { 200: { description: "The account as closed or erased.", content: json(openObject("Placeholder for the closure answer")) }, ...errors },
+    request: body(consentBody),
+    responses: { 200: customerOk("The consent now in force.", consentSchema), ...errors },
   });
   registry.registerPath({
     method: "get",
-    path: "/v1/account/export",
+    path: "/v1/account/restriction",
     tags,
-    summary: "Export everything stored about the account (access, portability)",
-    description: "Scope `manage`. JSON as one document, CSV one file per dataset in a zip; streamed.",
+    summary: "Read the restriction of processing",
+    description: "Scope `manage`.",
     security: customerSecurity,
-    request: { query: z.object({ format: z.enum(["json", "csv"]).optional() }) },
-    responses: {
-      200: {
-        description: "The export.",
-        content: { ...json(openObject("Placeholder for the export document")), "application/zip": { schema: z.string().meta({ format: "binary" }) } },
-      },
-      ...errors,
-    },
+    responses: { 200: customerOk("The restriction in force.", restrictionSchema), ...errors },
   });
   registry.registerPath({
     method: "put",
     path: "/v1/account/restriction",
     tags,
     summary: "Restrict processing to what is essential (restriction)",
-    description: "Scope `manage`. The logger then leaves out what is not essential (IP address, user agent).",
+    description: "Scope `manage`. While restricted, request logs leave out what is not essential (`omitted_from_logs`), from this request on.",
     security: customerSecurity,
-    request: { body: { required: true, content: json(placeholderBody("the restriction body")) } },
-    responses: { 200: { description: "The restriction in force.", content: json(openObject("Placeholder for the restriction view")) }, ...errors },
+    request: body(restrictionBody),
+    responses: { 200: customerOk("The restriction now in force.", restrictionSchema), ...errors },
   });
-  for (const method of ["get", "put"] as const) {
-    registry.registerPath({
-      method,
-      path: "/v1/account/communication",
-      tags,
-      summary: method === "get" ? "Read communication preferences" : "Set communication preferences (objection)",
-      description: "Scope `manage`. `product_updates` is off unless the customer opts in; service notices are always sent.",
-      security: customerSecurity,
-      ...(method === "put" ? { request: { body: { required: true, content: json(placeholderBody("the communication preferences body")) } } } : {}),
-      responses: { 200: { description: "The preferences.", content: json(openObject("Placeholder for the preferences view")) }, ...errors },
-    });
-  }
+  registry.registerPath({
+    method: "get",
+    path: "/v1/account/communication",
+    tags,
+    summary: "Read communication preferences",
+    description: "Scope `manage`. `product_updates` is off unless the customer opts in; service notices are always sent.",
+    security: customerSecurity,
+    responses: { 200: customerOk("The preferences.", communicationSchema), ...errors },
+  });
+  registry.registerPath({
+    method: "put",
+    path: "/v1/account/communication",
+    tags,
+    summary: "Set communication preferences (objection)",
+    description: "Scope `manage`. Each decision is kept in the consent history.",
+    security: customerSecurity,
+    request: body(communicationBody),
+    responses: { 200: customerOk("The preferences now in force.", communicationSchema), ...errors },
+  });
   registry.registerPath({
     method: "get",
     path: "/v1/audit-log",
     tags,
     summary: "The account's audit log",
-    description: "Scope `manage`. Every operator and key-management action on the account, identifiers only.",
+    description:
+      "Scope `manage`. Every operator, key-management, account and leaked-key action on the account, identifiers only, newest first. Page with `limit` (1-100, default 20) and the last id seen as `after` (OpenAI's name) or `starting_after` (Stripe's), not both; an id that is not this account's entry is a 404.",
     security: customerSecurity,
-    request: { query: placeholderQuery("the audit-log query") },
-    responses: { 200: { description: "Audit entries.", content: json(openObject("Placeholder for the audit entry list")) }, ...errors },
+    request: { query: auditLogQuery },
+    responses: { 200: customerOk("A page of audit entries.", auditLogListSchema), ...errors },
   });
 }

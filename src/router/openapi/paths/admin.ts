@@ -2,8 +2,10 @@
 import { z } from "@hono/zod-openapi";
 import { deleteBody, putBody, versionsQuery } from "../../routes/admin-catalogue";
 import { createAccountBody, createKeyBody, lookupBody, updateAccountBody } from "../../routes/admin";
-import { ADMIN_ERRORS, adminSecurity, errorResponses, json, placeholderBody, type Registry } from "../components";
-import { accountListSchema, accountSchema, catalogueSchema, catalogueVersionsSchema, createdApiKeySchema, openObject } from "../schemas";
+import { eraseAccountBody, reapplyErasuresBody } from "../../routes/admin-erasures";
+import { ADMIN_ERRORS, adminSecurity, errorResponses, json, type Registry } from "../components";
+import { accountListSchema, accountSchema, catalogueSchema, catalogueVersionsSchema, createdApiKeySchema } from "../schemas";
+import { erasureSchema, reapplySchema } from "../self-service-schemas";
 
 const accounts = ["Operator: accounts"];
 const catalogue = ["Operator: catalogue"];
@@ -100,15 +102,25 @@ export function registerAdminPaths(registry: Registry): void {
     responses: { 200: { description: "The versions.", content: json(catalogueVersionsSchema) }, ...errors },
   });
 
-  // Pending (pending.ts).
+  registry.registerPath({
+    method: "post",
+    path: "/admin/v1/erasures",
+    tags: accounts,
+    summary: "Erase an account at once",
+    description: "An erasure request that reached the operator, or one to finish after a failure half-way (repeatable). Billing rows stay, pseudonymised.",
+    security: adminSecurity,
+    request: body(eraseAccountBody),
+    responses: { 200: { description: "Erased.", content: json(erasureSchema) }, ...errors },
+  });
   registry.registerPath({
     method: "post",
     path: "/admin/v1/erasures/reapply",
     tags: accounts,
     summary: "Re-apply the erasure journal after a restore",
-    description: "After a D1 Time Travel restore: erases again every account erased after the restore point, so a restore never brings one back.",
+    description:
+      "After a D1 Time Travel restore: erases again every account the journal lists as erased, so a restore never brings one back. `journal`: the journal saved before the restore (scripts/d1-restore.ts); absent, the core database's own.",
     security: adminSecurity,
-    request: body(placeholderBody("the re-apply body")),
-    responses: { 200: { description: "What was erased again.", content: json(openObject("Placeholder for the re-apply result")) }, ...errors },
+    request: body(reapplyErasuresBody),
+    responses: { 200: { description: "What was erased again.", content: json(reapplySchema) }, ...errors },
   });
 }

@@ -2,14 +2,12 @@
 import { z } from "@hono/zod-openapi";
 import { messagesRequestSchema } from "../../../providers/anthropic/schema";
 import { chatCompletionRequestSchema } from "../../../providers/chat-schema";
-import { customerSecurity, errorResponses, INFERENCE_ERRORS, CUSTOMER_ERRORS, json, type Registry } from "../components";
+import { customerHeaders, customerOk, customerSecurity, errorResponses, header, INFERENCE_ERRORS, CUSTOMER_ERRORS, json, type Registry } from "../components";
 import { modelListSchema, modelSchema, openObject } from "../schemas";
-
-const header = (description: string) => ({ schema: { type: "string" as const }, description });
 
 /** What every inference response says about its call (docs/routing.md, docs/api.md). */
 const inferenceHeaders = {
-  "x-request-id": header("The id GET /v1/generation takes."),
+  ...customerHeaders,
   "x-emby-route": header("The endpoint that answered, e.g. mistral-eu."),
   "x-emby-data-region": header("Where the answer was processed: eu, us or global."),
   "x-emby-attempts": header("Upstream attempts made."),
@@ -75,7 +73,7 @@ export function registerInferencePaths(registry: Registry): void {
     summary: "List the catalogue",
     description: "Scope `inference`. OpenAI's list shape plus routes, pricing, context length, provider and data regions.",
     security: customerSecurity,
-    responses: { 200: { description: "The catalogue.", content: json(modelListSchema) }, ...errorResponses([401, 403, 429]) },
+    responses: { 200: customerOk("The catalogue.", modelListSchema), ...errorResponses([401, 403, 429]) },
   });
 
   registry.registerPath({
@@ -86,6 +84,6 @@ export function registerInferencePaths(registry: Registry): void {
     description: "Scope `inference`. The id contains a `/`, sent as is or percent-encoded (`mistral%2Fmistral-small-latest`).",
     security: customerSecurity,
     request: { params: z.object({ id: z.string().meta({ example: "mistral/mistral-small-latest" }) }) },
-    responses: { 200: { description: "The model.", content: json(modelSchema) }, ...errorResponses(CUSTOMER_ERRORS) },
+    responses: { 200: customerOk("The model.", modelSchema), ...errorResponses(CUSTOMER_ERRORS) },
   });
 }

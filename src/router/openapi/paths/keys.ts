@@ -1,15 +1,17 @@
 /**
  * The account's own keys: /v1/keys (scope `manage`), in OpenAI's and
- * OpenRouter's key-API manner. All pending (pending.ts): placeholder bodies.
+ * OpenRouter's key-API manner; every answer `Cache-Control: no-store`.
  */
 import { z } from "@hono/zod-openapi";
-import { CUSTOMER_ERRORS, customerSecurity, errorResponses, json, placeholderBody, type Registry } from "../components";
+import { createKeyBody, rotateKeyBody, updateKeyBody } from "../../routes/keys";
+import { CUSTOMER_ERRORS, customerOk, customerSecurity, errorResponses, json, type Registry } from "../components";
 import { apiKeySchema, createdApiKeySchema } from "../schemas";
+import { apiKeyListSchema } from "../self-service-schemas";
 
 const tags = ["Keys"];
 const errors = errorResponses(CUSTOMER_ERRORS);
+const withConflict = { ...errors, ...errorResponses([409]) };
 const keyId = { params: z.object({ id: z.string() }) };
-const keyList = z.object({ object: z.literal("list"), data: z.array(apiKeySchema) }).meta({ id: "ApiKeyList" });
 
 export function registerKeyPaths(registry: Registry): void {
   registry.registerPath({
@@ -17,19 +19,20 @@ export function registerKeyPaths(registry: Registry): void {
     path: "/v1/keys",
     tags,
     summary: "List the account's keys",
-    description: "Metadata only, never a key or its hash; keys older than 90 days are flagged as due for rotation.",
+    description: "Metadata only, never a key or its hash; keys older than 90 days are flagged `rotation_due`.",
     security: customerSecurity,
-    responses: { 200: { description: "The keys.", content: json(keyList) }, ...errors },
+    responses: { 200: customerOk("The keys.", apiKeyListSchema), ...errors },
   });
   registry.registerPath({
     method: "post",
     path: "/v1/keys",
     tags,
     summary: "Create a key",
-    description: "Name, expiry, scopes, lower limits, model allow-list, EU-only. A key cannot grant more than the key that creates it. The key is shown once.",
+    description:
+      "Name, expiry (ISO 8601 or Unix seconds), scopes, lower limits, model allow-list, EU-only. A field left out takes the calling key's value: a key cannot grant more than the key that creates it. The key is shown once.",
     security: customerSecurity,
-    request: { body: { required: true, content: json(placeholderBody("the key creation body")) } },
-    responses: { 201: { description: "The new key, with `key` shown this once.", content: json(createdApiKeySchema) }, ...errors },
+    request: { body: { required: true, content: json(createKeyBody) } },
+    responses: { 201: customerOk("The new key, with `key` shown this once.", createdApiKeySchema), ...errors },
   });
   registry.registerPath({
     method: "get",
@@ -38,35 +41,37 @@ export function registerKeyPaths(registry: Registry): void {
     summary: "Read a key",
     security: customerSecurity,
     request: keyId,
-    responses: { 200: { description: "The key's metadata.", content: json(apiKeySchema) }, ...errors },
+    responses: { 200: customerOk("The key's metadata.", apiKeySchema), ...errors },
   });
   registry.registerPath({
     method: "patch",
     path: "/v1/keys/{id}",
     tags,
-    summary: "Change a key",
+    summary: "Rename or narrow a key",
+    description: "Name, an earlier expiry, lower limits, a smaller allow-list, EU-only; scopes cannot change. 409 `key_revoked` for a revoked key.",
     security: customerSecurity,
-    request: { ...keyId, body: { required: true, content: json(placeholderBody("the key update body")) } },
-    responses: { 200: { description: "The key's metadata.", content: json(apiKeySchema) }, ...errors },
+    request: { ...keyId, body: { required: true, content: json(updateKeyBody) } },
+    responses: { 200: customerOk("The key's metadata.", apiKeySchema), ...withConflict },
   });
   registry.registerPath({
     method: "delete",
     path: "/v1/keys/{id}",
     tags,
     summary: "Revoke a key",
-    description: "Takes effect on every isolate within one second.",
+    description: "Takes effect on every isolate within one second. Revoking a revoked key changes nothing.",
     security: customerSecurity,
     request: keyId,
-    responses: { 200: { description: "The revoked key's metadata.", content: json(apiKeySchema) }, ...errors },
+    responses: { 200: customerOk("The revoked key's metadata.", apiKeySchema), ...errors },
   });
   registry.registerPath({
     method: "post",
     path: "/v1/keys/{id}/rotate",
     tags,
     summary: "Rotate a key",
-    description: "A new key, returned once; the old one keeps working for the grace period the caller picks (none to 7 days, default 24 hours), then stops.",
+    description:
+      "A new key with the old one's grants, returned once; the old one keeps working for `grace_period_seconds` (0 to 7 days, default 24 hours), then stops, and names its replacement in `replaced_by`. The body may be left out. 409 for a revoked, expired or already rotated key.",
     security: customerSecurity,
-    request: { ...keyId, body: { required: false, content: json(placeholderBody("the rotation body")) } },
-    responses: { 201: { description: "The new key, with `key` shown this once.", content: json(createdApiKeySchema) }, ...errors },
+    request: { ...keyId, body: { required: false, content: json(rotateKeyBody) } },
+    responses: { 201: customerOk("The new key, with `key` shown this once.", createdApiKeySchema), ...withConflict },
   });
 }
