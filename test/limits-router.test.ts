@@ -122,8 +122,9 @@ describe("limiter durability", () => {
     const c = await newCustomer();
     const stub = limiterStub(c.accountId);
     const limits = { rpm: 10, tpm: 10_000, concurrency: 1 };
-    expect((await stub.admit({ leaseId: "orphan", keyId: c.keyId, account: limits, key: limits, tokens: 10 })).admitted).toBe(true);
-    expect((await stub.admit({ leaseId: "second", keyId: c.keyId, account: limits, key: limits, tokens: 10 })).exceeded).toBe("concurrency_limit_exceeded");
+    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 10, view: { asOf: Date.now(), status: "active" as const } };
+    expect(await stub.admit({ ...request, leaseId: "orphan" })).toMatchObject({ refused: null, admitted: true });
+    expect(await stub.admit({ ...request, leaseId: "second" })).toMatchObject({ exceeded: "concurrency_limit_exceeded" });
     await runInDurableObject(stub, (instance: AccountLimiter) => {
       instance.clock = () => Date.now() + LEASE_TTL_MS + 1;
     });
