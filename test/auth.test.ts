@@ -97,7 +97,7 @@ describe("API key authentication", () => {
     for (const status of ["suspended", "terminated"] as const) {
       const { key, accountId } = await newCustomer();
       expect((await models(bearer(key))).status).toBe(200);
-      expect((await admin("PATCH", `/accounts/${accountId}`, { status })).status).toBe(200);
+      expect((await admin("PATCH", `/accounts/${accountId}`, { status, reason: "AUP breach" })).status).toBe(200);
       const res = await models(bearer(key));
       expect(res.status).toBe(403);
       expect(await errorOf(res)).toMatchObject({ type: "permission_error", code: `account_${status}` });
@@ -106,7 +106,7 @@ describe("API key authentication", () => {
 
   it("lets warned and rate_limited accounts through (limits apply elsewhere)", async () => {
     const { key, accountId } = await newCustomer();
-    await admin("PATCH", `/accounts/${accountId}`, { status: "warned" });
+    await admin("PATCH", `/accounts/${accountId}`, { status: "warned", reason: "AUP breach" });
     expect((await models(bearer(key))).status).toBe(200);
   });
 

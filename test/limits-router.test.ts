@@ -111,7 +111,7 @@ describe("limits through the router", () => {
   it("applies reduced limits to an account under the rate_limited penalty", async () => {
     const c = await newCustomer({ tier: "pro" });
     const before = await chat(c.key, { model: mistral, messages: user("hi") });
-    await admin("PATCH", `/accounts/${c.accountId}`, { status: "rate_limited" });
+    await admin("PATCH", `/accounts/${c.accountId}`, { status: "rate_limited", reason: "Abuse" });
     const after = await chat(c.key, { model: mistral, messages: user("hi") });
     expect(Number(after.headers.get("x-ratelimit-limit-requests"))).toBeLessThan(Number(before.headers.get("x-ratelimit-limit-requests")));
   });
