@@ -118,11 +118,12 @@ export class AccessState {
    * still honoured by an isolate that read the lift from D1.
    */
   refusal(keyId: string, view: AccessView, now: number): AccessRefusal | null {
+    const status = this.status?.value;
+    // As the router's own check: a termination (which revokes every key) is named as such.
+    if (status?.status === "terminated") return { code: "account_terminated", reason: status.reason };
     const stop = this.stops.get(keyId);
     if (stop && stop.at <= now) return { code: "revoked_api_key", reason: null };
     if (this.closed) return { code: "account_closed", reason: null };
-    const status = this.status?.value;
-    if (status?.status === "terminated") return { code: "account_terminated", reason: status.reason };
     if (status?.status === "suspended" && this.newerThan(this.status!, view)) return { code: "account_suspended", reason: status.reason };
     return null;
   }

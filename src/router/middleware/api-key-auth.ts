@@ -106,12 +106,13 @@ export function apiKeyAuth(scope: KeyScope, options: ApiKeyAuthOptions = {}) {
       throw errors.unauthorized("Invalid API key.");
     }
     const { key: record, account } = found;
-    if (record.status === "revoked") throw accessRefused("revoked_api_key", null, c.env.APPEALS_CONTACT);
+    const appeals = c.env.APPEALS_CONTACT;
+    // A termination revoked every key: say why, not just that the key was revoked.
+    if (account.status === "terminated") throw accessRefused("account_terminated", account.statusReason, appeals);
+    if (record.status === "revoked") throw accessRefused("revoked_api_key", null, appeals);
     if (record.expiresAt !== null && record.expiresAt <= now) throw errors.unauthorized("This API key has expired.", "expired_api_key");
-    if (account.closedAt !== null) throw accessRefused("account_closed", null, c.env.APPEALS_CONTACT);
-    if (account.status === "suspended" || account.status === "terminated") {
-      throw accessRefused(account.status === "suspended" ? "account_suspended" : "account_terminated", account.statusReason, c.env.APPEALS_CONTACT);
-    }
+    if (account.closedAt !== null) throw accessRefused("account_closed", null, appeals);
+    if (account.status === "suspended") throw accessRefused("account_suspended", account.statusReason, appeals);
     if (!found.key.scopes.includes(scope)) throw errors.forbidden(`This API key lacks the '${scope}' scope.`, "missing_scope");
 
     c.set("auth", toAuthContext(found, asOf));
