@@ -27,8 +27,11 @@ function presentedKey(headers: Headers): string | null {
 async function lookup(env: Env, keyHash: string, now: number, maxAgeMs: number, clientBucket: () => string): Promise<{ found: KeyWithAccount | null; asOf: number }> {
   const cached = getCached(keyHash, now, maxAgeMs);
   if (cached) return { found: cached.value, asOf: cached.fetchedAt };
-  // Cold path only: an address that keeps failing is refused before D1 is asked.
-  const waitMs = blockedForMs(clientBucket(), now);
+  // Cold path only: an address that keeps failing is refused before D1 is
+  // asked, unless this isolate validated the key within the cache bound and
+  // only re-reads it for freshness (FRESH_VIEW_MS): no guess costs D1 that way.
+  const known = getCached(keyHash, now)?.value != null;
+  const waitMs = known ? 0 : blockedForMs(clientBucket(), now);
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);
     throw new ApiError(
