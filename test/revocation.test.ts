@@ -93,6 +93,20 @@ describe("a change made by another isolate bites on this isolate's next inferenc
     expect((await errorOf(await hi(c.key))).code).toBe("revoked_api_key");
   });
 
+  it("a future stop moves to the newest time told, a stop already reached stays", async () => {
+    const c = await newCustomer();
+    expect((await hi(c.key)).status).toBe(200);
+    const t0 = Date.now();
+    const setClock = await limiterClock(c.accountId, t0);
+    await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 1_000 }] });
+    await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 60_000 }] }); // expiry extended
+    setClock(t0 + 1_000);
+    expect((await hi(c.key)).status).toBe(200);
+    setClock(t0 + 60_000);
+    await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 120_000 }] }); // too late: revoked
+    expect((await errorOf(await hi(c.key))).code).toBe("revoked_api_key");
+  });
+
   it("consent withdrawn: a non-EU model answers 403 consent_required (lease back at once), a fallback list falls to its EU route", async () => {
     const c = await newCustomer();
     expect((await hi(c.key, "openai/gpt-4o-mini")).status).toBe(200);

@@ -53,7 +53,8 @@ export const billingReceipts = sqliteTable(
     costNanoUsd: integer("cost_nano_usd").notNull(),
     billedAt: integer("billed_at").notNull(),
   },
-  (t) => [index("billing_receipts_run_idx").on(t.runId), index("billing_receipts_billed_at_idx").on(t.billedAt)],
+  // The account index serves the account's export and its erasure's pseudonymisation, which would otherwise scan 30 days of everyone's receipts.
+  (t) => [index("billing_receipts_run_idx").on(t.runId), index("billing_receipts_billed_at_idx").on(t.billedAt), index("billing_receipts_account_idx").on(t.accountId, t.requestId)],
 );
 
 export type UsageRow = typeof usageLedger.$inferSelect;

@@ -88,8 +88,11 @@ export class AccessState {
 
   record(change: AccessChange, now: number): void {
     for (const { keyId, at } of change.keyStops ?? []) {
-      // A key stops at its earliest stop: a revocation during a rotation's grace period wins.
-      const stopAt = Math.min(at, this.stops.get(keyId)?.at ?? Infinity);
+      // A stop already reached is final (a revoked key never comes back); a
+      // future one (an expiry, a rotation's grace period) moves to the newest
+      // time told, as the key's expiry in D1 does.
+      const known = this.stops.get(keyId);
+      const stopAt = known && known.at <= now ? known.at : at;
       this.stops.set(keyId, { at: stopAt, recordedAt: now });
       this.sql.exec("insert or replace into access_stops (key_id, stop_at, recorded_at) values (?, ?, ?)", keyId, stopAt, now);
     }

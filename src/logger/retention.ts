@@ -9,15 +9,16 @@
  * and the one that comes must expire its entries itself (see retention.ts).
  */
 import type { PurgeResult } from "../db/chunks";
-import { billingDb, coreDb, logsDb, type CoreDb, type LogsDb } from "../db/client";
-import { accountsClosedBefore, eraseAccount } from "../db/erasure";
-import { purgeAccountLogs, purgeLogsBefore } from "../db/request-logs";
+import { accountsClosedBefore, eraseAccountEverywhere, erasureDbs, purgeJournalBefore, readJournal, type ErasureDbs } from "../db/erasure";
+import { reapplyErasures, sweepSources, type ReapplyReport } from "../db/erasure-reapply";
+import { purgeLogsBefore } from "../db/request-logs";
 import { purgeLedgerBefore, purgeReceiptsBefore } from "../db/usage-ledger";
 import {
   ACCOUNT_PURGE_BATCH,
   BILLING_RECEIPT_RETENTION_MS,
   billingCutoffDay,
   CLOSED_ACCOUNT_RETENTION_MS,
+  ERASURE_JOURNAL_RETENTION_MS,
   LOG_RETENTION_MS,
   PURGE_CHUNK_ROWS,
   PURGE_MAX_CHUNKS,
@@ -34,30 +35,37 @@ export interface RetentionReport {
   closedAccounts?: AccountPurgeResult;
   billingLedger?: PurgeResult;
   billingReceipts?: PurgeResult;
+  erasureSweep?: ReapplyReport;
+  erasureJournal?: PurgeResult;
   failed: string[];
 }
 
+const LOG_BUDGET = { chunkRows: PURGE_CHUNK_ROWS, maxChunks: PURGE_MAX_CHUNKS };
+
 /**
- * Erases accounts closed before `cutoff`: their logs first (the account row
- * is what lists them), then the account with its keys, consents and audit
- * entries. An account whose logs are not all gone yet waits for the next run.
+ * Erases accounts closed before `cutoff` with the same function as erasure on
+ * request (src/db/erasure.ts): billing pseudonymised, logs deleted, then the
+ * account with its keys, consents and audit entries and a journal row. Log
+ * rows beyond one erasure's budget are left to the erasure sweep.
  */
-export async function eraseClosedAccounts(core: CoreDb, logs: LogsDb, cutoff: number): Promise<AccountPurgeResult> {
-  const ids = await accountsClosedBefore(core, cutoff, ACCOUNT_PURGE_BATCH);
-  let erased = 0;
-  for (const id of ids) {
-    const logsGone = await purgeAccountLogs(logs, id, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS);
-    if (!logsGone.done) return { erased, done: false };
-    await eraseAccount(core, id);
-    erased++;
-  }
-  return { erased, done: ids.length < ACCOUNT_PURGE_BATCH };
+export async function eraseClosedAccounts(dbs: ErasureDbs, cutoff: number, now: number): Promise<AccountPurgeResult> {
+  const ids = await accountsClosedBefore(dbs.core, cutoff, ACCOUNT_PURGE_BATCH);
+  for (const id of ids) await eraseAccountEverywhere(dbs, id, now, LOG_BUDGET);
+  return { erased: ids.length, done: ids.length < ACCOUNT_PURGE_BATCH };
+}
+
+/**
+ * Erases again what appeared after an erasure: log rows and usage of requests
+ * still queued when the account was erased, and log rows an erasure's budget
+ * left (src/db/erasure-reapply.ts).
+ */
+export async function sweepErasures(dbs: ErasureDbs, now: number): Promise<ReapplyReport> {
+  return reapplyErasures(dbs, await readJournal(dbs.core), sweepSources(dbs, now), LOG_BUDGET);
 }
 
 export async function enforceRetention(env: Pick<LoggerEnv, "DB" | "LOGS_DB" | "BILLING_DB">, now: number): Promise<RetentionReport> {
-  const core = coreDb(env.DB);
-  const logs = logsDb(env.LOGS_DB);
-  const billing = billingDb(env.BILLING_DB);
+  const dbs = erasureDbs(env);
+  const { core, logs, billing } = dbs;
   const report: RetentionReport = { failed: [] };
   const rule = async <K extends Exclude<keyof RetentionReport, "failed">>(name: K, run: () => Promise<RetentionReport[K]>) => {
     try {
@@ -68,7 +76,9 @@ export async function enforceRetention(env: Pick<LoggerEnv, "DB" | "LOGS_DB" | "
     }
   };
   await rule("logs", () => purgeLogsBefore(logs, now - LOG_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
-  await rule("closedAccounts", () => eraseClosedAccounts(core, logs, now - CLOSED_ACCOUNT_RETENTION_MS));
+  await rule("closedAccounts", () => eraseClosedAccounts(dbs, now - CLOSED_ACCOUNT_RETENTION_MS, now));
+  await rule("erasureSweep", () => sweepErasures(dbs, now));
+  await rule("erasureJournal", () => purgeJournalBefore(core, now - ERASURE_JOURNAL_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingLedger", () => purgeLedgerBefore(billing, billingCutoffDay(now), PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingReceipts", () => purgeReceiptsBefore(billing, now - BILLING_RECEIPT_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   console.log("retention run", new Date(now).toISOString(), JSON.stringify(report));

@@ -13,7 +13,7 @@
  * not one.
  */
 import { z } from "zod";
-import { ENDPOINT_IDS, findEndpoint } from "./endpoints";
+import { ENDPOINT_IDS, findEndpoint, type EndpointDef } from "./endpoints";
 import { retentionSchema } from "./retention";
 import type { Retention, Route } from "./types";
 
@@ -57,10 +57,15 @@ export type RetentionOrigin = "catalogue" | "operator" | "provider_terms";
 
 export function retentionOf(route: Route, env: Env): Retention & { origin: RetentionOrigin } {
   if (route.retention) return { ...route.retention, origin: "catalogue" };
-  const override = providerRetention(env).get(route.endpoint);
-  if (override) return { ...override, origin: "operator" };
   const endpoint = findEndpoint(route.endpoint);
   // The catalogue's validation admits known endpoints only.
   if (!endpoint) throw new Error(`route on unknown endpoint '${route.endpoint}'`);
+  return endpointRetention(endpoint, env);
+}
+
+/** What the provider keeps on an endpoint's routes that say nothing of their own (the privacy data map's recipients). */
+export function endpointRetention(endpoint: EndpointDef, env: Env): Retention & { origin: RetentionOrigin } {
+  const override = providerRetention(env).get(endpoint.id);
+  if (override) return { ...override, origin: "operator" };
   return { ...endpoint.retention, origin: "provider_terms" };
 }

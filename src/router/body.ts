@@ -8,7 +8,7 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
  * Reads a request body, counting bytes as they arrive so an oversized body is
  * refused (413) without being held in memory, whatever Content-Length claims.
  */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const header = request.headers.get("content-length");
   const declared = header === null ? NaN : Number(header);
   if (Number.isFinite(declared) && declared > limit) throw errors.tooLarge(limit);
@@ -91,7 +91,11 @@ function requireJsonContentType(request: Request): void {
  */
 export async function readJsonBody(request: Request): Promise<unknown> {
   requireJsonContentType(request);
-  const bytes = await readLimited(request, MAX_BODY_BYTES);
+  return parseJsonBytes(await readLimited(request, MAX_BODY_BYTES));
+}
+
+/** Parses a body already read (one whose raw bytes were needed first, e.g. to check a signature): 400 not JSON. */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch {

@@ -1,4 +1,5 @@
-import type { Account, ApiKey } from "../db/schema";
+import type { Account, ApiKey, auditLog } from "../db/schema";
+import { isRotationDue } from "../shared/key-rotation";
 
 /** Milliseconds to ISO 8601, keeping nulls. */
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -20,8 +21,8 @@ export function accountView(a: Account) {
   };
 }
 
-/** A key as the API shows it: never the key itself, nor its hash. */
-export function keyView(k: ApiKey) {
+/** A key as the API shows it: never the key itself, nor its hash. `now` decides `rotation_due`. */
+export function keyView(k: ApiKey, now = Date.now()) {
   return {
     id: k.id,
     object: "api_key",
@@ -37,5 +38,18 @@ export function keyView(k: ApiKey) {
     last_used_at: iso(k.lastUsedAt),
     expires_at: iso(k.expiresAt),
     revoked_at: iso(k.revokedAt),
+    revoked_reason: k.revokedReason,
+    /** Set on a key rotated out: its replacement; this key stops at expires_at. */
+    replaced_by: k.replacedBy,
+    rotation_due: isRotationDue(k, now),
   };
+}
+
+/**
+ * An audit entry as the account sees it (`GET /v1/audit-log`, the export):
+ * who (actor), what (action), on which object (target) and which fields
+ * (details), never the values changed.
+ */
+export function auditEntryView(e: typeof auditLog.$inferSelect) {
+  return { id: e.id, object: "audit_log_entry", actor: e.actor, action: e.action, target: e.target, details: e.details, created_at: iso(e.createdAt) };
 }

@@ -63,7 +63,7 @@ export const errors = {
     new ApiError(400, "invalid_request_error", code, message, param),
   unauthorized: (message: string, code = "invalid_api_key") =>
     new ApiError(401, "authentication_error", code, message),
-  forbidden: (message: string, code: string) => new ApiError(403, "permission_error", code, message),
+  forbidden: (message: string, code: string, param: string | null = null) => new ApiError(403, "permission_error", code, message, param),
   notFound: (message: string, code = "not_found", param: string | null = null) =>
     new ApiError(404, "not_found_error", code, message, param),
   conflict: (message: string, code: string) => new ApiError(409, "invalid_request_error", code, message),

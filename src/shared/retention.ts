@@ -21,6 +21,15 @@ export const CACHE_TTL_MS = 24 * HOUR_MS;
 /** A closed account, with its keys, consents, audit entries and logs, is deleted this long after closure. */
 export const CLOSED_ACCOUNT_RETENTION_MS = 90 * DAY_MS;
 
+/**
+ * The erasure journal (table `erasures`: a SHA-256 of each erased account id
+ * and when) is kept this long: D1 Time Travel restores a database to any
+ * point in the last 30 days, and a restore must re-apply every erasure made
+ * after its restore point (docs/erasure.md); 5 days of margin cover a
+ * restore started late in the window and the cron's own delay.
+ */
+export const ERASURE_JOURNAL_RETENTION_MS = 35 * DAY_MS;
+
 /** Billing ledger rows are kept this many calendar years after the day they record. */
 export const BILLING_RETENTION_YEARS = 7;
 

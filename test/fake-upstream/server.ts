@@ -9,13 +9,15 @@
  * `/azure-eu/openai/v1` for Azure OpenAI),
  * answered in the format its path implies, so a test can configure several
  * endpoints on one fake, fail one and serve another, and see which were called.
- * Google's OAuth token endpoint is at /google-oauth/token (google-oauth.ts).
+ * Google's OAuth token endpoint is at /google-oauth/token (google-oauth.ts),
+ * GitHub's secret scanning keys under /github/ (github-keys.ts).
  * Run alone: `node test/fake-upstream/server.ts [--port N]`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleAnthropic } from "./anthropic-format.ts";
 import { handleAzureChat } from "./azure-format.ts";
 import { handleGemini } from "./gemini-format.ts";
+import { createGithubKeys } from "./github-keys.ts";
 import { createTestServiceAccount, handleGoogleToken, tokenRequestFields } from "./google-oauth.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
@@ -113,6 +115,7 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
   let inFlight = 0;
   let maxInFlight = 0;
   const account = createTestServiceAccount();
+  const github = createGithubKeys();
 
   const ctx: FakeContext = {
     waitForRelease(id, res) {
@@ -158,6 +161,7 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       record({ method: req.method, path: url.pathname, label: "google-oauth", query: url.search, headers: req.headers, body: tokenRequestFields(text), receivedAt: Date.now(), aborted: false, finishedAt: null }, res);
       return handleGoogleToken(res, req.headers["content-type"], text, url, account, uses);
     }
+    if (url.pathname.startsWith("/github/")) return github.handle(req, res, url, await readBody(req));
     const found = handlerOf(url.pathname);
     if (req.method !== "POST" || !found) {
       res.writeHead(404, { "content-type": "application/json" });

@@ -5,6 +5,7 @@ import type { KeyScope } from "../../db/schema";
 import { hasValidKeyFormat } from "../../shared/api-key";
 import { sha256Hex, timingSafeEqualHex } from "../../shared/crypto";
 import { ApiError, errors } from "../../shared/errors";
+import { KEY_ROTATION_DUE_HEADER, isRotationDue, rotationDueAt } from "../../shared/key-rotation";
 import { accessRefused } from "../../limits/access-errors";
 import { addAccountWarning } from "../account-warning";
 import { AUTH_CACHE_TTL_MS, FRESH_VIEW_MS, getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
@@ -82,6 +83,9 @@ export interface ApiKeyAuthOptions {
  * Authenticates a customer API key and requires a scope.
  * 401: missing, malformed, unknown, revoked or expired key, or a closed account.
  * 403: suspended or terminated account, or a key without the scope.
+ * Once authenticated, every response (errors included) of a key due for
+ * rotation carries KEY_ROTATION_DUE_HEADER, worked out from the key already
+ * in hand: no query.
  * A method the path does not take is left to notFound (405 with Allow) first:
  * mounted with `.use`, this runs for every method, and a CORS preflight never
  * carries credentials. An account under the AUP status `warned` gets
@@ -123,6 +127,8 @@ export function apiKeyAuth(scope: KeyScope, options: ApiKeyAuthOptions = {}) {
       c.executionCtx.waitUntil(touchKey(coreDb(c.env.DB), found.key.id, now).catch(() => {}));
     }
     await next();
+    // After next: onError has already turned a thrown error into c.res.
+    if (isRotationDue(found.key, now)) c.header(KEY_ROTATION_DUE_HEADER, new Date(rotationDueAt(found.key.createdAt)).toISOString());
     addAccountWarning(c);
   });
 }

@@ -12,6 +12,7 @@ import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
 import { adminCatalogueRoutes } from "./admin-catalogue";
+import { adminErasureRoutes } from "./admin-erasures";
 import { accountView, keyView } from "../views";
 
 const ADMIN_ACTOR = "admin";
@@ -81,6 +82,7 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .use(adminAuth())
   .route("/catalogue", adminCatalogueRoutes)
+  .route("/erasures", adminErasureRoutes)
   .post("/accounts", async (c) => {
     const body = await readJson(c.req.raw, createAccountBody);
     const account = await createAccount(

@@ -1,0 +1,1 @@
+CREATE INDEX `billing_receipts_account_idx` ON `billing_receipts` (`account_id`,`request_id`);

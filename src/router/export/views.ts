@@ -1,0 +1,121 @@
+/**
+ * The export's rows. The stored columns under their own (snake_case) names,
+ * timestamps as ISO 8601, nothing left out but the account id each row
+ * repeats and a key's hash. CSV columns are paths into these objects
+ * (`limits.rpm`); a list or a free-form object is one cell of JSON text.
+ */
+import type { billingReceipts, UsageRow } from "../../db/billing-schema";
+import type { RequestLog } from "../../db/logs-schema";
+import type { Account, ApiKey, consents } from "../../db/schema";
+import { accountView, auditEntryView, iso, keyView } from "../views";
+
+/** Flat views: the CSV columns are the view's own keys (checked by the compiler). */
+type Columns<V> = readonly (keyof V & string)[];
+
+/** The account with everything stored on its row, also what the account view leaves out. */
+export function accountExportView(a: Account) {
+  return { ...accountView(a), status_reason: a.statusReason, restricted_at: iso(a.restrictedAt), pending_email: a.pendingEmail };
+}
+
+export const ACCOUNT_COLUMNS = [
+  "id", "email", "name", "company",
+  "billing_address.line1", "billing_address.line2", "billing_address.city", "billing_address.postal_code", "billing_address.country",
+  "tier", "status", "status_reason", "created_at", "updated_at", "closed_at", "restricted_at", "pending_email",
+] as const;
+
+/** A key's metadata (never its hash), with its revocation reason and replacement. */
+export function keyExportView(k: ApiKey) {
+  return { ...keyView(k), revoked_reason: k.revokedReason, replaced_by: k.replacedBy };
+}
+
+export const KEY_COLUMNS = [
+  "id", "name", "prefix", "status", "scopes", "limits.rpm", "limits.tpm", "limits.concurrency", "models", "data_region",
+  "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by",
+] as const;
+
+export function consentExportView(r: typeof consents.$inferSelect) {
+  return { id: r.id, kind: r.kind, granted: r.granted, source: r.source, recorded_at: iso(r.recordedAt) };
+}
+
+export const CONSENT_COLUMNS = ["id", "kind", "granted", "source", "recorded_at"] as const satisfies Columns<ReturnType<typeof consentExportView>>;
+
+export const AUDIT_COLUMNS = ["id", "actor", "action", "target", "details", "created_at"] as const satisfies Columns<ReturnType<typeof auditEntryView>>;
+
+export function requestLogExportView(r: RequestLog) {
+  return {
+    request_id: r.requestId,
+    key_id: r.keyId,
+    endpoint: r.endpoint,
+    method: r.method,
+    model: r.model,
+    provider: r.provider,
+    upstream_model: r.upstreamModel,
+    attempts: r.attempts,
+    route: r.route,
+    data_region: r.dataRegion,
+    attempt_log: r.attemptLog,
+    received_at: iso(r.receivedAt),
+    first_byte_at: iso(r.firstByteAt),
+    completed_at: iso(r.completedAt),
+    latency_ms: r.latencyMs,
+    status: r.status,
+    error_code: r.errorCode,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    cached_tokens: r.cachedTokens,
+    reasoning_tokens: r.reasoningTokens,
+    usage_estimated: r.usageEstimated,
+    cost_nano_usd: r.costNanoUsd,
+    streamed: r.streamed,
+    client_aborted: r.clientAborted,
+    ip: r.ip,
+    user_agent: r.userAgent,
+    edge_location: r.edgeLocation,
+    logged_at: iso(r.loggedAt),
+  };
+}
+
+/** Costs stay in billionths of a US dollar, as stored: exact integers. */
+export function ledgerExportView(r: UsageRow) {
+  return {
+    day: r.day,
+    model: r.model,
+    requests: r.requests,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    cached_tokens: r.cachedTokens,
+    reasoning_tokens: r.reasoningTokens,
+    cost_nano_usd: r.costNanoUsd,
+    updated_at: iso(r.updatedAt),
+  };
+}
+
+export function receiptExportView(r: typeof billingReceipts.$inferSelect) {
+  return {
+    request_id: r.requestId,
+    run_id: r.runId,
+    day: r.day,
+    model: r.model,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    cached_tokens: r.cachedTokens,
+    reasoning_tokens: r.reasoningTokens,
+    cost_nano_usd: r.costNanoUsd,
+    billed_at: iso(r.billedAt),
+  };
+}
+
+export const REQUEST_LOG_COLUMNS = [
+  "request_id", "key_id", "endpoint", "method", "model", "provider", "upstream_model", "attempts", "route", "data_region", "attempt_log",
+  "received_at", "first_byte_at", "completed_at", "latency_ms", "status", "error_code",
+  "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "usage_estimated", "cost_nano_usd",
+  "streamed", "client_aborted", "ip", "user_agent", "edge_location", "logged_at",
+] as const satisfies Columns<ReturnType<typeof requestLogExportView>>;
+
+export const LEDGER_COLUMNS = [
+  "day", "model", "requests", "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cost_nano_usd", "updated_at",
+] as const satisfies Columns<ReturnType<typeof ledgerExportView>>;
+
+export const RECEIPT_COLUMNS = [
+  "request_id", "run_id", "day", "model", "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cost_nano_usd", "billed_at",
+] as const satisfies Columns<ReturnType<typeof receiptExportView>>;

@@ -1,0 +1,165 @@
+/**
+ * The machine-readable privacy data map served at GET /v1/privacy
+ * (docs/privacy-map.md): what is held, where, why, on what legal basis, for
+ * how long, and who receives what. Built from the things that enforce it:
+ * field lists from the drizzle tables and the log event schema, periods from
+ * src/shared/retention.ts and the limiter's constants, recipients from the
+ * provider endpoints and their retention terms. A new column, field, period
+ * or endpoint shows here without an edit, so the map cannot drift.
+ */
+import { getTableColumns } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { billingReceipts, usageLedger } from "../db/billing-schema";
+import { accounts, apiKeys, auditLog, consents, erasures } from "../db/schema";
+import { LEASE_TTL_MS } from "../limits/limiter";
+import { WINDOW_MS } from "../limits/window";
+import { ENDPOINTS } from "../providers/endpoints";
+import { endpointRetention } from "../providers/route-retention";
+import { logEventSchema } from "../shared/log-event";
+import {
+  BILLING_RECEIPT_RETENTION_MS,
+  BILLING_RETENTION_YEARS,
+  CACHE_TTL_MS,
+  CLOSED_ACCOUNT_RETENTION_MS,
+  ERASURE_JOURNAL_RETENTION_MS,
+  LOG_RETENTION_MS,
+} from "../shared/retention";
+
+export const PRIVACY_MAP_VERSION = 1;
+
+/** GDPR Art. 6(1) bases this service relies on. */
+const LEGAL_BASES = {
+  contract: "GDPR Art. 6(1)(b)",
+  legal_obligation: "GDPR Art. 6(1)(c)",
+  legitimate_interests: "GDPR Art. 6(1)(f)",
+  consent: "GDPR Art. 6(1)(a)",
+} as const;
+type LegalBasis = keyof typeof LEGAL_BASES;
+
+/** How long a category is kept: a period after an event (ms), or calendar years after one. */
+type Retention = { after: string; period_ms: number } | { after: string; period_years: number };
+
+interface Category {
+  id: string;
+  description: string;
+  /** Where it lives: every store is in the EU jurisdiction. */
+  store: { kind: "d1" | "durable_object" | "none"; name: string; table: string | null };
+  fields: string[];
+  purposes: string[];
+  legal_bases: LegalBasis[];
+  retention: Retention;
+  /** What erasure on request (or 90 days after closure) does to it. */
+  on_erasure: "deleted" | "pseudonymised" | "kept";
+  /** False for a category the service does not hold yet (the response cache). */
+  held: boolean;
+}
+
+const columns = (table: SQLiteTable): string[] => Object.values(getTableColumns(table)).map((c) => c.name);
+
+const CORE = { kind: "d1", name: "emby-core" } as const;
+/** Account data goes 90 days after closure, or at once on request. */
+const UNTIL_CLOSURE: Retention = { after: "account_closed_at", period_ms: CLOSED_ACCOUNT_RETENTION_MS };
+
+/**
+ * The log event's fields, what each request log row holds; `v`, the event
+ * format's version, describes the message rather than anyone.
+ */
+export function requestLogFields(): string[] {
+  return Object.keys(logEventSchema.shape).filter((k) => k !== "v");
+}
+
+function categories(): Category[] {
+  return [
+    {
+      id: "account_profile", description: "The account: email, name, company, billing address, tier and status.",
+      store: { ...CORE, table: "accounts" }, fields: columns(accounts),
+      purposes: ["provide_the_service", "billing_contact", "acceptable_use_enforcement"], legal_bases: ["contract"],
+      retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "api_keys", description: "API keys' metadata; the key itself only as a SHA-256 hash.",
+      store: { ...CORE, table: "api_keys" }, fields: columns(apiKeys),
+      purposes: ["authentication", "per_key_limits"], legal_bases: ["contract"],
+      retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "consents", description: "Consent history (non-EU transfer, product updates): every grant and withdrawal.",
+      store: { ...CORE, table: "consents" }, fields: columns(consents),
+      purposes: ["record_consent", "route_within_consent"], legal_bases: ["legal_obligation"],
+      retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "audit_log", description: "Who changed what on the account and its keys: identifiers and field names only.",
+      store: { ...CORE, table: "audit_log" }, fields: columns(auditLog),
+      purposes: ["security", "accountability"], legal_bases: ["legitimate_interests"],
+      retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "request_logs", description: "Metadata of each API request; never prompt or response content.",
+      store: { kind: "d1", name: "emby-logs", table: "request_logs" }, fields: requestLogFields(),
+      purposes: ["usage_reporting", "debugging", "abuse_prevention"], legal_bases: ["contract", "legitimate_interests"],
+      retention: { after: "received_at", period_ms: LOG_RETENTION_MS }, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "billing_ledger", description: "Usage per account, day and model: transaction information only.",
+      store: { kind: "d1", name: "emby-billing", table: "usage_ledger" }, fields: columns(usageLedger),
+      purposes: ["billing", "accounting"], legal_bases: ["legal_obligation"],
+      retention: { after: "day", period_years: BILLING_RETENTION_YEARS }, on_erasure: "pseudonymised", held: true,
+    },
+    {
+      id: "billing_receipts", description: "One receipt per billed request, so that a redelivered log message is not billed twice.",
+      store: { kind: "d1", name: "emby-billing", table: "billing_receipts" }, fields: columns(billingReceipts),
+      purposes: ["billing"], legal_bases: ["contract"],
+      retention: { after: "billed_at", period_ms: BILLING_RECEIPT_RETENTION_MS }, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "limiter_state", description: "The account's rate and concurrency window: one row per recent request.",
+      // The object's SQLite table (src/limits/limiter.ts).
+      store: { kind: "durable_object", name: "AccountLimiter", table: "requests" }, fields: ["lease_id", "key_id", "at", "tokens", "lease_expires_at"],
+      purposes: ["rate_limits"], legal_bases: ["contract"],
+      // A row leaves the window after WINDOW_MS; an unreleased lease is reclaimed after LEASE_TTL_MS.
+      retention: { after: "admission", period_ms: Math.max(WINDOW_MS, LEASE_TTL_MS) }, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "erasure_journal", description: "A SHA-256 of each erased account's id and when, so a database restore re-applies the erasure.",
+      store: { ...CORE, table: "erasures" }, fields: columns(erasures),
+      purposes: ["keep_erasures_after_restore"], legal_bases: ["legal_obligation"],
+      retention: { after: "erased_at", period_ms: ERASURE_JOURNAL_RETENTION_MS }, on_erasure: "kept", held: true,
+    },
+    {
+      id: "response_cache", description: "Opt-in cached responses; no response cache exists yet.",
+      store: { kind: "none", name: "none", table: null }, fields: [],
+      purposes: ["response_cache"], legal_bases: ["contract"],
+      retention: { after: "cached_at", period_ms: CACHE_TTL_MS }, on_erasure: "deleted", held: false,
+    },
+  ];
+}
+
+/** Every provider endpoint the router can send a request to, with what it keeps (as this router is configured). */
+function recipients(env: Env) {
+  return Object.values(ENDPOINTS).map((endpoint) => {
+    const { zdr, days, purposes, source, origin } = endpointRetention(endpoint, env);
+    return {
+      endpoint: endpoint.id,
+      name: endpoint.label,
+      data_region: endpoint.region,
+      /** Requests go to an endpoint outside the EU only for accounts that consented (and keys not limited to the EU). */
+      requires_consent: endpoint.region !== "eu",
+      data: ["request_content", "model_output"],
+      purpose: "inference",
+      retention: { zdr, days, purposes, source, origin },
+    };
+  });
+}
+
+/** The whole document for one deployment (PROVIDER_RETENTION may change recipients' terms). */
+export function privacyMap(env: Env) {
+  return {
+    object: "privacy_data_map",
+    version: PRIVACY_MAP_VERSION,
+    location: { jurisdiction: "eu", hosting: "Cloudflare (D1, Durable Objects and Queues created in the EU jurisdiction)" },
+    legal_bases: LEGAL_BASES,
+    categories: categories().map((c) => ({ ...c, location: "eu" })),
+    recipients: recipients(env),
+  };
+}

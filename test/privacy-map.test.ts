@@ -1,0 +1,107 @@
+/**
+ * GET /v1/privacy: the data map says what the code enforces: its periods are
+ * the retention constants, its fields the log event's and the migrated
+ * tables' columns, its recipients every provider endpoint.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { LEASE_TTL_MS } from "../src/limits/limiter";
+import { ENDPOINT_IDS, ENDPOINTS } from "../src/providers/endpoints";
+import { PRIVACY_MAP_MAX_AGE_S } from "../src/router/routes/privacy";
+import { logEventSchema } from "../src/shared/log-event";
+import {
+  BILLING_RECEIPT_RETENTION_MS,
+  BILLING_RETENTION_YEARS,
+  CACHE_TTL_MS,
+  CLOSED_ACCOUNT_RETENTION_MS,
+  ERASURE_JOURNAL_RETENTION_MS,
+  LOG_RETENTION_MS,
+} from "../src/shared/retention";
+import { call } from "./helpers/router";
+
+interface MapCategory {
+  id: string;
+  store: { kind: string; name: string; table: string | null };
+  fields: string[];
+  retention: { after: string; period_ms?: number; period_years?: number };
+  location: string;
+  held: boolean;
+}
+
+interface MapRecipient {
+  endpoint: string;
+  data_region: string;
+  requires_consent: boolean;
+  retention: { zdr: boolean; days: number; purposes: string[]; source: string; origin: string };
+}
+
+interface PrivacyMap {
+  object: string;
+  location: { jurisdiction: string };
+  categories: MapCategory[];
+  recipients: MapRecipient[];
+}
+
+async function fetchMap(): Promise<{ res: Response; map: PrivacyMap }> {
+  const res = await call("/v1/privacy");
+  return { res, map: (await res.json()) as PrivacyMap };
+}
+
+const byId = (map: PrivacyMap, id: string): MapCategory => {
+  const found = map.categories.find((c) => c.id === id);
+  if (!found) throw new Error(`no category ${id}`);
+  return found;
+};
+
+describe("GET /v1/privacy", () => {
+  it("answers without a key, as a public cacheable document", async () => {
+    const { res, map } = await fetchMap();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe(`public, max-age=${PRIVACY_MAP_MAX_AGE_S}`);
+    expect(map.object).toBe("privacy_data_map");
+    expect(map.location.jurisdiction).toBe("eu");
+    expect(map.categories.every((c) => c.location === "eu")).toBe(true);
+  });
+
+  it("states the retention constants' own numbers", async () => {
+    const { map } = await fetchMap();
+    for (const id of ["account_profile", "api_keys", "consents", "audit_log"]) {
+      expect(byId(map, id).retention).toEqual({ after: "account_closed_at", period_ms: CLOSED_ACCOUNT_RETENTION_MS });
+    }
+    expect(byId(map, "request_logs").retention.period_ms).toBe(LOG_RETENTION_MS);
+    expect(byId(map, "billing_ledger").retention.period_years).toBe(BILLING_RETENTION_YEARS);
+    expect(byId(map, "billing_receipts").retention.period_ms).toBe(BILLING_RECEIPT_RETENTION_MS);
+    expect(byId(map, "erasure_journal").retention.period_ms).toBe(ERASURE_JOURNAL_RETENTION_MS);
+    expect(byId(map, "limiter_state").retention.period_ms).toBe(LEASE_TTL_MS);
+    expect(byId(map, "response_cache")).toMatchObject({ held: false, retention: { period_ms: CACHE_TTL_MS } });
+  });
+
+  it("lists the log event's fields as the request logs' fields", async () => {
+    const { map } = await fetchMap();
+    const eventFields = Object.keys(logEventSchema.shape).filter((k) => k !== "v");
+    expect(byId(map, "request_logs").fields).toEqual(eventFields);
+    expect(eventFields).toContain("ip");
+  });
+
+  it("lists every column the migrated databases hold for each table it names", async () => {
+    const { map } = await fetchMap();
+    const dbs: Record<string, D1Database> = { "emby-core": env.DB, "emby-billing": env.BILLING_DB };
+    const tables = map.categories.filter((c) => c.store.kind === "d1" && c.store.table && dbs[c.store.name]);
+    expect(tables.map((c) => c.store.table)).toEqual(expect.arrayContaining(["accounts", "api_keys", "consents", "audit_log", "erasures", "usage_ledger", "billing_receipts"]));
+    for (const c of tables) {
+      const { results } = await dbs[c.store.name]!.prepare(`select name from pragma_table_info(?)`).bind(c.store.table).all<{ name: string }>();
+      expect([...c.fields].sort(), c.id).toEqual(results.map((r) => r.name).sort());
+    }
+  });
+
+  it("lists every provider endpoint as a recipient, outside the EU only with consent", async () => {
+    const { map } = await fetchMap();
+    expect(map.recipients.map((r) => r.endpoint).sort()).toEqual([...ENDPOINT_IDS].sort());
+    for (const r of map.recipients) {
+      const endpoint = ENDPOINTS[r.endpoint as keyof typeof ENDPOINTS];
+      expect(r.data_region).toBe(endpoint.region);
+      expect(r.requires_consent).toBe(endpoint.region !== "eu");
+      expect(r.retention).toEqual({ ...endpoint.retention, origin: "provider_terms" });
+    }
+  });
+});
