@@ -11,13 +11,12 @@ import { activeKeyIds, narrows, setAccountStatus } from "../db/enforcement";
 import type { Account, AccountStatus, Tier } from "../db/schema";
 import { pushAccessChange, type AccessChange } from "../limits/controls";
 
-const ADMIN_ACTOR = "admin";
-
 export async function enforceStatus(
   env: Env,
   db: CoreDb,
   current: Account,
   change: { status: AccountStatus; reason: string | null; tier?: Tier | undefined },
+  actor: string,
 ): Promise<Account | undefined> {
   const now = Date.now();
   const keyIds = change.status === "terminated" ? await activeKeyIds(db, current.id) : [];
@@ -28,7 +27,7 @@ export async function enforceStatus(
   };
   const narrowing = narrows(current.status, change.status);
   if (narrowing) await pushAccessChange(env, current.id, access);
-  const account = await setAccountStatus(db, current.id, { ...change, keyIds }, ADMIN_ACTOR, now);
+  const account = await setAccountStatus(db, current.id, { ...change, keyIds }, actor, now);
   if (!narrowing) {
     // D1 already says so: a failed push only delays the lift until caches re-read D1.
     await pushAccessChange(env, current.id, access).catch((err) => console.error("limiter not told of a lifted status", err));

@@ -113,7 +113,7 @@ export const adminRoutes = new Hono<AppEnv>()
     if (current.status === "terminated") throw errors.conflict("The account is terminated; that cannot be undone.", "account_terminated");
     if (current.closedAt !== null) throw errors.conflict("The account is closed; it cannot be changed.", "account_closed");
     const account = body.status
-      ? await enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier })
+      ? await enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier }, ADMIN_ACTOR)
       : await updateAccount(db, accountId, body, ADMIN_ACTOR);
     if (!account) throw errors.notFound("No such account.", "account_not_found");
     evictAccount(account.id);
