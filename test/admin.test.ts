@@ -60,7 +60,7 @@ describe("operator API", () => {
 
   it("updates tier and status; 404 for an unknown account", async () => {
     const { id } = await account();
-    const res = await admin("PATCH", `/accounts/${id}`, { tier: "enterprise", status: "warned" });
+    const res = await admin("PATCH", `/accounts/${id}`, { tier: "enterprise", status: "warned", reason: "Spam reports" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id, tier: "enterprise", status: "warned" });
     expect((await admin("PATCH", "/accounts/acct_missing", { tier: "pro" })).status).toBe(404);
@@ -70,7 +70,7 @@ describe("operator API", () => {
 
   it("records an audit entry for each change, without content", async () => {
     const { id } = await account();
-    await admin("PATCH", `/accounts/${id}`, { status: "warned" });
+    await admin("PATCH", `/accounts/${id}`, { status: "warned", reason: "Spam reports" });
     const rows = await env.DB.prepare("select action, actor from audit_log where account_id = ? order by created_at").bind(id).all();
     expect(rows.results.map((r) => r.action)).toEqual(["account.create", "account.update"]);
   });

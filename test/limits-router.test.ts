@@ -111,7 +111,7 @@ describe("limits through the router", () => {
   it("applies reduced limits to an account under the rate_limited penalty", async () => {
     const c = await newCustomer({ tier: "pro" });
     const before = await chat(c.key, { model: mistral, messages: user("hi") });
-    await admin("PATCH", `/accounts/${c.accountId}`, { status: "rate_limited" });
+    await admin("PATCH", `/accounts/${c.accountId}`, { status: "rate_limited", reason: "Abuse" });
     const after = await chat(c.key, { model: mistral, messages: user("hi") });
     expect(Number(after.headers.get("x-ratelimit-limit-requests"))).toBeLessThan(Number(before.headers.get("x-ratelimit-limit-requests")));
   });
@@ -122,8 +122,9 @@ describe("limiter durability", () => {
     const c = await newCustomer();
     const stub = limiterStub(c.accountId);
     const limits = { rpm: 10, tpm: 10_000, concurrency: 1 };
-    expect((await stub.admit({ leaseId: "orphan", keyId: c.keyId, account: limits, key: limits, tokens: 10 })).admitted).toBe(true);
-    expect((await stub.admit({ leaseId: "second", keyId: c.keyId, account: limits, key: limits, tokens: 10 })).exceeded).toBe("concurrency_limit_exceeded");
+    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 10, view: { asOf: Date.now(), status: "active" as const } };
+    expect(await stub.admit({ ...request, leaseId: "orphan" })).toMatchObject({ refused: null, admitted: true });
+    expect(await stub.admit({ ...request, leaseId: "second" })).toMatchObject({ exceeded: "concurrency_limit_exceeded" });
     await runInDurableObject(stub, (instance: AccountLimiter) => {
       instance.clock = () => Date.now() + LEASE_TTL_MS + 1;
     });

@@ -9,7 +9,9 @@
 import { Coalescer } from "../shared/coalesce";
 import { ApiError, errors } from "../shared/errors";
 import type { AccountStatus, Tier } from "../db/schema";
-import type { AccountLimiter, Release } from "./limiter";
+import { accessRefused } from "./access-errors";
+import type { AccessOverrides } from "./access-state";
+import type { AccountLimiter, AdmitAnswer, Release } from "./limiter";
 import { type Reservation, reservedTokens } from "./estimate";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { accountLimits, keyLimits, type Limits } from "./tiers";
@@ -21,6 +23,8 @@ export interface LimitSubject {
   keyId: string;
   tier: Tier;
   accountStatus: AccountStatus;
+  /** When this view of the key and account was read from D1 (ms). */
+  authAsOf: number;
   /** The key's own limits; null: the account's. */
   limits: { rpm: number | null; tpm: number | null; concurrency: number | null };
 }
@@ -74,22 +78,29 @@ function checkRequestSize(modelId: string, reservation: Reservation, key: Limits
   );
 }
 
+/** An admitted request: the headers to put on its response, and what changed since the caller's view was read. */
+export interface Admission {
+  headers: Record<string, string>;
+  overrides: AccessOverrides | null;
+}
+
 /**
  * Admits a request or throws 400 (larger than the token limit itself), 429
- * (which limit, Retry-After, x-ratelimit-*) or 503. Returns the headers to put
- * on the eventual response.
+ * (which limit, Retry-After, x-ratelimit-*), 503, or an AccessRefusedError
+ * (401/403) when the limiter knows of a revocation, closure, suspension or
+ * termination the caller's view does not hold yet.
  */
-export async function admit(env: Env, auth: LimitSubject, leaseId: string, modelId: string, reservation: Reservation): Promise<Record<string, string>> {
+export async function admit(env: Env, auth: LimitSubject, leaseId: string, modelId: string, reservation: Reservation): Promise<Admission> {
   const account = accountLimits(auth.tier, auth.accountStatus);
   const key = keyLimits(account, auth.limits);
   checkRequestSize(modelId, reservation, key, account);
   const tokens = reservedTokens(reservation);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let result: AdmitResult;
+  let result: AdmitAnswer;
   const releases = pendingReleases.take(auth.accountId);
   try {
     result = await Promise.race([
-      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key, tokens }, releases),
+      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key, tokens, view: { asOf: auth.authAsOf, status: auth.accountStatus } }, releases),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),
     ]);
   } catch (err) {
@@ -100,6 +111,7 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+  if (result.refused) throw accessRefused(result.refused.code, result.refused.reason, env.APPEALS_CONTACT);
   const headers = rateLimitHeaders(result);
   if (result.exceeded) {
     throw new ApiError(429, "rate_limit_error", result.exceeded, MESSAGES[result.exceeded], null, {
@@ -107,7 +119,7 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
       "retry-after": retryAfterSeconds(result.retryAfterMs),
     });
   }
-  return headers;
+  return { headers, overrides: result.overrides };
 }
 
 /**

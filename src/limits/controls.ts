@@ -8,10 +8,13 @@
  * every inference call already visits once, is told of each change here and
  * answers admissions with it, so no hop is added to the warm path.
  *
- * STUB (lead): the signatures are the contract between helpers; the
- * implementation and the limiter's side come with the revocation work.
+ * The limiter keeps each change only while an isolate may still trust a view
+ * read before it (access-state.ts); D1 remains the truth. Both calls throw
+ * when the object cannot be reached: a caller imposing a restriction should
+ * then not report success (docs/enforcement.md).
  */
 import type { AccountStatus } from "../db/schema";
+import { limiterFor } from "./client";
 
 /** What changed; every field is optional, absent means unchanged. */
 export interface AccessChange {
@@ -34,11 +37,15 @@ export interface AccessChange {
  * change that lifts a restriction, and before it for one that imposes one,
  * so a failure in between errs on the side of refusing.
  */
-export async function pushAccessChange(_env: Env, _accountId: string, _change: AccessChange): Promise<void> {}
+export async function pushAccessChange(env: Env, accountId: string, change: AccessChange): Promise<void> {
+  await limiterFor(env, accountId).recordAccess(change);
+}
 
 /**
  * Deletes everything the account's limiter object stores (erasure), leaving
  * only a tombstone that refuses the account's keys until every isolate's
  * auth cache has forgotten them, after which the object deletes it too.
  */
-export async function eraseLimiterState(_env: Env, _accountId: string): Promise<void> {}
+export async function eraseLimiterState(env: Env, accountId: string): Promise<void> {
+  await limiterFor(env, accountId).erase();
+}

@@ -9,8 +9,16 @@
  * the runtime (writes are coalesced per event, output gated until durable).
  * Each request is one row: admission writes it, release updates it; rows that
  * left the window are deleted in bulk at most every PRUNE_INTERVAL_MS.
+ *
+ * It also holds the access changes it was told (access-state.ts): admission
+ * refuses a revoked key or a closed, suspended or terminated account that the
+ * caller's auth cache still trusts, and hands back what changed since the
+ * caller's view was read.
  */
 import { DurableObject } from "cloudflare:workers";
+import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
+import type { AccessChange } from "./controls";
+import { keyLimits, penaltyLimits } from "./tiers";
 import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult } from "./window";
 
 /** A lease not released within this time is reclaimed by the alarm. */
@@ -18,7 +26,13 @@ export const LEASE_TTL_MS = 15 * 60_000;
 /** How often old rows are deleted from storage (the in-memory window prunes on every call). */
 const PRUNE_INTERVAL_MS = 5_000;
 
-export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs">;
+export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
+  /** The caller's view of the key and account: what it read, and when. */
+  view: AccessView;
+};
+
+/** Refused for access (nothing admitted), or the window's decision with what changed since the caller's view. */
+export type AdmitAnswer = { refused: AccessRefusal } | (AdmitResult & { refused: null; overrides: AccessOverrides | null });
 
 /** A finished request: its lease to end and, when known, its real token usage. */
 export interface Release {
@@ -35,7 +49,8 @@ type Row = {
 };
 
 export class AccountLimiter extends DurableObject<Env> {
-  private readonly window = new LimiterWindow();
+  private window = new LimiterWindow();
+  private readonly access: AccessState;
   private alarmAt: number | null = null;
   private prunedAt = 0;
   /** The clock; tests replace it to move through windows deterministically. */
@@ -53,17 +68,27 @@ export class AccountLimiter extends DurableObject<Env> {
       if (r.at > now - WINDOW_MS) this.window.addAdmission({ leaseId: r.lease_id, keyId: r.key_id, at: r.at, tokens: r.tokens });
       if (r.lease_expires_at !== null) this.window.addLease({ leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.lease_expires_at });
     }
-    this.alarmAt = this.window.nextLeaseExpiry();
+    this.access = new AccessState(sql);
+    this.alarmAt = this.nextAlarm();
   }
 
   /**
    * Admits one request. Releases of requests that ended meanwhile ride along,
    * applied first, so under load a request costs one call, not two.
    */
-  admit(request: AdmitRequest, releases: readonly Release[] = []): AdmitResult {
+  admit(request: AdmitRequest, releases: readonly Release[] = []): AdmitAnswer {
     this.releaseMany(releases);
     const now = this.clock();
-    const result = this.window.admit(now, { ...request, leaseTtlMs: LEASE_TTL_MS });
+    const { view, ...input } = request;
+    const refused = this.access.refusal(input.keyId, view, now);
+    if (refused) return { refused };
+    const overrides = this.access.overrides(view);
+    // A penalty the caller does not know of yet applies to this very request.
+    if (overrides?.status === "rate_limited" && view.status !== "rate_limited") {
+      input.account = penaltyLimits(input.account);
+      input.key = keyLimits(input.account, input.key);
+    }
+    const result = this.window.admit(now, { ...input, leaseTtlMs: LEASE_TTL_MS });
     if (result.admitted) {
       this.ctx.storage.sql.exec(
         "insert into requests (lease_id, key_id, at, tokens, lease_expires_at) values (?, ?, ?, ?, ?)",
@@ -72,7 +97,25 @@ export class AccountLimiter extends DurableObject<Env> {
       this.scheduleAlarm();
     }
     this.pruneStorage(now);
-    return result;
+    return { ...result, refused: null, overrides };
+  }
+
+  /** Records an access change (src/limits/controls.ts pushAccessChange). */
+  recordAccess(change: AccessChange): void {
+    this.access.record(change, this.clock());
+    this.scheduleAlarm();
+  }
+
+  /**
+   * Erasure: deletes every stored request and access record, keeping only a
+   * closure tombstone that refuses the account's keys while an isolate may
+   * still trust them; the alarm deletes the tombstone after that.
+   */
+  erase(): void {
+    this.ctx.storage.sql.exec("delete from requests");
+    this.window = new LimiterWindow();
+    this.access.eraseToTombstone(this.clock());
+    this.scheduleAlarm();
   }
 
   /** Ends a request: frees its concurrency slot and settles its tokens (null: keep the reservation). */
@@ -95,6 +138,7 @@ export class AccountLimiter extends DurableObject<Env> {
     for (const lease of this.window.expireLeases(now)) sql.exec("update requests set lease_expires_at = null where lease_id = ?", lease.leaseId);
     this.window.prune(now);
     this.pruneStorage(now, true);
+    this.access.prune(now);
     this.alarmAt = null;
     this.scheduleAlarm();
   }
@@ -116,8 +160,14 @@ export class AccountLimiter extends DurableObject<Env> {
     this.ctx.storage.sql.exec("delete from requests where at <= ? and lease_expires_at is null", now - WINDOW_MS);
   }
 
+  /** The earliest of the next lease expiry and the next access record's expiry. */
+  private nextAlarm(): number | null {
+    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry()].filter((t) => t !== null);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
   private scheduleAlarm(): void {
-    const next = this.window.nextLeaseExpiry();
+    const next = this.nextAlarm();
     if (next === null || (this.alarmAt !== null && this.alarmAt <= next)) return;
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);

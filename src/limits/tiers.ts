@@ -24,7 +24,11 @@ export const PENALTY_FACTOR = 0.1;
 
 export function accountLimits(tier: Tier, status: AccountStatus): Limits {
   const base = TIER_LIMITS[tier];
-  if (status !== "rate_limited") return base;
+  return status === "rate_limited" ? penaltyLimits(base) : base;
+}
+
+/** The AUP penalty: PENALTY_FACTOR of the given (tier) limits, at least 1 each. */
+export function penaltyLimits(base: Limits): Limits {
   const reduce = (n: number) => Math.max(1, Math.floor(n * PENALTY_FACTOR));
   return { rpm: reduce(base.rpm), tpm: reduce(base.tpm), concurrency: reduce(base.concurrency) };
 }

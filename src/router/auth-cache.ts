@@ -1,14 +1,19 @@
 /**
  * Per-isolate cache of validated keys, so the warm path makes no D1 query.
  *
- * Staleness bound: an entry is trusted for at most AUTH_CACHE_TTL_MS (30 s). A
- * revocation, expiry-date change or account status change made elsewhere takes
- * effect within that bound; changes made through this isolate evict at once.
- * Expiry itself is checked on every request against the cached expires_at.
+ * Staleness bound: an entry is trusted for at most AUTH_CACHE_TTL_MS (30 s),
+ * and only by routes whose every call visits the account's limiter, which
+ * refuses or corrects a view older than an access change it was told of
+ * (src/limits/access-state.ts); other routes take an entry for at most
+ * FRESH_VIEW_MS (docs/enforcement.md). Changes made through this isolate evict
+ * at once. Expiry itself is checked on every request against the cached expires_at.
  */
 import type { KeyWithAccount } from "../db/keys";
+import { AUTH_CACHE_TTL_MS } from "../shared/auth-view";
 
-export const AUTH_CACHE_TTL_MS = 30_000;
+export { AUTH_CACHE_TTL_MS };
+/** Longest a route that does not visit the limiter trusts a cached view. */
+export const FRESH_VIEW_MS = 1_000;
 const MAX_ENTRIES = 10_000;
 
 interface Entry {
@@ -24,18 +29,21 @@ const entries = new Map<string, Entry>();
  */
 const unknownEntries = new Map<string, Entry>();
 
-function fresh(map: Map<string, Entry>, keyHash: string, now: number): Entry | undefined {
+function fresh(map: Map<string, Entry>, keyHash: string, now: number, maxAgeMs: number): Entry | undefined {
   const entry = map.get(keyHash);
   if (!entry) return undefined;
-  if (now - entry.fetchedAt > AUTH_CACHE_TTL_MS) {
-    map.delete(keyHash);
-    return undefined;
-  }
-  return entry;
+  const age = now - entry.fetchedAt;
+  if (age > AUTH_CACHE_TTL_MS) map.delete(keyHash);
+  return age > Math.min(maxAgeMs, AUTH_CACHE_TTL_MS) ? undefined : entry;
 }
 
-export function getCached(keyHash: string, now: number): Entry | undefined {
-  return fresh(entries, keyHash, now) ?? fresh(unknownEntries, keyHash, now);
+/**
+ * The entry for a hash: a known key's if read at most `maxAgeMs` ago (never
+ * beyond AUTH_CACHE_TTL_MS); an unknown hash's for AUTH_CACHE_TTL_MS (no
+ * access change can make it stale).
+ */
+export function getCached(keyHash: string, now: number, maxAgeMs = AUTH_CACHE_TTL_MS): Entry | undefined {
+  return fresh(entries, keyHash, now, maxAgeMs) ?? fresh(unknownEntries, keyHash, now, AUTH_CACHE_TTL_MS);
 }
 
 export function putCached(keyHash: string, value: KeyWithAccount | null, now: number): void {

@@ -10,6 +10,8 @@
  * ends. Nothing mutates it after that.
  */
 import type { Context } from "hono";
+import { AccessRefusedError } from "../limits/access-errors";
+import type { AccessOverrides } from "../limits/access-state";
 import { admit, release } from "../limits/client";
 import type { Reservation } from "../limits/estimate";
 import type { ProviderPreferences } from "../providers/routing-fields";
@@ -24,7 +26,8 @@ import { routingSettings } from "../routing/policy";
 import type { Catalogue } from "../routing/catalogue";
 import { ApiError } from "../shared/errors";
 import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
-import type { AppEnv, CallRecord } from "./env";
+import { evictAccount } from "./auth-cache";
+import type { AppEnv, AuthContext, CallRecord } from "./env";
 
 /** This isolate's route health, as the planner reads it. */
 const HEALTH: HealthReader = { state: (key) => routeState(key), latencyMs: (key) => routeLatencyMs(key) };
@@ -97,6 +100,23 @@ function withResponseHeaders(response: Response, headers: Record<string, string>
 }
 
 /**
+ * Brings the request's view of the account up to what the limiter was told
+ * since the view was read (a consent withdrawal, a restriction, an AUP status
+ * from another isolate), so that routing, limits, the warning header and the
+ * log event all follow it from this request on. Only changes that narrow
+ * access are applied: a lift reaches the view when the cache re-reads D1.
+ */
+function applyOverrides(auth: AuthContext, overrides: AccessOverrides | null): void {
+  if (!overrides) return;
+  if (overrides.nonEuConsent === false) auth.nonEuConsent = false;
+  if (overrides.restricted === true) auth.restricted = true;
+  if (overrides.status === "warned" || overrides.status === "rate_limited") {
+    auth.accountStatus = overrides.status;
+    auth.statusReason = overrides.statusReason ?? null;
+  }
+}
+
+/**
  * Runs one model call: plan, admission, attempts. Throws 403/400/502/503 when
  * no route may serve it, 429/503 from the limiter, or the attempts' most
  * useful error; on success the lease is released, and the real usage settled,
@@ -108,9 +128,8 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const handOver = (record: CallRecord) => c.set("call", record);
   const primary = call.models[0]!;
-  let candidates: Candidate[];
-  try {
-    candidates = planRoutes({
+  const plan = () =>
+    planRoutes({
       models: call.models,
       prefs: call.prefs,
       access: { nonEuConsent: auth.nonEuConsent, euOnlyKey: auth.euOnly, allowedModels: auth.allowedModels },
@@ -120,6 +139,9 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       maxOutput: call.maxOutput,
       euModels: () => configuredEuModelIds(call.catalogue, c.env),
     });
+  let candidates: Candidate[];
+  try {
+    candidates = plan();
   } catch (err) {
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
     // An isolate whose routes are all paused learns of their recovery only by syncing.
@@ -131,8 +153,23 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   const leaseId = c.get("requestId");
   let rateLimitHeaders: Record<string, string>;
   try {
-    rateLimitHeaders = await admit(c.env, auth, leaseId, primary.id, reservation);
+    const admission = await admit(c.env, auth, leaseId, primary.id, reservation);
+    rateLimitHeaders = admission.headers;
+    const consentBefore = auth.nonEuConsent;
+    applyOverrides(auth, admission.overrides);
+    if (auth.nonEuConsent !== consentBefore) {
+      // Consent withdrawn since this view was read: plan again, EU routes
+      // only; with none left the lease goes back at once.
+      try {
+        candidates = plan();
+      } catch (err) {
+        waitUntil(release(c.env, auth.accountId, leaseId, 0));
+        throw err;
+      }
+    }
   } catch (err) {
+    // The limiter knows this key or account may not be used: so should this isolate's cache.
+    if (err instanceof AccessRefusedError) evictAccount(auth.accountId);
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
     throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
   }

@@ -8,6 +8,10 @@ export interface AuthContext {
   accountId: string;
   tier: Tier;
   accountStatus: AccountStatus;
+  /** The operator's reason for the status (AUP enforcement), shown in the warning header. */
+  statusReason: string | null;
+  /** When this view of the key and account was read from D1 (ms): the limiter corrects a view older than a change it was told of. */
+  authAsOf: number;
   scopes: readonly KeyScope[];
   allowedModels: readonly string[] | null;
   limits: { rpm: number | null; tpm: number | null; concurrency: number | null };

@@ -6,7 +6,9 @@ import { hasValidKeyFormat } from "../../shared/api-key";
 import { sha256Hex, timingSafeEqualHex } from "../../shared/crypto";
 import { ApiError, errors } from "../../shared/errors";
 import { KEY_ROTATION_DUE_HEADER, isRotationDue, rotationDueAt } from "../../shared/key-rotation";
-import { getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
+import { accessRefused } from "../../limits/access-errors";
+import { addAccountWarning } from "../account-warning";
+import { AUTH_CACHE_TTL_MS, FRESH_VIEW_MS, getCached, putCached, shouldWriteLastUsed } from "../auth-cache";
 import { addressBucket, blockedForMs, recordAuthFailure, shareAuthFailure } from "../auth-failures";
 import type { AppEnv, AuthContext } from "../env";
 import { hasHandler } from "../method-not-allowed";
@@ -22,11 +24,15 @@ function presentedKey(headers: Headers): string | null {
   return headers.get("x-api-key")?.trim() || null;
 }
 
-async function lookup(env: Env, keyHash: string, now: number, clientBucket: () => string): Promise<KeyWithAccount | null> {
-  const cached = getCached(keyHash, now);
-  if (cached) return cached.value;
-  // Cold path only: an address that keeps failing is refused before D1 is asked.
-  const waitMs = blockedForMs(clientBucket(), now);
+/** The key's record and when it was read from D1 (the view's age). */
+async function lookup(env: Env, keyHash: string, now: number, maxAgeMs: number, clientBucket: () => string): Promise<{ found: KeyWithAccount | null; asOf: number }> {
+  const cached = getCached(keyHash, now, maxAgeMs);
+  if (cached) return { found: cached.value, asOf: cached.fetchedAt };
+  // Cold path only: an address that keeps failing is refused before D1 is
+  // asked, unless this isolate validated the key within the cache bound and
+  // only re-reads it for freshness (FRESH_VIEW_MS): no guess costs D1 that way.
+  const known = getCached(keyHash, now)?.value != null;
+  const waitMs = known ? 0 : blockedForMs(clientBucket(), now);
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);
     throw new ApiError(
@@ -40,16 +46,18 @@ async function lookup(env: Env, keyHash: string, now: number, clientBucket: () =
   }
   const found = await findKeyByHash(coreDb(env.DB), keyHash);
   putCached(keyHash, found, now);
-  return found;
+  return { found, asOf: now };
 }
 
-function toAuthContext(found: KeyWithAccount): AuthContext {
+function toAuthContext(found: KeyWithAccount, asOf: number): AuthContext {
   const { key, account } = found;
   return {
     keyId: key.id,
     accountId: account.id,
     tier: account.tier,
     accountStatus: account.status,
+    statusReason: account.statusReason,
+    authAsOf: asOf,
     scopes: key.scopes,
     allowedModels: key.allowedModels,
     limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, concurrency: key.concurrencyLimit },
@@ -58,6 +66,17 @@ function toAuthContext(found: KeyWithAccount): AuthContext {
     restricted: account.restrictedAt !== null,
     keyCreatedAt: key.createdAt,
   };
+}
+
+export interface ApiKeyAuthOptions {
+  /**
+   * Every request of the route that reaches a model visits the account's
+   * limiter, which refuses or corrects a cached view older than an access
+   * change: the view may then be up to AUTH_CACHE_TTL_MS old. Other routes re-read a view
+   * older than FRESH_VIEW_MS from D1, so a revocation or suspension reaches
+   * them within that bound too (docs/enforcement.md).
+   */
+  visitsLimiter?: boolean;
 }
 
 /**
@@ -69,9 +88,11 @@ function toAuthContext(found: KeyWithAccount): AuthContext {
  * in hand: no query.
  * A method the path does not take is left to notFound (405 with Allow) first:
  * mounted with `.use`, this runs for every method, and a CORS preflight never
- * carries credentials.
+ * carries credentials. An account under the AUP status `warned` gets
+ * x-emby-account-warning on every response.
  */
-export function apiKeyAuth(scope: KeyScope) {
+export function apiKeyAuth(scope: KeyScope, options: ApiKeyAuthOptions = {}) {
+  const maxAgeMs = options.visitsLimiter ? AUTH_CACHE_TTL_MS : FRESH_VIEW_MS;
   return createMiddleware<AppEnv>(async (c, next) => {
     if (!hasHandler(c)) return c.notFound();
     rejectQueryCredentials(c.req.url);
@@ -83,7 +104,7 @@ export function apiKeyAuth(scope: KeyScope) {
     const keyHash = await sha256Hex(key);
     // Worked out only off the warm path (a cache miss or a failure).
     const clientBucket = () => addressBucket(c.req.header("cf-connecting-ip"));
-    const found = await lookup(c.env, keyHash, now, clientBucket);
+    const { found, asOf } = await lookup(c.env, keyHash, now, maxAgeMs, clientBucket);
     // The lookup is by hash; the stored hash is still compared in constant time.
     if (!found || !timingSafeEqualHex(found.key.keyHash, keyHash)) {
       const bucket = clientBucket();
@@ -91,19 +112,23 @@ export function apiKeyAuth(scope: KeyScope) {
       c.executionCtx.waitUntil(shareAuthFailure(c.env.AUTH_FAILURES, bucket, now));
       throw errors.unauthorized("Invalid API key.");
     }
-    if (found.key.status === "revoked") throw errors.unauthorized("This API key has been revoked.", "revoked_api_key");
-    if (found.key.expiresAt !== null && found.key.expiresAt <= now) throw errors.unauthorized("This API key has expired.", "expired_api_key");
-    if (found.account.closedAt !== null) throw errors.unauthorized("This account is closed.", "account_closed");
-    if (found.account.status === "suspended") throw errors.forbidden("This account is suspended.", "account_suspended");
-    if (found.account.status === "terminated") throw errors.forbidden("This account has been terminated.", "account_terminated");
+    const { key: record, account } = found;
+    const appeals = c.env.APPEALS_CONTACT;
+    // A termination revoked every key: say why, not just that the key was revoked.
+    if (account.status === "terminated") throw accessRefused("account_terminated", account.statusReason, appeals);
+    if (record.status === "revoked") throw accessRefused("revoked_api_key", null, appeals);
+    if (record.expiresAt !== null && record.expiresAt <= now) throw errors.unauthorized("This API key has expired.", "expired_api_key");
+    if (account.closedAt !== null) throw accessRefused("account_closed", null, appeals);
+    if (account.status === "suspended") throw accessRefused("account_suspended", account.statusReason, appeals);
     if (!found.key.scopes.includes(scope)) throw errors.forbidden(`This API key lacks the '${scope}' scope.`, "missing_scope");
 
-    c.set("auth", toAuthContext(found));
+    c.set("auth", toAuthContext(found, asOf));
     if (shouldWriteLastUsed(found.key.id, now)) {
       c.executionCtx.waitUntil(touchKey(coreDb(c.env.DB), found.key.id, now).catch(() => {}));
     }
     await next();
     // After next: onError has already turned a thrown error into c.res.
     if (isRotationDue(found.key, now)) c.header(KEY_ROTATION_DUE_HEADER, new Date(rotationDueAt(found.key.createdAt)).toISOString());
+    addAccountWarning(c);
   });
 }

@@ -7,6 +7,7 @@ import { ACCOUNT_STATUSES, KEY_DATA_REGIONS, KEY_SCOPES, TIERS } from "../../db/
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { errors } from "../../shared/errors";
 import { evictAccount } from "../auth-cache";
+import { enforceStatus } from "../enforcement";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
@@ -28,9 +29,25 @@ export const createAccountBody = z
   .strict();
 
 export const updateAccountBody = z
-  .object({ tier: z.enum(TIERS).optional(), status: z.enum(ACCOUNT_STATUSES).optional() })
+  .object({
+    tier: z.enum(TIERS).optional(),
+    status: z.enum(ACCOUNT_STATUSES).optional(),
+    /** Why (AUP enforcement): shown to the customer; required for any status but active. */
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .regex(/^[^\p{Cc}]*$/u, "must not contain control characters")
+      .optional(),
+  })
   .strict()
-  .refine((b) => b.tier !== undefined || b.status !== undefined, { message: "Give 'tier' or 'status'." });
+  .refine((b) => b.tier !== undefined || b.status !== undefined, { message: "Give 'tier' or 'status'." })
+  .refine((b) => b.status === undefined || b.status === "active" || b.reason !== undefined, {
+    message: "Give a 'reason' for any status but active: the customer is shown it.",
+    path: ["reason"],
+  })
+  .refine((b) => b.reason === undefined || b.status !== undefined, { message: "'reason' goes with 'status'.", path: ["reason"] });
 
 const positiveInt = z.number().int().positive();
 /** Accepts ISO 8601 or Unix seconds; must lie in the future. */
@@ -84,7 +101,16 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .patch("/accounts/:id", async (c) => {
     const body = await readJson(c.req.raw, updateAccountBody);
-    const account = await updateAccount(coreDb(c.env.DB), c.req.param("id"), body, ADMIN_ACTOR);
+    const db = coreDb(c.env.DB);
+    const accountId = c.req.param("id");
+    const current = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId) });
+    if (!current) throw errors.notFound("No such account.", "account_not_found");
+    // Termination and closure are final (docs/enforcement.md).
+    if (current.status === "terminated") throw errors.conflict("The account is terminated; that cannot be undone.", "account_terminated");
+    if (current.closedAt !== null) throw errors.conflict("The account is closed; it cannot be changed.", "account_closed");
+    const account = body.status
+      ? await enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier }, ADMIN_ACTOR)
+      : await updateAccount(db, accountId, body, ADMIN_ACTOR);
     if (!account) throw errors.notFound("No such account.", "account_not_found");
     evictAccount(account.id);
     return c.json(accountView(account));

@@ -10,7 +10,7 @@ import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 import { readModelRequest } from "../model-request";
 
-export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inference"), async (c) => {
+export const chatCompletionsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inference", { visitsLimiter: true }), async (c) => {
   const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
   const { body: request, models } = await readModelRequest(c.req.raw, chatCompletionRequestSchema, MAX_CHAT_MESSAGES, catalogue);
   if (request.stream_options && !request.stream) {

@@ -39,7 +39,7 @@ export const messagesRoutes = new Hono<AppEnv>()
     c.set("errorShape", "anthropic");
     await next();
   })
-  .post("/", apiKeyAuth("inference"), async (c) => {
+  .post("/", apiKeyAuth("inference", { visitsLimiter: true }), async (c) => {
     const version = versionOf(c.req.header("anthropic-version"));
     const betas = betasOf(c.req.header("anthropic-beta"));
     const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
