@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
+import { ACCOUNT_WARNING_HEADER } from "../src/router/account-warning";
 import { app } from "../src/router/app";
 import { anthropicErrorSchema, openAIErrorSchema } from "../src/router/openapi/components";
 import { accountSchema, apiKeySchema, catalogueSchema, consentSchema, createdApiKeySchema, healthSchema, modelListSchema, modelSchema, usageSchema } from "../src/router/openapi/schemas";
@@ -109,7 +110,9 @@ describe("GET /openapi.json", () => {
     expect(doc.paths["/v1/privacy"]!.get!.security).toEqual([]);
     expect(Object.keys(doc.paths["/v1/account/export"]!.get!.responses["200"]!.content ?? {}).sort()).toEqual(["application/json", "application/zip"]);
     for (const [path, method] of [["/v1/keys", "get"], ["/v1/account", "get"], ["/v1/models", "get"], ["/v1/chat/completions", "post"]] as const) {
-      expect(Object.keys(doc.paths[path]![method]!.responses["200"]!.headers ?? {}), `${method} ${path}`).toContain(KEY_ROTATION_DUE_HEADER);
+      expect(Object.keys(doc.paths[path]![method]!.responses["200"]!.headers ?? {}), `${method} ${path}`).toEqual(
+        expect.arrayContaining([KEY_ROTATION_DUE_HEADER, ACCOUNT_WARNING_HEADER]),
+      );
     }
   });
 });

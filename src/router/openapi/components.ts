@@ -5,6 +5,7 @@
  */
 import { z, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { KEY_ROTATION_DUE_HEADER } from "../../shared/key-rotation";
+import { ACCOUNT_WARNING_HEADER } from "../account-warning";
 
 export type Registry = OpenAPIHono["openAPIRegistry"];
 export type Responses = RouteConfig["responses"];
@@ -102,6 +103,7 @@ export const header = (description: string) => ({ schema: { type: "string" as co
 export const customerHeaders = {
   "x-request-id": header("The id GET /v1/generation takes."),
   [KEY_ROTATION_DUE_HEADER]: header("Present while the key is due for rotation (active and older than 90 days): the ISO 8601 time it became due."),
+  [ACCOUNT_WARNING_HEADER]: header("Present while the account is warned under the acceptable use policy: the operator's reason."),
 };
 
 /** A 200/201 answer to a customer key: this JSON schema, with the headers every such answer may carry. */
