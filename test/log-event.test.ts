@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildLogEvent, type RequestFacts, type ResponseFacts } from "../src/router/log-event";
 import type { ModelEntry } from "../src/providers/types";
 import type { AttemptRecord, CallRecord } from "../src/router/env";
+import { SEED_CATALOGUE } from "../src/routing/catalogue";
 import { logEventSchema } from "../src/shared/log-event";
 import { fellBack, logEvent, longestRouting } from "./helpers/log-events";
 
@@ -29,6 +30,15 @@ describe("log event schema", () => {
     expect(accepts(logEvent({ upstream_model: "gpt 4o with a prompt" }))).toBe(false);
     expect(accepts(logEvent({ edge_location: "somewhere nice" }))).toBe(false);
     expect(accepts(logEvent({ ip: "my name is Alice" }))).toBe(false);
+  });
+
+  it("takes every upstream model id of the seed catalogue (an event it refused would never be sent)", () => {
+    const ids = SEED_CATALOGUE.models.flatMap((m) => m.routes.map((r) => r.upstreamModel));
+    expect(ids).toContain("anthropic/claude-haiku-4-5@20251001");
+    for (const id of ids) {
+      expect(accepts(logEvent({ upstream_model: id })), id).toBe(true);
+      expect(accepts(logEvent({ attempts: 1, attempt_log: [{ route: "vertex-eu", upstream_model: id, code: "ok", status: 200, latency_ms: 1 }] })), id).toBe(true);
+    }
   });
 
   it("bounds the user agent to printable ASCII", () => {

@@ -31,7 +31,8 @@ export const requestIdSchema = prefixedId("req");
 const timestamp = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const endpointId = z.string().regex(/^[a-z0-9-]{1,32}$/);
-const upstreamModel = z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/);
+/** Provider model ids: letters, digits and `._:/-`, and `@` for Vertex AI's versions (`claude-haiku-4-5@20251001`). */
+const upstreamModel = z.string().regex(/^[A-Za-z0-9._:/@-]{1,128}$/);
 /** A router code: `ok` or an error code (snake_case), never a message. */
 const routerCode = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/);
 
