@@ -3,6 +3,7 @@
  * the retention constants, its fields the log event's and the migrated
  * tables' columns, its recipients every provider endpoint.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LEASE_TTL_MS } from "../src/limits/limiter";
@@ -17,6 +18,7 @@ import {
   ERASURE_JOURNAL_RETENTION_MS,
   LOG_RETENTION_MS,
 } from "../src/shared/retention";
+import { limiterStub } from "./helpers/limiter";
 import { call } from "./helpers/router";
 
 interface MapCategory {
@@ -24,6 +26,7 @@ interface MapCategory {
   store: { kind: string; name: string; table: string | null };
   fields: string[];
   retention: { after: string; period_ms?: number; period_years?: number };
+  on_erasure: string;
   location: string;
   held: boolean;
 }
@@ -92,6 +95,25 @@ describe("GET /v1/privacy", () => {
       const { results } = await dbs[c.store.name]!.prepare(`select name from pragma_table_info(?)`).bind(c.store.table).all<{ name: string }>();
       expect([...c.fields].sort(), c.id).toEqual(results.map((r) => r.name).sort());
     }
+  });
+
+  it("says what erasure does as src/db/erasure.ts does it: billing rows pseudonymised, the rest deleted", async () => {
+    const { map } = await fetchMap();
+    expect(byId(map, "billing_ledger").on_erasure).toBe("pseudonymised");
+    expect(byId(map, "billing_receipts").on_erasure).toBe("pseudonymised");
+    expect(byId(map, "request_logs").on_erasure).toBe("deleted");
+  });
+
+  it("lists every table and column the account's limiter object stores", async () => {
+    const { map } = await fetchMap();
+    const stub = limiterStub(`acct_map_${crypto.randomUUID()}`);
+    const stored = await runInDurableObject(stub, (_obj, state) => {
+      const tables = [...state.storage.sql.exec<{ name: string }>("select name from sqlite_master where type = 'table' and name not like '\\_%' escape '\\' and name not like 'sqlite_%'")].map((r) => r.name);
+      return Object.fromEntries(tables.map((t) => [t, [...state.storage.sql.exec<{ name: string }>("select name from pragma_table_info(?)", t)].map((r) => r.name).sort()]));
+    });
+    const listed = Object.fromEntries(map.categories.filter((c) => c.store.kind === "durable_object").map((c) => [c.store.table, [...c.fields].sort()]));
+    expect(Object.keys(stored).sort()).toEqual(["access_facts", "access_stops", "requests"]);
+    expect(listed).toEqual(stored);
   });
 
   it("lists every provider endpoint as a recipient, outside the EU only with consent", async () => {

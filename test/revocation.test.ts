@@ -98,12 +98,24 @@ describe("a change made by another isolate bites on this isolate's next inferenc
     expect((await hi(c.key)).status).toBe(200);
     const t0 = Date.now();
     const setClock = await limiterClock(c.accountId, t0);
-    await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 1_000 }] });
+    await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 10_000 }] });
     await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 60_000 }] }); // expiry extended
-    setClock(t0 + 1_000);
+    setClock(t0 + 10_000);
     expect((await hi(c.key)).status).toBe(200);
     setClock(t0 + 60_000);
     await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 120_000 }] }); // too late: revoked
+    expect((await errorOf(await hi(c.key))).code).toBe("revoked_api_key");
+  });
+
+  it("a revocation stamped by a router clock ahead of the limiter's is not undone by a later rotation push", async () => {
+    const c = await newCustomer();
+    expect((await hi(c.key)).status).toBe(200);
+    const t0 = Date.now();
+    const setClock = await limiterClock(c.accountId, t0);
+    // The revoking isolate's clock runs 2 s ahead; a rotation's push (its grace period's end) arrives after.
+    await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 2_000 }] });
+    await pushAccessChange(env, c.accountId, { keyStops: [{ keyId: c.keyId, at: t0 + 86_400_000 }] });
+    setClock(t0 + 2_000);
     expect((await errorOf(await hi(c.key))).code).toBe("revoked_api_key");
   });
 

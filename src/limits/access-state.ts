@@ -64,6 +64,12 @@ interface FactRow extends Record<string, SqlStorageValue> {
   recorded_at: number;
 }
 
+/** The object's tables for access changes, by column: the privacy data map (GET /v1/privacy) lists these. */
+export const ACCESS_TABLES = {
+  access_stops: ["key_id", "stop_at", "recorded_at"],
+  access_facts: ["fact", "value", "reason", "recorded_at"],
+} as const;
+
 const isStatus = (s: string): s is AccountStatus => (ACCOUNT_STATUSES as readonly string[]).includes(s);
 
 export class AccessState {
@@ -90,9 +96,13 @@ export class AccessState {
     for (const { keyId, at } of change.keyStops ?? []) {
       // A stop already reached is final (a revoked key never comes back); a
       // future one (an expiry, a rotation's grace period) moves to the newest
-      // time told, as the key's expiry in D1 does.
+      // time told, as the key's expiry in D1 does. "Reached" allows for
+      // VIEW_MARGIN_MS of clock difference: a revocation is stamped by the
+      // router's clock, which may run ahead of this object's, and a late
+      // rotation push must not move it out (erring towards refusing: a stop
+      // due within the margin can no longer be extended).
       const known = this.stops.get(keyId);
-      const stopAt = known && known.at <= now ? known.at : at;
+      const stopAt = known && known.at <= now + VIEW_MARGIN_MS ? known.at : at;
       this.stops.set(keyId, { at: stopAt, recordedAt: now });
       this.sql.exec("insert or replace into access_stops (key_id, stop_at, recorded_at) values (?, ?, ?)", keyId, stopAt, now);
     }

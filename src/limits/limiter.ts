@@ -26,6 +26,9 @@ export const LEASE_TTL_MS = 15 * 60_000;
 /** How often old rows are deleted from storage (the in-memory window prunes on every call). */
 const PRUNE_INTERVAL_MS = 5_000;
 
+/** The window's table, by column: the privacy data map (GET /v1/privacy) lists these. */
+export const LIMITER_REQUEST_COLUMNS = ["lease_id", "key_id", "at", "tokens", "lease_expires_at"] as const;
+
 export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
   /** The caller's view of the key and account: what it read, and when. */
   view: AccessView;

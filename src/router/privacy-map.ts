@@ -11,7 +11,8 @@ import { getTableColumns } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { billingReceipts, usageLedger } from "../db/billing-schema";
 import { accounts, apiKeys, auditLog, consents, erasures } from "../db/schema";
-import { LEASE_TTL_MS } from "../limits/limiter";
+import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
+import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
 import { WINDOW_MS } from "../limits/window";
 import { ENDPOINTS } from "../providers/endpoints";
 import { endpointRetention } from "../providers/route-retention";
@@ -110,16 +111,28 @@ function categories(): Category[] {
       id: "billing_receipts", description: "One receipt per billed request, so that a redelivered log message is not billed twice.",
       store: { kind: "d1", name: "emby-billing", table: "billing_receipts" }, fields: columns(billingReceipts),
       purposes: ["billing"], legal_bases: ["contract"],
-      retention: { after: "billed_at", period_ms: BILLING_RECEIPT_RETENTION_MS }, on_erasure: "deleted", held: true,
+      retention: { after: "billed_at", period_ms: BILLING_RECEIPT_RETENTION_MS }, on_erasure: "pseudonymised", held: true,
     },
     {
       id: "limiter_state", description: "The account's rate and concurrency window: one row per recent request.",
       // The object's SQLite table (src/limits/limiter.ts).
-      store: { kind: "durable_object", name: "AccountLimiter", table: "requests" }, fields: ["lease_id", "key_id", "at", "tokens", "lease_expires_at"],
+      store: { kind: "durable_object", name: "AccountLimiter", table: "requests" }, fields: [...LIMITER_REQUEST_COLUMNS],
       purposes: ["rate_limits"], legal_bases: ["contract"],
       // A row leaves the window after WINDOW_MS; an unreleased lease is reclaimed after LEASE_TTL_MS.
       retention: { after: "admission", period_ms: Math.max(WINDOW_MS, LEASE_TTL_MS) }, on_erasure: "deleted", held: true,
     },
+    ...(["access_stops", "access_facts"] as const).map((table): Category => ({
+      id: `limiter_${table}`,
+      description:
+        table === "access_stops"
+          ? "Keys revoked or rotated out, and when they stop: so every router isolate refuses them at once."
+          : "The account's latest status (with the operator's reason), closure, non-EU consent and restriction: so every router isolate applies them at once.",
+      // The limiter object's SQLite tables (src/limits/access-state.ts).
+      store: { kind: "durable_object", name: "AccountLimiter", table }, fields: [...ACCESS_TABLES[table]],
+      purposes: ["access_control", "acceptable_use_enforcement"], legal_bases: ["contract", "legitimate_interests"],
+      // Kept only while a router isolate may still hold a view read before the change (a key stop: after it takes effect).
+      retention: { after: table === "access_stops" ? "stop_at" : "recorded_at", period_ms: ACCESS_RECORD_TTL_MS }, on_erasure: "deleted", held: true,
+    })),
     {
       id: "erasure_journal", description: "A SHA-256 of each erased account's id and when, so a database restore re-applies the erasure.",
       store: { ...CORE, table: "erasures" }, fields: columns(erasures),
