@@ -9,12 +9,14 @@ import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { auditLogRoutes } from "./routes/audit-log";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
+import { embeddingsRoutes } from "./routes/embeddings";
 import { generationRoutes } from "./routes/generation";
 import { healthRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
 import { messagesRoutes } from "./routes/messages";
 import { modelsRoutes } from "./routes/models";
 import { privacyRoutes } from "./routes/privacy";
+import { responsesRoutes } from "./routes/responses";
 import { secretScanningRoutes } from "./routes/secret-scanning";
 import { usageRoutes } from "./routes/usage";
 
@@ -30,6 +32,8 @@ export const app = new Hono<AppEnv>()
   })
   .route("/v1/chat/completions", chatCompletionsRoutes)
   .route("/v1/messages", messagesRoutes)
+  .route("/v1/responses", responsesRoutes)
+  .route("/v1/embeddings", embeddingsRoutes)
   .route("/v1/models", modelsRoutes)
   .route("/v1/generation", generationRoutes)
   .route("/v1/usage", usageRoutes)

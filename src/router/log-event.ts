@@ -49,6 +49,8 @@ export const STREAM_FAILED_CODE = "upstream_stream_error";
 const ENDPOINTS: readonly [RegExp, LogEndpoint][] = [
   [/^\/v1\/chat\/completions\/?$/, "chat.completions"],
   [/^\/v1\/messages\/?$/, "messages"],
+  [/^\/v1\/responses\/?$/, "responses"],
+  [/^\/v1\/embeddings\/?$/, "embeddings"],
   [/^\/v1\/models(\/|$)/, "models"],
   [/^\/v1\/generation\/?$/, "generation"],
   [/^\/v1\/usage\/?$/, "usage"],

@@ -17,7 +17,7 @@ import { z } from "zod";
 export const LOG_EVENT_VERSION = 1;
 
 /** Which API a request addressed. A route pattern, never the raw path (a 404 path is client text). */
-export const LOG_ENDPOINTS = ["chat.completions", "messages", "models", "generation", "usage", "account", "keys", "admin", "other"] as const;
+export const LOG_ENDPOINTS = ["chat.completions", "messages", "responses", "embeddings", "models", "generation", "usage", "account", "keys", "admin", "other"] as const;
 export type LogEndpoint = (typeof LOG_ENDPOINTS)[number];
 
 export const LOG_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER"] as const;
