@@ -72,3 +72,16 @@ export function addAnthropicEvent(event: unknown, into: GeneratedText): void {
     into.add(event.content_block.name);
   }
 }
+
+/**
+ * The generated text of one Responses API stream event (already parsed JSON,
+ * any shape): every text delta (output text, refusals, reasoning summaries
+ * and text, function-call arguments, custom tool input, code) and the name
+ * of a tool call as its item is added. `response.audio.delta` is audio
+ * bytes in base64, not text, and is not counted.
+ */
+export function addResponsesEvent(event: unknown, into: GeneratedText): void {
+  if (!isObject(event) || typeof event.type !== "string") return;
+  if (event.type.endsWith(".delta") && event.type !== "response.audio.delta") into.add(event.delta);
+  else if (event.type === "response.output_item.added" && isObject(event.item)) into.add(event.item.name);
+}

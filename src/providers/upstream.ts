@@ -4,6 +4,7 @@
  * here from scratch (no client header is copied), redirects are never followed,
  * and a provider that is slow to answer is cut off.
  */
+import type { z } from "zod";
 import { ApiError, DEFAULT_RETRY_AFTER_S, errors } from "../shared/errors";
 import type { ProviderConfig } from "./types";
 
@@ -84,6 +85,25 @@ export async function readUpstreamBody(res: Response, provider: string, clientSi
     if (clientSignal.aborted) throw new ClientClosedError(true);
     throw errors.upstream(`The connection to the ${provider} API was lost before its answer was complete; retry the request.`, "upstream_interrupted");
   }
+}
+
+/**
+ * Reads a non-streamed upstream answer whole (see readUpstreamBody) and checks
+ * it against the schema of what the router reads of it: a body that is not
+ * JSON, or not of that shape, is a 502 `upstream_invalid_response`, a failure
+ * of the route. The text comes back too, for callers that pass it on as received.
+ */
+export async function readUpstreamJson<T>(res: Response, provider: string, clientSignal: AbortSignal, schema: z.ZodType<T>): Promise<{ text: string; data: T }> {
+  const text = await readUpstreamBody(res, provider, clientSignal);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw errors.upstream(`The ${provider} API returned a response that is not JSON.`, "upstream_invalid_response");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw errors.upstream(`The ${provider} API returned an unexpected response.`, "upstream_invalid_response");
+  return { text, data: parsed.data };
 }
 
 export const MAX_ERROR_BODY = 64 * 1024;

@@ -6,7 +6,7 @@ import { errors } from "../../shared/errors";
 import { commitDeadline, streamingResult } from "../relay";
 import { SSE_HEADERS } from "../sse";
 import type { ChatProvider, ChatResult, ProviderCall } from "../types";
-import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
+import { postUpstream, readUpstreamJson, upstreamError } from "../upstream";
 import { toAnthropicRequest } from "./request";
 import { anthropicUsage, toOpenAICompletion } from "./response";
 import { anthropicMessageSchema, TRANSLATION_VERSION, type AnthropicVersion } from "./schema";
@@ -24,16 +24,7 @@ export function anthropicHeaders(apiKey: string | undefined, version: AnthropicV
 
 /** Reads and checks a non-streamed Messages response. */
 export async function readAnthropicMessage(res: Response, clientSignal: AbortSignal) {
-  const text = await readUpstreamBody(res, "Anthropic", clientSignal);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw errors.upstream("The Anthropic API returned a response that is not JSON.", "upstream_invalid_response");
-  }
-  const parsed = anthropicMessageSchema.safeParse(json);
-  if (!parsed.success) throw errors.upstream("The Anthropic API returned an unexpected response.", "upstream_invalid_response");
-  return parsed.data;
+  return (await readUpstreamJson(res, "Anthropic", clientSignal, anthropicMessageSchema)).data;
 }
 
 /**

@@ -10,7 +10,7 @@ import { type ApiError, errors } from "../../shared/errors";
 import { SSE_HEADERS } from "../sse";
 import type { ChatCompletionRequest } from "../chat-schema";
 import type { ChatProvider, ChatResult, ProviderCall, ProviderConfig, WireFormat } from "../types";
-import { postUpstream, readUpstreamBody, upstreamError } from "../upstream";
+import { postUpstream, readUpstreamJson, upstreamError } from "../upstream";
 import { commitDeadline, streamingResult } from "../relay";
 import type { CommittingTranslator } from "../sse-translator";
 import { openAIStreamTranslator, type OpenAIStreamOptions } from "./stream";
@@ -38,8 +38,8 @@ export interface OpenAICompatibleOptions {
 /** Fields only the router understands (routing preferences): they never go upstream. */
 const ROUTER_ONLY_FIELDS: readonly string[] = ["provider", "models"];
 
-/** The client's request as a plain body for an OpenAI-compatible API, model swapped in. */
-export function baseBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
+/** The client's request (chat, or Responses: ./responses-passthrough.ts) as a plain body for an OpenAI-compatible API, model swapped in. */
+export function baseBody(request: object, upstreamModel: string): Record<string, unknown> {
   const body: Record<string, unknown> = { ...request, model: upstreamModel };
   for (const field of ROUTER_ONLY_FIELDS) delete body[field];
   return body;
@@ -80,19 +80,11 @@ function streamResult(res: Response, call: ProviderCall, startedAt: number, opti
 
 async function jsonResult(res: Response, label: string, clientSignal: AbortSignal, normalize?: OpenAICompatibleOptions["normalizeResponse"]): Promise<ChatResult> {
   const firstByteAt = Date.now();
-  const text = await readUpstreamBody(res, label, clientSignal);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw errors.upstream(`The ${label} API returned a response that is not JSON.`, "upstream_invalid_response");
-  }
-  const parsed = chatCompletionResponseSchema.safeParse(json);
-  if (!parsed.success) throw errors.upstream(`The ${label} API returned an unexpected response.`, "upstream_invalid_response");
-  const usage = parsed.data.usage ? toUsage(parsed.data.usage) : null;
+  const { text, data } = await readUpstreamJson(res, label, clientSignal, chatCompletionResponseSchema);
+  const usage = data.usage ? toUsage(data.usage) : null;
   // The upstream body is passed on as received (no re-serialisation) unless the provider's shape differs from OpenAI's.
   return {
-    response: new Response(normalize ? JSON.stringify(normalize(parsed.data)) : text, { status: 200, headers: { "content-type": "application/json" } }),
+    response: new Response(normalize ? JSON.stringify(normalize(data)) : text, { status: 200, headers: { "content-type": "application/json" } }),
     outcome: Promise.resolve({ usage, result: "completed", firstByteAt }),
   };
 }
