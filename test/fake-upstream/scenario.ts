@@ -79,6 +79,8 @@ export interface Scenario {
    * nothing more until the client leaves.
    */
   afterUsage?: "drop" | "hang";
+  /** OpenAI Responses API: `input_tokens_details.cached_tokens` in the usage (at most the input tokens). */
+  cachedTokens?: number;
 }
 
 const DIRECTIVE = /fake:(\{[^}]*\})/g;

@@ -1,9 +1,9 @@
 /**
  * A fake model provider for dev, tests and benchmarks: speaks the OpenAI and
  * Mistral chat formats under /openai/v1 and /mistral/v1 (and plain /v1 as
- * OpenAI), Anthropic Messages under /anthropic, Gemini under /gemini and
- * Vertex AI's publisher models (Gemini and Claude) under /vertex-eu,
- * records what it received for assertions, and fails on request
+ * OpenAI), OpenAI's Responses API at /openai/v1/responses, Anthropic
+ * Messages under /anthropic, Gemini under /gemini and Vertex AI's
+ * publisher models (Gemini and Claude) under /vertex-eu, records what it received for assertions, and fails on request
  * (see scenario.ts). Any other first path segment names an endpoint of its
  * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1/projects/...`,
  * `/azure-eu/openai/v1` for Azure OpenAI),
@@ -20,6 +20,7 @@ import { handleGemini } from "./gemini-format.ts";
 import { createGithubKeys } from "./github-keys.ts";
 import { createTestServiceAccount, handleGoogleToken, tokenRequestFields } from "./google-oauth.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
+import { handleResponses } from "./responses-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
 import { handleVertex, VERTEX_PATH } from "./vertex-format.ts";
 
@@ -72,6 +73,8 @@ const chat = (flavour: Flavour): ProviderHandler => async (req, res, body, scena
 
 const azure: ProviderHandler = async (req, res, body, scenario, ctx) => void (await handleAzureChat(req, res, body as Parameters<typeof handleAzureChat>[2], scenario, ctx));
 
+const responses: ProviderHandler = async (req, res, body, scenario, ctx) => void (await handleResponses(req, res, body as Parameters<typeof handleResponses>[2], scenario, ctx));
+
 const gemini: ProviderHandler = async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url));
 
 const vertex: ProviderHandler = (req, res, body, scenario, ctx, url) => handleVertex(req, res, body, scenario, ctx, url, labelOf(url.pathname)[1]);
@@ -84,6 +87,8 @@ const vertex: ProviderHandler = (req, res, body, scenario, ctx, url) => handleVe
 const ROUTES: [RegExp, (label: string) => ProviderHandler][] = [
   [/^\/v1\/chat\/completions$/, (label) => chat(label.startsWith("mistral") ? "mistral" : "openai")],
   [/^\/v1\/messages$/, () => handleAnthropic],
+  // OpenAI's Responses API (responses-format.ts), under any OpenAI-format label.
+  [/^\/v1\/responses$/, () => responses],
   // Azure OpenAI's v1 API: {resource}.openai.azure.com/openai/v1/chat/completions.
   [/^\/openai\/v1\/chat\/completions$/, () => azure],
   [/^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, () => gemini],
