@@ -130,8 +130,8 @@ export const ENCRYPTED_REASONING = "reasoning.encrypted_content";
 /** A field the router refuses, with why. */
 const refusedField = (code: string, message: string) =>
   z.unknown().superRefine((value, ctx) => {
-    if (value !== undefined && value !== null && value !== false) ctx.addIssue({ code: "custom", message, params: { code } });
-  });
+    if (value !== null && value !== false) ctx.addIssue({ code: "custom", message, params: { code } });
+  }).optional();
 
 export const responsesRequestSchema = z
   .object({
