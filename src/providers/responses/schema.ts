@@ -81,14 +81,12 @@ const reasoningItem = z
 const inputItem = z.preprocess(
   // The "easy" message form omits `type`; it means a message.
   (item) => (item !== null && typeof item === "object" && !Array.isArray(item) && !("type" in item) && "role" in item ? { ...item, type: "message" } : item),
-  z.union([
+  z.discriminatedUnion("type", [
     messageItem,
-    z.discriminatedUnion("type", [
-      functionCallItem,
-      functionCallOutputItem,
-      reasoningItem,
-      refused("item_reference", "item_reference_not_supported", `item references are not accepted: ${STATELESS}.`),
-    ]),
+    functionCallItem,
+    functionCallOutputItem,
+    reasoningItem,
+    refused("item_reference", "item_reference_not_supported", `item references are not accepted: ${STATELESS}.`),
   ]),
 );
 
