@@ -71,7 +71,8 @@ export function responseEnvelope(ctx: ResponseContext, state: { status: Status; 
     temperature: r.temperature ?? 1,
     text: { format: r.text?.format ?? { type: "text" }, verbosity: r.text?.verbosity ?? "medium" },
     tool_choice: r.tool_choice ?? "auto",
-    tools: (r.tools ?? []).map((t) => ({ description: null, parameters: null, strict: true, ...t })),
+    // strict as sent: translated routes enforce no schema the client did not ask for.
+    tools: (r.tools ?? []).map((t) => ({ description: null, parameters: null, strict: null, ...t })),
     top_p: r.top_p ?? 1,
     truncation: "disabled",
     usage: state.final ? responsesUsage(state.usage) : null,
