@@ -49,8 +49,15 @@ const inputFile = z
   });
 const userPart = z.discriminatedUnion("type", [inputText, inputImage, inputFile]);
 
+/**
+ * The openai SDK's helpers add what they derived to the items they assemble
+ * (`parsed` on output_text, `parsed_arguments` on function calls), and clients
+ * send those items back as they are: accepted, and not sent on.
+ */
+const sdkDerived = z.unknown().optional();
+
 /** What an earlier answer's output_text part looks like when sent back (annotations and logprobs are output metadata). */
-const outputText = z.object({ type: z.literal("output_text"), text: z.string(), annotations: z.array(z.unknown()).optional(), logprobs: z.array(z.unknown()).nullable().optional() }).strict();
+const outputText = z.object({ type: z.literal("output_text"), text: z.string(), annotations: z.array(z.unknown()).optional(), logprobs: z.array(z.unknown()).nullable().optional(), parsed: sdkDerived }).strict();
 const refusalPart = z.object({ type: z.literal("refusal"), refusal: z.string() }).strict();
 
 const messageCommon = { type: z.literal("message"), id: z.string().optional(), status: z.enum(["in_progress", "completed", "incomplete"]).optional() };
@@ -62,7 +69,7 @@ const messageItem = z.discriminatedUnion("role", [
 
 const itemStatus = z.enum(["in_progress", "completed", "incomplete"]).optional();
 const functionCallItem = z
-  .object({ type: z.literal("function_call"), id: z.string().optional(), call_id: z.string().min(1), name: z.string().min(1), arguments: z.string(), status: itemStatus })
+  .object({ type: z.literal("function_call"), id: z.string().optional(), call_id: z.string().min(1), name: z.string().min(1), arguments: z.string(), status: itemStatus, parsed_arguments: sdkDerived })
   .strict();
 const functionCallOutputItem = z
   .object({ type: z.literal("function_call_output"), id: z.string().nullable().optional(), call_id: z.string().min(1), output: z.union([z.string(), z.array(inputText).min(1)]), status: itemStatus.nullable() })
