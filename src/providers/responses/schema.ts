@@ -12,7 +12,7 @@ import { jsonObject, SEND_INLINE } from "../schema-guards";
 /** Most input items in one request (the chat core's bound on messages). */
 export const MAX_RESPONSES_ITEMS = 2_048;
 /** Most tools in one request, as chat completions. */
-export const MAX_RESPONSES_TOOLS = 128;
+const MAX_RESPONSES_TOOLS = 128;
 
 /** A shape the router recognises but refuses: a 400 with this code and message, naming the field. */
 function refused<T extends string>(type: T, code: string, message: string) {
@@ -98,7 +98,7 @@ const inputItem = z.preprocess(
 );
 
 /** Tools that run inside one provider's platform; no route of this router runs them. */
-export const HOSTED_TOOL_TYPES = [
+const HOSTED_TOOL_TYPES = [
   "web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11", "file_search", "code_interpreter",
   "computer", "computer_use", "computer_use_preview", "image_generation", "mcp", "local_shell", "shell", "apply_patch",
 ] as const;
@@ -130,7 +130,7 @@ const textFormat = z.discriminatedUnion("type", [
 ]);
 
 /** The one `include` value the router can honour (reasoning continuity without storage). */
-export const ENCRYPTED_REASONING = "reasoning.encrypted_content";
+const ENCRYPTED_REASONING = "reasoning.encrypted_content";
 
 /** A field the router refuses, with why. */
 const refusedField = (code: string, message: string) =>

@@ -26,7 +26,7 @@ const carriedSchema = z
   })
   .strict();
 
-export type CarriedReasoning = z.infer<typeof carriedSchema>;
+type CarriedReasoning = z.infer<typeof carriedSchema>;
 
 const toBase64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 const fromBase64 = (b64: string) => new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));

@@ -25,7 +25,7 @@ export type Status = "in_progress" | "completed" | "incomplete" | "failed";
 export const itemId = (ctx: ResponseContext, prefix: "msg" | "fc" | "rs", index: number) => `${prefix}_${ctx.id.slice("resp_".length)}${index.toString(16).padStart(2, "0")}`;
 
 /** OpenAI's usage; reasoning tokens are a breakdown of output tokens, cached tokens of input tokens. */
-export function responsesUsage(u: Usage | null) {
+function responsesUsage(u: Usage | null) {
   const input = u?.promptTokens ?? 0;
   const output = u?.completionTokens ?? 0;
   return {

@@ -2,7 +2,6 @@
  * OpenAI chat completion (JSON) → Response object, for /v1/responses on routes
  * that do not speak the Responses API. Output order follows OpenAI's: the
  * reasoning item, the message, then the function calls.
- * (Output items are numbered by position, so the stream's are the same.)
  */
 import { z } from "zod";
 import { openAIUsageSchema, toUsage } from "../../providers/openai-compatible/usage";
