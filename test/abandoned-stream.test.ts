@@ -27,7 +27,7 @@ const READ_WORDS = 24;
 interface Path {
   name: string;
   model: string;
-  route: "/v1/chat/completions" | "/v1/messages";
+  route: "/v1/chat/completions" | "/v1/messages" | "/v1/responses";
   /** Whether the provider reports prompt tokens before the end of the stream. */
   promptReported: boolean;
 }
@@ -42,11 +42,17 @@ const PATHS: Path[] = [
   { name: "Anthropic passed through on /v1/messages", model: modelOf("anthropic"), route: "/v1/messages", promptReported: true },
   { name: "Gemini translated to OpenAI chunks", model: modelOf("google"), route: "/v1/chat/completions", promptReported: true },
   { name: "Mistral re-shaped for /v1/messages", model: modelOf("mistral"), route: "/v1/messages", promptReported: false },
+  { name: "Mistral re-shaped for /v1/responses", model: modelOf("mistral"), route: "/v1/responses", promptReported: false },
+  { name: "Anthropic re-shaped for /v1/responses", model: modelOf("anthropic"), route: "/v1/responses", promptReported: true },
 ];
 
 function init(path: Path, customer: Customer, prompt: string, signal: AbortSignal): RequestInit {
   const body = { model: path.model, stream: true, max_tokens: 500, messages: [{ role: "user", content: prompt }] };
   if (path.route === "/v1/chat/completions") return chatInit(customer.key, body, { signal });
+  if (path.route === "/v1/responses") {
+    const request = { model: path.model, stream: true, max_output_tokens: 500, input: prompt };
+    return { method: "POST", headers: { authorization: `Bearer ${customer.key}`, "content-type": "application/json" }, body: JSON.stringify(request), signal };
+  }
   return { method: "POST", headers: { "x-api-key": customer.key, "anthropic-version": "2023-06-01", "content-type": "application/json" }, body: JSON.stringify(body), signal };
 }
 

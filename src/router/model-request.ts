@@ -26,16 +26,18 @@ export async function readModelRequest<S extends z.ZodType<{ model: string; mode
   schema: S,
   maxMessages: number,
   catalogue: Catalogue,
+  /** The body's list of turns: `messages`, or `input` for the Responses API. */
+  listField = "messages",
 ): Promise<{ body: z.infer<S>; models: ModelEntry[] }> {
   const json = await readJsonBody(request);
   const id = fieldOf(json, "model");
   // A missing or non-string model is left to the schema, which names the field.
   if (typeof id === "string" && !catalogue.find(id)) throw unknownModel(id);
-  const messages = fieldOf(json, "messages");
+  const messages = fieldOf(json, listField);
   if (Array.isArray(messages) && messages.length > maxMessages) {
     throw errors.invalidRequest(
-      `Invalid 'messages': ${messages.length} messages; at most ${maxMessages} are accepted in one request.`,
-      "messages",
+      `Invalid '${listField}': ${messages.length} items; at most ${maxMessages} are accepted in one request.`,
+      listField,
       "array_above_max_length",
     );
   }

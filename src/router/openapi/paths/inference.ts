@@ -1,7 +1,8 @@
-/** Model calls and the catalogue: /v1/chat/completions, /v1/messages, /v1/models. */
+/** Model calls and the catalogue: /v1/chat/completions, /v1/messages, /v1/responses, /v1/models. */
 import { z } from "@hono/zod-openapi";
 import { messagesRequestSchema } from "../../../providers/anthropic/schema";
 import { chatCompletionRequestSchema } from "../../../providers/chat-schema";
+import { responsesRequestSchema } from "../../../providers/responses/schema";
 import { customerHeaders, customerOk, customerSecurity, errorResponses, header, INFERENCE_ERRORS, CUSTOMER_ERRORS, json, type Registry } from "../components";
 import { modelListSchema, modelSchema, openObject } from "../schemas";
 
@@ -63,6 +64,25 @@ export function registerInferencePaths(registry: Registry): void {
         content: { ...json(openObject("Anthropic's message object")), [STREAM]: { schema: z.string().meta({ description: "Server-sent events" }) } },
       },
       ...errorResponses(INFERENCE_ERRORS, "anthropic"),
+    },
+  });
+
+  registry.registerPath({
+    method: "post",
+    path: "/v1/responses",
+    tags: ["Inference"],
+    summary: "Create a response (OpenAI Responses API, stateless)",
+    description:
+      "Scope `inference`. Any catalogue model; `stream` true answers with Responses API events. Stateless: `store` is sent upstream as false, `previous_response_id`, `conversation`, `background` and item references are a 400 (send the history as `input` items); hosted tools are a 400. See docs/responses.md.",
+    security: customerSecurity,
+    request: { body: { required: true, content: json(responsesRequestSchema) } },
+    responses: {
+      200: {
+        description: "OpenAI's response object, or a stream of response.* events ending with response.completed, response.incomplete or response.failed.",
+        headers: inferenceHeaders,
+        content: { ...json(openObject("OpenAI's response object")), [STREAM]: { schema: z.string().meta({ description: "Server-sent events" }) } },
+      },
+      ...errorResponses(INFERENCE_ERRORS),
     },
   });
 
