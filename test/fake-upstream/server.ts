@@ -1,6 +1,6 @@
 /**
  * A fake model provider for dev, tests and benchmarks: speaks the OpenAI and
- * Mistral chat formats under /openai/v1 and /mistral/v1 (and plain /v1 as
+ * Mistral chat formats (and every provider's embeddings: embeddings-format.ts) under /openai/v1 and /mistral/v1 (and plain /v1 as
  * OpenAI), Anthropic Messages under /anthropic, Gemini under /gemini and
  * Vertex AI's publisher models (Gemini and Claude) under /vertex-eu,
  * records what it received for assertions, and fails on request
@@ -19,6 +19,7 @@ import { handleAzureChat } from "./azure-format.ts";
 import { handleGemini } from "./gemini-format.ts";
 import { createGithubKeys } from "./github-keys.ts";
 import { createTestServiceAccount, handleGoogleToken, tokenRequestFields } from "./google-oauth.ts";
+import { handleGeminiEmbeddings, handleOpenAIEmbeddings } from "./embeddings-format.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
 import { handleVertex, VERTEX_PATH } from "./vertex-format.ts";
@@ -74,6 +75,10 @@ const azure: ProviderHandler = async (req, res, body, scenario, ctx) => void (aw
 
 const gemini: ProviderHandler = async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url));
 
+const embeddings = (dialect: "openai" | "mistral" | "azure"): ProviderHandler => (req, res, body, scenario) => handleOpenAIEmbeddings(dialect, req, res, body as Record<string, unknown>, scenario);
+
+const geminiEmbeddings: ProviderHandler = (req, res, body, scenario, _ctx, url) => handleGeminiEmbeddings(req, res, body as Record<string, unknown>, scenario, url);
+
 const vertex: ProviderHandler = (req, res, body, scenario, ctx, url) => handleVertex(req, res, body, scenario, ctx, url, labelOf(url.pathname)[1]);
 
 /**
@@ -87,6 +92,10 @@ const ROUTES: [RegExp, (label: string) => ProviderHandler][] = [
   // Azure OpenAI's v1 API: {resource}.openai.azure.com/openai/v1/chat/completions.
   [/^\/openai\/v1\/chat\/completions$/, () => azure],
   [/^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, () => gemini],
+  // Embeddings (embeddings-format.ts): OpenAI's and Mistral's, Azure's, Gemini's; Vertex's predict is under VERTEX_PATH.
+  [/^\/v1\/embeddings$/, (label) => embeddings(label.startsWith("mistral") ? "mistral" : "openai")],
+  [/^\/openai\/v1\/embeddings$/, () => embeddings("azure")],
+  [/^\/v1beta\/models\/[^/:]+:batchEmbedContents$/, () => geminiEmbeddings],
   [VERTEX_PATH, () => vertex],
 ];
 
