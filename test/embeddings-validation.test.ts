@@ -63,6 +63,14 @@ describe("request bounds (400, nothing sent upstream)", () => {
     expect((gemini.json as ErrorBody).error.message).toMatch(/128 to 3072/);
   });
 
+  it("accepts a model's own size on a model of fixed size, without asking the provider for it", async () => {
+    const marker = tag();
+    const res = await embed(customer.key, { model: "mistral/mistral-embed", input: marker, dimensions: 1_024 });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    const [seen] = await upstreamRequests(marker);
+    expect(seen!.body).not.toHaveProperty("output_dimension");
+  });
+
   it("an unknown field or encoding", async () => {
     expect((await refusal({ input: "a", encoding_format: "int8" })).error.param).toBe("encoding_format");
     expect((await refusal({ input: "a", temperature: 1 })).error.code).toBe("unknown_parameter");

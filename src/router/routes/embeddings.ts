@@ -55,6 +55,7 @@ function checkBounds(request: EmbeddingRequest, inputs: readonly string[], model
 
 export const embeddingsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inference", { visitsLimiter: true }), async (c) => {
   const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
+  // The list bound readModelRequest checks before parsing is for `messages`, which this schema refuses anyway.
   const { body: request, models } = await readModelRequest(c.req.raw, embeddingRequestSchema, MAX_EMBEDDING_INPUTS, catalogue, "embedding");
   const inputs = inputsOf(request);
   const estimate = checkBounds(request, inputs, models);
@@ -64,9 +65,11 @@ export const embeddingsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inferen
     const embedder = EMBEDDERS[candidate.endpoint.wire];
     // The catalogue refuses an embedding model on such a route (catalogue-document.ts).
     if (!embedder) throw errors.upstream(`The ${candidate.endpoint.label} endpoint serves no embeddings.`, "provider_not_configured");
+    const own = candidate.model.embedding!.dimensions;
     const { vectors, promptTokens, firstByteAt } = await embedder.embed({
       inputs,
-      dimensions: request.dimensions ?? null,
+      // A model's own size is not asked for: a model of fixed size may refuse the field (Mistral's output_dimension).
+      dimensions: request.dimensions !== undefined && request.dimensions !== own ? request.dimensions : null,
       user: request.user,
       route: candidate.route,
       config: candidate.config,
@@ -74,7 +77,7 @@ export const embeddingsRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inferen
       requestId: c.get("requestId"),
       clientSignal: c.req.raw.signal,
     });
-    const size = request.dimensions ?? candidate.model.embedding!.dimensions;
+    const size = request.dimensions ?? own;
     if (vectors.some((v) => v.length !== size)) {
       throw errors.upstream(`The ${candidate.endpoint.label} API returned embeddings of another size than ${size}.`, "upstream_invalid_response");
     }
