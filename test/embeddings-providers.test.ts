@@ -142,6 +142,24 @@ describe("the request each provider receives", () => {
     }
   });
 
+  it("Gemini: more than 100 texts go in several batch calls, the answer in input order", async () => {
+    const marker = tag();
+    const input = Array.from({ length: 150 }, (_, i) => `${i} ${marker}`);
+    const res = await embed(consenting.key, { model: "google/gemini-embedding-001", input, dimensions: 128, provider: { only: ["google"] } });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect((res.json as EmbeddingList).data.map((d) => d.embedding)).toEqual(input.map((t) => fakeVector(t, 128)));
+    const sizes = (await upstreamRequests(marker)).map((r) => (r.body.requests as unknown[]).length);
+    expect(sizes.sort((a, b) => a - b)).toEqual([50, 100]);
+  });
+
+  it("Vertex AI: more texts than the route takes one by one is a 400 saying so, with nothing sent", async () => {
+    const marker = tag();
+    const res = await embed(euOnly.key, { model: "google/gemini-embedding-001", input: Array.from({ length: 101 }, (_, i) => `${i} ${marker}`) });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: { code: "too_many_inputs_for_route", param: "input" } });
+    expect(await upstreamRequests(marker)).toEqual([]);
+  });
+
   it("Mistral: the texts only (mistral-embed has one size)", async () => {
     const marker = tag();
     const res = await embed(euOnly.key, { model: "mistral/mistral-embed", input: [marker] });
