@@ -23,7 +23,7 @@ import { geminiError } from "../google/errors";
 import { bearerHeader } from "../vertex/auth";
 import { publisherModel, vertexPath } from "../vertex/paths";
 import type { Embedder } from "./types";
-import { inSlices, postForJson } from "./upstream-json";
+import { inSlices, notOnePerInput, postForJson } from "./upstream-json";
 
 const GEMINI_BATCH = 100;
 /** Requests of one call under way at once: Workers keep at most 6 connections open per request. */
@@ -36,8 +36,6 @@ const batchSchema = z.object({ embeddings: z.array(z.object({ values: vector }))
 const predictSchema = z.object({
   predictions: z.array(z.object({ embeddings: z.object({ values: vector, statistics: z.object({ token_count: z.number().nonnegative() }).optional() }) })),
 });
-
-const mismatch = (label: string) => errors.upstream(`The ${label} API did not return one embedding per input.`, "upstream_invalid_response");
 
 export const geminiEmbedder: Embedder = {
   async embed(call) {
@@ -62,7 +60,7 @@ export const geminiEmbedder: Embedder = {
         toError: (res) => geminiError(res, call.clientSignal, call.label),
       });
       firstByteAt ||= at;
-      if (json.embeddings.length !== texts.length) throw mismatch(call.label);
+      if (json.embeddings.length !== texts.length) throw notOnePerInput(call.label);
       return json.embeddings.map((e) => e.values);
     });
     return { vectors, promptTokens: null, firstByteAt };
@@ -101,7 +99,7 @@ export const vertexEmbedder: Embedder = {
         toError: (res) => geminiError(res, call.clientSignal, call.label),
       });
       firstByteAt ||= at;
-      if (json.predictions.length !== texts.length) throw mismatch(call.label);
+      if (json.predictions.length !== texts.length) throw notOnePerInput(call.label);
       for (const p of json.predictions) {
         const count = p.embeddings.statistics?.token_count;
         tokens = tokens === null || count === undefined ? null : tokens + count;

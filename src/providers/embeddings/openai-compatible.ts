@@ -11,12 +11,12 @@
  * Floats are asked for always: base64 is the router's encoding (response.ts).
  */
 import { z } from "zod";
-import { type ApiError, errors } from "../../shared/errors";
+import type { ApiError } from "../../shared/errors";
 import { azureError } from "../azure/errors";
 import type { ProviderConfig } from "../types";
 import { upstreamError } from "../upstream";
 import type { EmbedCall, Embedder } from "./types";
-import { postForJson } from "./upstream-json";
+import { notOnePerInput, postForJson } from "./upstream-json";
 
 const responseSchema = z.object({
   data: z.array(z.object({ index: z.number().int().nonnegative(), embedding: z.array(z.number()) })),
@@ -44,17 +44,13 @@ function openAICompatibleEmbedder(variant: Variant): Embedder {
         toError: (res) => variant.error(res, call.label, call.clientSignal),
       });
       // Each item says which input it embeds; the order of `data` is not relied on.
-      const vectors: number[][] = new Array(call.inputs.length);
+      const vectors: (number[] | undefined)[] = Array.from(call.inputs, () => undefined);
       for (const item of json.data) if (item.index < vectors.length) vectors[item.index] = item.embedding;
-      if (json.data.length !== call.inputs.length || vectors.some((v) => v === undefined)) {
-        throw invalidAnswer(call.label);
-      }
+      if (json.data.length !== call.inputs.length || !vectors.every((v) => v !== undefined)) throw notOnePerInput(call.label);
       return { vectors, promptTokens: json.usage?.prompt_tokens ?? null, firstByteAt };
     },
   };
 }
-
-const invalidAnswer = (label: string) => errors.upstream(`The ${label} API did not return one embedding per input.`, "upstream_invalid_response");
 
 const openAIBody = (call: EmbedCall, model: string): Record<string, unknown> => ({
   model,

@@ -37,6 +37,9 @@ export async function postForJson<S extends z.ZodType>(req: EmbedRequest<S>): Pr
   return { json: parsed.data, firstByteAt };
 }
 
+/** An answer without exactly one vector per input: the route's failure (502), not a partial answer. */
+export const notOnePerInput = (label: string) => errors.upstream(`The ${label} API did not return one embedding per input.`, "upstream_invalid_response");
+
 /**
  * Runs `task` on consecutive slices of `items` of at most `size`, at most
  * `parallel` at once, and concatenates the results in order. A provider that
