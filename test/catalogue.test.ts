@@ -30,8 +30,14 @@ describe("catalogue entries", () => {
     for (const r of m.routes) {
       const label = `${id} via ${r.endpoint}`;
       expect(Number.isSafeInteger(r.contextLength) && r.contextLength > 0).toBe(true);
-      expect(Number.isSafeInteger(r.maxOutputTokens) && r.maxOutputTokens > 0).toBe(true);
-      expect(r.maxOutputTokens).toBeLessThanOrEqual(r.contextLength);
+      if (m.embedding) {
+        // An embedding model generates no tokens and is billed for its input only.
+        expect(r.maxOutputTokens, label).toBe(0);
+        expect(r.pricing.completion, label).toBe(0);
+      } else {
+        expect(Number.isSafeInteger(r.maxOutputTokens) && r.maxOutputTokens > 0).toBe(true);
+        expect(r.maxOutputTokens).toBeLessThanOrEqual(r.contextLength);
+      }
       // A route's region is its endpoint's, whose claim cites the provider (endpoints.ts).
       expect(r.region, label).toBe(ENDPOINTS[r.endpoint as keyof typeof ENDPOINTS].region);
       expectPrices(r.pricing, label);

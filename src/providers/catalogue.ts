@@ -12,14 +12,15 @@
  * for the whole request once its prompt passes a threshold.
  */
 import { ANTHROPIC_MODELS } from "./catalogue/anthropic";
+import { EMBEDDING_MODELS } from "./catalogue/embeddings";
 import { GOOGLE_MODELS } from "./catalogue/google";
 import { MISTRAL_MODELS } from "./catalogue/mistral";
 import { OPENAI_MODELS } from "./catalogue/openai";
 import { toModelEntry } from "./model-spec";
 import type { ModelEntry } from "./types";
 
-/** Listing order: OpenAI, Mistral, Anthropic, Google. Sources are named next to each entry. */
-export const SEED_SPECS = [...OPENAI_MODELS, ...MISTRAL_MODELS, ...ANTHROPIC_MODELS, ...GOOGLE_MODELS];
+/** Listing order: OpenAI, Mistral, Anthropic, Google, then the embedding models. Sources are named next to each entry. */
+export const SEED_SPECS = [...OPENAI_MODELS, ...MISTRAL_MODELS, ...ANTHROPIC_MODELS, ...GOOGLE_MODELS, ...EMBEDDING_MODELS];
 
 export const CATALOGUE: readonly ModelEntry[] = SEED_SPECS.map(toModelEntry);
 

@@ -56,17 +56,33 @@ export const routeSpecSchema = z
     path: ["upstreamModel"],
   });
 
+const dimensions = z.number().int().positive().max(65_536);
+
+/** An embedding model's vector size; minDimensions when a request may ask for fewer (`dimensions`). */
+const embeddingSchema = z
+  .object({ dimensions, minDimensions: dimensions.optional() })
+  .strict()
+  .refine((e) => e.minDimensions === undefined || e.minDimensions <= e.dimensions, { message: "minDimensions is above dimensions", path: ["minDimensions"] });
+
 export const modelSpecSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9._:-]{1,96}$/),
     provider: z.enum(PROVIDER_IDS),
     name: z.string().min(1).max(100),
+    /** For an embedding model: the most tokens one input may have. */
     contextLength: tokens,
-    maxOutputTokens: tokens,
+    /** Required for a chat model; an embedding model generates no tokens and has none. */
+    maxOutputTokens: tokens.optional(),
+    /** Makes the model an embedding model (POST /v1/embeddings only). */
+    embedding: embeddingSchema.optional(),
     routes: z.array(routeSpecSchema).min(1).max(8),
   })
   .strict()
-  .refine((m) => m.id.startsWith(`${m.provider}/`), { message: "the id's prefix must be the provider", path: ["id"] });
+  .refine((m) => m.id.startsWith(`${m.provider}/`), { message: "the id's prefix must be the provider", path: ["id"] })
+  .refine((m) => (m.embedding ? m.maxOutputTokens === undefined : m.maxOutputTokens !== undefined), {
+    message: "a chat model needs maxOutputTokens; an embedding model has none",
+    path: ["maxOutputTokens"],
+  });
 
 export type RouteSpec = z.input<typeof routeSpecSchema>;
 export type ModelSpec = z.input<typeof modelSpecSchema>;
@@ -90,7 +106,7 @@ export function toModelEntry(spec: ModelSpec): ModelEntry {
       region,
       pricing: r.pricing,
       contextLength: r.contextLength ?? spec.contextLength,
-      maxOutputTokens: r.maxOutputTokens ?? spec.maxOutputTokens,
+      maxOutputTokens: spec.embedding ? 0 : (r.maxOutputTokens ?? spec.maxOutputTokens ?? 0),
       ...(r.timeouts ? { timeouts: r.timeouts } : {}),
       ...(r.retention ? { retention: r.retention } : {}),
     };
@@ -102,5 +118,6 @@ export function toModelEntry(spec: ModelSpec): ModelEntry {
     routes,
     contextLength: Math.max(...routes.map((r) => r.contextLength)),
     maxOutputTokens: Math.max(...routes.map((r) => r.maxOutputTokens)),
+    ...(spec.embedding ? { embedding: spec.embedding } : {}),
   };
 }

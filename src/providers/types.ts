@@ -78,6 +78,19 @@ export interface ModelEntry {
   routes: readonly Route[];
   contextLength: number;
   maxOutputTokens: number;
+  /**
+   * Present on an embedding model (served by POST /v1/embeddings only, never
+   * by the chat endpoints); absent on a chat model. Its contextLength is the
+   * most tokens one input may have, and its maxOutputTokens is 0.
+   */
+  embedding?: EmbeddingTraits;
+}
+
+/** What an embedding model returns: vectors of `dimensions` floats, or fewer on request when it takes `minDimensions`. */
+export interface EmbeddingTraits {
+  dimensions: number;
+  /** The fewest dimensions a request may ask for (`dimensions`); absent when the model's size is fixed. */
+  minDimensions?: number;
 }
 
 /**

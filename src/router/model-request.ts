@@ -1,8 +1,9 @@
 /**
  * Reads a model request body cheapest check first: content type, size and one
  * JSON parse (readJsonBody), then the model id (404 for an unknown model before
- * anything else is looked at), then the number of messages, and only then the
- * full schema. A 10 MB body of tiny messages for a model that does not exist
+ * anything else is looked at) and its kind (a chat endpoint refuses an
+ * embedding model, and /v1/embeddings a chat model), then the number of
+ * messages, and only then the full schema. A 10 MB body of tiny messages for a model that does not exist
  * costs one parse, not a validation of every message.
  */
 import type { z } from "zod";
@@ -16,6 +17,22 @@ const fieldOf = (json: unknown, field: string): unknown =>
 
 const unknownModel = (id: string, param = "model") => errors.notFound(`The model '${id}' does not exist.`, "model_not_found", param);
 
+/** What an endpoint serves: chat models (the chat, messages and responses endpoints) or embedding models (/v1/embeddings). */
+export type ModelKind = "chat" | "embedding";
+
+/**
+ * A model of the other kind is a 400 naming the endpoint that serves it
+ * (OpenAI answers an embedding model on its chat endpoint with "This is not
+ * a chat model"; the router says which endpoint to call instead).
+ */
+function checkKind(model: ModelEntry, kind: ModelKind, param: string): void {
+  if ((model.embedding ? "embedding" : "chat") === kind) return;
+  const message = kind === "chat"
+    ? `The model '${model.id}' is an embedding model, not a chat model: call POST /v1/embeddings with it.`
+    : `The model '${model.id}' is not an embedding model: POST /v1/embeddings serves embedding models only (GET /v1/models lists each model's kind).`;
+  throw errors.invalidRequest(message, param, "model_not_supported");
+}
+
 /**
  * The body, and the models it names: `model` first, then the fallback
  * `models` in their order, each from the catalogue. Duplicates stay, so an
@@ -26,13 +43,22 @@ export async function readModelRequest<S extends z.ZodType<{ model: string; mode
   schema: S,
   maxMessages: number,
   catalogue: Catalogue,
-  /** The body's list of turns: `messages`, or `input` for the Responses API. */
-  listField = "messages",
+  options: {
+    /** The body's list the length check counts: `messages`, or `input` (Responses API, embeddings). */
+    listField?: string;
+    /** What the endpoint serves: a model of the other kind is a 400. */
+    kind?: ModelKind;
+  } = {},
 ): Promise<{ body: z.infer<S>; models: ModelEntry[] }> {
   const json = await readJsonBody(request);
   const id = fieldOf(json, "model");
   // A missing or non-string model is left to the schema, which names the field.
-  if (typeof id === "string" && !catalogue.find(id)) throw unknownModel(id);
+  const { listField = "messages", kind = "chat" } = options;
+  if (typeof id === "string") {
+    const model = catalogue.find(id);
+    if (!model) throw unknownModel(id);
+    checkKind(model, kind, "model");
+  }
   const messages = fieldOf(json, listField);
   if (Array.isArray(messages) && messages.length > maxMessages) {
     throw errors.invalidRequest(
@@ -44,8 +70,10 @@ export async function readModelRequest<S extends z.ZodType<{ model: string; mode
   const body = parseBody(json, schema);
   const models: ModelEntry[] = [];
   for (const [i, name] of [body.model, ...(body.models ?? [])].entries()) {
+    const param = i === 0 ? "model" : `models[${i - 1}]`;
     const model = catalogue.find(name);
-    if (!model) throw unknownModel(name, i === 0 ? "model" : `models[${i - 1}]`);
+    if (!model) throw unknownModel(name, param);
+    checkKind(model, kind, param);
     models.push(model);
   }
   return { body, models };

@@ -6,6 +6,7 @@
  * served), so a Catalogue built here cannot make toModelEntry throw.
  */
 import { z } from "zod";
+import { EMBEDDERS } from "../providers/embeddings/registry";
 import { findEndpoint } from "../providers/endpoints";
 import { modelSpecSchema, toModelEntry } from "../providers/model-spec";
 import type { ModelEntry } from "../providers/types";
@@ -47,6 +48,10 @@ export const catalogueDocumentSchema = z
         else if (firstNonEu !== null) {
           const message = `EU-hosted routes come first: this 'eu' route is listed after routes[${firstNonEu}], which runs outside the EU; move it before`;
           ctx.addIssue({ code: "custom", message, path: ["models", i, "routes", j, "region"] });
+        }
+        // An embedding model only on an endpoint whose format has an embeddings API (not Anthropic's, not Claude on Vertex).
+        if (model.embedding && endpoint && (!EMBEDDERS[endpoint.wire] || (endpoint.wire === "vertex" && !route.upstreamModel.startsWith("google/")))) {
+          ctx.addIssue({ code: "custom", message: `endpoint '${endpoint.id}' serves no embeddings for this model`, path: ["models", i, "routes", j, "endpoint"] });
         }
         const key = `${route.endpoint}:${route.upstreamModel}`;
         if (routes.has(key)) ctx.addIssue({ code: "custom", message: `duplicate route ${key}`, path: ["models", i, "routes", j, "upstreamModel"] });

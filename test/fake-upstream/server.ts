@@ -1,9 +1,10 @@
 /**
  * A fake model provider for dev, tests and benchmarks: speaks the OpenAI and
  * Mistral chat formats under /openai/v1 and /mistral/v1 (and plain /v1 as
- * OpenAI), OpenAI's Responses API at /openai/v1/responses, Anthropic
- * Messages under /anthropic, Gemini under /gemini and Vertex AI's
- * publisher models (Gemini and Claude) under /vertex-eu, records what it received for assertions, and fails on request
+ * OpenAI), OpenAI's Responses API at /openai/v1/responses, every provider's
+ * embeddings (embeddings-format.ts), Anthropic Messages under /anthropic,
+ * Gemini under /gemini and Vertex AI's publisher models (Gemini and Claude)
+ * under /vertex-eu, records what it received for assertions, and fails on request
  * (see scenario.ts). Any other first path segment names an endpoint of its
  * own (its label: `/mistral-eu/v1`, `/openai-eu/v1`, `/vertex-eu/v1/projects/...`,
  * `/azure-eu/openai/v1` for Azure OpenAI),
@@ -19,6 +20,7 @@ import { handleAzureChat } from "./azure-format.ts";
 import { handleGemini } from "./gemini-format.ts";
 import { createGithubKeys } from "./github-keys.ts";
 import { createTestServiceAccount, handleGoogleToken, tokenRequestFields } from "./google-oauth.ts";
+import { handleGeminiEmbeddings, handleOpenAIEmbeddings } from "./embeddings-format.ts";
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { handleResponses } from "./responses-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
@@ -77,6 +79,10 @@ const responses: ProviderHandler = async (req, res, body, scenario, ctx) => void
 
 const gemini: ProviderHandler = async (req, res, body, scenario, ctx, url) => void (await handleGemini(req, res, body as Parameters<typeof handleGemini>[2], scenario, ctx, url));
 
+const embeddings = (dialect: "openai" | "mistral" | "azure"): ProviderHandler => (req, res, body, scenario) => handleOpenAIEmbeddings(dialect, req, res, body as Record<string, unknown>, scenario);
+
+const geminiEmbeddings: ProviderHandler = (req, res, body, scenario, _ctx, url) => handleGeminiEmbeddings(req, res, body as Record<string, unknown>, scenario, url);
+
 const vertex: ProviderHandler = (req, res, body, scenario, ctx, url) => handleVertex(req, res, body, scenario, ctx, url, labelOf(url.pathname)[1]);
 
 /**
@@ -92,6 +98,10 @@ const ROUTES: [RegExp, (label: string) => ProviderHandler][] = [
   // Azure OpenAI's v1 API: {resource}.openai.azure.com/openai/v1/chat/completions.
   [/^\/openai\/v1\/chat\/completions$/, () => azure],
   [/^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/, () => gemini],
+  // Embeddings (embeddings-format.ts): OpenAI's and Mistral's, Azure's, Gemini's; Vertex's predict is under VERTEX_PATH.
+  [/^\/v1\/embeddings$/, (label) => embeddings(label.startsWith("mistral") ? "mistral" : "openai")],
+  [/^\/openai\/v1\/embeddings$/, () => embeddings("azure")],
+  [/^\/v1beta\/models\/[^/:]+:batchEmbedContents$/, () => geminiEmbeddings],
   [VERTEX_PATH, () => vertex],
 ];
 

@@ -7,19 +7,22 @@
  * - `.../publishers/anthropic/models/{m}:rawPredict` and `:streamRawPredict`:
  *   Anthropic's Messages body without `model` (the URL names it) and with
  *   `anthropic_version: "vertex-2023-10-16"`, betas in `anthropic_beta`;
- *   Anthropic's answers and stream events (anthropic-format.ts).
+ *   Anthropic's answers and stream events (anthropic-format.ts);
+ * - `.../publishers/google/models/{m}:predict`: Google's embedding models
+ *   (embeddings-format.ts).
  * Every call needs an OAuth access token (`Authorization: Bearer`) the
  * fake's token endpoint issued; anything else is Google's 401.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { answerMessages, sendError } from "./anthropic-format.ts";
+import { handleVertexPredict } from "./embeddings-format.ts";
 import { answerGemini, geminiError, sendJson } from "./gemini-format.ts";
 import { validAccessToken } from "./google-oauth.ts";
 import type { Scenario } from "./scenario.ts";
 import type { FakeContext } from "./server.ts";
 
 /** The path after the endpoint label: project, location, publisher, model and method. */
-export const VERTEX_PATH = /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/(google|anthropic)\/models\/([^/:]+):(generateContent|streamGenerateContent|rawPredict|streamRawPredict)$/;
+export const VERTEX_PATH = /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/(google|anthropic)\/models\/([^/:]+):(generateContent|streamGenerateContent|rawPredict|streamRawPredict|predict)$/;
 
 const VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16";
 
@@ -48,6 +51,7 @@ export async function handleVertex(req: IncomingMessage, res: ServerResponse, ra
   const [, publisher, encodedModel, method] = VERTEX_PATH.exec(rest) ?? [];
   const claudeMethod = method === "rawPredict" || method === "streamRawPredict";
   if ((publisher === "google") === claudeMethod) return sendJson(res, 404, geminiError(404, `Method ${method} is not served for publisher ${publisher}.`));
+  if (publisher === "google" && method === "predict") return handleVertexPredict(req, res, raw as Record<string, unknown>, scenario, decodeURIComponent(encodedModel!));
   if (publisher === "google") return void (await answerGemini(req, res, raw as Parameters<typeof answerGemini>[2], scenario, ctx, url));
   const body = (raw ?? {}) as Record<string, unknown>;
   const problem = claudeBodyProblem(body);

@@ -61,6 +61,10 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
     access: "inference",
     probes: at("/v1/responses", { model: "openai/gpt-4o-mini", input: "hi" }),
   },
+  "POST /v1/embeddings": {
+    access: "inference",
+    probes: at("/v1/embeddings", { model: "mistral/mistral-embed", input: "hi" }),
+  },
   "GET /v1/models": { access: "inference", probes: at("/v1/models") },
   // A catalogue id: no account owns it, so there is no other account's one to probe.
   "GET /v1/models/:id{.+}": { access: "inference", probes: at("/v1/models/openai/gpt-4o-mini") },

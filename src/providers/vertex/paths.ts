@@ -8,8 +8,8 @@ import { errors } from "../../shared/errors";
 import type { ProviderConfig } from "../types";
 
 type VertexPublisher = "google" | "anthropic";
-/** generateContent and streamGenerateContent for Gemini; rawPredict and streamRawPredict for Claude. */
-export type VertexMethod = "generateContent" | "streamGenerateContent" | "rawPredict" | "streamRawPredict";
+/** generateContent and streamGenerateContent for Gemini; rawPredict and streamRawPredict for Claude; predict for Google's embedding models. */
+export type VertexMethod = "generateContent" | "streamGenerateContent" | "rawPredict" | "streamRawPredict" | "predict";
 
 export interface PublisherModel {
   publisher: VertexPublisher;

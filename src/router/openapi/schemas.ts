@@ -99,8 +99,16 @@ export const modelSchema = z
     name: z.string(),
     provider: z.string(),
     upstream_model: z.string(),
-    context_length: z.number().int(),
-    max_output_tokens: z.number().int(),
+    kind: z.enum(["chat", "embedding"]).meta({ description: "chat: the chat, messages and responses endpoints; embedding: POST /v1/embeddings only" }),
+    context_length: z.number().int().meta({ description: "For an embedding model, the most tokens one input may have" }),
+    max_output_tokens: z.number().int().meta({ description: "0 for an embedding model" }),
+    embedding: z
+      .object({
+        dimensions: z.number().int().meta({ description: "The vector size the model returns by default" }),
+        min_dimensions: z.number().int().nullable().meta({ description: "The fewest `dimensions` a request may ask for; null when the size is fixed" }),
+      })
+      .nullable()
+      .meta({ description: "Embedding models only; their price is pricing.prompt per million input tokens" }),
     pricing: pricingSchema,
     available: z.boolean(),
     data_region: z.string().nullable(),

@@ -55,7 +55,9 @@ function toRouteObject(r: Route, env: Env) {
  * none is available); data_region is "eu" when an
  * available route runs in the EU (such a model needs no consent), and
  * requires_consent is true otherwise, even when the catalogue lists an EU
- * route that this router does not serve.
+ * route that this router does not serve. kind says which endpoints serve
+ * the model (chat, or embedding: POST /v1/embeddings), and embedding its
+ * vector size.
  */
 function toModelObject(m: ModelEntry, env: Env) {
   const routes = m.routes.map((r) => toRouteObject(r, env));
@@ -71,8 +73,11 @@ function toModelObject(m: ModelEntry, env: Env) {
     name: m.name,
     provider: m.provider,
     upstream_model: first.upstreamModel,
+    kind: m.embedding ? "embedding" : "chat",
     context_length: m.contextLength,
     max_output_tokens: m.maxOutputTokens,
+    // An embedding model's price is pricing.prompt, per million input tokens.
+    embedding: m.embedding ? { dimensions: m.embedding.dimensions, min_dimensions: m.embedding.minDimensions ?? null } : null,
     pricing: toPricingObject(first.pricing),
     available: served.length > 0,
     // null: no route of the model is served here.

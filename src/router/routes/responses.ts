@@ -27,7 +27,7 @@ const responseId = () => `resp_${crypto.randomUUID().replaceAll("-", "")}`;
 
 export const responsesRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inference", { visitsLimiter: true }), async (c) => {
   const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
-  const { body, models } = await readModelRequest(c.req.raw, responsesRequestSchema, MAX_RESPONSES_ITEMS, catalogue, "input");
+  const { body, models } = await readModelRequest(c.req.raw, responsesRequestSchema, MAX_RESPONSES_ITEMS, catalogue, { listField: "input" });
   // Whatever the client sent: the router keeps nothing and asks no provider to.
   const request = { ...body, store: false };
   const stream = request.stream === true;

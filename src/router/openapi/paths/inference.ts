@@ -1,7 +1,8 @@
-/** Model calls and the catalogue: /v1/chat/completions, /v1/messages, /v1/responses, /v1/models. */
+/** Model calls and the catalogue: /v1/chat/completions, /v1/messages, /v1/responses, /v1/embeddings, /v1/models. */
 import { z } from "@hono/zod-openapi";
 import { messagesRequestSchema } from "../../../providers/anthropic/schema";
 import { chatCompletionRequestSchema } from "../../../providers/chat-schema";
+import { embeddingRequestSchema } from "../../../providers/embeddings/schema";
 import { responsesRequestSchema } from "../../../providers/responses/schema";
 import { customerHeaders, customerOk, customerSecurity, errorResponses, header, INFERENCE_ERRORS, CUSTOMER_ERRORS, json, type Registry } from "../components";
 import { modelListSchema, modelSchema, openObject } from "../schemas";
@@ -64,6 +65,25 @@ export function registerInferencePaths(registry: Registry): void {
         content: { ...json(openObject("Anthropic's message object")), [STREAM]: { schema: z.string().meta({ description: "Server-sent events" }) } },
       },
       ...errorResponses(INFERENCE_ERRORS, "anthropic"),
+    },
+  });
+
+  registry.registerPath({
+    method: "post",
+    path: "/v1/embeddings",
+    tags: ["Inference"],
+    summary: "Create embeddings (OpenAI format)",
+    description:
+      "Scope `inference`. Embedding models only (`kind: \"embedding\"` in /v1/models); a chat model is a 400, as an embedding model is on the chat endpoints. `input` is a string or up to 2,048 strings (token arrays are refused), at most 300,000 tokens in all and each within the model's input limit. `dimensions` only for models that take it. `encoding_format: \"base64\"` sends each vector as the base64 of its little-endian float32 bytes. Routing (`provider`, `models`), limits and billing as for chat; see docs/embeddings.md.",
+    security: customerSecurity,
+    request: { body: { required: true, content: json(embeddingRequestSchema) } },
+    responses: {
+      200: {
+        description: "OpenAI's embeddings list: `{object: \"list\", data: [{object: \"embedding\", index, embedding}], model, usage: {prompt_tokens, total_tokens}}`.",
+        headers: inferenceHeaders,
+        content: json(openObject("OpenAI's embeddings list")),
+      },
+      ...errorResponses(INFERENCE_ERRORS),
     },
   });
 
