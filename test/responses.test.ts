@@ -1,7 +1,7 @@
 /**
- * POST /v1/responses through the router for each provider family (routes
- * without a native Responses API are translated through the chat core; so are
- * OpenAI's until their passthrough exists), streamed and not.
+ * POST /v1/responses through the router for each provider family (OpenAI's
+ * routes pass it through natively; the others are translated through the
+ * chat core), streamed and not.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { finalResponse, outputText, parseResponsesEvents, responses, type OutputItem, type ResponseObject } from "./helpers/responses";
@@ -23,7 +23,9 @@ describe("POST /v1/responses, each provider family", () => {
       const res = await responses(customer.key, { model, instructions: "Be brief.", input: `${marker} fake:{"reply":"${REPLY}"}`, max_output_tokens: 64 });
       expect(res.status).toBe(200);
       const body = (await res.json()) as ResponseObject;
-      expect(body).toMatchObject({ object: "response", status: "completed", model, store: false, incomplete_details: null });
+      // OpenAI's own answer names its model as chat completions do; a translated route's Response object is the router's, with the catalogue id.
+      const shownModel = model === "openai/gpt-4o-mini" ? "gpt-4o-mini" : model;
+      expect(body).toMatchObject({ object: "response", status: "completed", model: shownModel, store: false, incomplete_details: null });
       expect(body.id).toMatch(/^resp_/);
       expect(body.output).toHaveLength(1);
       expect(body.output[0]).toMatchObject({ type: "message", role: "assistant", status: "completed" });
@@ -113,15 +115,25 @@ describe("POST /v1/responses: reasoning continuity", () => {
 });
 
 describe("POST /v1/responses: request fields reach the upstream", () => {
-  it("text.format json_schema becomes the chat response_format; store: true is sent as false", async () => {
+  it("text.format json_schema becomes the chat response_format on a translated route", async () => {
     const marker = tag();
     const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
-    const res = await responses(customer.key, { model: "openai/gpt-4o-mini", store: true, input: marker, text: { format: { type: "json_schema", name: "place", schema, strict: true } } });
+    const res = await responses(customer.key, { model: "mistral/mistral-small-latest", store: true, input: marker, text: { format: { type: "json_schema", name: "place", schema, strict: true } } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as ResponseObject).store).toBe(false);
     const [seen] = await upstreamRequests(marker);
     expect(seen!.body.response_format).toEqual({ type: "json_schema", json_schema: { name: "place", schema, strict: true } });
-    expect(seen!.body.store).toBe(false);
+  });
+
+  it("OpenAI's route gets the request natively: text.format as sent, store: true sent as false, the router's fields left out", async () => {
+    const marker = tag();
+    const format = { type: "json_schema", name: "place", schema: { type: "object", properties: { city: { type: "string" } } }, strict: false };
+    const res = await responses(customer.key, { model: "openai/gpt-4o-mini", store: true, input: marker, text: { format }, provider: { order: ["openai"] } });
+    expect(res.status).toBe(200);
+    const [seen] = await upstreamRequests(marker);
+    expect(seen!.path).toMatch(/\/responses$/);
+    expect(seen!.body).toMatchObject({ model: "gpt-4o-mini", store: false, text: { format } });
+    expect(seen!.body.provider).toBeUndefined();
   });
 
   it("store: true never reaches a provider that stores nothing anyway (Mistral gets no store field)", async () => {
@@ -135,8 +147,9 @@ describe("POST /v1/responses: request fields reach the upstream", () => {
 
   it("max_output_tokens, reasoning effort, temperature and a forced tool reach the chat request", async () => {
     const marker = tag();
-    await responses(customer.key, { model: "openai/gpt-4o-mini", input: marker, max_output_tokens: 77, temperature: 0.3, tools: [weather], tool_choice: { type: "function", name: "get_weather" }, parallel_tool_calls: false });
+    await responses(customer.key, { model: "mistral/mistral-small-latest", input: marker, max_output_tokens: 77, temperature: 0.3, tools: [weather], tool_choice: { type: "function", name: "get_weather" }, parallel_tool_calls: false });
     const [seen] = await upstreamRequests(marker);
-    expect(seen!.body).toMatchObject({ max_completion_tokens: 77, temperature: 0.3, tool_choice: { type: "function", function: { name: "get_weather" } }, parallel_tool_calls: false });
+    // Mistral's chat API names the completion maximum max_tokens.
+    expect(seen!.body).toMatchObject({ max_tokens: 77, temperature: 0.3, tool_choice: { type: "function", function: { name: "get_weather" } }, parallel_tool_calls: false });
   });
 });
