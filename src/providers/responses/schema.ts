@@ -52,12 +52,17 @@ const userPart = z.discriminatedUnion("type", [inputText, inputImage, inputFile]
 /**
  * The openai SDK's helpers add what they derived to the items they assemble
  * (`parsed` on output_text, `parsed_arguments` on function calls), and clients
- * send those items back as they are: accepted, and not sent on.
+ * send those items back as they are: accepted, and not sent on (dropped here,
+ * so the native passthrough does not forward them: OpenAI answers a field it
+ * does not know, inside an input item too, with a 400 "Unknown parameter").
  */
 const sdkDerived = z.unknown().optional();
 
 /** What an earlier answer's output_text part looks like when sent back (annotations and logprobs are output metadata). */
-const outputText = z.object({ type: z.literal("output_text"), text: z.string(), annotations: z.array(z.unknown()).optional(), logprobs: z.array(z.unknown()).nullable().optional(), parsed: sdkDerived }).strict();
+const outputText = z
+  .object({ type: z.literal("output_text"), text: z.string(), annotations: z.array(z.unknown()).optional(), logprobs: z.array(z.unknown()).nullable().optional(), parsed: sdkDerived })
+  .strict()
+  .transform(({ parsed: _parsed, ...part }) => part);
 const refusalPart = z.object({ type: z.literal("refusal"), refusal: z.string() }).strict();
 
 const messageCommon = { type: z.literal("message"), id: z.string().optional(), status: z.enum(["in_progress", "completed", "incomplete"]).optional() };
@@ -70,7 +75,8 @@ const messageItem = z.discriminatedUnion("role", [
 const itemStatus = z.enum(["in_progress", "completed", "incomplete"]).optional();
 const functionCallItem = z
   .object({ type: z.literal("function_call"), id: z.string().optional(), call_id: z.string().min(1), name: z.string().min(1), arguments: z.string(), status: itemStatus, parsed_arguments: sdkDerived })
-  .strict();
+  .strict()
+  .transform(({ parsed_arguments: _parsed, ...item }) => item);
 const functionCallOutputItem = z
   .object({ type: z.literal("function_call_output"), id: z.string().nullable().optional(), call_id: z.string().min(1), output: z.union([z.string(), z.array(inputText).min(1)]), status: itemStatus.nullable() })
   .strict();
