@@ -52,3 +52,15 @@ export function decodeReasoning(encrypted: string | null | undefined): CarriedRe
   const parsed = carriedSchema.safeParse(parseJson(text));
   return parsed.success ? parsed.data : null;
 }
+
+/**
+ * The request for a route that speaks the Responses API natively (OpenAI),
+ * without the reasoning items this router made for another provider's
+ * route: only the router can read what they carry, and OpenAI refuses an
+ * encrypted_content it did not make, as the translated routes drop OpenAI's.
+ */
+export function withoutCarriedReasoning<T extends { input: string | readonly { type: string; encrypted_content?: string | null }[] }>(request: T): T {
+  if (typeof request.input === "string") return request;
+  const input = request.input.filter((item) => item.type !== "reasoning" || decodeReasoning(item.encrypted_content) === null);
+  return input.length === request.input.length ? request : { ...request, input };
+}

@@ -20,6 +20,7 @@ import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 import { readModelRequest } from "../model-request";
 import { fromResponsesRequest } from "../responses/from-responses";
+import { withoutCarriedReasoning } from "../responses/reasoning-carrier";
 import { chatToResponsesStream } from "../responses/stream";
 import { toResponseObject } from "../responses/to-response";
 
@@ -41,7 +42,7 @@ export const responsesRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inferenc
     const { route, config, endpoint } = candidate;
     const base = { route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal, idleTimeoutMs: candidate.idleTimeoutMs };
     const passthrough = responsesPassthrough(endpoint.wire);
-    if (passthrough) return passthrough({ ...base, request, stream });
+    if (passthrough) return passthrough({ ...base, request: withoutCarriedReasoning(request), stream });
     const result = await ADAPTERS[endpoint.wire].chat({ ...base, request: chatRequest });
     const served = { ...ctx, model: candidate.model.id };
     if (!stream) {
