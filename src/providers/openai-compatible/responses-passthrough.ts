@@ -15,7 +15,7 @@
  * receive, where chat would have served it), and how its content filter
  * annotates Responses output is not documented as chat's is.
  */
-import type { ChatResult, ProviderConfig, Route, WireFormat } from "../types";
+import type { ChatResult, ProviderCall, ProviderConfig, Route, WireFormat } from "../types";
 import { SSE_HEADERS } from "../sse";
 import { commitDeadline, streamingResult } from "../relay";
 import { postUpstream, readUpstreamJson, upstreamError } from "../upstream";
@@ -24,17 +24,11 @@ import { baseBody } from "./adapter";
 import { responsesStreamTranslator } from "./responses-stream";
 import { responseObjectSchema, toResponsesUsage } from "./usage";
 
-export interface ResponsesPassthroughCall {
+/** One attempt as the chat adapters get it, with the Responses request in place of the chat one. */
+export interface ResponsesPassthroughCall extends Omit<ProviderCall, "request"> {
   /** The client's request as validated (zod output), `store` already false; the passthrough sets `model`. */
   request: Readonly<Record<string, unknown>>;
   stream: boolean;
-  route: Route;
-  config: ProviderConfig;
-  /** The endpoint's name in error messages. */
-  label: string;
-  requestId: string;
-  clientSignal: AbortSignal;
-  idleTimeoutMs?: number;
 }
 
 /**
