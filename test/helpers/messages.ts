@@ -1,5 +1,5 @@
 /** Helpers for /v1/messages tests. */
-import { call } from "./router";
+import { call, sseEvents } from "./router";
 
 /**
  * A conversation with everything a passthrough must keep as sent: a cached
@@ -42,14 +42,5 @@ export interface AnthropicEvent {
 
 /** Reads an Anthropic SSE response into (event, data) pairs. */
 export async function anthropicEvents(res: Response): Promise<AnthropicEvent[]> {
-  const text = await res.text();
-  return text
-    .split("\n\n")
-    .filter((b) => b.trim())
-    .map((block) => {
-      const lines = block.split("\n");
-      const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message";
-      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-      return { event, data: JSON.parse(data) as AnthropicEvent["data"] };
-    });
+  return sseEvents<AnthropicEvent["data"]>(await res.text());
 }

@@ -1,5 +1,5 @@
 /** Helpers for /v1/responses tests. */
-import { call } from "./router";
+import { call, sseEvents } from "./router";
 
 export function responses(key: string, body: unknown): Promise<Response> {
   return call("/v1/responses", {
@@ -16,15 +16,7 @@ export interface ResponsesEvent {
 
 /** Reads a Responses SSE body into (event, data) pairs. */
 export function parseResponsesEvents(text: string): ResponsesEvent[] {
-  return text
-    .split("\n\n")
-    .filter((b) => b.trim())
-    .map((block) => {
-      const lines = block.split("\n");
-      const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message";
-      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-      return { event, data: JSON.parse(data) as ResponsesEvent["data"] };
-    });
+  return sseEvents<ResponsesEvent["data"]>(text);
 }
 
 export interface OutputItem {

@@ -84,6 +84,19 @@ export async function errorOf(res: Response): Promise<ErrorBody["error"]> {
   return ((await res.json()) as ErrorBody).error;
 }
 
+/** Splits an SSE body into named events, each `data:` parsed as JSON (an unnamed event is "message"). */
+export function sseEvents<D>(text: string): { event: string; data: D }[] {
+  return text
+    .split("\n\n")
+    .filter((b) => b.trim())
+    .map((block) => {
+      const lines = block.split("\n");
+      const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message";
+      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      return { event, data: JSON.parse(data) as D };
+    });
+}
+
 /** Reads an SSE response into its `data:` payloads. */
 export async function sseData(res: Response): Promise<string[]> {
   const text = await res.text();
