@@ -50,6 +50,12 @@ export default defineConfig({
                 // Upstream hints above 2 s are passed on to the client at once, not waited out.
                 ROUTING_MAX_RETRY_WAIT_MS: "2000",
                 DURABLE_OBJECT_JURISDICTION: "none",
+                // The console's settings (its app is called in-process by
+                // test/helpers/console.ts with this env).
+                CONSOLE_ORIGIN: "https://console.test",
+                API_BASE_URL: "https://api.test/v1",
+                EMAIL_TRANSPORT: "outbox",
+                EMAIL_FROM: "Emby Router <no-reply@console.test>",
               },
             },
           })),

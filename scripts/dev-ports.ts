@@ -1,18 +1,21 @@
 /**
  * Which ports `npm run dev` uses, and what to do when one is taken. The router
- * listens on 8787 and the fake upstream on 8790 unless told otherwise, by
- * environment (`PORT=8788 FAKE_PORT=8791 npm run dev`) or by flags
- * (`npm run dev -- --port 8788 --fake-port 8791`; flags win).
+ * listens on 8787, the console on 8789 and the fake upstream on 8790 unless
+ * told otherwise, by environment (`PORT=8788 CONSOLE_PORT=8792 FAKE_PORT=8791
+ * npm run dev`) or by flags (`npm run dev -- --port 8788 --console-port 8792
+ * --fake-port 8791`; flags win).
  */
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 
 export const DEFAULT_PORT = 8787;
+export const DEFAULT_CONSOLE_PORT = 8789;
 /** The port `.dev.vars.example` points every provider's base URL at. */
 export const DEFAULT_FAKE_PORT = 8790;
 
 export interface DevPorts {
   port: number;
+  consolePort: number;
   fakePort: number;
 }
 
@@ -24,9 +27,10 @@ function portNumber(value: string | undefined, name: string, fallback: number): 
 }
 
 export function devPorts(argv: string[], env: Record<string, string | undefined>): DevPorts {
-  const { values } = parseArgs({ args: argv, options: { port: { type: "string" }, "fake-port": { type: "string" } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { port: { type: "string" }, "console-port": { type: "string" }, "fake-port": { type: "string" } }, strict: true });
   return {
     port: portNumber(values.port ?? env.PORT, values.port ? "--port" : "PORT", DEFAULT_PORT),
+    consolePort: portNumber(values["console-port"] ?? env.CONSOLE_PORT, values["console-port"] ? "--console-port" : "CONSOLE_PORT", DEFAULT_CONSOLE_PORT),
     fakePort: portNumber(values["fake-port"] ?? env.FAKE_PORT, values["fake-port"] ? "--fake-port" : "FAKE_PORT", DEFAULT_FAKE_PORT),
   };
 }
@@ -50,12 +54,12 @@ export function assertPortFree(port: number, role: string): Promise<void> {
 
 /** What `npm run dev` prints when a port is taken: which one, and how to pick others. */
 export function portInUseHelp(err: PortInUseError, ports: DevPorts): string {
-  const other = { port: ports.port + 1, fakePort: ports.fakePort + 1 };
+  const other = { port: ports.port + 1, consolePort: ports.consolePort + 1, fakePort: ports.fakePort + 1 };
   return [
     err.message,
     "Stop the other process, or pick free ports:",
-    `  PORT=${other.port} FAKE_PORT=${other.fakePort} npm run dev`,
-    `  npm run dev -- --port ${other.port} --fake-port ${other.fakePort}`,
+    `  PORT=${other.port} CONSOLE_PORT=${other.consolePort} FAKE_PORT=${other.fakePort} npm run dev`,
+    `  npm run dev -- --port ${other.port} --console-port ${other.consolePort} --fake-port ${other.fakePort}`,
   ].join("\n");
 }
 

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createDemo, keyWorks } from "./demo.ts";
 import { DEFAULT_FAKE_PORT, devPorts, fakeUrlOverrides, PortInUseError, portInUseHelp } from "./dev-ports.ts";
 import { ensureDevVars, readDevVars } from "./dev-vars.ts";
+import { printOutbox } from "./outbox.ts";
 import { startStack, type Stack } from "./stack.ts";
 
 const DEMO_KEY_FILE = ".wrangler/demo-key";
@@ -33,6 +34,7 @@ try {
     vars: usesFake ? fakeUrlOverrides(vars, ports.fakePort) : {},
     // A service account of one's own in .dev.vars wins over the fake's.
     fakeServiceAccount: !vars.VERTEX_SERVICE_ACCOUNT,
+    consolePort: ports.consolePort,
     verbose: true,
   });
 } catch (err) {
@@ -55,6 +57,7 @@ console.log(`
   Logger worker: consumes the log queue into local D1 (logs within ~5 s: GET /v1/generation?id=<x-request-id>)
   Demo API key: ${key}   (saved in ${DEMO_KEY_FILE}; no consent to non-EU processing: EU routes only)
   Operator API token: ADMIN_TOKEN in .dev.vars
+  Console: ${stack.consoleUrl}  (sign up with any address: the sign-in link is printed here, not mailed)
 
   curl ${stack.url}/v1/chat/completions -H "Authorization: Bearer ${key}" \\
     -H "Content-Type: application/json" \\
@@ -62,6 +65,9 @@ console.log(`
 
   Press Ctrl+C to stop.
 `);
+
+// The console's mail stays in its local outbox (EMAIL_TRANSPORT=outbox): print it.
+if (stack.consoleUrl) void printOutbox(stack.consoleUrl);
 
 const shutdown = async () => {
   await stack.stop();

@@ -6,7 +6,9 @@
  * end-to-end tests.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { copyConsoleAssets } from "./console-assets.ts";
 import { startFakeUpstream, type FakeUpstream } from "../test/fake-upstream/server.ts";
 import { assertPortFree } from "./dev-ports.ts";
 
@@ -25,10 +27,18 @@ export interface StackOptions {
   vars?: Record<string, string>;
   /** Print wrangler's output. */
   verbose?: boolean;
+  /**
+   * Also run the console (src/console) next to the router, served on this
+   * port through the dev front (scripts/console-front); 0 picks a free one.
+   * Absent: no console.
+   */
+  consolePort?: number;
 }
 
 export interface Stack {
   url: string;
+  /** The console's URL, when the stack runs it. */
+  consoleUrl: string | null;
   fake: FakeUpstream | null;
   stop(): Promise<void>;
 }
@@ -85,6 +95,18 @@ function persistArgs(persistTo: string | undefined): string[] {
 
 /** The router's config first (it serves the port), then the logger's. */
 export const WORKER_CONFIGS = ["wrangler.toml", "src/logger/wrangler.toml"];
+export const CONSOLE_CONFIG = "src/console/wrangler.toml";
+const CONSOLE_FRONT_CONFIG = "scripts/console-front/wrangler.toml";
+const CONSOLE_DEV_VARS = "src/console/.dev.vars";
+
+/**
+ * The console reads its local settings from src/console/.dev.vars (wrangler
+ * gives `--var` overrides to the first worker only): made from the example
+ * when missing, never overwritten.
+ */
+export function ensureConsoleDevVars(): void {
+  if (!existsSync(CONSOLE_DEV_VARS)) copyFileSync(`${CONSOLE_DEV_VARS}.example`, CONSOLE_DEV_VARS);
+}
 /** Every D1 database, by its binding in the router's wrangler.toml (which names all three). */
 export const D1_BINDINGS = ["DB", "LOGS_DB", "BILLING_DB"];
 
@@ -109,26 +131,47 @@ export function queryLocalD1(binding: string, sql: string, persistTo?: string): 
   return parsed.flatMap((r) => r.results);
 }
 
-async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitForReady(url: string, child: ChildProcess, timeoutMs: number, path = "/health"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
     try {
       // Needs no key and touches no storage, so the start-up log shows a 200, not a 401.
-      const res = await fetch(`${url}/health`);
+      const res = await fetch(`${url}${path}`);
       await res.body?.cancel();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 250));
-    }
+      // The dev front answers 503 until the console's session has registered.
+      if (res.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`router did not start within ${timeoutMs} ms`);
+  throw new Error(`${url} did not start within ${timeoutMs} ms`);
+}
+
+function spawnWrangler(args: string[], verbose: boolean | undefined): { child: ChildProcess; output: () => string } {
+  const child = spawn(WRANGLER, args, { env: ENV, stdio: verbose ? "inherit" : ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  return { child, output: () => output };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || !child.pid) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {}
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {}
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   // Checked before anything starts, so a second `npm run dev` names the taken
   // port (PortInUseError) instead of dying in a listener's EADDRINUSE.
   await assertPortFree(options.port, "router");
+  if (options.consolePort) await assertPortFree(options.consolePort, "console");
   if (options.fakePort) await assertPortFree(options.fakePort, "fake upstream");
   const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort });
   migrateLocal(options.persistTo);
@@ -139,9 +182,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const fakeAccount = fake && options.fakeServiceAccount !== false ? { VERTEX_SERVICE_ACCOUNT: fake.serviceAccount } : {};
   const vars = { DURABLE_OBJECT_JURISDICTION: "none", ...fakeAccount, ...options.vars };
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const withConsole = options.consolePort !== undefined;
+  if (withConsole) {
+    ensureConsoleDevVars();
+    copyConsoleAssets();
+  }
+  const configs = withConsole ? [...WORKER_CONFIGS, CONSOLE_CONFIG] : WORKER_CONFIGS;
   const args = [
     "dev",
-    ...WORKER_CONFIGS.flatMap((config) => ["-c", config]),
+    ...configs.flatMap((config) => ["-c", config]),
     "--ip", "127.0.0.1",
     "--port", String(options.port),
     "--inspector-port", String(await freePort()),
@@ -153,29 +202,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...persistArgs(options.persistTo),
     ...varArgs,
   ];
-  const child = spawn(WRANGLER, args, { env: ENV, stdio: options.verbose ? "inherit" : ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const main = spawnWrangler(args, options.verbose);
   const url = `http://127.0.0.1:${options.port}`;
+  let front: ReturnType<typeof spawnWrangler> | null = null;
   const stop = async () => {
-    if (child.exitCode === null && child.pid) {
-      const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }
+    await Promise.all([stopChild(main.child), front ? stopChild(front.child) : undefined]);
     await fake?.close();
   };
   try {
-    await waitForReady(url, child, 90_000);
+    await waitForReady(url, main.child, 90_000);
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\n${output}`);
+    throw new Error(`${(err as Error).message}\n${main.output()}`);
   }
-  return { url, fake, stop };
+  let consoleUrl: string | null = null;
+  if (withConsole) {
+    const consolePort = options.consolePort || (await freePort());
+    // Its own state directory: the front stores nothing, and must not open the stack's databases.
+    front = spawnWrangler(
+      ["dev", "-c", CONSOLE_FRONT_CONFIG, "--ip", "127.0.0.1", "--port", String(consolePort), "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false", "--log-level", options.verbose ? "info" : "warn", "--persist-to", ".wrangler/console-front-state"],
+      false,
+    );
+    consoleUrl = `http://127.0.0.1:${consolePort}`;
+    try {
+      await waitForReady(consoleUrl, front.child, 90_000, "/sign-in");
+    } catch (err) {
+      await stop();
+      throw new Error(`${(err as Error).message}\n${front.output()}`);
+    }
+  }
+  return { url, consoleUrl, fake, stop };
 }

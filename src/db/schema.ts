@@ -162,5 +162,100 @@ export const erasures = sqliteTable("erasures", {
   erasedAt: integer("erased_at").notNull(),
 });
 
+/** What a person accepts at sign-up (the console): the two policies and that they are 18 or older. */
+export const AGREEMENT_DOCUMENTS = ["privacy_policy", "acceptable_use", "age_18_plus"] as const;
+export type AgreementDocument = (typeof AGREEMENT_DOCUMENTS)[number];
+
+/** Acceptances, append-only: which version of which document, when, through what. */
+export const agreements = sqliteTable(
+  "agreements",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    document: text("document", { enum: AGREEMENT_DOCUMENTS }).notNull(),
+    /** The document's version (a date, src/shared/policies.ts). */
+    version: text("version").notNull(),
+    acceptedAt: integer("accepted_at").notNull(),
+    /** "console" (sign-up) or "admin". */
+    source: text("source").notNull(),
+  },
+  (t) => [index("agreements_account_idx").on(t.accountId, t.document)],
+);
+
+/**
+ * Console sessions. The cookie holds a random id; only its SHA-256 is stored,
+ * so a copy of the database signs no one in. A session ends at
+ * `expires_at` (absolute) or after CONSOLE_SESSION_IDLE_MS without use.
+ */
+export const consoleSessions = sqliteTable(
+  "console_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** Browser and operating system, e.g. "Chrome 156 on Linux": never the full user agent, never an address. */
+    device: text("device").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** Written at most once per CONSOLE_SESSION_TOUCH_MS. */
+    lastSeenAt: integer("last_seen_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("console_sessions_account_idx").on(t.accountId), index("console_sessions_expires_idx").on(t.expiresAt)],
+);
+
+export const SIGN_IN_PURPOSES = ["sign_up", "sign_in"] as const;
+export type SignInPurpose = (typeof SIGN_IN_PURPOSES)[number];
+
+/** What a sign-up link carries until it is followed (the account is created then). */
+export interface SignUpDetails {
+  name: string;
+  company?: string;
+  /** Versions accepted on the form (src/shared/policies.ts). */
+  privacyPolicy: string;
+  acceptableUse: string;
+  age18Plus: true;
+  productUpdates: boolean;
+}
+
+/**
+ * One-time sign-in and sign-up links sent by email. Only the SHA-256 of the
+ * link's token is stored; a link works once (used_at) and until expires_at
+ * (CONSOLE_LINK_TTL_MS); the cron deletes it a day after it expires.
+ */
+export const signInLinks = sqliteTable(
+  "sign_in_links",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    purpose: text("purpose", { enum: SIGN_IN_PURPOSES }).notNull(),
+    /** Lower-cased; for sign_in the account's address at the time. */
+    email: text("email").notNull(),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    signUp: text("sign_up", { mode: "json" }).$type<SignUpDetails>(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("sign_in_links_expires_idx").on(t.expiresAt), index("sign_in_links_email_idx").on(t.email, t.createdAt)],
+);
+
+/**
+ * Console page views, counted only for visitors who accepted analytics in
+ * the cookie banner: a count per day and page, no identifier of any kind.
+ */
+export const consolePageViews = sqliteTable(
+  "console_page_views",
+  {
+    day: text("day").notNull(),
+    page: text("page").notNull(),
+    views: integer("views").notNull(),
+  },
+  (t) => [uniqueIndex("console_page_views_day_page").on(t.day, t.page)],
+);
+
 export type Account = typeof accounts.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
+export type ConsoleSession = typeof consoleSessions.$inferSelect;
+export type SignInLink = typeof signInLinks.$inferSelect;

@@ -48,7 +48,10 @@ const MESSAGES: Record<NonNullable<AdmitResult["exceeded"]>, string> = {
 };
 
 /** The account's limiter; its id is made in the configured jurisdiction ("eu" in production). */
-export function limiterFor(env: Env, accountId: string): DurableObjectStub<AccountLimiter> {
+/** What reaching an account's limiter needs: the router's and the console's env both have it. */
+export type LimiterEnv = Pick<Env, "LIMITER" | "DURABLE_OBJECT_JURISDICTION">;
+
+export function limiterFor(env: LimiterEnv, accountId: string): DurableObjectStub<AccountLimiter> {
   const jurisdiction = env.DURABLE_OBJECT_JURISDICTION;
   const namespace = jurisdiction === "none" ? env.LIMITER : env.LIMITER.jurisdiction(jurisdiction as DurableObjectJurisdiction);
   return namespace.get(namespace.idFromName(accountId));

@@ -14,7 +14,7 @@
  * then not report success (docs/enforcement.md).
  */
 import type { AccountStatus } from "../db/schema";
-import { limiterFor } from "./client";
+import { limiterFor, type LimiterEnv } from "./client";
 
 /** What changed; every field is optional, absent means unchanged. */
 export interface AccessChange {
@@ -37,7 +37,7 @@ export interface AccessChange {
  * change that lifts a restriction, and before it for one that imposes one,
  * so a failure in between errs on the side of refusing.
  */
-export async function pushAccessChange(env: Env, accountId: string, change: AccessChange): Promise<void> {
+export async function pushAccessChange(env: LimiterEnv, accountId: string, change: AccessChange): Promise<void> {
   await limiterFor(env, accountId).recordAccess(change);
 }
 
@@ -46,6 +46,6 @@ export async function pushAccessChange(env: Env, accountId: string, change: Acce
  * only a tombstone that refuses the account's keys until every isolate's
  * auth cache has forgotten them, after which the object deletes it too.
  */
-export async function eraseLimiterState(env: Env, accountId: string): Promise<void> {
+export async function eraseLimiterState(env: LimiterEnv, accountId: string): Promise<void> {
   await limiterFor(env, accountId).erase();
 }

@@ -62,3 +62,19 @@ export function billingCutoffDay(now: number): string {
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/** A console session ends after this long without a request... */
+export const CONSOLE_SESSION_IDLE_MS = 24 * HOUR_MS;
+/** ...and this long after sign-in, whatever its use. */
+export const CONSOLE_SESSION_ABSOLUTE_MS = 14 * DAY_MS;
+/**
+ * A session's last use is written at most this often: the idle expiry is
+ * exact to within this, and a page view costs no D1 write in between.
+ */
+export const CONSOLE_SESSION_TOUCH_MS = 5 * 60 * 1000;
+/** A sign-in or sign-up link works once, for this long. */
+export const CONSOLE_LINK_TTL_MS = 15 * 60 * 1000;
+/** Expired links and sessions are deleted by the cron this long after they expire. */
+export const CONSOLE_EXPIRED_GRACE_MS = DAY_MS;
+/** Console page-view counts (analytics, opt-in, no identifiers) are kept this many days. */
+export const CONSOLE_PAGE_VIEW_RETENTION_DAYS = 395;

@@ -49,10 +49,10 @@ function runDev(env: Record<string, string>): Promise<{ code: number | null; out
 }
 
 describe("npm run dev ports", () => {
-  it("defaults to 8787 and 8790; PORT and FAKE_PORT pick others; flags win over the environment", () => {
-    expect(devPorts([], {})).toEqual({ port: 8787, fakePort: 8790 });
-    expect(devPorts([], { PORT: "8788", FAKE_PORT: "8791" })).toEqual({ port: 8788, fakePort: 8791 });
-    expect(devPorts(["--port", "9000", "--fake-port", "9001"], { PORT: "8788" })).toEqual({ port: 9000, fakePort: 9001 });
+  it("defaults to 8787, 8789 and 8790; PORT, CONSOLE_PORT and FAKE_PORT pick others; flags win over the environment", () => {
+    expect(devPorts([], {})).toEqual({ port: 8787, consolePort: 8789, fakePort: 8790 });
+    expect(devPorts([], { PORT: "8788", CONSOLE_PORT: "8792", FAKE_PORT: "8791" })).toEqual({ port: 8788, consolePort: 8792, fakePort: 8791 });
+    expect(devPorts(["--port", "9000", "--console-port", "9002", "--fake-port", "9001"], { PORT: "8788", CONSOLE_PORT: "8792" })).toEqual({ port: 9000, consolePort: 9002, fakePort: 9001 });
     expect(() => devPorts([], { PORT: "http" })).toThrow(/PORT must be a port number/);
     expect(() => devPorts(["--prot", "1"], {})).toThrow();
   });
@@ -68,7 +68,7 @@ describe("npm run dev ports", () => {
     const { code, output } = await runDev({ PORT: String(taken), FAKE_PORT: String(taken + 1) });
     expect(code).toBe(1);
     expect(output).toContain(`Port ${taken} (router) is already in use`);
-    expect(output).toContain(`PORT=${taken + 1} FAKE_PORT=${taken + 2} npm run dev`);
+    expect(output).toContain(`PORT=${taken + 1} CONSOLE_PORT=8790 FAKE_PORT=${taken + 2} npm run dev`);
     expect(output).not.toMatch(/EADDRINUSE|\n\s+at /);
   });
 

@@ -1,0 +1,7 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from "hono";
+import type { ConsoleAppEnv } from "../env";
+import { page } from "../pages/layout";
+
+// Placeholder: replaced by the page's real implementation.
+export const overviewPages = new Hono<ConsoleAppEnv>().get("/", (c) => page(c, { title: "Overview", active: "/" }, <p>Coming soon.</p>));

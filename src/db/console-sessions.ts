@@ -1,0 +1,54 @@
+/** Console sessions (table `console_sessions`): stored by the SHA-256 of the cookie's id. */
+import { and, desc, eq, lt, ne, or, sql } from "drizzle-orm";
+import type { CoreDb } from "./client";
+import { consoleSessions, type ConsoleSession } from "./schema";
+
+export async function insertSession(db: CoreDb, row: ConsoleSession): Promise<void> {
+  await db.insert(consoleSessions).values(row);
+}
+
+/** The session, if it exists and has not expired (idle or absolute) at `now`. */
+export async function findLiveSession(db: CoreDb, idHash: string, now: number, idleMs: number): Promise<ConsoleSession | undefined> {
+  const row = await db.select().from(consoleSessions).where(eq(consoleSessions.idHash, idHash)).get();
+  if (!row || row.expiresAt <= now || row.lastSeenAt + idleMs <= now) return undefined;
+  return row;
+}
+
+export async function touchSession(db: CoreDb, idHash: string, now: number): Promise<void> {
+  await db.update(consoleSessions).set({ lastSeenAt: now }).where(eq(consoleSessions.idHash, idHash));
+}
+
+/** The account's sessions that have not expired, newest use first. */
+export async function listLiveSessions(db: CoreDb, accountId: string, now: number, idleMs: number): Promise<ConsoleSession[]> {
+  return db
+    .select()
+    .from(consoleSessions)
+    .where(and(eq(consoleSessions.accountId, accountId), sql`${consoleSessions.expiresAt} > ${now}`, sql`${consoleSessions.lastSeenAt} + ${idleMs} > ${now}`))
+    .orderBy(desc(consoleSessions.lastSeenAt))
+    .all();
+}
+
+/** Ends one session of the account (a session id of another account matches nothing). */
+export async function deleteSession(db: CoreDb, accountId: string, idHash: string): Promise<boolean> {
+  const gone = await db
+    .delete(consoleSessions)
+    .where(and(eq(consoleSessions.accountId, accountId), eq(consoleSessions.idHash, idHash)))
+    .returning({ idHash: consoleSessions.idHash });
+  return gone.length > 0;
+}
+
+/** Ends every session of the account, or every one but `keep`. */
+export async function deleteAccountSessions(db: CoreDb, accountId: string, keep?: string): Promise<number> {
+  const where = keep ? and(eq(consoleSessions.accountId, accountId), ne(consoleSessions.idHash, keep)) : eq(consoleSessions.accountId, accountId);
+  const gone = await db.delete(consoleSessions).where(where).returning({ idHash: consoleSessions.idHash });
+  return gone.length;
+}
+
+/** Retention: sessions expired (idle or absolute) before `cutoff`. */
+export async function purgeExpiredSessions(db: CoreDb, cutoff: number, idleMs: number): Promise<number> {
+  const gone = await db
+    .delete(consoleSessions)
+    .where(or(lt(consoleSessions.expiresAt, cutoff), sql`${consoleSessions.lastSeenAt} + ${idleMs} < ${cutoff}`))
+    .returning({ idHash: consoleSessions.idHash });
+  return gone.length;
+}

@@ -1,0 +1,26 @@
+import { expect, it } from "vitest";
+import { newCustomer } from "./helpers/router";
+import { consoleFetch, signedInClient } from "./helpers/console";
+
+it("sends every console page with a strict CSP, HSTS, frame-ancestors none and a same-origin referrer policy", async () => {
+  const res = await consoleFetch("/sign-in");
+  expect(res.status).toBe(200);
+  const csp = res.headers.get("content-security-policy")!;
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain("unsafe-inline");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d{8}/);
+  expect(res.headers.get("referrer-policy")).toBe("same-origin");
+  expect(res.headers.get("cache-control")).toBe("no-store");
+});
+
+it("sends the signed-out to sign-in, and lets a session's holder in", async () => {
+  const out = await consoleFetch("/keys", { redirect: "manual" });
+  expect(out.status).toBe(303);
+  expect(out.headers.get("location")).toBe("/sign-in?next=%2Fkeys");
+  const { accountId } = await newCustomer();
+  const client = await signedInClient(accountId);
+  const page = await client.get("/keys");
+  expect(page.status).toBe(200);
+  expect(client.csrf).toMatch(/^[0-9a-f]{64}$/);
+});
