@@ -97,6 +97,17 @@ describe("GET /v1/privacy", () => {
     }
   });
 
+  it("names every table of the core and billing databases (operator data and D1's own tables aside)", async () => {
+    const { map } = await fetchMap();
+    const notAboutPeople = new Set(["catalogue_versions", "d1_migrations"]);
+    for (const [store, db] of [["emby-core", env.DB], ["emby-billing", env.BILLING_DB]] as const) {
+      const { results } = await db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '\\_cf_%' escape '\\'").all<{ name: string }>();
+      expect(results.length, store).toBeGreaterThan(2);
+      const named = map.categories.filter((c) => c.store.name === store).map((c) => c.store.table);
+      for (const { name } of results) if (!notAboutPeople.has(name)) expect(named, `${store}.${name}`).toContain(name);
+    }
+  });
+
   it("says what erasure does as src/db/erasure.ts does it: billing rows pseudonymised, the rest deleted", async () => {
     const { map } = await fetchMap();
     expect(byId(map, "billing_ledger").on_erasure).toBe("pseudonymised");

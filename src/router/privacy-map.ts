@@ -10,7 +10,7 @@
 import { getTableColumns } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { billingReceipts, usageLedger } from "../db/billing-schema";
-import { accounts, apiKeys, auditLog, consents, erasures } from "../db/schema";
+import { accounts, agreements, apiKeys, auditLog, consents, consolePageViews, consoleSessions, erasures, signInLinks } from "../db/schema";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
 import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
 import { WINDOW_MS } from "../limits/window";
@@ -22,6 +22,10 @@ import {
   BILLING_RETENTION_YEARS,
   CACHE_TTL_MS,
   CLOSED_ACCOUNT_RETENTION_MS,
+  CONSOLE_EXPIRED_GRACE_MS,
+  CONSOLE_LINK_TTL_MS,
+  CONSOLE_PAGE_VIEW_RETENTION_DAYS,
+  CONSOLE_SESSION_ABSOLUTE_MS,
   ERASURE_JOURNAL_RETENTION_MS,
   LOG_RETENTION_MS,
 } from "../shared/retention";
@@ -94,6 +98,31 @@ function categories(): Category[] {
       store: { ...CORE, table: "audit_log" }, fields: columns(auditLog),
       purposes: ["security", "accountability"], legal_bases: ["legitimate_interests"],
       retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "agreements", description: "Which version of the privacy policy and the acceptable use policy the account accepted at sign-up, and its 18+ confirmation.",
+      store: { ...CORE, table: "agreements" }, fields: columns(agreements),
+      purposes: ["record_acceptance"], legal_bases: ["contract", "legal_obligation"],
+      retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "console_sessions", description: "Console sign-ins: the session id only as a SHA-256, the device as browser and system (never the user agent or an address), when.",
+      store: { ...CORE, table: "console_sessions" }, fields: columns(consoleSessions),
+      purposes: ["authentication", "security"], legal_bases: ["contract"],
+      // Deleted by the cron a day after it expires (idle or absolute), at the latest.
+      retention: { after: "signed_in_at", period_ms: CONSOLE_SESSION_ABSOLUTE_MS + CONSOLE_EXPIRED_GRACE_MS }, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "sign_in_links", description: "Sign-in and sign-up links sent by email: the address, the token only as a SHA-256, and a sign-up's name and choices until it is followed.",
+      store: { ...CORE, table: "sign_in_links" }, fields: columns(signInLinks),
+      purposes: ["authentication"], legal_bases: ["contract"],
+      retention: { after: "sent_at", period_ms: CONSOLE_LINK_TTL_MS + CONSOLE_EXPIRED_GRACE_MS }, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "console_page_views", description: "Console page views per day and page, counted only for visitors who allowed analytics; no identifier of anyone.",
+      store: { ...CORE, table: "console_page_views" }, fields: columns(consolePageViews),
+      purposes: ["product_analytics"], legal_bases: ["consent"],
+      retention: { after: "day", period_ms: CONSOLE_PAGE_VIEW_RETENTION_DAYS * 24 * 60 * 60 * 1000 }, on_erasure: "kept", held: true,
     },
     {
       id: "request_logs", description: "Metadata of each API request; never prompt or response content.",
