@@ -19,3 +19,24 @@ describe("production defaults in wrangler.toml", () => {
     expect(vars.DURABLE_OBJECT_JURISDICTION).toBe("eu");
   });
 });
+
+describe("production defaults in src/console/wrangler.toml", () => {
+  const vars = wranglerVars("src/console/wrangler.toml");
+  const text = readFileSync("src/console/wrangler.toml", "utf8");
+
+  it("sends mail through the Email binding, never the local outbox", () => {
+    expect(vars.EMAIL_TRANSPORT).toBe("binding");
+    expect(text).toMatch(/^\[\[send_email\]\]\s*\nname = "EMAIL"/m);
+  });
+
+  it("names an https origin (its cookies are __Host-, hence Secure) and makes Durable Object ids in the EU", () => {
+    expect(vars.CONSOLE_ORIGIN).toMatch(/^https:\/\//);
+    expect(vars.DURABLE_OBJECT_JURISDICTION).toBe("eu");
+  });
+
+  it("binds the router's limiter by the router's name, and keeps Workers Logs off", () => {
+    const router = /^name = "([^"]+)"/m.exec(readFileSync("wrangler.toml", "utf8"))![1];
+    expect(text).toContain(`script_name = "${router}"`);
+    expect(text).toMatch(/\[observability\]\s*\nenabled = false/);
+  });
+});
