@@ -8,7 +8,7 @@ import { billingReceipts, usageLedger } from "../src/db/billing-schema";
 import { billingDb, coreDb, logsDb } from "../src/db/client";
 import { requestLogs } from "../src/db/logs-schema";
 import { apiKeys, auditLog, consents } from "../src/db/schema";
-import { csvField } from "../src/router/export/csv";
+import { csvField } from "../src/self-service/export/csv";
 import { csvObjects } from "./helpers/csv";
 import { logRow, seedLedger, seedLogs, seedReceipts } from "./helpers/export-seed";
 import { admin, call, errorOf, newCustomer, type Customer } from "./helpers/router";

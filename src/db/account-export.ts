@@ -1,6 +1,6 @@
 /**
  * Keyset-paginated reads of everything stored about one account, for the
- * data export (src/router/export/). Each read takes the last row of the
+ * data export (src/self-service/export/). Each read takes the last row of the
  * previous page as its cursor and returns at most `limit` rows in a stable
  * order, so a page costs one statement of four bound parameters (account id,
  * two cursor values, limit) and an index range scan, whatever the account's

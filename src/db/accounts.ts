@@ -120,12 +120,24 @@ export async function recordConsent(db: CoreDb, accountId: string, kind: Consent
   ]);
 }
 
+/**
+ * Newest first. Two decisions can share a millisecond (a grant and its
+ * withdrawal in quick succession), so insertion order (rowid) breaks the tie:
+ * the later decision is the one in force.
+ */
+const newestFirst = [desc(consents.recordedAt), desc(sql`rowid`)];
+
 export async function currentConsent(db: CoreDb, accountId: string, kind: ConsentKind): Promise<{ granted: boolean; recordedAt: number } | null> {
   const row = await db.query.consents.findFirst({
     where: and(eq(consents.accountId, accountId), eq(consents.kind, kind)),
-    orderBy: desc(consents.recordedAt),
+    orderBy: newestFirst,
   });
   return row ? { granted: row.granted, recordedAt: row.recordedAt } : null;
+}
+
+/** Every consent decision of the account, of every kind, newest first. */
+export async function consentHistory(db: CoreDb, accountId: string): Promise<(typeof consents.$inferSelect)[]> {
+  return db.select().from(consents).where(eq(consents.accountId, accountId)).orderBy(...newestFirst).all();
 }
 
 export interface AuditEntry {

@@ -112,7 +112,7 @@ export const consents = sqliteTable(
       .references(() => accounts.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: CONSENT_KINDS }).notNull(),
     granted: integer("granted", { mode: "boolean" }).notNull(),
-    /** Who recorded it: "admin" or "key:<id>". */
+    /** Who recorded it: "admin", "key:<id>" or "session:<first 12 hex of the console session's id hash>". */
     source: text("source").notNull(),
     recordedAt: integer("recorded_at").notNull().default(now),
   },

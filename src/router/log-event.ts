@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { CallOutcome } from "../providers/types";
-import { LOG_EVENT_VERSION, LOG_METHODS, MAX_ATTEMPTS, sanitizeUserAgent, type AttemptLogEntry, type LogEndpoint, type LogEvent, type LogMethod } from "../shared/log-event";
+import { LOG_EVENT_VERSION, LOG_METHODS, MAX_ATTEMPTS, RESTRICTED_OMISSIONS, sanitizeUserAgent, type AttemptLogEntry, type LogEndpoint, type LogEvent, type LogMethod } from "../shared/log-event";
 import { costNanoUsd } from "./cost";
 import type { AttemptRecord, AuthContext, CallRecord } from "./env";
 
@@ -116,15 +116,6 @@ function answeredBy(call: CallRecord | undefined) {
   const route = call.route ?? call.model.routes[0]!;
   return { upstreamModel: route.upstreamModel, pricing: route.pricing };
 }
-
-/**
- * What the event of an account that restricted processing (GDPR Art. 18)
- * leaves out: where the client is and what software it runs, which neither
- * billing, nor limits, nor security (which keys on the account and key ids)
- * needs. docs/privacy.md lists what stays.
- */
-const RESTRICTED_OMISSIONS = { ip: null, user_agent: null, edge_location: null } satisfies Partial<LogEvent>;
-export const RESTRICTED_LOG_FIELDS = Object.keys(RESTRICTED_OMISSIONS) as (keyof typeof RESTRICTED_OMISSIONS)[];
 
 /** The event for one request; `outcome` is the settled call outcome if the chat route made a call. */
 export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: CallOutcome | null, completedAt: number): LogEvent {

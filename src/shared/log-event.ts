@@ -163,6 +163,15 @@ export function sanitizeUserAgent(value: string | null | undefined): string | nu
   return cleaned || null;
 }
 
+/**
+ * What the event of an account that restricted processing (GDPR Art. 18)
+ * leaves out: where the client is and what software it runs, which neither
+ * billing, nor limits, nor security (which keys on the account and key ids)
+ * needs. docs/privacy.md lists what stays; the API and the console state it.
+ */
+export const RESTRICTED_OMISSIONS = { ip: null, user_agent: null, edge_location: null } satisfies Partial<LogEvent>;
+export const RESTRICTED_LOG_FIELDS = Object.keys(RESTRICTED_OMISSIONS) as (keyof typeof RESTRICTED_OMISSIONS)[];
+
 /** Zod issues reduced to paths and codes: safe to log, because they never include the offending values. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.slice(0, 10).map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`);

@@ -1,7 +1,148 @@
 /** @jsxImportSource hono/jsx */
-import { Hono } from "hono";
-import type { ConsoleAppEnv } from "../env";
+/**
+ * "Privacy and data": the GDPR rights without code (docs/console-privacy.md).
+ * Every change goes through the logic the API uses (src/self-service/), with
+ * the actor `session:<12 hex>`; forms post, then 303 back to the page.
+ */
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { consentHistory, currentConsent, normalizeEmail } from "../../db/accounts";
+import { coreDb } from "../../db/client";
+import { deleteAccountSessions } from "../../db/console-sessions";
+import { closeOwnAccount, eraseAccountNow, ownAccount, setNonEuConsent, setProcessingRestricted, setProductUpdates } from "../../self-service/account";
+import { accountExport, exportFormat } from "../../self-service/export";
+import { nonEuTransferScope } from "../../self-service/transfer-scope";
+import { clearSessionCookie } from "../auth/session";
+import { limiterEnv, type ConsoleAppEnv, type SessionInfo } from "../env";
 import { page } from "../pages/layout";
+import { AccountEndSection, CommunicationSection, ConsentSection, ExportSection, RestrictionSection, type PrivacyState } from "../pages/privacy";
+import { closeConfirmPage, closedPage, eraseConfirmPage, erasedPage } from "../pages/privacy-confirm";
 
-// Placeholder: replaced by the page's real implementation.
-export const privacyPages = new Hono<ConsoleAppEnv>().get("/", (c) => page(c, { title: "Privacy and data", active: "/privacy" }, <p>Coming soon.</p>));
+type Ctx = Context<ConsoleAppEnv>;
+
+/** The audit log's and the consent history's actor for what a console session does. */
+function actorOf(session: SessionInfo): string {
+  return `session:${session.idHash.slice(0, 12)}`;
+}
+
+/** The session; requireSession (app.tsx) guarantees one on these pages. */
+function sessionOf(c: Ctx): SessionInfo {
+  const session = c.get("session");
+  if (!session) throw new Error("privacy pages are mounted behind requireSession");
+  return session;
+}
+
+/** What the self-service functions need: the databases, and the router's limiter typed. */
+function selfServiceEnv(c: Ctx) {
+  return { DB: c.env.DB, LOGS_DB: c.env.LOGS_DB, BILLING_DB: c.env.BILLING_DB, ...limiterEnv(c.env) };
+}
+
+const SAVED_MESSAGES = {
+  consent: "Your consent choice is saved.",
+  restriction: "Your restriction choice is saved.",
+  updates: "Your product updates choice is saved.",
+} as const;
+const savedQuery = z.object({ saved: z.enum(["consent", "restriction", "updates"]).optional() });
+
+const consentForm = z.object({ non_eu_transfer: z.enum(["grant", "withdraw"]) });
+const restrictionForm = z.object({ restricted: z.enum(["on", "off"]) });
+const updatesForm = z.object({ product_updates: z.enum(["on", "off"]) });
+const eraseForm = z.object({ email: z.string().max(320) });
+const exportQuery = z.object({ format: exportFormat });
+
+async function privacyState(c: Ctx): Promise<PrivacyState> {
+  const db = coreDb(c.env.DB);
+  const { accountId } = sessionOf(c);
+  const [account, nonEu, productUpdates, history] = await Promise.all([
+    ownAccount(db, accountId),
+    currentConsent(db, accountId, "non_eu_transfer"),
+    currentConsent(db, accountId, "product_updates"),
+    consentHistory(db, accountId),
+  ]);
+  return { account, nonEu, productUpdates, history, scope: nonEuTransferScope() };
+}
+
+async function privacyPage(c: Ctx, notice: { saved?: string; error?: string } = {}) {
+  const state = await privacyState(c);
+  return page(
+    c,
+    { title: "Privacy and data", active: "/privacy", status: notice.error ? 400 : 200 },
+    <>
+      {notice.error ? <p role="alert">{notice.error}</p> : null}
+      {notice.saved ? <p role="status">{notice.saved}</p> : null}
+      <ConsentSection c={c} state={state} />
+      <RestrictionSection c={c} account={state.account} />
+      <CommunicationSection c={c} state={state} />
+      <ExportSection />
+      <AccountEndSection />
+    </>,
+  );
+}
+
+/** The form's fields, or null (the caller re-renders with a 400). */
+async function formOf<T extends z.ZodTypeAny>(c: Ctx, schema: T): Promise<z.infer<T> | null> {
+  const parsed = schema.safeParse(await c.req.parseBody());
+  return parsed.success ? parsed.data : null;
+}
+
+const BAD_FORM = "That form was not understood. Reload the page and try again.";
+
+export const privacyPages = new Hono<ConsoleAppEnv>()
+  .get("/", (c) => {
+    const saved = savedQuery.safeParse(c.req.query()).data?.saved;
+    return privacyPage(c, saved ? { saved: SAVED_MESSAGES[saved] } : {});
+  })
+  .post("/consent", async (c) => {
+    const form = await formOf(c, consentForm);
+    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const session = sessionOf(c);
+    await setNonEuConsent(selfServiceEnv(c), session.accountId, form.non_eu_transfer === "grant", actorOf(session));
+    return c.redirect("/privacy?saved=consent#consent", 303);
+  })
+  .post("/restriction", async (c) => {
+    const form = await formOf(c, restrictionForm);
+    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const session = sessionOf(c);
+    await setProcessingRestricted(selfServiceEnv(c), session.accountId, form.restricted === "on", actorOf(session));
+    return c.redirect("/privacy?saved=restriction#restriction", 303);
+  })
+  .post("/communication", async (c) => {
+    const form = await formOf(c, updatesForm);
+    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const session = sessionOf(c);
+    await setProductUpdates(coreDb(c.env.DB), session.accountId, form.product_updates === "on", actorOf(session));
+    return c.redirect("/privacy?saved=updates#updates", 303);
+  })
+  // A GET, as a download is: it changes nothing but the audit log, which records it as the API's export does.
+  .get("/export", async (c) => {
+    const query = exportQuery.safeParse(c.req.query());
+    if (!query.success) return privacyPage(c, { error: "Choose the export's format: JSON or CSV." });
+    const session = sessionOf(c);
+    const { body, headers } = await accountExport(c.env, session.accountId, query.data.format, actorOf(session));
+    return c.body(body, 200, headers);
+  })
+  .get("/close", (c) => closeConfirmPage(c))
+  .post("/close", async (c) => {
+    const session = sessionOf(c);
+    const account = await closeOwnAccount(selfServiceEnv(c), session.accountId, actorOf(session));
+    // The console follows the keys: a closed account is signed out everywhere.
+    await deleteAccountSessions(coreDb(c.env.DB), session.accountId);
+    clearSessionCookie(c);
+    c.set("session", null);
+    return closedPage(c, account.closedAt);
+  })
+  .get("/erase", (c) => eraseConfirmPage(c))
+  .post("/erase", async (c) => {
+    const form = await formOf(c, eraseForm);
+    if (!form) return eraseConfirmPage(c, BAD_FORM);
+    const session = sessionOf(c);
+    const account = await ownAccount(coreDb(c.env.DB), session.accountId);
+    if (normalizeEmail(form.email) !== account.email) {
+      return eraseConfirmPage(c, "That is not your account's email address. Nothing was erased.");
+    }
+    // Deleting the account row deletes its console sessions (ON DELETE CASCADE).
+    await eraseAccountNow(selfServiceEnv(c), session.accountId, Date.now());
+    clearSessionCookie(c);
+    c.set("session", null);
+    return erasedPage(c);
+  });

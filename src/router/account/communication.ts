@@ -1,8 +1,9 @@
 /** Objection to direct marketing (GDPR Art. 21(2)): `GET|PUT /v1/account/communication`. */
 import type { Context } from "hono";
 import { z } from "zod";
-import { currentConsent, recordConsent } from "../../db/accounts";
+import { currentConsent } from "../../db/accounts";
 import { coreDb } from "../../db/client";
+import { setProductUpdates } from "../../self-service/account";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { communicationState } from "./profile";
@@ -19,6 +20,6 @@ export async function getCommunication(c: Context<AppEnv>): Promise<Response> {
 export async function putCommunication(c: Context<AppEnv>): Promise<Response> {
   const body = await readJson(c.req.raw, communicationBody);
   const { accountId, keyId } = c.get("auth");
-  await recordConsent(coreDb(c.env.DB), accountId, "product_updates", body.product_updates, `key:${keyId}`);
+  await setProductUpdates(coreDb(c.env.DB), accountId, body.product_updates, `key:${keyId}`);
   return getCommunication(c);
 }

@@ -1,9 +1,9 @@
 /** Consent to processing outside the EU (GDPR Art. 7, 49): `GET|PUT /v1/account/consent`. */
 import type { Context } from "hono";
 import { z } from "zod";
-import { currentConsent, recordConsent } from "../../db/accounts";
+import { currentConsent } from "../../db/accounts";
 import { coreDb } from "../../db/client";
-import { pushAccessChange } from "../../limits/controls";
+import { setNonEuConsent } from "../../self-service/account";
 import { evictAccount } from "../auth-cache";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
@@ -16,18 +16,11 @@ export async function getConsent(c: Context<AppEnv>): Promise<Response> {
   return c.json({ object: "consent", ...consentState(consent) });
 }
 
-/**
- * A withdrawal bites on the next request: this isolate forgets the account's
- * cached keys, and the limiter, which every inference call visits, is told
- * before D1 records it (a grant after), so every isolate refuses non-EU
- * routes within the access-change bound (src/limits/controls.ts).
- */
+/** A withdrawal bites on the next request: the limiter is told (src/self-service/account.ts) and this isolate forgets the account's cached keys. */
 export async function putConsent(c: Context<AppEnv>): Promise<Response> {
   const { non_eu_transfer: granted } = await readJson(c.req.raw, consentBody);
   const { accountId, keyId } = c.get("auth");
-  if (!granted) await pushAccessChange(c.env, accountId, { nonEuConsent: granted });
-  await recordConsent(coreDb(c.env.DB), accountId, "non_eu_transfer", granted, `key:${keyId}`);
-  if (granted) await pushAccessChange(c.env, accountId, { nonEuConsent: granted });
+  await setNonEuConsent(c.env, accountId, granted, `key:${keyId}`);
   evictAccount(accountId);
   return getConsent(c);
 }

@@ -8,20 +8,12 @@
  * writes them.
  */
 import type { Context } from "hono";
-import { eraseAccountEverywhere, erasureDbs, markClosed, type ErasureResult } from "../../db/erasure";
-import { eraseLimiterState, pushAccessChange } from "../../limits/controls";
-import { PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS } from "../../shared/retention";
-import { evictAccount } from "../auth-cache";
+import type { ErasureResult } from "../../db/erasure";
+import { eraseAccountNow as eraseEverywhere } from "../../self-service/account";
 import { errors } from "../../shared/errors";
+import { evictAccount } from "../auth-cache";
 import type { AppEnv } from "../env";
 import { iso } from "../views";
-
-/**
- * At most this many log rows go within the request (D1 statements per
- * invocation are limited); a larger remainder is deleted by the logger's
- * hourly erasure sweep, which finds it through the journal.
- */
-const LOG_BUDGET = { chunkRows: PURGE_CHUNK_ROWS, maxChunks: PURGE_MAX_CHUNKS };
 
 /** DELETE /v1/account?erase=now: the calling account, erased at once. */
 export async function eraseAccountNow(c: Context<AppEnv>): Promise<Response> {
@@ -35,17 +27,16 @@ export async function eraseAccountNow(c: Context<AppEnv>): Promise<Response> {
   return c.json({ object: "account.erasure", erased_at: iso(result.erasedAt), billing_records: "pseudonymised" });
 }
 
-/** Erases an account at once: the customer's request, or the operator's (POST /admin/v1/erasures). */
+/**
+ * Erases an account at once (src/self-service/account.ts): the customer's
+ * request, or the operator's (POST /admin/v1/erasures). This isolate's auth
+ * cache forgets the account whatever happens; the limiter refuses its keys
+ * on every isolate from the erasure's first step.
+ */
 export async function eraseNow(env: Env, accountId: string, now: number): Promise<ErasureResult> {
-  const dbs = erasureDbs(env);
-  // The keys stop on every isolate first (through the limiter), then in D1:
-  // should a later step fail, the account stays closed and the erasure can
-  // be repeated (POST /admin/v1/erasures).
-  await pushAccessChange(env, accountId, { closed: true });
-  await markClosed(dbs.core, accountId, now);
-  await eraseLimiterState(env, accountId);
-  evictAccount(accountId);
-  // Cached responses: none exist yet. The response cache, when it comes,
-  // deletes the account's entries here, before the databases.
-  return eraseAccountEverywhere(dbs, accountId, now, LOG_BUDGET);
+  try {
+    return await eraseEverywhere(env, accountId, now);
+  } finally {
+    evictAccount(accountId);
+  }
 }

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { currentConsent } from "../../db/accounts";
 import { coreDb, type CoreDb } from "../../db/client";
 import type { Account } from "../../db/schema";
-import { errors } from "../../shared/errors";
+import { ownAccount } from "../../self-service/account";
 import type { AppEnv } from "../env";
 import { accountView, iso } from "../views";
 
@@ -41,13 +41,6 @@ export async function accountProfile(db: CoreDb, account: Account) {
     consent: consentState(nonEu),
     communication: communicationState(productUpdates),
   };
-}
-
-/** The caller's own account; it exists while its key authenticates, so a miss is a race with erasure. */
-export async function ownAccount(db: CoreDb, accountId: string): Promise<Account> {
-  const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId) });
-  if (!account) throw errors.notFound("No such account.", "account_not_found");
-  return account;
 }
 
 export async function getProfile(c: Context<AppEnv>): Promise<Response> {

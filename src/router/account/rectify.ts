@@ -8,7 +8,8 @@ import { errors } from "../../shared/errors";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { billingAddressSchema } from "./billing-address";
-import { accountProfile, ownAccount } from "./profile";
+import { ownAccount } from "../../self-service/account";
+import { accountProfile } from "./profile";
 
 /**
  * Absent fields stay as they are; `company` and `billing_address` take null

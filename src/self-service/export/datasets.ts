@@ -37,7 +37,7 @@ function dataset<R>(name: string, columns: readonly string[], read: PageReader<R
 }
 
 /** Every list stored about the account, in the export's order, from the three databases. */
-export function exportDatasets(env: Env, accountId: string, pageRows: number): ExportDataset[] {
+export function exportDatasets(env: Pick<Env, "DB" | "LOGS_DB" | "BILLING_DB">, accountId: string, pageRows: number): ExportDataset[] {
   const core = coreDb(env.DB);
   const logs = logsDb(env.LOGS_DB);
   const billing = billingDb(env.BILLING_DB);
