@@ -100,8 +100,8 @@ export async function revokeAccountKey(deps: KeyDeps, accountId: string, keyId: 
 
 /**
  * Replaces a key by a copy; the old one keeps working for the grace period
- * (never past its own expiry). Returns the new key in clear, once, and when
- * the old one stops.
+ * (never past its own expiry). Returns the new key in clear, once, the old
+ * key as it was read, and when it stops.
  */
 export async function rotateAccountKey(deps: KeyDeps, accountId: string, keyId: string, graceSeconds: number, caller: CallerGrant, actor: string) {
   const old = await accountKeyOrThrow(deps.db, accountId, keyId);
@@ -120,5 +120,5 @@ export async function rotateAccountKey(deps: KeyDeps, accountId: string, keyId: 
   await pushAccessChange(deps.limiter, accountId, { keyStops: [{ keyId: old.id, at: oldStopsAt }] }).catch((err: unknown) => {
     console.error("key stop not pushed", old.id, err instanceof Error ? err.message : String(err));
   });
-  return { ...rotated, oldStopsAt };
+  return { ...rotated, old, oldStopsAt };
 }
