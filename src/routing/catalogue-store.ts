@@ -30,6 +30,9 @@ import { catalogueDocumentSchema, catalogueFromDocument } from "./catalogue-docu
 
 type WaitUntil = (promise: Promise<unknown>) => void;
 
+/** What the store reads of a worker's env: the router's, or the console's (which sets no refresh and takes the default). */
+export type CatalogueEnv = Pick<Env, "DB"> & Partial<Pick<Env, "CATALOGUE_REFRESH_S">>;
+
 const DEFAULT_REFRESH_S = 30;
 /** Below a second, the hard bound would put a D1 query before most requests of an isolate. */
 const MIN_REFRESH_S = 1;
@@ -46,7 +49,7 @@ export interface CatalogueTiming {
 
 const timings = new WeakMap<object, CatalogueTiming>();
 
-export function catalogueTiming(env: Env): CatalogueTiming {
+export function catalogueTiming(env: CatalogueEnv): CatalogueTiming {
   let timing = timings.get(env);
   if (!timing) {
     const s = Number(env.CATALOGUE_REFRESH_S);
@@ -68,7 +71,7 @@ export class CatalogueStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The catalogue for a request: at once when the copy is fresh enough, else after one D1 query. */
-  get(env: Env, waitUntil: WaitUntil): Catalogue | Promise<Catalogue> {
+  get(env: CatalogueEnv, waitUntil: WaitUntil): Catalogue | Promise<Catalogue> {
     const { refreshMs, hardBoundMs } = catalogueTiming(env);
     const now = this.now();
     const age = now - this.checkedAt;
@@ -94,7 +97,7 @@ export class CatalogueStore {
     this.checkedAt = this.now();
   }
 
-  private async load(env: Env): Promise<void> {
+  private async load(env: CatalogueEnv): Promise<void> {
     const startedAt = this.now();
     let row: Awaited<ReturnType<typeof catalogueVersionAfter>>;
     try {
@@ -139,6 +142,6 @@ export class CatalogueStore {
 export const catalogueStore = new CatalogueStore();
 
 /** The catalogue for this request (see the bound above). */
-export async function currentCatalogue(env: Env, waitUntil: WaitUntil): Promise<Catalogue> {
+export async function currentCatalogue(env: CatalogueEnv, waitUntil: WaitUntil): Promise<Catalogue> {
   return catalogueStore.get(env, waitUntil);
 }

@@ -4,7 +4,7 @@
  * another. Used with the caller's key as the bound (create, patch, rotate)
  * and, for a patch, with the patched key's own values (a patch only narrows).
  */
-import type { ApiKey, KeyScope } from "../../db/schema";
+import type { ApiKey, KeyScope } from "../db/schema";
 
 /** What a key may do, in the API's terms. */
 export interface KeyGrant {

@@ -4,11 +4,11 @@
  * 403 `key_exceeds_caller` when the result would go beyond the caller,
  * 400 `cannot_broaden_key` when a patch would widen the key it changes.
  */
-import type { ApiKey } from "../../db/schema";
-import type { KeyChanges } from "../../db/keys";
-import { errors } from "../../shared/errors";
-import { firstExcess, grantOf, LIMIT_NAMES, type GrantField, type KeyGrant } from "./bounds";
-import type { CreateKeyBody, UpdateKeyBody } from "./schemas";
+import type { ApiKey } from "../db/schema";
+import type { KeyChanges } from "../db/keys";
+import { errors } from "../shared/errors";
+import { firstExcess, grantOf, LIMIT_NAMES, type GrantField, type KeyGrant } from "./key-bounds";
+import type { CreateKeyBody, UpdateKeyBody } from "./key-schemas";
 
 function exceedsCaller(field: GrantField) {
   return errors.forbidden(`The new '${field}' would grant more than the API key making this request; a key cannot grant more than the key that creates or changes it.`, "key_exceeds_caller", field);

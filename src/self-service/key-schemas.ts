@@ -1,6 +1,6 @@
 /** Request bodies of the customer key API (/v1/keys), re-exported by its route module. */
 import { z } from "zod";
-import { KEY_DATA_REGIONS, KEY_SCOPES } from "../../db/schema";
+import { KEY_DATA_REGIONS, KEY_SCOPES } from "../db/schema";
 
 /** Longest grace period a rotation may give the old key: 7 days. */
 export const MAX_GRACE_PERIOD_S = 7 * 24 * 60 * 60;

@@ -1,0 +1,111 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The fields of the key form, shared by "Create a key" and a key's edit
+ * page: each with its label, its hint, and the message of a rejected value
+ * next to it (linked by aria-describedby).
+ */
+import type { Child } from "hono/jsx";
+import type { ModelEntry } from "../../../providers/types";
+import type { FieldErrors, KeyField, KeyFormValues } from "./form";
+
+/** Milliseconds as a UTC time a person reads, inside <time> for machines. */
+export function Time({ ms }: { ms: number | null }) {
+  if (ms === null) return <>—</>;
+  const iso = new Date(ms).toISOString();
+  return <time datetime={iso}>{`${iso.slice(0, 16).replace("T", " ")} UTC`}</time>;
+}
+
+function FieldError({ id, errors, field }: { id: string; errors: FieldErrors; field: KeyField }) {
+  const message = errors[field];
+  return message ? (
+    <p class="field-error" id={`${id}-${field}-error`}>
+      {message}
+    </p>
+  ) : null;
+}
+
+/** aria attributes of an input: its hint and, when rejected, its error. */
+function described(id: string, errors: FieldErrors, field: KeyField, hint = false) {
+  const ids = [hint ? `${id}-${field}-hint` : null, errors[field] ? `${id}-${field}-error` : null].filter(Boolean);
+  return { "aria-describedby": ids.length > 0 ? ids.join(" ") : undefined, "aria-invalid": errors[field] ? "true" : undefined };
+}
+
+function TextField(props: { id: string; field: KeyField; label: string; hint?: string; value: string; errors: FieldErrors; type?: string; required?: boolean; inputmode?: "numeric" }) {
+  const { id, field, errors } = props;
+  return (
+    <div class="field">
+      <label for={`${id}-${field}`}>{props.label}</label>
+      {props.hint ? (
+        <p class="hint" id={`${id}-${field}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      <input id={`${id}-${field}`} name={field} type={props.type ?? "text"} value={props.value} required={props.required} inputmode={props.inputmode} {...described(id, errors, field, Boolean(props.hint))} />
+      <FieldError id={id} errors={errors} field={field} />
+    </div>
+  );
+}
+
+function Checkbox(props: { id: string; field: KeyField; label: string; checked: boolean; errors: FieldErrors; hint?: string }) {
+  const { id, field, errors } = props;
+  return (
+    <div class="field checkbox">
+      <input id={`${id}-${field}`} name={field} type="checkbox" value="1" checked={props.checked} {...described(id, errors, field, Boolean(props.hint))} />
+      <label for={`${id}-${field}`}>{props.label}</label>
+      {props.hint ? (
+        <p class="hint" id={`${id}-${field}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      <FieldError id={id} errors={errors} field={field} />
+    </div>
+  );
+}
+
+export interface KeyFieldsProps {
+  /** Prefix of the inputs' ids, unique on the page. */
+  id: string;
+  values: KeyFormValues;
+  errors: FieldErrors;
+  models: readonly Pick<ModelEntry, "id" | "name">[];
+  /** Create only: the scope choice (a key's scopes cannot change). */
+  withScope: boolean;
+  /** Shown above the limits, e.g. that an edit can only tighten them. */
+  note?: Child;
+}
+
+export function KeyFields({ id, values, errors, models, withScope, note }: KeyFieldsProps) {
+  const limitHint = "Empty: your tier's limit. A key's limit never lifts the tier's.";
+  return (
+    <>
+      <TextField id={id} field="name" label="Name" value={values.name} errors={errors} required hint="Where the key is used, e.g. “ci” or “billing service”." />
+      {note}
+      <fieldset>
+        <legend>Limits (optional)</legend>
+        <TextField id={id} field="rpm" label="Requests per minute" value={values.rpm} errors={errors} inputmode="numeric" hint={limitHint} />
+        <TextField id={id} field="tpm" label="Tokens per minute" value={values.tpm} errors={errors} inputmode="numeric" />
+        <TextField id={id} field="concurrency" label="Concurrent requests" value={values.concurrency} errors={errors} inputmode="numeric" />
+      </fieldset>
+      <fieldset aria-describedby={errors.models ? `${id}-models-error` : undefined}>
+        <legend>Models this key may use</legend>
+        <p class="hint">Tick none for every model of the catalogue.</p>
+        <ul class="model-choices">
+          {models.map((m, i) => (
+            <li>
+              <input id={`${id}-model-${i}`} type="checkbox" name="models" value={m.id} checked={values.models.includes(m.id)} />
+              <label for={`${id}-model-${i}`}>
+                {m.name} <code>{m.id}</code>
+              </label>
+            </li>
+          ))}
+        </ul>
+        <FieldError id={id} errors={errors} field="models" />
+      </fieldset>
+      <Checkbox id={id} field="eu_only" label="EU-hosted routes only" checked={values.euOnly} errors={errors} hint="Requests with this key run in the EU only, whatever your account consented to." />
+      <TextField id={id} field="expires" type="date" label="Expires after (optional)" value={values.expires} errors={errors} hint="The key stops working at the end of this day (UTC). Empty: never." />
+      {withScope ? (
+        <Checkbox id={id} field="manage" label="Can also manage keys and the account (scope “manage”)" checked={values.manage} errors={errors} hint="Leave it unticked for a key that only makes model requests." />
+      ) : null}
+    </>
+  );
+}
