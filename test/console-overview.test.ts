@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { writeEvents } from "../src/logger/consumer";
 import type { UsageSeries } from "../src/console/pages/usage-summary";
 import { utcDay } from "../src/shared/retention";
@@ -9,7 +9,8 @@ import { logEvent } from "./helpers/log-events";
 import { newCustomer, type Customer } from "./helpers/router";
 
 const DAY_MS = 86_400_000;
-const now = Date.now();
+// Noon UTC today, held still: "today" must not turn into tomorrow between seeding and reading.
+const now = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS / 2;
 
 /** A billed request of the customer `daysAgo` days ago. */
 const billed = (c: Customer, daysAgo: number, model: string, tokens: [number, number], costNanoUsd: number) =>
@@ -18,6 +19,7 @@ const billed = (c: Customer, daysAgo: number, model: string, tokens: [number, nu
 let alice: Customer;
 let client: ConsoleClient;
 beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ["Date"], now });
   alice = await newCustomer();
   const bob = await newCustomer();
   await writeEvents(
@@ -37,6 +39,7 @@ beforeAll(async () => {
   );
   client = await signedInClient(alice.accountId);
 });
+afterAll(() => void vi.useRealTimers());
 
 async function overview(query = ""): Promise<{ status: number; html: string }> {
   const res = await client.get(`/${query}`);

@@ -15,6 +15,9 @@
   const money = (v) => `$${v.toFixed(v !== 0 && Math.abs(v) < 0.01 ? 6 : 2)}`;
   const count = (v) => v.toLocaleString("en-US");
   const FORMATS = { requests: count, tokens: count, cost_usd: money };
+  // Ticks fall on whole UTC days, labelled as the tables write them (MM-DD).
+  const day = (ts) => new Date(ts * 1000).toISOString().slice(0, 10);
+  const DAY_S = 86400;
 
   // Shown before drawing, so each figure has its width.
   section.hidden = false;
@@ -28,12 +31,13 @@
     const options = {
       width: width(figure),
       height: 220,
-      // Days are UTC days: label them in UTC, not the browser's zone.
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 1)] } },
-      axes: [{}, { values: (u, ticks) => ticks.map(format), size: 70 }],
+      scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [
+        { incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S], values: (u, ticks) => ticks.map((ts) => day(ts).slice(5)) },
+        { values: (u, ticks) => ticks.map(format), size: 70 },
+      ],
       series: [
-        { label: "Day" },
+        { label: "Day (UTC)", value: (u, ts) => (ts == null ? "–" : day(ts)) },
         ...usage.models.map((model, i) => ({
           label: model,
           stroke: COLOURS[i % COLOURS.length],
