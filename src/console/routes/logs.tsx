@@ -72,9 +72,11 @@ export const logsPages = new Hono<ConsoleAppEnv>()
         </p>
         <LogFilterForm filters={filters} keys={keys} />
         {rows.length > 0 ? <LogTable rows={rows} keys={new Map(keys.map((k) => [k.id, k]))} /> : <p>No requests match.</p>}
-        <nav aria-label="Pages" class="pager">
-          {query.before ? <a href={listHref(filters)}>Newest</a> : null} {older ? <a href={older} rel="next">Older</a> : null}
-        </nav>
+        {query.before || older ? (
+          <nav aria-label="Pages" class="pager">
+            {query.before ? <a href={listHref(filters)}>Newest</a> : null} {older ? <a href={older} rel="next">Older</a> : null}
+          </nav>
+        ) : null}
       </>,
     );
   })
