@@ -94,6 +94,13 @@ export async function usageBetween(db: BillingDb, accountId: string, fromDay: st
     .orderBy(asc(l.day), asc(l.model));
 }
 
+/** Whether the account has any ledger row at all (the primary key's prefix answers it). */
+export async function hasUsage(db: BillingDb, accountId: string): Promise<boolean> {
+  const l = usageLedger;
+  const rows = await db.select({ accountId: l.accountId }).from(l).where(eq(l.accountId, accountId)).limit(1);
+  return rows.length > 0;
+}
+
 /** Deletes ledger rows for days before `cutoffDay` (YYYY-MM-DD), in bounded chunks. */
 export function purgeLedgerBefore(db: BillingDb, cutoffDay: string, chunkSize: number, maxChunks: number): Promise<PurgeResult> {
   const l = usageLedger;
