@@ -20,7 +20,7 @@ import { CsrfField, page } from "../pages/layout";
 
 type C = Context<ConsoleAppEnv>;
 
-export const AUDIT_PAGE_SIZE = 50;
+const AUDIT_PAGE_SIZE = 50;
 const sessionIdHash = z.string().regex(/^[0-9a-f]{64}$/);
 const auditId = z.string().regex(/^audit_[0-9a-f]{32}$/);
 
