@@ -2,6 +2,7 @@
 /** The console's Hono app: security headers, session, CSRF, then the pages. */
 import { Hono } from "hono";
 import type { ConsoleAppEnv } from "./env";
+import { analytics } from "./middleware/analytics";
 import { csrf } from "./middleware/csrf";
 import { preferences } from "./middleware/preferences";
 import { securityHeaders } from "./middleware/security-headers";
@@ -31,6 +32,7 @@ export const consoleApp = new Hono<ConsoleAppEnv>()
   .route("/dev", devRoutes)
   .use(preferences())
   .use(session())
+  .use(analytics())
   .use(csrf())
   // Sign-up, sign-in, the link, sign-out and the cookie banner's answer.
   .route("/", authPages)

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { newId } from "../shared/crypto";
 import type { CoreDb } from "./client";
-import { accounts, auditLog, consents, type Account, type AccountStatus, type BillingAddress, type ConsentKind, type Tier } from "./schema";
+import { accounts, auditLog, consents, consoleSessions, type Account, type AccountStatus, type BillingAddress, type ConsentKind, type Tier } from "./schema";
 
 export interface NewAccount {
   email: string;
@@ -86,13 +86,14 @@ export async function correctAccount(db: CoreDb, id: string, correction: Account
 }
 
 /**
- * Closes an account at `at` and audits the request; closing twice (two
- * racing requests) keeps the first closure, the date the 90-day erasure
- * counts from.
+ * Closes an account at `at`, ends its console sessions and audits the
+ * request; closing twice (two racing requests) keeps the first closure, the
+ * date the 90-day erasure counts from.
  */
 export async function closeAccount(db: CoreDb, id: string, at: number, actor: string): Promise<Account | undefined> {
   const [[closed]] = await db.batch([
     db.update(accounts).set({ closedAt: at, updatedAt: at }).where(and(eq(accounts.id, id), isNull(accounts.closedAt))).returning(),
+    db.delete(consoleSessions).where(eq(consoleSessions.accountId, id)),
     auditInsert(db, { accountId: id, actor, action: "account.close", target: id }),
   ]);
   return closed ?? db.query.accounts.findFirst({ where: eq(accounts.id, id) });

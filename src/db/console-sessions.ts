@@ -1,5 +1,6 @@
 /** Console sessions (table `console_sessions`): stored by the SHA-256 of the cookie's id. */
-import { and, desc, eq, lt, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, ne, or, sql } from "drizzle-orm";
+import { deleteInChunks, type PurgeResult } from "./chunks";
 import type { CoreDb } from "./client";
 import { consoleSessions, type ConsoleSession } from "./schema";
 
@@ -44,11 +45,15 @@ export async function deleteAccountSessions(db: CoreDb, accountId: string, keep?
   return gone.length;
 }
 
-/** Retention: sessions expired (idle or absolute) before `cutoff`. */
-export async function purgeExpiredSessions(db: CoreDb, cutoff: number, idleMs: number): Promise<number> {
-  const gone = await db
-    .delete(consoleSessions)
-    .where(or(lt(consoleSessions.expiresAt, cutoff), sql`${consoleSessions.lastSeenAt} + ${idleMs} < ${cutoff}`))
-    .returning({ idHash: consoleSessions.idHash });
-  return gone.length;
+/**
+ * Retention: sessions that expired (idle or absolute) before `cutoff`, in
+ * bounded chunks. An idle session's end is its last use plus `idleMs`.
+ */
+export function purgeSessionsExpiredBefore(db: CoreDb, cutoff: number, idleMs: number, chunkSize: number, maxChunks: number): Promise<PurgeResult> {
+  return deleteInChunks(async (limit) => {
+    const expired = or(lt(consoleSessions.expiresAt, cutoff), sql`${consoleSessions.lastSeenAt} + ${idleMs} < ${cutoff}`);
+    const ids = db.select({ id: consoleSessions.idHash }).from(consoleSessions).where(expired).limit(limit);
+    const res = await db.delete(consoleSessions).where(inArray(consoleSessions.idHash, ids)).run();
+    return res.meta.changes;
+  }, chunkSize, maxChunks);
 }

@@ -11,7 +11,8 @@ import { billingReceipts, usageLedger } from "./billing-schema";
 import { deleteInChunks, type PurgeResult } from "./chunks";
 import { billingDb, coreDb, logsDb, type BillingDb, type CoreDb, type LogsDb } from "./client";
 import { purgeAccountLogs } from "./request-logs";
-import { accounts, apiKeys, auditLog, consents, erasures } from "./schema";
+import { accounts, agreements, apiKeys, auditLog, consents, consoleSessions, erasures } from "./schema";
+import { linksOfAccountDelete } from "./sign-in-links";
 
 /** The three databases an account's data lives in. */
 export interface ErasureDbs {
@@ -67,8 +68,9 @@ export function newPseudonym(): string {
  *    pseudonym (receipts have no account index: that UPDATE scans the 30 days
  *    of receipts; acceptable for a rare operation);
  * 2. logs: deleted in bounded chunks (`budget`);
- * 3. core, in one transaction: audit entries, consents, keys, the account,
- *    and the journal row.
+ * 3. core, in one transaction: audit entries, consents, agreements, console
+ *    sessions, sign-in links (by address), keys, the account, and the
+ *    journal row.
  * Core goes last because the account row is what lists the account: if an
  * earlier step fails, the whole erasure can be repeated. Every step is
  * idempotent, and the journal keeps the first erasure's time.
@@ -98,6 +100,10 @@ export async function eraseCoreRows(core: CoreDb, accountId: string, entry: Jour
   await core.batch([
     core.delete(auditLog).where(eq(auditLog.accountId, accountId)),
     core.delete(consents).where(eq(consents.accountId, accountId)),
+    core.delete(agreements).where(eq(agreements.accountId, accountId)),
+    core.delete(consoleSessions).where(eq(consoleSessions.accountId, accountId)),
+    // By address, before the account row goes (sign-up links have no account id).
+    linksOfAccountDelete(core, accountId),
     core.delete(apiKeys).where(eq(apiKeys.accountId, accountId)),
     core.delete(accounts).where(eq(accounts.id, accountId)),
     core.insert(erasures).values(entry).onConflictDoNothing(),

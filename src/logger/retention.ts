@@ -11,17 +11,24 @@
 import type { PurgeResult } from "../db/chunks";
 import { accountsClosedBefore, eraseAccountEverywhere, erasureDbs, purgeJournalBefore, readJournal, type ErasureDbs } from "../db/erasure";
 import { reapplyErasures, sweepSources, type ReapplyReport } from "../db/erasure-reapply";
+import { purgeSessionsExpiredBefore } from "../db/console-sessions";
+import { purgePageViewsBefore } from "../db/page-views";
 import { purgeLogsBefore } from "../db/request-logs";
+import { purgeLinksExpiredBefore } from "../db/sign-in-links";
 import { purgeLedgerBefore, purgeReceiptsBefore } from "../db/usage-ledger";
 import {
   ACCOUNT_PURGE_BATCH,
   BILLING_RECEIPT_RETENTION_MS,
   billingCutoffDay,
   CLOSED_ACCOUNT_RETENTION_MS,
+  CONSOLE_EXPIRED_GRACE_MS,
+  CONSOLE_PAGE_VIEW_RETENTION_DAYS,
+  CONSOLE_SESSION_IDLE_MS,
   ERASURE_JOURNAL_RETENTION_MS,
   LOG_RETENTION_MS,
   PURGE_CHUNK_ROWS,
   PURGE_MAX_CHUNKS,
+  utcDay,
 } from "../shared/retention";
 
 export interface AccountPurgeResult {
@@ -37,9 +44,14 @@ export interface RetentionReport {
   billingReceipts?: PurgeResult;
   erasureSweep?: ReapplyReport;
   erasureJournal?: PurgeResult;
+  consoleSessions?: PurgeResult;
+  signInLinks?: PurgeResult;
+  /** Days of console page-view counts deleted. */
+  consolePageViews?: number;
   failed: string[];
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const LOG_BUDGET = { chunkRows: PURGE_CHUNK_ROWS, maxChunks: PURGE_MAX_CHUNKS };
 
 /**
@@ -81,6 +93,12 @@ export async function enforceRetention(env: Pick<LoggerEnv, "DB" | "LOGS_DB" | "
   await rule("erasureJournal", () => purgeJournalBefore(core, now - ERASURE_JOURNAL_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingLedger", () => purgeLedgerBefore(billing, billingCutoffDay(now), PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingReceipts", () => purgeReceiptsBefore(billing, now - BILLING_RECEIPT_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
+  // Expired sessions and links are refused already; they are deleted
+  // CONSOLE_EXPIRED_GRACE_MS after they expire.
+  const expiredCutoff = now - CONSOLE_EXPIRED_GRACE_MS;
+  await rule("consoleSessions", () => purgeSessionsExpiredBefore(core, expiredCutoff, CONSOLE_SESSION_IDLE_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
+  await rule("signInLinks", () => purgeLinksExpiredBefore(core, expiredCutoff, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
+  await rule("consolePageViews", () => purgePageViewsBefore(core, utcDay(now - CONSOLE_PAGE_VIEW_RETENTION_DAYS * DAY_MS)));
   console.log("retention run", new Date(now).toISOString(), JSON.stringify(report));
   return report;
 }
