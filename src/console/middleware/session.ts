@@ -2,9 +2,10 @@
  * Reads the session cookie on every request (c.var.session, null when signed
  * out); `requireSession` sends the signed-out to the sign-in page.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { errors } from "../../shared/errors";
 import { readSession } from "../auth/session";
-import type { ConsoleAppEnv } from "../env";
+import type { ConsoleAppEnv, SessionInfo } from "../env";
 
 export function session(): MiddlewareHandler<ConsoleAppEnv> {
   return async (c, next) => {
@@ -23,4 +24,11 @@ export function requireSession(): MiddlewareHandler<ConsoleAppEnv> {
     }
     return c.text("Your session has ended. Sign in again.", 401);
   };
+}
+
+/** The session of a page behind requireSession (a 401 should one ever be mounted outside it). */
+export function signedIn(c: Context<ConsoleAppEnv>): SessionInfo {
+  const current = c.get("session");
+  if (!current) throw errors.unauthorized("Your session has ended. Sign in again.");
+  return current;
 }

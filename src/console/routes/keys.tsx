@@ -14,21 +14,15 @@ import { listKeys } from "../../db/keys";
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { accountKeyOrThrow, createAccountKey, OWNER_GRANT, revokeAccountKey, rotateAccountKey, updateAccountKey, type KeyDeps } from "../../self-service/keys";
 import { ApiError, errors } from "../../shared/errors";
-import { limiterEnv, type ConsoleAppEnv, type SessionInfo } from "../env";
+import { sessionActor } from "../auth/actor";
+import { limiterEnv, type ConsoleAppEnv } from "../env";
+import { signedIn } from "../middleware/session";
 import { GRACE_CHOICES, keyEditPage } from "../pages/keys/edit-page";
 import { createBodyOf, expiryDate, fieldOfParam, parseKeyForm, updateBodyOf, valuesOf, type FieldErrors } from "../pages/keys/form";
 import { keysListPage, type KeysListData } from "../pages/keys/list-page";
 
 type Ctx = Context<ConsoleAppEnv>;
 
-/** requireSession (app.tsx) runs before these pages. */
-function sessionOf(c: Ctx): SessionInfo {
-  const session = c.get("session");
-  if (!session) throw errors.unauthorized("Your session has ended. Sign in again.");
-  return session;
-}
-
-const actorOf = (s: SessionInfo) => `session:${s.idHash.slice(0, 12)}`;
 const owner = async () => OWNER_GRANT;
 
 function deps(c: Ctx): KeyDeps {
@@ -41,7 +35,7 @@ async function catalogueModels(c: Ctx) {
 }
 
 async function listPage(c: Ctx, data: Omit<KeysListData, "keys" | "models" | "apiBaseUrl" | "now">) {
-  const keys = await listKeys(coreDb(c.env.DB), sessionOf(c).accountId);
+  const keys = await listKeys(coreDb(c.env.DB), signedIn(c).accountId);
   return keysListPage(c, { ...data, keys, models: await catalogueModels(c), apiBaseUrl: c.env.API_BASE_URL, now: Date.now() });
 }
 
@@ -69,9 +63,9 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     const parsed = parseKeyForm(raw);
     const retry = (errors: FieldErrors) => listPage(c, { form: { values: valuesOf(raw), errors }, status: 400 });
     if (!parsed.ok) return retry(parsed.errors);
-    const session = sessionOf(c);
+    const session = signedIn(c);
     try {
-      const { key, record } = await createAccountKey(deps(c), session.accountId, createBodyOf(parsed.form), owner, actorOf(session));
+      const { key, record } = await createAccountKey(deps(c), session.accountId, createBodyOf(parsed.form), owner, sessionActor(session));
       c.header("cache-control", "no-store");
       return await listPage(c, { shown: { key, record } });
     } catch (err) {
@@ -81,13 +75,13 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     }
   })
   .get("/:id", async (c) => {
-    const key = await accountKeyOrThrow(coreDb(c.env.DB), sessionOf(c).accountId, c.req.param("id"));
+    const key = await accountKeyOrThrow(coreDb(c.env.DB), signedIn(c).accountId, c.req.param("id"));
     const saved = c.req.query("saved");
     const notice = saved === "1" ? "Saved." : saved === "0" ? "Nothing changed." : undefined;
     return keyEditPage(c, { key, models: await catalogueModels(c), now: Date.now(), notice });
   })
   .post("/:id", async (c) => {
-    const session = sessionOf(c);
+    const session = signedIn(c);
     const key = await accountKeyOrThrow(coreDb(c.env.DB), session.accountId, c.req.param("id"));
     const raw = await c.req.parseBody({ all: true });
     const typedExpiry = typeof raw.expires === "string" ? raw.expires : "";
@@ -99,7 +93,7 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     const body = updateBodyOf(key, parsed.form, typedExpiry);
     if (!body) return c.redirect(`/keys/${key.id}?saved=0`, 303);
     try {
-      await updateAccountKey(deps(c), session.accountId, key.id, body, owner, actorOf(session));
+      await updateAccountKey(deps(c), session.accountId, key.id, body, owner, sessionActor(session));
     } catch (err) {
       const fieldErrors = fieldErrorOf(err);
       if (fieldErrors) return retry(fieldErrors);
@@ -108,15 +102,15 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     return c.redirect(`/keys/${key.id}?saved=1`, 303);
   })
   .post("/:id/rotate", async (c) => {
-    const session = sessionOf(c);
+    const session = signedIn(c);
     const form = rotateForm.safeParse(await c.req.parseBody());
     if (!form.success) throw errors.invalidRequest("Choose one of the grace periods offered.", "grace");
-    const rotated = await rotateAccountKey(deps(c), session.accountId, c.req.param("id"), Number(form.data.grace), owner, actorOf(session));
+    const rotated = await rotateAccountKey(deps(c), session.accountId, c.req.param("id"), Number(form.data.grace), owner, sessionActor(session));
     c.header("cache-control", "no-store");
     return listPage(c, { shown: { key: rotated.key, record: rotated.record, rotated: { old: rotated.old, stopsAt: rotated.oldStopsAt } } });
   })
   .post("/:id/revoke", async (c) => {
-    const session = sessionOf(c);
-    await revokeAccountKey(deps(c), session.accountId, c.req.param("id"), actorOf(session));
+    const session = signedIn(c);
+    await revokeAccountKey(deps(c), session.accountId, c.req.param("id"), sessionActor(session));
     return c.redirect("/keys?revoked=1", 303);
   });

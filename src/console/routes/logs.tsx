@@ -13,6 +13,7 @@ import { listAccountRequestLogs, type RequestLogFilter } from "../../db/request-
 import { findRequestLog } from "../../db/request-logs";
 import { requestIdSchema } from "../../shared/log-event";
 import { LOG_RETENTION_MS } from "../../shared/retention";
+import { signedIn } from "../middleware/session";
 import type { ConsoleAppEnv } from "../env";
 import { page } from "../pages/layout";
 import { LogDetail } from "../pages/log-detail";
@@ -49,7 +50,7 @@ function listHref(filters: LogFilters, before?: string): string {
 
 export const logsPages = new Hono<ConsoleAppEnv>()
   .get("/", async (c) => {
-    const accountId = c.get("session")!.accountId;
+    const accountId = signedIn(c).accountId;
     const parsed = listQuery.safeParse(c.req.query());
     const query = parsed.success ? parsed.data : {};
     const filters: LogFilters = { model: query.model, status: query.status, keyId: query.key };
@@ -81,7 +82,7 @@ export const logsPages = new Hono<ConsoleAppEnv>()
     );
   })
   .get("/:id", async (c) => {
-    const accountId = c.get("session")!.accountId;
+    const accountId = signedIn(c).accountId;
     const id = c.req.param("id");
     const log = requestIdSchema.safeParse(id).success ? await findRequestLog(logsDb(c.env.LOGS_DB), accountId, id) : undefined;
     if (!log) {

@@ -12,8 +12,8 @@ import { currentConsent } from "../../db/accounts";
 import { coreDb } from "../../db/client";
 import type { DataRegion, ModelEntry, Route } from "../../providers/types";
 import { currentCatalogue } from "../../routing/catalogue-store";
-import { errors } from "../../shared/errors";
 import type { ConsoleAppEnv } from "../env";
+import { signedIn } from "../middleware/session";
 import { page } from "../pages/layout";
 
 const REGION_LABELS: Record<DataRegion, string> = { eu: "EU", us: "United States", global: "Global (any country)" };
@@ -66,8 +66,7 @@ function ModelRows({ model, consent }: { model: ModelEntry; consent: boolean }) 
 }
 
 async function modelsPage(c: Context<ConsoleAppEnv>) {
-  const session = c.get("session");
-  if (!session) throw errors.unauthorized("Your session has ended. Sign in again.");
+  const session = signedIn(c);
   const [catalogue, consent] = await Promise.all([
     currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p)),
     currentConsent(coreDb(c.env.DB), session.accountId, "non_eu_transfer"),

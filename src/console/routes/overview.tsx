@@ -11,6 +11,7 @@ import { billingDb } from "../../db/client";
 import { hasUsage } from "../../db/usage-ledger";
 import { utcDay } from "../../shared/retention";
 import { lastDays, usageReport } from "../../self-service/usage";
+import { signedIn } from "../middleware/session";
 import type { ConsoleAppEnv } from "../env";
 import { page } from "../pages/layout";
 import { formatCount, formatUsd } from "../pages/metrics-format";
@@ -132,7 +133,7 @@ function GettingStarted({ apiBaseUrl }: { apiBaseUrl: string }) {
 }
 
 export const overviewPages = new Hono<ConsoleAppEnv>().get("/", async (c) => {
-  const accountId = c.get("session")!.accountId;
+  const accountId = signedIn(c).accountId;
   const parsed = periodQuery.safeParse(c.req.query());
   const days = parsed.success ? parsed.data.days : "30";
   const db = billingDb(c.env.BILLING_DB);

@@ -13,24 +13,15 @@ import { closeOwnAccount, eraseAccountNow, ownAccount, setNonEuConsent, setProce
 import { accountExport, exportFormat } from "../../self-service/export";
 import { nonEuTransferScope } from "../../self-service/transfer-scope";
 import { clearSessionCookie } from "../auth/session";
-import { limiterEnv, type ConsoleAppEnv, type SessionInfo } from "../env";
+import { sessionActor } from "../auth/actor";
+import { limiterEnv, type ConsoleAppEnv } from "../env";
+import { signedIn } from "../middleware/session";
 import { page } from "../pages/layout";
 import { AccountEndSection, CommunicationSection, ConsentSection, ExportSection, RestrictionSection, type PrivacyState } from "../pages/privacy";
 import { closeConfirmPage, closedPage, eraseConfirmPage, erasedPage } from "../pages/privacy-confirm";
 
 type Ctx = Context<ConsoleAppEnv>;
 
-/** The audit log's and the consent history's actor for what a console session does. */
-function actorOf(session: SessionInfo): string {
-  return `session:${session.idHash.slice(0, 12)}`;
-}
-
-/** The session; requireSession (app.tsx) guarantees one on these pages. */
-function sessionOf(c: Ctx): SessionInfo {
-  const session = c.get("session");
-  if (!session) throw new Error("privacy pages are mounted behind requireSession");
-  return session;
-}
 
 /** What the self-service functions need: the databases, and the router's limiter typed. */
 function selfServiceEnv(c: Ctx) {
@@ -52,7 +43,7 @@ const exportQuery = z.object({ format: exportFormat });
 
 async function privacyState(c: Ctx): Promise<PrivacyState> {
   const db = coreDb(c.env.DB);
-  const { accountId } = sessionOf(c);
+  const { accountId } = signedIn(c);
   const [account, nonEu, productUpdates, history] = await Promise.all([
     ownAccount(db, accountId),
     currentConsent(db, accountId, "non_eu_transfer"),
@@ -95,36 +86,36 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
   .post("/consent", async (c) => {
     const form = await formOf(c, consentForm);
     if (!form) return privacyPage(c, { error: BAD_FORM });
-    const session = sessionOf(c);
-    await setNonEuConsent(selfServiceEnv(c), session.accountId, form.non_eu_transfer === "grant", actorOf(session));
+    const session = signedIn(c);
+    await setNonEuConsent(selfServiceEnv(c), session.accountId, form.non_eu_transfer === "grant", sessionActor(session));
     return c.redirect("/privacy?saved=consent#consent", 303);
   })
   .post("/restriction", async (c) => {
     const form = await formOf(c, restrictionForm);
     if (!form) return privacyPage(c, { error: BAD_FORM });
-    const session = sessionOf(c);
-    await setProcessingRestricted(selfServiceEnv(c), session.accountId, form.restricted === "on", actorOf(session));
+    const session = signedIn(c);
+    await setProcessingRestricted(selfServiceEnv(c), session.accountId, form.restricted === "on", sessionActor(session));
     return c.redirect("/privacy?saved=restriction#restriction", 303);
   })
   .post("/communication", async (c) => {
     const form = await formOf(c, updatesForm);
     if (!form) return privacyPage(c, { error: BAD_FORM });
-    const session = sessionOf(c);
-    await setProductUpdates(coreDb(c.env.DB), session.accountId, form.product_updates === "on", actorOf(session));
+    const session = signedIn(c);
+    await setProductUpdates(coreDb(c.env.DB), session.accountId, form.product_updates === "on", sessionActor(session));
     return c.redirect("/privacy?saved=updates#updates", 303);
   })
   // A GET, as a download is: it changes nothing but the audit log, which records it as the API's export does.
   .get("/export", async (c) => {
     const query = exportQuery.safeParse(c.req.query());
     if (!query.success) return privacyPage(c, { error: "Choose the export's format: JSON or CSV." });
-    const session = sessionOf(c);
-    const { body, headers } = await accountExport(c.env, session.accountId, query.data.format, actorOf(session));
+    const session = signedIn(c);
+    const { body, headers } = await accountExport(c.env, session.accountId, query.data.format, sessionActor(session));
     return c.body(body, 200, headers);
   })
   .get("/close", (c) => closeConfirmPage(c))
   .post("/close", async (c) => {
-    const session = sessionOf(c);
-    const account = await closeOwnAccount(selfServiceEnv(c), session.accountId, actorOf(session));
+    const session = signedIn(c);
+    const account = await closeOwnAccount(selfServiceEnv(c), session.accountId, sessionActor(session));
     // The console follows the keys: a closed account is signed out everywhere.
     await deleteAccountSessions(coreDb(c.env.DB), session.accountId);
     clearSessionCookie(c);
@@ -135,7 +126,7 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
   .post("/erase", async (c) => {
     const form = await formOf(c, eraseForm);
     if (!form) return eraseConfirmPage(c, BAD_FORM);
-    const session = sessionOf(c);
+    const session = signedIn(c);
     const account = await ownAccount(coreDb(c.env.DB), session.accountId);
     if (normalizeEmail(form.email) !== account.email) {
       return eraseConfirmPage(c, "That is not your account's email address. Nothing was erased.");

@@ -15,6 +15,7 @@ import { errors } from "../../shared/errors";
 import { CONSOLE_SESSION_IDLE_MS } from "../../shared/retention";
 import { sessionActor } from "../auth/actor";
 import { clearSessionCookie } from "../auth/session";
+import { signedIn } from "../middleware/session";
 import type { ConsoleAppEnv, SessionInfo } from "../env";
 import { CsrfField, page } from "../pages/layout";
 
@@ -112,7 +113,7 @@ function signedOut(c: C) {
 
 export const securityPages = new Hono<ConsoleAppEnv>()
   .get("/", async (c) => {
-    const session = c.get("session")!;
+    const session = signedIn(c);
     const db = coreDb(c.env.DB);
     const beforeParam = c.req.query("before");
     let before: AuditRow | null = null;
@@ -148,14 +149,14 @@ export const securityPages = new Hono<ConsoleAppEnv>()
     );
   })
   .post("/sessions/sign-out-everywhere", async (c) => {
-    const session = c.get("session")!;
+    const session = signedIn(c);
     const db = coreDb(c.env.DB);
     await writeAudit(db, { accountId: session.accountId, actor: sessionActor(session), action: "session.end_all" });
     await deleteAccountSessions(db, session.accountId);
     return signedOut(c);
   })
   .post("/sessions/:id/sign-out", async (c) => {
-    const session = c.get("session")!;
+    const session = signedIn(c);
     const id = sessionIdHash.safeParse(c.req.param("id"));
     const db = coreDb(c.env.DB);
     // Scoped to this account: another account's session id matches nothing, a 404 like a made-up one.
