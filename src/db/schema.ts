@@ -206,7 +206,8 @@ export const consoleSessions = sqliteTable(
   (t) => [index("console_sessions_account_idx").on(t.accountId), index("console_sessions_expires_idx").on(t.expiresAt)],
 );
 
-export const SIGN_IN_PURPOSES = ["sign_up", "sign_in"] as const;
+/** confirm_email: confirms an account's pending_email from that address. */
+export const SIGN_IN_PURPOSES = ["sign_up", "sign_in", "confirm_email"] as const;
 export type SignInPurpose = (typeof SIGN_IN_PURPOSES)[number];
 
 /** What a sign-up link carries until it is followed (the account is created then). */
@@ -255,7 +256,50 @@ export const consolePageViews = sqliteTable(
   (t) => [uniqueIndex("console_page_views_day_page").on(t.day, t.page)],
 );
 
+/**
+ * Passkeys (WebAuthn credentials), a second way to sign in to the console.
+ * Holds the credential's public key only; the private key never leaves the
+ * person's authenticator.
+ */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    /** The credential id (base64url), as the authenticator gives it. */
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** The COSE public key, base64url. */
+    publicKey: text("public_key").notNull(),
+    /** The signature counter last seen (0 for authenticators that keep none). */
+    counter: integer("counter").notNull(),
+    transports: text("transports", { mode: "json" }).$type<string[]>(),
+    /** A name the person gives it, e.g. "Laptop". */
+    name: text("name").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [index("passkeys_account_idx").on(t.accountId)],
+);
+
+/**
+ * WebAuthn challenges between a ceremony's two requests, one use each, kept
+ * CONSOLE_LINK_TTL_MS at most. A registration's names its account; a
+ * sign-in's names none (the credential tells whose it is).
+ */
+export const webauthnChallenges = sqliteTable(
+  "webauthn_challenges",
+  {
+    challenge: text("challenge").primaryKey(),
+    purpose: text("purpose", { enum: ["register", "sign_in"] }).notNull(),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("webauthn_challenges_expires_idx").on(t.expiresAt)],
+);
+
 export type Account = typeof accounts.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type ConsoleSession = typeof consoleSessions.$inferSelect;
 export type SignInLink = typeof signInLinks.$inferSelect;
+export type Passkey = typeof passkeys.$inferSelect;
