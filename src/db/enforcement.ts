@@ -8,7 +8,7 @@
 import { and, eq } from "drizzle-orm";
 import type { CoreDb } from "./client";
 import { auditInsert } from "./accounts";
-import { accounts, apiKeys, type Account, type AccountStatus, type Tier } from "./schema";
+import { accounts, apiKeys, consoleSessions, type Account, type AccountStatus, type Tier } from "./schema";
 
 /** Statuses from least to most restrictive: a move up narrows access, a move down lifts it. */
 const SEVERITY: readonly AccountStatus[] = ["active", "warned", "rate_limited", "suspended", "terminated"];
@@ -31,7 +31,8 @@ export async function activeKeyIds(db: CoreDb, accountId: string): Promise<strin
  * Sets the account's status and reason (and tier, when given); a
  * termination revokes every active key with revoked_reason
  * "account_terminated", each audited (`keyIds`: the keys the caller found
- * active). Returns the updated account, or undefined.
+ * active), and ends the account's console sessions (a terminated account
+ * cannot sign in again either). Returns the updated account, or undefined.
  */
 export async function setAccountStatus(
   db: CoreDb,
@@ -64,6 +65,7 @@ export async function setAccountStatus(
   const keyAudits = change.keyIds.map((id) =>
     auditInsert(db, { accountId, actor, action: "key.revoke", target: id, details: { reason: TERMINATION_REVOKED_REASON } }),
   );
-  const [rows] = await db.batch([update, revoke, audit, ...keyAudits]);
+  const endSessions = db.delete(consoleSessions).where(eq(consoleSessions.accountId, accountId));
+  const [rows] = await db.batch([update, revoke, endSessions, audit, ...keyAudits]);
   return rows[0];
 }
