@@ -9,6 +9,7 @@
  * terminated and over-the-limit addresses get no mail, and the caller shows
  * "Check your email" either way (no account enumeration).
  */
+import { z } from "zod";
 import { agreementInserts } from "../../db/agreements";
 import { createAccount, findAccountByEmail, normalizeEmail, recordConsent } from "../../db/accounts";
 import { coreDb, type CoreDb } from "../../db/client";
@@ -26,6 +27,9 @@ export const LINK_REQUESTS_PER_WINDOW = 5;
 export const SIGN_UP_ACTOR = "console:sign-up";
 /** `source` of the agreements and consent a sign-up records. */
 const SIGN_UP_SOURCE = "console";
+
+/** A link's token as randomToken() makes it: 32 random bytes, base64url without padding. */
+export const linkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 
 /** The purposes of links that /auth/link follows (a "confirm_email" link is /auth/confirm-email's). */
 export const SIGN_IN_LINK_PURPOSES = ["sign_in", "sign_up"] as const satisfies readonly SignInPurpose[];
