@@ -129,15 +129,12 @@ export const detailsPages = new Hono<ConsoleAppEnv>()
     const db = coreDb(c.env.DB);
     const correction = correctionOf(await ownAccount(db, session.accountId), parsed.form, parsed.address);
     if (Object.keys(correction).length === 0) return back(c, "nothing");
-    let result;
-    try {
-      result = await rectifyProfile(db, session.accountId, correction, sessionActor(session));
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "email_unavailable") {
-        return detailsPage(c, { values, errors: { email: "This email address cannot be used for this account." }, status: 409 });
-      }
+    // An address another account holds: the API's bare 409, shown next to "Email".
+    const result = await rectifyProfile(db, session.accountId, correction, sessionActor(session)).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === "email_unavailable") return null;
       throw err;
-    }
+    });
+    if (!result) return detailsPage(c, { values, errors: { email: "This email address cannot be used for this account." }, status: 409 });
     if (!result.requestedEmail) return back(c, "details");
     const account = { ...result.account, pendingEmail: result.requestedEmail };
     const sent = await mailEmailConfirmation(c.env, account, consoleOrigin(c.env, c.req.url), Date.now());
