@@ -10,6 +10,7 @@ import { requireSession, session } from "./middleware/session";
 import { onConsoleError } from "./on-error";
 import { page } from "./pages/layout";
 import { authPages } from "./routes/auth";
+import { confirmEmailPages } from "./routes/confirm-email";
 import { devRoutes } from "./routes/dev";
 import { keysPages } from "./routes/keys";
 import { logsPages } from "./routes/logs";
@@ -36,6 +37,7 @@ export const consoleApp = new Hono<ConsoleAppEnv>()
   .use(csrf())
   // Sign-up, sign-in, the link, sign-out and the cookie banner's answer.
   .route("/", authPages)
+  .route("/auth/confirm-email", confirmEmailPages)
   .route("/", signedIn)
   .notFound((c) => page(c, { title: "Page not found", status: 404 }, <p>There is no such page. <a href="/">Go to the overview</a>.</p>))
   .onError(onConsoleError);

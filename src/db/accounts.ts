@@ -85,6 +85,38 @@ export async function correctAccount(db: CoreDb, id: string, correction: Account
   return account;
 }
 
+export type EmailConfirmation = { outcome: "confirmed"; account: Account } | { outcome: "not_pending" | "taken" };
+
+/**
+ * Makes `email` (lower-cased) the account's address, if it is still the
+ * account's pending one and no other account holds it: two accounts may
+ * have had the same address pending, and the first to confirm gets it. The
+ * check and the change are one statement, so a race cannot slip past the
+ * check into the unique index. Audits `account.update` {fields: ["email"]}
+ * in the same batch, written only if the update changed the row (SQLite's
+ * changes() of the statement before).
+ */
+export async function confirmPendingEmail(db: CoreDb, id: string, email: string, actor: string, now: number): Promise<EmailConfirmation> {
+  const [[account]] = await db.batch([
+    db
+      .update(accounts)
+      .set({ email, pendingEmail: null, updatedAt: now })
+      .where(
+        and(
+          eq(accounts.id, id),
+          eq(accounts.pendingEmail, email),
+          sql`not exists (select 1 from ${accounts} as other where lower(other.email) = ${email} and other.id <> ${id})`,
+        ),
+      )
+      .returning(),
+    // The audit table's columns in order: id, account, actor, action, target, details, created at.
+    db.insert(auditLog).select(sql`select ${newId("audit")}, ${id}, ${actor}, 'account.update', ${id}, ${JSON.stringify({ fields: ["email"] })}, ${now} where changes() = 1`),
+  ]);
+  if (account) return { outcome: "confirmed", account };
+  const current = await db.query.accounts.findFirst({ where: eq(accounts.id, id) });
+  return { outcome: current?.pendingEmail === email ? "taken" : "not_pending" };
+}
+
 /**
  * Closes an account at `at`, ends its console sessions and audits the
  * request; closing twice (two racing requests) keeps the first closure, the

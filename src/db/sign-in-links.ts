@@ -6,7 +6,7 @@ import { and, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { PurgeResult } from "./chunks";
 import { deleteInChunks } from "./chunks";
 import type { CoreDb } from "./client";
-import { signInLinks, type SignInLink } from "./schema";
+import { signInLinks, type SignInLink, type SignInPurpose } from "./schema";
 
 export type NewSignInLink = Omit<SignInLink, "usedAt">;
 
@@ -25,11 +25,18 @@ export async function insertLinkWithinLimit(db: CoreDb, row: NewSignInLink, sinc
   return res.meta.changes === 1;
 }
 
-/** The link if it can still be followed at `now` (not used, not expired); spends nothing. */
-export async function findUsableLink(db: CoreDb, tokenHash: string, now: number): Promise<SignInLink | undefined> {
-  return db.query.signInLinks.findFirst({
-    where: and(eq(signInLinks.tokenHash, tokenHash), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, now)),
-  });
+/**
+ * A link of one of `purposes` that can still be followed at `now`. Each page
+ * that follows links names the purposes it serves, so a link mailed for one
+ * thing (confirming an address) never does another (signing in).
+ */
+function usable(tokenHash: string, purposes: readonly SignInPurpose[], now: number) {
+  return and(eq(signInLinks.tokenHash, tokenHash), inArray(signInLinks.purpose, [...purposes]), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, now));
+}
+
+/** The link if it can still be followed at `now` (not used, not expired, of one of `purposes`); spends nothing. */
+export async function findUsableLink(db: CoreDb, tokenHash: string, purposes: readonly SignInPurpose[], now: number): Promise<SignInLink | undefined> {
+  return db.query.signInLinks.findFirst({ where: usable(tokenHash, purposes, now) });
 }
 
 /**
@@ -37,12 +44,8 @@ export async function findUsableLink(db: CoreDb, tokenHash: string, now: number)
  * unused and unexpired, so two requests racing with one link cannot both
  * get it. Returns the link, or undefined when it was not usable.
  */
-export async function consumeLink(db: CoreDb, tokenHash: string, now: number): Promise<SignInLink | undefined> {
-  const [row] = await db
-    .update(signInLinks)
-    .set({ usedAt: now })
-    .where(and(eq(signInLinks.tokenHash, tokenHash), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, now)))
-    .returning();
+export async function consumeLink(db: CoreDb, tokenHash: string, purposes: readonly SignInPurpose[], now: number): Promise<SignInLink | undefined> {
+  const [row] = await db.update(signInLinks).set({ usedAt: now }).where(usable(tokenHash, purposes, now)).returning();
   return row;
 }
 

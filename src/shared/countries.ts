@@ -12,8 +12,10 @@ const CODES =
   "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG " +
   "UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
-const ISO_COUNTRY_CODES: ReadonlySet<string> = new Set(CODES.split(" "));
+/** In alphabetical order of the codes, e.g. for a form's country list. */
+export const ISO_COUNTRY_CODES: readonly string[] = CODES.split(" ");
+const CODE_SET: ReadonlySet<string> = new Set(ISO_COUNTRY_CODES);
 
 export function isIsoCountryCode(code: string): boolean {
-  return ISO_COUNTRY_CODES.has(code);
+  return CODE_SET.has(code);
 }

@@ -9,10 +9,11 @@
  * terminated and over-the-limit addresses get no mail, and the caller shows
  * "Check your email" either way (no account enumeration).
  */
+import { z } from "zod";
 import { agreementInserts } from "../../db/agreements";
 import { createAccount, findAccountByEmail, normalizeEmail, recordConsent } from "../../db/accounts";
 import { coreDb, type CoreDb } from "../../db/client";
-import type { Account, SignUpDetails } from "../../db/schema";
+import type { Account, SignInPurpose, SignUpDetails } from "../../db/schema";
 import { consumeLink, insertLinkWithinLimit, type NewSignInLink } from "../../db/sign-in-links";
 import { sha256Hex } from "../../shared/crypto";
 import { POLICY_VERSIONS } from "../../shared/policies";
@@ -27,7 +28,13 @@ export const SIGN_UP_ACTOR = "console:sign-up";
 /** `source` of the agreements and consent a sign-up records. */
 const SIGN_UP_SOURCE = "console";
 
-type MailEnv = Pick<ConsoleEnv, "DB" | "EMAIL" | "EMAIL_FROM" | "EMAIL_TRANSPORT">;
+/** A link's token as randomToken() makes it: 32 random bytes, base64url without padding. */
+export const linkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+
+/** The purposes of links that /auth/link follows (a "confirm_email" link is /auth/confirm-email's). */
+export const SIGN_IN_LINK_PURPOSES = ["sign_in", "sign_up"] as const satisfies readonly SignInPurpose[];
+
+export type MailEnv = Pick<ConsoleEnv, "DB" | "EMAIL" | "EMAIL_FROM" | "EMAIL_TRANSPORT">;
 
 export interface LinkTarget {
   /** The console's origin, for the absolute link in the mail. */
@@ -60,12 +67,22 @@ export async function requestSignUp(env: MailEnv, email: string, details: SignUp
   await sendLink(env, { purpose: "sign_up", email: normalizeEmail(email), accountId: null, signUp: details }, target, now);
 }
 
-type LinkFields = Pick<NewSignInLink, "purpose" | "email" | "accountId" | "signUp">;
+export type LinkFields = Pick<NewSignInLink, "purpose" | "email" | "accountId" | "signUp">;
 
-async function sendLink(env: MailEnv, fields: LinkFields, target: LinkTarget, now: number): Promise<void> {
+/**
+ * Stores a new one-time link (hashed, CONSOLE_LINK_TTL_MS) and returns its
+ * token for the mail, or null when LINK_REQUESTS_PER_WINDOW links already
+ * went to the address within the window.
+ */
+export async function issueLink(env: Pick<ConsoleEnv, "DB">, fields: LinkFields, now: number): Promise<string | null> {
   const token = randomToken();
   const row = { ...fields, tokenHash: await sha256Hex(token), createdAt: now, expiresAt: now + CONSOLE_LINK_TTL_MS };
-  if (!(await insertLinkWithinLimit(coreDb(env.DB), row, now - CONSOLE_LINK_TTL_MS, LINK_REQUESTS_PER_WINDOW))) return;
+  return (await insertLinkWithinLimit(coreDb(env.DB), row, now - CONSOLE_LINK_TTL_MS, LINK_REQUESTS_PER_WINDOW)) ? token : null;
+}
+
+async function sendLink(env: MailEnv, fields: LinkFields, target: LinkTarget, now: number): Promise<void> {
+  const token = await issueLink(env, fields, now);
+  if (!token) return;
   const url = new URL("/auth/link", target.origin);
   url.searchParams.set("token", token);
   if (target.next) url.searchParams.set("next", target.next);
@@ -88,7 +105,7 @@ export type FollowResult = { ok: true; account: Account } | { ok: false; reason:
  */
 export async function followLink(env: Pick<ConsoleEnv, "DB">, token: string, now: number): Promise<FollowResult> {
   const db = coreDb(env.DB);
-  const link = await consumeLink(db, await sha256Hex(token), now);
+  const link = await consumeLink(db, await sha256Hex(token), SIGN_IN_LINK_PURPOSES, now);
   if (!link) return { ok: false, reason: "invalid" };
   let account = link.accountId ? await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, link.accountId!) }) : await findAccountByEmail(db, link.email);
   if (!account && link.purpose === "sign_up" && link.signUp) account = await createSignedUpAccount(db, link.email, link.signUp, now);

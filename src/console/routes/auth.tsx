@@ -17,7 +17,7 @@ import { errorSummary } from "../../shared/errors";
 import { POLICY_VERSIONS } from "../../shared/policies";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
 import { sessionActor } from "../auth/actor";
-import { followLink, requestSignIn, requestSignUp } from "../auth/links";
+import { followLink, linkToken, requestSignIn, requestSignUp, SIGN_IN_LINK_PURPOSES } from "../auth/links";
 import { safeNext } from "../auth/next";
 import { clearSessionCookie, startSession } from "../auth/session";
 import { consoleOrigin, type ConsoleAppEnv } from "../env";
@@ -32,8 +32,6 @@ const PREFERENCES_MAX_AGE_S = 365 * 24 * 60 * 60;
 const LINK_MINUTES = Math.round(CONSOLE_LINK_TTL_MS / 60_000);
 
 const email = z.string().trim().pipe(z.email().max(254));
-/** randomToken(): 32 random bytes, base64url without padding. */
-const linkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 const yes = z.literal("yes");
 
 const signInForm = z.object({ email, next: z.string().optional() });
@@ -124,7 +122,7 @@ export const authPages = new Hono<ConsoleAppEnv>()
   .get("/auth/link", async (c) => {
     const token = linkToken.safeParse(c.req.query("token"));
     // Looked at, never spent: only the POST behind "Continue" spends it.
-    const link = token.success ? await findUsableLink(coreDb(c.env.DB), await sha256Hex(token.data), Date.now()) : undefined;
+    const link = token.success ? await findUsableLink(coreDb(c.env.DB), await sha256Hex(token.data), SIGN_IN_LINK_PURPOSES, Date.now()) : undefined;
     if (!token.success || !link) return page(c, { title: LINK_REFUSALS.invalid.title, status: 410 }, LINK_REFUSALS.invalid.body);
     const signUp = link.purpose === "sign_up";
     const next = safeNext(c.req.query("next"));

@@ -16,9 +16,11 @@ import { clearSessionCookie } from "../auth/session";
 import { sessionActor } from "../auth/actor";
 import { limiterEnv, type ConsoleAppEnv } from "../env";
 import { signedIn } from "../middleware/session";
+import { DetailsSummary } from "../pages/details";
 import { page } from "../pages/layout";
 import { AccountEndSection, CommunicationSection, ConsentSection, ExportSection, RestrictionSection, type PrivacyState } from "../pages/privacy";
 import { closeConfirmPage, closedPage, eraseConfirmPage, erasedPage } from "../pages/privacy-confirm";
+import { detailsPages } from "./details";
 
 type Ctx = Context<ConsoleAppEnv>;
 
@@ -61,6 +63,7 @@ async function privacyPage(c: Ctx, notice: { saved?: string; error?: string } = 
     <>
       {notice.error ? <p role="alert">{notice.error}</p> : null}
       {notice.saved ? <p role="status">{notice.saved}</p> : null}
+      <DetailsSummary account={state.account} />
       <ConsentSection c={c} state={state} />
       <RestrictionSection c={c} account={state.account} />
       <CommunicationSection c={c} state={state} />
@@ -79,6 +82,7 @@ async function formOf<T extends z.ZodTypeAny>(c: Ctx, schema: T): Promise<z.infe
 const BAD_FORM = "That form was not understood. Reload the page and try again.";
 
 export const privacyPages = new Hono<ConsoleAppEnv>()
+  .route("/details", detailsPages)
   .get("/", (c) => {
     const saved = savedQuery.safeParse(c.req.query()).data?.saved;
     return privacyPage(c, saved ? { saved: SAVED_MESSAGES[saved] } : {});

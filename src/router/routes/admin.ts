@@ -11,7 +11,7 @@ import { enforceStatus } from "../enforcement";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
-import { billingAddressSchema } from "../account/billing-address";
+import { billingAddressSchema } from "../../self-service/billing-address";
 import { adminCatalogueRoutes } from "./admin-catalogue";
 import { adminErasureRoutes } from "./admin-erasures";
 import { accountView, keyView } from "../views";

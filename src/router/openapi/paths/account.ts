@@ -43,7 +43,7 @@ export function registerAccountPaths(registry: Registry): void {
     tags,
     summary: "Correct the account (rectification)",
     description:
-      "Scope `manage`. Name, company, billing address (replaced as a whole; null clears it); a new email becomes `pending_email` and takes effect once confirmed from that address. 409 `email_unavailable` for an address in use.",
+      "Scope `manage`. Name, company, billing address (replaced as a whole; null clears it); a new email becomes `pending_email` and takes effect once confirmed from that address: the API sends no mail, the console mails the link (\"Send the confirmation link again\" under Privacy and data, Your details). 409 `email_unavailable` for an address in use.",
     security: customerSecurity,
     request: body(rectifyAccountBody),
     responses: { 200: customerOk("The account.", accountProfileSchema), ...errors, ...errorResponses([409]) },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIsoCountryCode } from "../../shared/countries";
+import { isIsoCountryCode } from "../shared/countries";
 
 /**
  * A billing address, as the operator creates it and the customer corrects it.

@@ -1,0 +1,53 @@
+/**
+ * Rectification (GDPR Art. 16), shared by `PATCH /v1/account` and the
+ * console's "Your details": name, company, billing address, and a new email,
+ * which does not replace the address in use but becomes `pending_email`
+ * until it is confirmed from that address (the console mails the link).
+ */
+import { correctAccount, findAccountByEmail, normalizeEmail } from "../db/accounts";
+import type { CoreDb } from "../db/client";
+import type { Account, BillingAddress } from "../db/schema";
+import { errors } from "../shared/errors";
+import { ownAccount } from "./account";
+
+/** What to correct; an absent field stays as it is, null clears `company` and `billingAddress`. */
+export interface ProfileCorrection {
+  name?: string | undefined;
+  company?: string | null | undefined;
+  billingAddress?: BillingAddress | null | undefined;
+  email?: string | undefined;
+}
+
+export interface RectifyResult {
+  account: Account;
+  /** The address this correction asked to confirm, lower-cased; null when it asked for none. */
+  requestedEmail: string | null;
+}
+
+/**
+ * The pending email a requested address becomes: none when it is the
+ * account's own (nothing to confirm, and an earlier request is dropped).
+ * An address another account uses is refused with a bare 409 that names no
+ * account; it is checked again when the address is confirmed, since two
+ * accounts may have the same address pending.
+ */
+async function pendingEmailFor(db: CoreDb, account: Account, email: string): Promise<string | null> {
+  const normalized = normalizeEmail(email);
+  if (normalized === account.email) return null;
+  const holder = await findAccountByEmail(db, normalized);
+  if (holder) throw errors.conflict("This email address cannot be used for this account.", "email_unavailable");
+  return normalized;
+}
+
+/** Corrects the account and audits `account.update` with the names of the fields given, never their values. */
+export async function rectifyProfile(db: CoreDb, accountId: string, correction: ProfileCorrection, actor: string): Promise<RectifyResult> {
+  const pendingEmail = correction.email === undefined ? undefined : await pendingEmailFor(db, await ownAccount(db, accountId), correction.email);
+  const account = await correctAccount(
+    db,
+    accountId,
+    { name: correction.name, company: correction.company, billingAddress: correction.billingAddress, pendingEmail },
+    actor,
+  );
+  if (!account) throw errors.notFound("No such account.", "account_not_found");
+  return { account, requestedEmail: pendingEmail ?? null };
+}
