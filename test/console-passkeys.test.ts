@@ -99,6 +99,14 @@ describe("adding a passkey", () => {
     expect(await passkeysOf(accountId)).toEqual([]);
   });
 
+  it("refuses a credential registered already, to this or another account", async () => {
+    const { authenticator } = await customerWithPasskey();
+    const other = await newCustomer();
+    const res = await addPasskey(await signedInClient(other.accountId), authenticator, "Same key");
+    expect(res.status).toBe(400);
+    expect(await passkeysOf(other.accountId)).toEqual([]);
+  });
+
   it("refuses the options and the registration without the session's CSRF token or from another origin", async () => {
     const { accountId } = await newCustomer();
     const client = await signedInClient(accountId);
@@ -180,6 +188,15 @@ describe("signing in with a passkey", () => {
     impostor.credentialId.set(authenticator.credentialId);
     const browser = new ConsoleClient();
     const res = await browser.postJson("/sign-in/passkey", { response: await impostor.assert(await signInOptions(browser)) });
+    expect(res.status).toBe(400);
+    expect(browser.cookies.has("__Host-emby_session")).toBe(false);
+  });
+
+  it("refuses an assertion naming another user than the passkey's account", async () => {
+    const { authenticator } = await customerWithPasskey();
+    const browser = new ConsoleClient();
+    const options = await signInOptions(browser);
+    const res = await browser.postJson("/sign-in/passkey", { response: await authenticator.assert(options, { userHandle: b64url(new Uint8Array(32)) }) });
     expect(res.status).toBe(400);
     expect(browser.cookies.has("__Host-emby_session")).toBe(false);
   });

@@ -21,8 +21,10 @@ export function findPasskey(db: CoreDb, id: string): Promise<Passkey | undefined
   return db.query.passkeys.findFirst({ where: eq(passkeys.id, id) });
 }
 
-export async function insertPasskey(db: CoreDb, row: Passkey): Promise<void> {
-  await db.insert(passkeys).values(row);
+/** Stores a passkey; false when its credential id is registered already (to any account). */
+export async function insertPasskey(db: CoreDb, row: Passkey): Promise<boolean> {
+  const res = await db.insert(passkeys).values(row).onConflictDoNothing().run();
+  return res.meta.changes === 1;
 }
 
 /** Deletes one of the account's passkeys; false when the account has none with that id. */

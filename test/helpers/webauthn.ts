@@ -58,6 +58,8 @@ export interface Ceremony {
   /** The page's origin as the browser saw it (clientDataJSON.origin). */
   origin?: string;
   rpId?: string;
+  /** The user handle an assertion gives, instead of the one registered. */
+  userHandle?: string;
 }
 
 export class SoftAuthenticator {
@@ -124,7 +126,7 @@ export class SoftAuthenticator {
         clientDataJSON: b64url(clientDataJSON),
         authenticatorData: b64url(authenticatorData),
         signature: b64url(derSignature(raw)),
-        ...(this.userHandle ? { userHandle: this.userHandle } : {}),
+        ...((ceremony.userHandle ?? this.userHandle) ? { userHandle: ceremony.userHandle ?? this.userHandle } : {}),
       },
       clientExtensionResults: {},
       authenticatorAttachment: "platform",

@@ -105,8 +105,7 @@ export async function addPasskey(
   }
   if (!result.verified) return { ok: false, message: "The passkey could not be verified. Try again." };
   const { credential } = result.registrationInfo;
-  if (await findPasskey(db, credential.id)) return { ok: false, message: "This passkey is already registered." };
-  await insertPasskey(db, {
+  const stored = await insertPasskey(db, {
     id: credential.id,
     accountId,
     publicKey: isoBase64URL.fromBuffer(credential.publicKey),
@@ -116,6 +115,7 @@ export async function addPasskey(
     createdAt: now,
     lastUsedAt: null,
   });
+  if (!stored) return { ok: false, message: "This passkey is already registered." };
   return { ok: true, id: credential.id };
 }
 
@@ -141,6 +141,8 @@ export async function verifyPasskeySignIn(
   const refused: Refusal = { ok: false, message: "The passkey could not be verified. Try again, or sign in with an email link." };
   const passkey = await findPasskey(db, response.id);
   if (!passkey) return { ok: false, message: "This passkey is not registered here (it may have been removed). Sign in with an email link." };
+  // A discoverable credential names its user: it must be the passkey's account.
+  if (response.response.userHandle !== undefined && response.response.userHandle !== isoBase64URL.fromBuffer(await webauthnUserId(passkey.accountId))) return refused;
   const rp = relyingParty(env, requestUrl);
   let result;
   try {

@@ -50,7 +50,7 @@
     const status = addForm.querySelector("[data-passkey-status]");
     addForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      const name = addForm.elements.name.value.trim();
+      const name = addForm.querySelector("#passkey-name").value.trim();
       ceremony(status, async () => {
         const optionsJSON = await postJson("/security/passkeys/options", {});
         const response = await lib.startRegistration({ optionsJSON });
