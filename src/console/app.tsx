@@ -16,6 +16,7 @@ import { keysPages } from "./routes/keys";
 import { logsPages } from "./routes/logs";
 import { modelsPages } from "./routes/models";
 import { overviewPages } from "./routes/overview";
+import { passkeySecurityRoutes, passkeySignInRoutes } from "./routes/passkeys";
 import { privacyPages } from "./routes/privacy";
 import { securityPages } from "./routes/security";
 
@@ -25,6 +26,7 @@ const signedIn = new Hono<ConsoleAppEnv>()
   .route("/logs", logsPages)
   .route("/models", modelsPages)
   .route("/privacy", privacyPages)
+  .route("/security/passkeys", passkeySecurityRoutes)
   .route("/security", securityPages)
   .route("/", overviewPages);
 
@@ -35,9 +37,10 @@ export const consoleApp = new Hono<ConsoleAppEnv>()
   .use(session())
   .use(analytics())
   .use(csrf())
-  // Sign-up, sign-in, the link, sign-out and the cookie banner's answer.
+  // Sign-up, sign-in (by link or passkey), the link, sign-out and the cookie banner's answer.
   .route("/", authPages)
   .route("/auth/confirm-email", confirmEmailPages)
+  .route("/sign-in/passkey", passkeySignInRoutes)
   .route("/", signedIn)
   .notFound((c) => page(c, { title: "Page not found", status: 404 }, <p>There is no such page. <a href="/">Go to the overview</a>.</p>))
   .onError(onConsoleError);

@@ -11,7 +11,7 @@ import { billingReceipts, usageLedger } from "./billing-schema";
 import { deleteInChunks, type PurgeResult } from "./chunks";
 import { billingDb, coreDb, logsDb, type BillingDb, type CoreDb, type LogsDb } from "./client";
 import { purgeAccountLogs } from "./request-logs";
-import { accounts, agreements, apiKeys, auditLog, consents, consoleSessions, erasures } from "./schema";
+import { accounts, agreements, apiKeys, auditLog, consents, consoleSessions, erasures, passkeys, webauthnChallenges } from "./schema";
 import { linksOfAccountDelete } from "./sign-in-links";
 
 /** The three databases an account's data lives in. */
@@ -102,6 +102,8 @@ export async function eraseCoreRows(core: CoreDb, accountId: string, entry: Jour
     core.delete(consents).where(eq(consents.accountId, accountId)),
     core.delete(agreements).where(eq(agreements.accountId, accountId)),
     core.delete(consoleSessions).where(eq(consoleSessions.accountId, accountId)),
+    core.delete(passkeys).where(eq(passkeys.accountId, accountId)),
+    core.delete(webauthnChallenges).where(eq(webauthnChallenges.accountId, accountId)),
     // By address, before the account row goes (sign-up links have no account id).
     linksOfAccountDelete(core, accountId),
     core.delete(apiKeys).where(eq(apiKeys.accountId, accountId)),

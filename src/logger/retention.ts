@@ -13,6 +13,7 @@ import { accountsClosedBefore, eraseAccountEverywhere, erasureDbs, purgeJournalB
 import { reapplyErasures, sweepSources, type ReapplyReport } from "../db/erasure-reapply";
 import { purgeSessionsExpiredBefore } from "../db/console-sessions";
 import { purgePageViewsBefore } from "../db/page-views";
+import { purgeChallengesExpiredBefore } from "../db/passkeys";
 import { purgeLogsBefore } from "../db/request-logs";
 import { purgeLinksExpiredBefore } from "../db/sign-in-links";
 import { purgeLedgerBefore, purgeReceiptsBefore } from "../db/usage-ledger";
@@ -46,6 +47,7 @@ export interface RetentionReport {
   erasureJournal?: PurgeResult;
   consoleSessions?: PurgeResult;
   signInLinks?: PurgeResult;
+  webauthnChallenges?: PurgeResult;
   /** Days of console page-view counts deleted. */
   consolePageViews?: number;
   failed: string[];
@@ -93,11 +95,12 @@ export async function enforceRetention(env: Pick<LoggerEnv, "DB" | "LOGS_DB" | "
   await rule("erasureJournal", () => purgeJournalBefore(core, now - ERASURE_JOURNAL_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingLedger", () => purgeLedgerBefore(billing, billingCutoffDay(now), PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingReceipts", () => purgeReceiptsBefore(billing, now - BILLING_RECEIPT_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
-  // Expired sessions and links are refused already; they are deleted
+  // Expired sessions, links and WebAuthn challenges are refused already; they are deleted
   // CONSOLE_EXPIRED_GRACE_MS after they expire.
   const expiredCutoff = now - CONSOLE_EXPIRED_GRACE_MS;
   await rule("consoleSessions", () => purgeSessionsExpiredBefore(core, expiredCutoff, CONSOLE_SESSION_IDLE_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("signInLinks", () => purgeLinksExpiredBefore(core, expiredCutoff, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
+  await rule("webauthnChallenges", () => purgeChallengesExpiredBefore(core, expiredCutoff, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("consolePageViews", () => purgePageViewsBefore(core, utcDay(now - CONSOLE_PAGE_VIEW_RETENTION_DAYS * DAY_MS)));
   console.log("retention run", new Date(now).toISOString(), JSON.stringify(report));
   return report;

@@ -10,7 +10,7 @@
 import { getTableColumns } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { billingReceipts, usageLedger } from "../db/billing-schema";
-import { accounts, agreements, apiKeys, auditLog, consents, consolePageViews, consoleSessions, erasures, signInLinks } from "../db/schema";
+import { accounts, agreements, apiKeys, auditLog, consents, consolePageViews, consoleSessions, erasures, passkeys, signInLinks, webauthnChallenges } from "../db/schema";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
 import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
 import { WINDOW_MS } from "../limits/window";
@@ -117,6 +117,18 @@ function categories(): Category[] {
       store: { ...CORE, table: "sign_in_links" }, fields: columns(signInLinks),
       purposes: ["authentication"], legal_bases: ["contract"],
       retention: { after: "sent_at", period_ms: CONSOLE_LINK_TTL_MS + CONSOLE_EXPIRED_GRACE_MS }, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "passkeys", description: "Passkeys that sign in to the console: the credential id, its public key (never a private key or biometric), a signature counter, the transports the browser reported, the name given to it, when added and last used.",
+      store: { ...CORE, table: "passkeys" }, fields: columns(passkeys),
+      purposes: ["authentication"], legal_bases: ["contract"],
+      retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "webauthn_challenges", description: "A passkey ceremony's random challenge between its two requests (and, when adding a passkey, the account's id); one use.",
+      store: { ...CORE, table: "webauthn_challenges" }, fields: columns(webauthnChallenges),
+      purposes: ["authentication"], legal_bases: ["contract"],
+      retention: { after: "issued_at", period_ms: CONSOLE_LINK_TTL_MS + CONSOLE_EXPIRED_GRACE_MS }, on_erasure: "deleted", held: true,
     },
     {
       id: "console_page_views", description: "Console page views per day and page, counted only for visitors who allowed analytics; no identifier of anyone.",

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { createAccount } from "../../src/db/accounts";
 import { coreDb } from "../../src/db/client";
-import { consolePageViews, consoleSessions, signInLinks } from "../../src/db/schema";
+import { consolePageViews, consoleSessions, signInLinks, webauthnChallenges } from "../../src/db/schema";
 import worker from "../../src/logger/index";
 import { CONSOLE_EXPIRED_GRACE_MS, CONSOLE_SESSION_ABSOLUTE_MS, CONSOLE_SESSION_IDLE_MS, utcDay } from "../../src/shared/retention";
 
@@ -54,6 +54,18 @@ it("deletes sign-in links expired for longer than the grace, used or not", async
   await runCron();
   const left = (await core.select({ h: signInLinks.tokenHash }).from(signInLinks)).map((r) => r.h[0]);
   expect(left.sort()).toEqual(["c", "d"]);
+});
+
+it("deletes WebAuthn challenges expired for longer than the grace", async () => {
+  const id = await account();
+  const challenge = (c: string, expiresAt: number, accountId: string | null) => core.insert(webauthnChallenges).values({ challenge: c, purpose: accountId ? "register" : "sign_in", accountId, expiresAt });
+  await challenge("old-sign-in", NOW - CONSOLE_EXPIRED_GRACE_MS - 1000, null);
+  await challenge("old-register", NOW - CONSOLE_EXPIRED_GRACE_MS - 1000, id);
+  await challenge("recent", NOW - 1000, null);
+  await challenge("live", NOW + 60_000, id);
+  await runCron();
+  const left = (await core.select({ c: webauthnChallenges.challenge }).from(webauthnChallenges)).map((r) => r.c);
+  expect(left.sort()).toEqual(["live", "recent"]);
 });
 
 it("deletes page-view counts older than 395 days", async () => {

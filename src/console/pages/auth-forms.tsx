@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import type { ConsoleAppEnv } from "../env";
 import { CsrfField } from "./layout";
+import { PasskeySignIn } from "./passkeys";
 
 type C = Context<ConsoleAppEnv>;
 
@@ -91,6 +92,7 @@ export function SignInForm({ c, next, email = "", messages = [] }: { c: C; next:
         </p>
         <button type="submit">Email me a sign-in link</button>
       </form>
+      <PasskeySignIn next={next} />
       <p>
         New here? <a href="/sign-up">Create an account</a>.
       </p>

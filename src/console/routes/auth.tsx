@@ -25,6 +25,7 @@ import { PREFERENCES_COOKIE } from "../middleware/preferences";
 import { CheckEmail, ContinueForm, LinkNotValid, SignInForm, SignUpForm } from "../pages/auth-forms";
 import { formMessages, readForm } from "../pages/form";
 import { page } from "../pages/layout";
+import { PASSKEY_SCRIPTS } from "../pages/passkeys";
 
 type C = Context<ConsoleAppEnv>;
 
@@ -82,13 +83,13 @@ export const authPages = new Hono<ConsoleAppEnv>()
   .get("/sign-in", (c) => {
     const next = safeNext(c.req.query("next"));
     if (c.get("session")) return c.redirect(next ?? "/", 303);
-    return page(c, { title: "Sign in" }, <SignInForm c={c} next={next} />);
+    return page(c, { title: "Sign in", scripts: PASSKEY_SCRIPTS }, <SignInForm c={c} next={next} />);
   })
   .post("/sign-in", async (c) => {
     const form = await readForm(c, signInForm);
     if (!form.success) {
       const body = await c.req.parseBody();
-      return page(c, { title: "Sign in", status: 400 }, <SignInForm c={c} next={safeNext(body.next)} email={text(body.email)} messages={["Enter a valid email address."]} />);
+      return page(c, { title: "Sign in", status: 400, scripts: PASSKEY_SCRIPTS }, <SignInForm c={c} next={safeNext(body.next)} email={text(body.email)} messages={["Enter a valid email address."]} />);
     }
     const next = safeNext(form.data.next);
     afterResponse(c, requestSignIn(c.env, form.data.email, { origin: consoleOrigin(c.env, c.req.url), next }, Date.now()));

@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 /**
  * Security: the account's live sessions (device, when signed in, last
- * active) with sign-out of any or all, and the account's audit log, newest
- * first, 50 entries a page.
+ * active) with sign-out of any or all, its passkeys (routes/passkeys.ts),
+ * and the account's audit log, newest first, 50 entries a page.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -10,6 +10,7 @@ import { writeAudit } from "../../db/accounts";
 import { auditEntriesNewestFirst, findAuditEntry, type AuditRow } from "../../db/audit-log";
 import { coreDb } from "../../db/client";
 import { deleteAccountSessions, deleteSession, listLiveSessions } from "../../db/console-sessions";
+import { listPasskeys } from "../../db/passkeys";
 import type { ConsoleSession } from "../../db/schema";
 import { errors } from "../../shared/errors";
 import { CONSOLE_SESSION_IDLE_MS } from "../../shared/retention";
@@ -18,6 +19,7 @@ import { clearSessionCookie } from "../auth/session";
 import { signedIn } from "../middleware/session";
 import type { ConsoleAppEnv, SessionInfo } from "../env";
 import { CsrfField, page } from "../pages/layout";
+import { PASSKEY_SCRIPTS, PasskeysSection } from "../pages/passkeys";
 
 type C = Context<ConsoleAppEnv>;
 
@@ -124,12 +126,13 @@ export const securityPages = new Hono<ConsoleAppEnv>()
       if (!before) throw errors.notFound("There is no such audit entry in this account.");
     }
     const sessions = await listLiveSessions(db, session.accountId, Date.now(), CONSOLE_SESSION_IDLE_MS);
+    const passkeys = await listPasskeys(db, session.accountId);
     const entries = await auditEntriesNewestFirst(db, session.accountId, before, AUDIT_PAGE_SIZE + 1);
     const shown = entries.slice(0, AUDIT_PAGE_SIZE);
     const older = entries.length > AUDIT_PAGE_SIZE ? shown.at(-1) : undefined;
     return page(
       c,
-      { title: "Security", active: "/security" },
+      { title: "Security", active: "/security", scripts: PASSKEY_SCRIPTS },
       <>
         <section aria-labelledby="sessions-title">
           <h2 id="sessions-title">Sessions</h2>
@@ -140,6 +143,7 @@ export const securityPages = new Hono<ConsoleAppEnv>()
             <button type="submit">Sign out everywhere</button>
           </form>
         </section>
+        <PasskeysSection c={c} rows={passkeys} />
         <section aria-labelledby="audit-title">
           <h2 id="audit-title">Audit log</h2>
           <AuditTable rows={shown} />
