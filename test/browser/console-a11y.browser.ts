@@ -9,7 +9,7 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot, seriousA11yViolations, watchedPage } from "./browser.ts";
 import { chat, startConsoleStack, type ConsoleStack } from "./console-stack.ts";
-import { createKey, reloadUntil, signUp } from "./console-flows.ts";
+import { createKey, reloadUntil, signUp, totalRequests } from "./console-flows.ts";
 
 let env: ConsoleStack;
 let browser: Browser;
@@ -51,14 +51,12 @@ describe("signed out", () => {
 });
 
 describe("signed in", () => {
-  let detailPath = "";
-
   beforeAll(async () => {
     const { page } = await watchedPage(context);
     await signUp(page, env.consoleUrl, "a11y@example.com", "Ada Lovelace");
     // The banner is scanned on the signed-out pages; answered here, it stays off the screenshots.
     await page.getByRole("button", { name: "Essential cookies only" }).click();
-    await expect.poll(() => page.getByRole("region", { name: "Cookies" }).count()).toBe(0);
+    await page.getByRole("region", { name: "Cookies" }).waitFor({ state: "detached" });
     const key = await createKey(page, env.consoleUrl, "production");
     await createKey(page, env.consoleUrl, "staging");
     for (let i = 0; i < 3; i++) {
@@ -66,10 +64,9 @@ describe("signed in", () => {
       expect(res.status).toBe(200);
       await res.text();
     }
-    await page.goto(`${env.consoleUrl}/logs`);
-    const details = page.getByRole("link", { name: "Details" });
-    await reloadUntil(page, async () => (await details.count()) >= 3);
-    detailPath = new URL((await details.first().getAttribute("href")) ?? "", env.consoleUrl).pathname;
+    // Screenshots with the traffic in them: wait until the logger has written it.
+    await page.goto(`${env.consoleUrl}/`);
+    await reloadUntil(page, async () => (await totalRequests(page)) === 3);
     await page.close();
   }, 120_000);
 
@@ -85,6 +82,12 @@ describe("signed in", () => {
   });
 
   it("a log's detail page is accessible, keeps to the CSP, and is screenshotted", async () => {
+    const { page } = await watchedPage(context);
+    await page.goto(`${env.consoleUrl}/logs`);
+    const details = page.getByRole("link", { name: "Details" });
+    await reloadUntil(page, async () => (await details.count()) >= 3);
+    const detailPath = new URL((await details.first().getAttribute("href")) ?? "", env.consoleUrl).pathname;
+    await page.close();
     expect(detailPath).toMatch(/^\/logs\/.+/);
     expect(await inspect("log-detail", detailPath)).toEqual(clean(detailPath));
   });

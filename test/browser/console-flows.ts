@@ -37,7 +37,7 @@ export async function followLink(page: Page, consoleUrl: string, mail: OutboxMai
   await page.goto(link);
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForURL(`${consoleUrl}/`);
-  await expect.poll(() => page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
 /** Signs up through /sign-up and the link mailed to the address; ends signed in on the overview. */
@@ -75,6 +75,18 @@ export async function createKey(page: Page, consoleUrl: string, name: string): P
 /** The keys table's row naming the key. */
 export function keyRow(page: Page, name: string): Locator {
   return page.getByRole("row").filter({ hasText: name });
+}
+
+/** The text of the row headed `header` in the table `<table data-testid=...>`; "" when there is no such row. */
+export async function rowText(page: Page, tableTestId: string, header: string): Promise<string> {
+  const row = page.getByTestId(tableTestId).getByRole("row").filter({ has: page.getByRole("rowheader", { name: header, exact: true }) });
+  return (await row.count()) === 1 ? ((await row.textContent()) ?? "") : "";
+}
+
+/** The overview's total of requests, once the totals table shows one. */
+export async function totalRequests(page: Page): Promise<number | null> {
+  const match = /\d[\d,]*/.exec((await rowText(page, "totals", "Requests")).replace("Requests", ""));
+  return match ? Number(match[0].replaceAll(",", "")) : null;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cspViolations, launchChromium, screenshot, watchedPage, type PageProblems } from "./browser.ts";
 import { chat, startConsoleStack, type ConsoleStack } from "./console-stack.ts";
-import { createKey, keyRow, lastMailId, mailsTo, parseCsv, reloadUntil, requestSignIn, signUp } from "./console-flows.ts";
+import { createKey, keyRow, lastMailId, mailsTo, parseCsv, reloadUntil, requestSignIn, rowText, signUp, totalRequests } from "./console-flows.ts";
 
 const EMAIL = "journey@example.com";
 const MODEL = "mistral/mistral-small-latest";
@@ -33,12 +33,6 @@ afterAll(async () => {
   await browser?.close();
   await env?.stop();
 });
-
-/** A table cell's text in the row whose header is `header`. */
-async function rowText(page: Page, tableTestId: string, header: string): Promise<string> {
-  const row = page.getByTestId(tableTestId).getByRole("row").filter({ has: page.getByRole("rowheader", { name: header, exact: true }) });
-  return (await row.count()) === 1 ? ((await row.textContent()) ?? "") : "";
-}
 
 async function download(page: Page, linkName: string): Promise<string> {
   const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: linkName }).click()]);
@@ -67,7 +61,7 @@ it("signs up, uses a key, sees the call, exports, revokes, and erases the accoun
 
   // The overview counts the call once the logger has written it.
   await page.goto(`${consoleUrl}/`);
-  await reloadUntil(page, async () => /\b1\b/.test((await rowText(page, "totals", "Requests")).replace("Requests", "")));
+  await reloadUntil(page, async () => (await totalRequests(page)) === 1);
   expect(await rowText(page, "totals", "Tokens")).toMatch(/[1-9]/);
   expect(await rowText(page, "totals", "Cost")).not.toBe("");
   expect(await page.getByRole("table").filter({ hasText: MODEL }).count()).toBeGreaterThan(0);
