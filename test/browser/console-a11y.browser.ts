@@ -90,15 +90,19 @@ describe("signed in", () => {
     await page.close();
     expect(detailPath).toMatch(/^\/logs\/.+/);
     expect(await inspect("log-detail", detailPath)).toEqual(clean(detailPath));
-  });
+  }, 120_000);
 
-  it("the overview fits a 360px-wide screen without sideways scrolling", async () => {
+  it("the overview reflows to a 360px-wide screen: nothing but a data table is wider", async () => {
     const { page, problems } = await watchedPage(context);
     await page.setViewportSize({ width: 360, height: 740 });
     await page.goto(`${env.consoleUrl}/`);
     await page.waitForLoadState("networkidle");
     await screenshot(page, "overview-360");
-    expect(await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")).toBe(true);
+    // WCAG 1.4.10 (reflow) exempts data tables: they may scroll sideways.
+    const tooWide = await page.evaluate(`[...document.querySelectorAll("body *")]
+      .filter((el) => !el.closest("table") && el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().replace(/\\s+/g, ".") : ""))`);
+    expect(tooWide).toEqual([]);
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(problems.consoleErrors).toEqual([]);
     await page.close();

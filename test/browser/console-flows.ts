@@ -3,6 +3,7 @@
  * browser tests: they find fields, buttons and tables by their labels, names
  * and test ids, as a person or a screen reader does.
  */
+import { strFromU8, unzipSync } from "fflate";
 import { expect } from "vitest";
 import type { Locator, Page } from "playwright-core";
 import { linkIn, readOutbox, type OutboxMail } from "../../scripts/outbox.ts";
@@ -94,7 +95,7 @@ export async function totalRequests(page: Page): Promise<number | null> {
  * from a queue, a moment after the API answered. Bounded by attempts, not by
  * a clock.
  */
-export async function reloadUntil(page: Page, ready: () => Promise<boolean>, attempts = 60): Promise<void> {
+export async function reloadUntil(page: Page, ready: () => Promise<boolean>, attempts = 40): Promise<void> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (await ready()) return;
     await sleep(500);
@@ -103,8 +104,19 @@ export async function reloadUntil(page: Page, ready: () => Promise<boolean>, att
   throw new Error(`${page.url()} never showed what the test waited for`);
 }
 
+/**
+ * The CSV export's tables by file name: the API's CSV export is a zip of one
+ * CSV file per dataset (src/self-service/export/zip.ts); a bare CSV is taken
+ * as one file.
+ */
+export function csvExportTables(bytes: Uint8Array): Record<string, string[][]> {
+  const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b;
+  const files = isZip ? unzipSync(bytes) : { "export.csv": bytes };
+  return Object.fromEntries(Object.entries(files).map(([name, data]) => [name, parseCsv(strFromU8(data))]));
+}
+
 /** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF); throws on an unclosed quote. */
-export function parseCsv(text: string): string[][] {
+function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
