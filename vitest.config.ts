@@ -94,7 +94,7 @@ export default defineConfig({
         // the official SDKs) and tests of the dev tooling.
         test: {
           name: "node",
-          include: ["test/e2e/**/*.e2e.ts", "test/node/**/*.test.ts"],
+          include: ["test/e2e/**/*.e2e.ts", "test/node/**/*.test.ts", "test/browser/**/*.browser.ts"],
           environment: "node",
           // One `wrangler dev` at a time: each runs two workers, and CI machines are small.
           fileParallelism: false,
