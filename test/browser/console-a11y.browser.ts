@@ -9,7 +9,8 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot, seriousA11yViolations, watchedPage } from "./browser.ts";
 import { chat, startConsoleStack, type ConsoleStack } from "./console-stack.ts";
-import { createKey, reloadUntil, signUp, totalRequests } from "./console-flows.ts";
+import { linkIn } from "../../scripts/outbox.ts";
+import { createKey, lastMailId, mailTo, reloadUntil, signUp, totalRequests } from "./console-flows.ts";
 
 let env: ConsoleStack;
 let browser: Browser;
@@ -48,6 +49,22 @@ describe("signed out", () => {
   ])("%s is accessible, keeps to the CSP, and is screenshotted", async (name, path) => {
     expect(await inspect(name, path)).toEqual(clean(path));
   });
+
+  it("a sign-in link's page (the Continue button) is accessible, keeps to the CSP, and is screenshotted", async () => {
+    const { page } = await watchedPage(context);
+    const after = await lastMailId(env.consoleUrl);
+    await page.goto(`${env.consoleUrl}/sign-up`);
+    await page.getByLabel("Email", { exact: true }).fill("link-page@example.com");
+    await page.getByLabel("Name", { exact: true }).fill("Grace Hopper");
+    await page.getByLabel("I accept the privacy policy").check();
+    await page.getByLabel("I accept the acceptable use policy").check();
+    await page.getByLabel("I am 18 or older").check();
+    await page.getByRole("button", { name: "Create account" }).click();
+    const link = new URL(linkIn(await mailTo(env.consoleUrl, "link-page@example.com", after)));
+    await page.close();
+    const result = await inspect("sign-in-link", link.pathname + link.search);
+    expect(result).toEqual(clean("/auth/link"));
+  });
 });
 
 describe("signed in", () => {
@@ -76,6 +93,9 @@ describe("signed in", () => {
     ["logs", "/logs"],
     ["models", "/models"],
     ["privacy", "/privacy"],
+    ["privacy-details", "/privacy/details"],
+    ["privacy-close", "/privacy/close"],
+    ["privacy-erase", "/privacy/erase"],
     ["security", "/security"],
   ])("%s is accessible, keeps to the CSP, and is screenshotted", async (name, path) => {
     expect(await inspect(name, path)).toEqual(clean(path));
@@ -91,6 +111,15 @@ describe("signed in", () => {
     expect(detailPath).toMatch(/^\/logs\/.+/);
     expect(await inspect("log-detail", detailPath)).toEqual(clean(detailPath));
   }, 120_000);
+
+  it("a key's own page is accessible, keeps to the CSP, and is screenshotted", async () => {
+    const { page } = await watchedPage(context);
+    await page.goto(`${env.consoleUrl}/keys`);
+    const href = await page.locator('a[href^="/keys/key_"]').first().getAttribute("href");
+    await page.close();
+    expect(href).toMatch(/^\/keys\/key_[0-9a-f]+$/);
+    expect(await inspect("key-edit", href!)).toEqual(clean(href!));
+  });
 
   it("the overview reflows to a 360px-wide screen: nothing but a data table is wider", async () => {
     const { page, problems } = await watchedPage(context);
