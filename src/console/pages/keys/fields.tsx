@@ -86,6 +86,9 @@ export function KeyFields({ id, values, errors, models, withScope, note }: KeyFi
         <TextField id={id} field="tpm" label="Tokens per minute" value={values.tpm} errors={errors} inputmode="numeric" />
         <TextField id={id} field="concurrency" label="Concurrent requests" value={values.concurrency} errors={errors} inputmode="numeric" />
       </fieldset>
+      {/* Collapsed unless in use: most keys may use every model, and the list is long. */}
+      <details class="model-picker" open={values.models.length > 0 || errors.models !== undefined}>
+        <summary>Models this key may use: {values.models.length > 0 ? `${values.models.length} chosen` : "all"}</summary>
       <fieldset aria-describedby={errors.models ? `${id}-models-error` : undefined}>
         <legend>Models this key may use</legend>
         <p class="hint">Tick none for every model of the catalogue.</p>
@@ -101,6 +104,7 @@ export function KeyFields({ id, values, errors, models, withScope, note }: KeyFi
         </ul>
         <FieldError id={id} errors={errors} field="models" />
       </fieldset>
+      </details>
       <Checkbox id={id} field="eu_only" label="EU-hosted routes only" checked={values.euOnly} errors={errors} hint="Requests with this key run in the EU only, whatever your account consented to." />
       <TextField id={id} field="expires" type="date" label="Expires after (optional)" value={values.expires} errors={errors} hint="The key stops working at the end of this day (UTC). Empty: never." />
       {withScope ? (

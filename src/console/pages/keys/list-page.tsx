@@ -125,7 +125,9 @@ function KeyRow({ c, k, now }: { c: Context<ConsoleAppEnv>; k: ApiKey; now: numb
         {k.status === "active" ? (
           <form method="post" action={`/keys/${k.id}/revoke`}>
             <CsrfField c={c} />
-            <button type="submit">Revoke</button>
+            <button type="submit" class="danger">
+              Revoke
+            </button>
           </form>
         ) : null}
       </td>
@@ -142,15 +144,6 @@ export function keysListPage(c: Context<ConsoleAppEnv>, data: KeysListData) {
     <>
       {data.notice ? <p role="status">{data.notice}</p> : null}
       {data.shown ? <NewKey shown={data.shown} apiBaseUrl={data.apiBaseUrl} /> : null}
-      <section aria-labelledby="create-title">
-        <h2 id="create-title">Create a key</h2>
-        {Object.keys(form.errors).length > 0 ? <p role="alert">The key was not created: correct the fields marked below.</p> : null}
-        <form method="post" action="/keys">
-          <CsrfField c={c} />
-          <KeyFields id="create" values={form.values} errors={form.errors} models={data.models} withScope />
-          <button type="submit">Create key</button>
-        </form>
-      </section>
       <section aria-labelledby="keys-title">
         <h2 id="keys-title">Your keys</h2>
         {keys.length === 0 ? (
@@ -174,6 +167,15 @@ export function keysListPage(c: Context<ConsoleAppEnv>, data: KeysListData) {
           </div>
         )}
         <p class="hint">Keys should be rotated every 90 days (acceptable use policy); API responses to a due key carry the header x-emby-key-rotation-due.</p>
+      </section>
+      <section aria-labelledby="create-title">
+        <h2 id="create-title">Create a key</h2>
+        {Object.keys(form.errors).length > 0 ? <p role="alert">The key was not created: correct the fields marked below.</p> : null}
+        <form method="post" action="/keys">
+          <CsrfField c={c} />
+          <KeyFields id="create" values={form.values} errors={form.errors} models={data.models} withScope />
+          <button type="submit">Create key</button>
+        </form>
       </section>
     </>,
   );
