@@ -5,9 +5,11 @@
  * with the account id and the new address) proves the new mailbox, and only
  * following it changes `email`. Each link mailed to the new address is
  * announced to the address in use, so a stolen session cannot move the
- * account to another mailbox unseen.
+ * account to another mailbox unseen. An address another account holds gets
+ * a notice instead of the link, and the asker is answered as for any other
+ * address: the form is no way to learn which addresses have accounts.
  */
-import { confirmPendingEmail } from "../../db/accounts";
+import { confirmPendingEmail, findAccountByEmail } from "../../db/accounts";
 import { coreDb } from "../../db/client";
 import type { Account } from "../../db/schema";
 import { consumeLink } from "../../db/sign-in-links";
@@ -20,21 +22,37 @@ const MINUTES = Math.round(CONSOLE_LINK_TTL_MS / 60_000);
 export const CONFIRM_EMAIL_PATH = "/auth/confirm-email";
 
 /**
- * Mails the link to the account's pending address and the notice to its
- * current one. "limited" when the new address already had its share of
- * links within the window (links.ts): nothing is mailed then.
+ * Mails the link to the account's pending address (or, when another account
+ * holds that address, a notice without a link) and a notice to its current
+ * one. "limited" when the new address already had its share of links within
+ * the window (links.ts): nothing is mailed then. A held address is counted
+ * against the limit too (its link is stored and its token dropped), so
+ * neither the answer nor when it turns "limited" tells the two apart.
  */
 export async function mailEmailConfirmation(env: MailEnv, account: Account & { pendingEmail: string }, origin: string, now: number): Promise<"sent" | "limited"> {
   const token = await issueLink(env, { purpose: "confirm_email", email: account.pendingEmail, accountId: account.id, signUp: null }, now);
   if (!token) return "limited";
-  const url = new URL(CONFIRM_EMAIL_PATH, origin);
-  url.searchParams.set("token", token);
-  await sendMail(env, {
-    to: account.pendingEmail,
-    subject: "Confirm your new email address for Emby Router",
-    text: `Open this link to make ${account.pendingEmail} the email address of your Emby Router account:\n\n${url}\n\nIt works once, within ${MINUTES} minutes. Until then your account keeps its current address. If you did not ask for this, ignore this mail: nothing changes.\n`,
-  });
   const signIn = new URL("/sign-in", origin);
+  const holder = await findAccountByEmail(coreDb(env.DB), account.pendingEmail);
+  if (holder && holder.id !== account.id) {
+    await sendMail(env, {
+      to: account.pendingEmail,
+      subject: "Someone asked to use your address for another Emby Router account",
+      text:
+        `Someone asked to use ${account.pendingEmail} as the email address of another Emby Router account. ` +
+        `Nothing changes: this address stays with your account, and it cannot be moved to another one while your account uses it.\n\n` +
+        `If you want to use it for that other account, first give your own account another address (sign in at ${signIn}, then Privacy and data, Your details), ` +
+        `then ask again from the other account. Otherwise, ignore this mail.\n`,
+    });
+  } else {
+    const url = new URL(CONFIRM_EMAIL_PATH, origin);
+    url.searchParams.set("token", token);
+    await sendMail(env, {
+      to: account.pendingEmail,
+      subject: "Confirm your new email address for Emby Router",
+      text: `Open this link to make ${account.pendingEmail} the email address of your Emby Router account:\n\n${url}\n\nIt works once, within ${MINUTES} minutes. Until then your account keeps its current address. If you did not ask for this, ignore this mail: nothing changes.\n`,
+    });
+  }
   await sendMail(env, {
     to: account.email,
     subject: "Your Emby Router email address is about to change",
