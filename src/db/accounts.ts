@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import { newId } from "../shared/crypto";
 import type { CoreDb } from "./client";
 import { accounts, auditLog, consents, consoleSessions, type Account, type AccountStatus, type BillingAddress, type ConsentKind, type Tier } from "./schema";
@@ -95,8 +95,16 @@ export type EmailConfirmation = { outcome: "confirmed"; account: Account } | { o
  * check into the unique index. Audits `account.update` {fields: ["email"]}
  * in the same batch, written only if the update changed the row (SQLite's
  * changes() of the statement before).
+ *
+ * The switch also ends every console session of the account but `keepSession`
+ * (the confirming browser's, when it is this account's), in the same batch
+ * and only if the audit row was written: an account that asked for someone
+ * else's address must not keep sessions into the sign-ins that address now
+ * leads to.
  */
-export async function confirmPendingEmail(db: CoreDb, id: string, email: string, actor: string, now: number): Promise<EmailConfirmation> {
+export async function confirmPendingEmail(db: CoreDb, id: string, email: string, actor: string, now: number, keepSession?: string): Promise<EmailConfirmation> {
+  const auditId = newId("audit");
+  const sessions = keepSession ? and(eq(consoleSessions.accountId, id), ne(consoleSessions.idHash, keepSession)) : eq(consoleSessions.accountId, id);
   const [[account]] = await db.batch([
     db
       .update(accounts)
@@ -110,7 +118,8 @@ export async function confirmPendingEmail(db: CoreDb, id: string, email: string,
       )
       .returning(),
     // The audit table's columns in order: id, account, actor, action, target, details, created at.
-    db.insert(auditLog).select(sql`select ${newId("audit")}, ${id}, ${actor}, 'account.update', ${id}, ${JSON.stringify({ fields: ["email"] })}, ${now} where changes() = 1`),
+    db.insert(auditLog).select(sql`select ${auditId}, ${id}, ${actor}, 'account.update', ${id}, ${JSON.stringify({ fields: ["email"] })}, ${now} where changes() = 1`),
+    db.delete(consoleSessions).where(and(sessions, sql`exists (select 1 from ${auditLog} where ${auditLog.id} = ${auditId})`)),
   ]);
   if (account) return { outcome: "confirmed", account };
   const current = await db.query.accounts.findFirst({ where: eq(accounts.id, id) });
