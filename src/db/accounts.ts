@@ -16,12 +16,30 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+function accountRow(id: string, input: NewAccount) {
+  return { id, email: normalizeEmail(input.email), name: input.name, company: input.company ?? null, tier: input.tier, billingAddress: input.billingAddress ?? null };
+}
+
+/**
+ * A new account's insert and its `account.create` audit entry, unsent: for a
+ * batch that must create the account together with what goes with it
+ * (sign-up's agreements and consent), all or nothing. The batch fails on the
+ * unique index when the email is taken, in any letter case.
+ */
+export function accountInserts(db: CoreDb, input: NewAccount, actor: string) {
+  const id = newId("acct");
+  return {
+    id,
+    inserts: [db.insert(accounts).values(accountRow(id, input)), auditInsert(db, { accountId: id, actor, action: "account.create", target: id, details: { tier: input.tier } })] as const,
+  };
+}
+
 /** Creates an account; returns null when the email is already taken, in any letter case. */
 export async function createAccount(db: CoreDb, input: NewAccount, actor: string): Promise<Account | null> {
   const id = newId("acct");
   const inserted = await db
     .insert(accounts)
-    .values({ id, email: normalizeEmail(input.email), name: input.name, company: input.company ?? null, tier: input.tier, billingAddress: input.billingAddress ?? null })
+    .values(accountRow(id, input))
     // The unique index is on lower(email), which no conflict target can name; the id is fresh.
     .onConflictDoNothing()
     .returning();
@@ -154,12 +172,17 @@ export async function setRestriction(db: CoreDb, id: string, restricted: boolean
   return account;
 }
 
-/** Appends a consent decision; the newest row per kind is the one in force. */
-export async function recordConsent(db: CoreDb, accountId: string, kind: ConsentKind, granted: boolean, source: string): Promise<void> {
-  await db.batch([
+/** A consent decision's insert and its audit entry, unsent: for a batch with the writes they go with. */
+export function consentInserts(db: CoreDb, accountId: string, kind: ConsentKind, granted: boolean, source: string) {
+  return [
     db.insert(consents).values({ id: newId("cons"), accountId, kind, granted, source, recordedAt: Date.now() }),
     db.insert(auditLog).values({ id: newId("audit"), accountId, actor: source, action: "consent.record", target: kind, details: { granted }, createdAt: Date.now() }),
-  ]);
+  ] as const;
+}
+
+/** Appends a consent decision; the newest row per kind is the one in force. */
+export async function recordConsent(db: CoreDb, accountId: string, kind: ConsentKind, granted: boolean, source: string): Promise<void> {
+  await db.batch(consentInserts(db, accountId, kind, granted, source));
 }
 
 /**
