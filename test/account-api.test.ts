@@ -130,17 +130,18 @@ describe("PATCH /v1/account (rectification)", () => {
     expect(await back.json()).toMatchObject({ email: before, pending_email: null });
   });
 
-  it("refuses another account's email with a bare 409 that names no account", async () => {
+  it("takes another account's email as pending like any other, naming no account", async () => {
     const customer = await newCustomer({ consent: false });
     const other = await newCustomer({ consent: false });
-    const taken = (await emailOf(other)).toUpperCase();
-    const res = await account(customer.key, "PATCH", { email: taken, name: "Changed" });
-    expect(res.status).toBe(409);
-    const error = await errorOf(res);
-    expect(error.code).toBe("email_unavailable");
-    expect(JSON.stringify(error)).not.toContain(other.accountId);
-    // Nothing of the request was applied.
-    expect(await (await account(customer.key)).json()).toMatchObject({ name: "Test User", pending_email: null });
+    const taken = await emailOf(other);
+    const res = await account(customer.key, "PATCH", { email: taken.toUpperCase(), name: "Changed" });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ name: "Changed", pending_email: taken });
+    expect(JSON.stringify(body)).not.toContain(other.accountId);
+    // Pending only: the other account keeps it, and this one its own.
+    expect(await emailOf(other)).toBe(taken);
+    expect(await emailOf(customer)).not.toBe(taken);
   });
 });
 

@@ -61,7 +61,7 @@ describe("adding a passkey", () => {
     const res = await client.postJson("/security/passkeys/options", {});
     const options = (await res.json()) as CreationOptions;
     expect(options.rp).toEqual({ id: "console.test", name: "Emby Router" });
-    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "preferred" });
+    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "required" });
     const sha = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(accountId)));
     expect(options.user.id).toBe(b64url(sha));
     // The passkey already added is excluded, so one authenticator is not registered twice.

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import { newId } from "../shared/crypto";
 import type { CoreDb } from "./client";
 import { accounts, auditLog, consents, consoleSessions, type Account, type AccountStatus, type BillingAddress, type ConsentKind, type Tier } from "./schema";
@@ -16,12 +16,30 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+function accountRow(id: string, input: NewAccount) {
+  return { id, email: normalizeEmail(input.email), name: input.name, company: input.company ?? null, tier: input.tier, billingAddress: input.billingAddress ?? null };
+}
+
+/**
+ * A new account's insert and its `account.create` audit entry, unsent: for a
+ * batch that must create the account together with what goes with it
+ * (sign-up's agreements and consent), all or nothing. The batch fails on the
+ * unique index when the email is taken, in any letter case.
+ */
+export function accountInserts(db: CoreDb, input: NewAccount, actor: string) {
+  const id = newId("acct");
+  return {
+    id,
+    inserts: [db.insert(accounts).values(accountRow(id, input)), auditInsert(db, { accountId: id, actor, action: "account.create", target: id, details: { tier: input.tier } })] as const,
+  };
+}
+
 /** Creates an account; returns null when the email is already taken, in any letter case. */
 export async function createAccount(db: CoreDb, input: NewAccount, actor: string): Promise<Account | null> {
   const id = newId("acct");
   const inserted = await db
     .insert(accounts)
-    .values({ id, email: normalizeEmail(input.email), name: input.name, company: input.company ?? null, tier: input.tier, billingAddress: input.billingAddress ?? null })
+    .values(accountRow(id, input))
     // The unique index is on lower(email), which no conflict target can name; the id is fresh.
     .onConflictDoNothing()
     .returning();
@@ -95,8 +113,16 @@ export type EmailConfirmation = { outcome: "confirmed"; account: Account } | { o
  * check into the unique index. Audits `account.update` {fields: ["email"]}
  * in the same batch, written only if the update changed the row (SQLite's
  * changes() of the statement before).
+ *
+ * The switch also ends every console session of the account but `keepSession`
+ * (the confirming browser's, when it is this account's), in the same batch
+ * and only if the audit row was written: an account that asked for someone
+ * else's address must not keep sessions into the sign-ins that address now
+ * leads to.
  */
-export async function confirmPendingEmail(db: CoreDb, id: string, email: string, actor: string, now: number): Promise<EmailConfirmation> {
+export async function confirmPendingEmail(db: CoreDb, id: string, email: string, actor: string, now: number, keepSession?: string): Promise<EmailConfirmation> {
+  const auditId = newId("audit");
+  const sessions = keepSession ? and(eq(consoleSessions.accountId, id), ne(consoleSessions.idHash, keepSession)) : eq(consoleSessions.accountId, id);
   const [[account]] = await db.batch([
     db
       .update(accounts)
@@ -110,7 +136,8 @@ export async function confirmPendingEmail(db: CoreDb, id: string, email: string,
       )
       .returning(),
     // The audit table's columns in order: id, account, actor, action, target, details, created at.
-    db.insert(auditLog).select(sql`select ${newId("audit")}, ${id}, ${actor}, 'account.update', ${id}, ${JSON.stringify({ fields: ["email"] })}, ${now} where changes() = 1`),
+    db.insert(auditLog).select(sql`select ${auditId}, ${id}, ${actor}, 'account.update', ${id}, ${JSON.stringify({ fields: ["email"] })}, ${now} where changes() = 1`),
+    db.delete(consoleSessions).where(and(sessions, sql`exists (select 1 from ${auditLog} where ${auditLog.id} = ${auditId})`)),
   ]);
   if (account) return { outcome: "confirmed", account };
   const current = await db.query.accounts.findFirst({ where: eq(accounts.id, id) });
@@ -145,12 +172,17 @@ export async function setRestriction(db: CoreDb, id: string, restricted: boolean
   return account;
 }
 
-/** Appends a consent decision; the newest row per kind is the one in force. */
-export async function recordConsent(db: CoreDb, accountId: string, kind: ConsentKind, granted: boolean, source: string): Promise<void> {
-  await db.batch([
+/** A consent decision's insert and its audit entry, unsent: for a batch with the writes they go with. */
+export function consentInserts(db: CoreDb, accountId: string, kind: ConsentKind, granted: boolean, source: string) {
+  return [
     db.insert(consents).values({ id: newId("cons"), accountId, kind, granted, source, recordedAt: Date.now() }),
     db.insert(auditLog).values({ id: newId("audit"), accountId, actor: source, action: "consent.record", target: kind, details: { granted }, createdAt: Date.now() }),
-  ]);
+  ] as const;
+}
+
+/** Appends a consent decision; the newest row per kind is the one in force. */
+export async function recordConsent(db: CoreDb, accountId: string, kind: ConsentKind, granted: boolean, source: string): Promise<void> {
+  await db.batch(consentInserts(db, accountId, kind, granted, source));
 }
 
 /**

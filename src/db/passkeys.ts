@@ -4,7 +4,7 @@
  * spent by deleting it, in one statement, so two requests racing with one
  * challenge cannot both use it.
  */
-import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { PurgeResult } from "./chunks";
 import { deleteInChunks } from "./chunks";
 import type { CoreDb } from "./client";
@@ -49,6 +49,22 @@ export async function recordPasskeyUse(db: CoreDb, id: string, verifiedCounter: 
 
 export async function insertChallenge(db: CoreDb, row: typeof webauthnChallenges.$inferInsert): Promise<void> {
   await db.insert(webauthnChallenges).values(row);
+}
+
+/**
+ * Stores a sign-in challenge unless `cap` unexpired sign-in challenges exist
+ * already: sign-in options are asked for signed out, so without a cap anyone
+ * could fill the table. Count and insert are one statement, so racing
+ * requests cannot overshoot; the count walks the expiry index over at most
+ * the live rows. False when refused.
+ */
+export async function insertSignInChallengeWithinCap(db: CoreDb, challenge: string, expiresAt: number, now: number, cap: number): Promise<boolean> {
+  const t = webauthnChallenges;
+  const res = await db.run(sql`
+    insert into ${t} (${sql.identifier(t.challenge.name)}, ${sql.identifier(t.purpose.name)}, ${sql.identifier(t.accountId.name)}, ${sql.identifier(t.expiresAt.name)})
+    select ${challenge}, 'sign_in', null, ${expiresAt}
+    where (select count(*) from ${t} where ${t.expiresAt} > ${now} and ${t.purpose} = 'sign_in') < ${cap}`);
+  return res.meta.changes === 1;
 }
 
 /**

@@ -4,7 +4,7 @@
  * which does not replace the address in use but becomes `pending_email`
  * until it is confirmed from that address (the console mails the link).
  */
-import { correctAccount, findAccountByEmail, normalizeEmail } from "../db/accounts";
+import { correctAccount, normalizeEmail } from "../db/accounts";
 import type { CoreDb } from "../db/client";
 import type { Account, BillingAddress } from "../db/schema";
 import { errors } from "../shared/errors";
@@ -27,21 +27,19 @@ export interface RectifyResult {
 /**
  * The pending email a requested address becomes: none when it is the
  * account's own (nothing to confirm, and an earlier request is dropped).
- * An address another account uses is refused with a bare 409 that names no
- * account; it is checked again when the address is confirmed, since two
- * accounts may have the same address pending.
+ * An address another account holds is accepted like any other: refusing it
+ * would tell the asker the address is registered. It can never be
+ * confirmed (confirmPendingEmail checks that no other account holds it),
+ * and the console mails its holder a notice instead of a link.
  */
-async function pendingEmailFor(db: CoreDb, account: Account, email: string): Promise<string | null> {
+function pendingEmailFor(account: Account, email: string): string | null {
   const normalized = normalizeEmail(email);
-  if (normalized === account.email) return null;
-  const holder = await findAccountByEmail(db, normalized);
-  if (holder) throw errors.conflict("This email address cannot be used for this account.", "email_unavailable");
-  return normalized;
+  return normalized === account.email ? null : normalized;
 }
 
 /** Corrects the account and audits `account.update` with the names of the fields given, never their values. */
 export async function rectifyProfile(db: CoreDb, accountId: string, correction: ProfileCorrection, actor: string): Promise<RectifyResult> {
-  const pendingEmail = correction.email === undefined ? undefined : await pendingEmailFor(db, await ownAccount(db, accountId), correction.email);
+  const pendingEmail = correction.email === undefined ? undefined : pendingEmailFor(await ownAccount(db, accountId), correction.email);
   const account = await correctAccount(
     db,
     accountId,

@@ -60,7 +60,11 @@ export interface Ceremony {
   rpId?: string;
   /** The user handle an assertion gives, instead of the one registered. */
   userHandle?: string;
+  /** False: the authenticator did not verify its user (no UV flag), as a bare security key without PIN. */
+  userVerified?: boolean;
 }
+
+const flags = (ceremony: Ceremony, more = 0) => Uint8Array.of(FLAG_UP | (ceremony.userVerified === false ? 0 : FLAG_UV) | more);
 
 export class SoftAuthenticator {
   readonly credentialId = crypto.getRandomValues(new Uint8Array(32));
@@ -92,7 +96,7 @@ export class SoftAuthenticator {
     const clientDataJSON = enc.encode(JSON.stringify({ type: "webauthn.create", challenge: options.challenge, origin: ceremony.origin ?? "https://console.test", crossOrigin: false }));
     const authData = concat(
       await sha256(rpId),
-      Uint8Array.of(FLAG_UP | FLAG_UV | FLAG_AT),
+      flags(ceremony, FLAG_AT),
       u32(this.counter),
       new Uint8Array(16),
       Uint8Array.of(this.credentialId.length >> 8, this.credentialId.length & 0xff),
@@ -115,7 +119,7 @@ export class SoftAuthenticator {
     this.counter += 1;
     const rpId = ceremony.rpId ?? options.rpId!;
     const clientDataJSON = enc.encode(JSON.stringify({ type: "webauthn.get", challenge: options.challenge, origin: ceremony.origin ?? "https://console.test", crossOrigin: false }));
-    const authenticatorData = concat(await sha256(rpId), Uint8Array.of(FLAG_UP | FLAG_UV), u32(this.counter));
+    const authenticatorData = concat(await sha256(rpId), flags(ceremony), u32(this.counter));
     const signed = concat(authenticatorData, await sha256(clientDataJSON));
     const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, this.keys.privateKey, signed));
     return {

@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import { agreementInserts } from "../../db/agreements";
-import { createAccount, findAccountByEmail, normalizeEmail, recordConsent } from "../../db/accounts";
+import { accountInserts, consentInserts, findAccountByEmail, normalizeEmail } from "../../db/accounts";
 import { coreDb, type CoreDb } from "../../db/client";
 import type { Account, SignInPurpose, SignUpDetails } from "../../db/schema";
 import { consumeLink, insertLinkWithinLimit, type NewSignInLink } from "../../db/sign-in-links";
@@ -115,14 +115,22 @@ export async function followLink(env: Pick<ConsoleEnv, "DB">, token: string, now
   return { ok: true, account };
 }
 
-/** A free account with the agreements accepted on the form and, if ticked, consent to product updates. */
+/**
+ * A free account with the agreements accepted on the form and, if ticked,
+ * consent to product updates: one batch, so a failure leaves no account
+ * without its agreements (the link is spent, and a new sign-up starts over).
+ */
 async function createSignedUpAccount(db: CoreDb, email: string, details: SignUpDetails, now: number): Promise<Account | undefined> {
-  const account = await createAccount(db, { email, name: details.name, company: details.company, tier: "free" }, SIGN_UP_ACTOR);
-  // Taken in between by another link of the same address: that account is this person's.
-  if (!account) return findAccountByEmail(db, email);
+  const { id, inserts } = accountInserts(db, { email, name: details.name, company: details.company, tier: "free" }, SIGN_UP_ACTOR);
   const accepted = { privacy_policy: details.privacyPolicy, acceptable_use: details.acceptableUse, age_18_plus: POLICY_VERSIONS.age_18_plus };
-  const [first, ...rest] = agreementInserts(db, account.id, accepted, now, SIGN_UP_SOURCE);
-  await db.batch([first!, ...rest]);
-  if (details.productUpdates) await recordConsent(db, account.id, "product_updates", true, SIGN_UP_SOURCE);
-  return account;
+  const consent = details.productUpdates ? consentInserts(db, id, "product_updates", true, SIGN_UP_SOURCE) : [];
+  try {
+    await db.batch([...inserts, ...agreementInserts(db, id, accepted, now, SIGN_UP_SOURCE), ...consent]);
+  } catch (err) {
+    // Taken in between by another link of the same address: that account is this person's.
+    const existing = await findAccountByEmail(db, email);
+    if (existing) return existing;
+    throw err;
+  }
+  return db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, id) });
 }

@@ -6,7 +6,8 @@
  * two requests and spent by the verification whatever its outcome (one use).
  *
  * Passkeys are discoverable (residentKey "required"): signing in asks for no
- * email, and the credential says whose it is. The WebAuthn user id is the
+ * email, and the credential says whose it is. The passkey is then the only
+ * factor, so user verification is required, at registration and sign-in. The WebAuthn user id is the
  * SHA-256 of the account id, so the authenticator holds neither the id nor
  * the address as the account's handle.
  */
@@ -21,10 +22,12 @@ import {
 import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import { z } from "zod";
 import { coreDb } from "../../db/client";
-import { consumeChallenge, findPasskey, insertChallenge, insertPasskey, listPasskeys, recordPasskeyUse } from "../../db/passkeys";
+import { consumeChallenge, findPasskey, insertChallenge, insertPasskey, insertSignInChallengeWithinCap, listPasskeys, recordPasskeyUse } from "../../db/passkeys";
 import type { Account } from "../../db/schema";
+import { sha256Hex } from "../../shared/crypto";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
 import { consoleOrigin } from "../env";
+import { randomToken } from "./session";
 
 export const RP_NAME = "Emby Router";
 
@@ -71,9 +74,10 @@ export async function registrationOptions(env: ConsoleEnv, requestUrl: string, a
     userID: await webauthnUserId(account.id),
     attestationType: "none",
     excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports ?? undefined })),
-    authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+    // Sign-in requires user verification, so a passkey registered without it could never sign in.
+    authenticatorSelection: { residentKey: "required", userVerification: "required" },
   });
-  await insertChallenge(db, { challenge: options.challenge, purpose: "register", accountId: account.id, expiresAt: now + CONSOLE_LINK_TTL_MS });
+  await insertChallenge(db, { challenge: options.challenge, purpose: "register", accountId: account.id, expiresAt: now + CHALLENGE_TTL_MS });
   return options;
 }
 
@@ -97,7 +101,7 @@ export async function addPasskey(
       expectedChallenge: (challenge) => consumeChallenge(db, challenge, "register", accountId, now),
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
-      requireUserVerification: false,
+      requireUserVerification: true,
     });
   } catch {
     // The library's message names what did not match; the person needs only to try again.
@@ -119,11 +123,33 @@ export async function addPasskey(
   return { ok: true, id: credential.id };
 }
 
-/** Options for signing in with any passkey of this site (discoverable: no allowCredentials); stores their challenge. */
-export async function authenticationOptions(env: ConsoleEnv, requestUrl: string, now: number): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const options = await generateAuthenticationOptions({ rpID: relyingParty(env, requestUrl).rpID, userVerification: "preferred" });
-  await insertChallenge(coreDb(env.DB), { challenge: options.challenge, purpose: "sign_in", accountId: null, expiresAt: now + CONSOLE_LINK_TTL_MS });
-  return options;
+/** At most this many unexpired sign-in challenges at once, over every browser (the table cannot be filled). */
+export const SIGN_IN_CHALLENGE_CAP = 1000;
+/** How long a ceremony's challenge, and the sign-in's browser cookie, last. */
+export const CHALLENGE_TTL_MS = CONSOLE_LINK_TTL_MS;
+
+/**
+ * A sign-in challenge is stored bound to the browser that asked for it:
+ * as `<challenge>.<SHA-256 of the nonce in its __Host-emby_webauthn cookie>`,
+ * so the nonce itself is never stored, and an assertion brought by another
+ * browser (without the cookie) finds nothing to spend.
+ */
+async function boundChallenge(challenge: string, nonce: string): Promise<string> {
+  return `${challenge}.${await sha256Hex(nonce)}`;
+}
+
+/**
+ * Options for signing in with any passkey of this site (discoverable: no
+ * allowCredentials) and the nonce for the browser's cookie; stores their
+ * challenge bound to the nonce. Null when SIGN_IN_CHALLENGE_CAP sign-ins
+ * are under way already.
+ */
+export async function authenticationOptions(env: ConsoleEnv, requestUrl: string, now: number): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; nonce: string } | null> {
+  // The passkey is the only factor of this sign-in, so it must verify its user (PIN, biometrics).
+  const options = await generateAuthenticationOptions({ rpID: relyingParty(env, requestUrl).rpID, userVerification: "required" });
+  const nonce = randomToken();
+  const stored = await insertSignInChallengeWithinCap(coreDb(env.DB), await boundChallenge(options.challenge, nonce), now + CHALLENGE_TTL_MS, now, SIGN_IN_CHALLENGE_CAP);
+  return stored ? { options, nonce } : null;
 }
 
 /**
@@ -135,10 +161,13 @@ export async function verifyPasskeySignIn(
   env: ConsoleEnv,
   requestUrl: string,
   response: z.output<typeof authenticationResponse>,
+  nonce: string | undefined,
   now: number,
 ): Promise<{ ok: true; accountId: string; passkeyId: string } | Refusal> {
   const db = coreDb(env.DB);
   const refused: Refusal = { ok: false, message: "The passkey could not be verified. Try again, or sign in with an email link." };
+  // Without the cookie of the browser that asked for the options, no challenge can be this one's.
+  if (!nonce) return refused;
   const passkey = await findPasskey(db, response.id);
   if (!passkey) return { ok: false, message: "This passkey is not registered here (it may have been removed). Sign in with an email link." };
   // A discoverable credential names its user: it must be the passkey's account.
@@ -148,11 +177,11 @@ export async function verifyPasskeySignIn(
   try {
     result = await verifyAuthenticationResponse({
       response,
-      expectedChallenge: (challenge) => consumeChallenge(db, challenge, "sign_in", null, now),
+      expectedChallenge: async (challenge) => consumeChallenge(db, await boundChallenge(challenge, nonce), "sign_in", null, now),
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
       credential: { id: passkey.id, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter: passkey.counter, transports: passkey.transports ?? undefined },
-      requireUserVerification: false,
+      requireUserVerification: true,
     });
   } catch {
     return refused;

@@ -9,16 +9,12 @@ import { z } from "zod";
 import { coreDb } from "../../db/client";
 import { findUsableLink } from "../../db/sign-in-links";
 import { sha256Hex } from "../../shared/crypto";
-import { sessionActor } from "../auth/actor";
-import { confirmEmail, CONFIRM_EMAIL_PATH } from "../auth/email-change";
+import { accountLabel, confirmEmail, CONFIRM_EMAIL_PATH } from "../auth/email-change";
 import { linkToken } from "../auth/links";
-import type { ConsoleAppEnv } from "../env";
+import { consoleOrigin, type ConsoleAppEnv } from "../env";
 import { LinkNotValid } from "../pages/auth-forms";
 import { readForm } from "../pages/form";
 import { CsrfField, page } from "../pages/layout";
-
-/** The actor of a confirmation without the account's own session (the link is the proof). */
-const LINK_ACTOR = "console:email-link";
 
 const REFUSALS = {
   invalid: { title: "This link does not work", status: 410, body: <LinkNotValid /> },
@@ -39,15 +35,21 @@ export const confirmEmailPages = new Hono<ConsoleAppEnv>()
   .get("/", async (c) => {
     const token = linkToken.safeParse(c.req.query("token"));
     // Looked at, never spent: only the POST behind "Confirm" spends it.
-    const link = token.success ? await findUsableLink(coreDb(c.env.DB), await sha256Hex(token.data), ["confirm_email"], Date.now()) : undefined;
-    if (!token.success || !link) return page(c, { title: REFUSALS.invalid.title, status: 410 }, REFUSALS.invalid.body);
+    const db = coreDb(c.env.DB);
+    const link = token.success ? await findUsableLink(db, await sha256Hex(token.data), ["confirm_email"], Date.now()) : undefined;
+    const account = link?.accountId ? await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, link.accountId!) }) : undefined;
+    if (!token.success || !link || !account) return page(c, { title: REFUSALS.invalid.title, status: 410 }, REFUSALS.invalid.body);
     return page(
       c,
       { title: "Confirm your new email address" },
       <>
         <p>
-          Confirm to make <strong>{link.email}</strong> the email address of your Emby Router account. Sign-in links and
-          notices go to it from then on.
+          Confirm to make <strong>{link.email}</strong> the email address of the Emby Router account{" "}
+          <strong data-testid="joining-account">{accountLabel(account)}</strong>. Sign-in links and notices go to it from then on.
+        </p>
+        <p>
+          <strong>Confirm only if that is your own account.</strong> Whoever holds it, with its sessions and passkeys, would
+          be signed in to it by this address from then on. If you did not ask for this, close this page: nothing changes.
         </p>
         <form method="post" action={CONFIRM_EMAIL_PATH} class="form">
           <CsrfField c={c} />
@@ -61,9 +63,7 @@ export const confirmEmailPages = new Hono<ConsoleAppEnv>()
     const form = await readForm(c, z.object({ token: linkToken }));
     if (!form.success) return page(c, { title: REFUSALS.invalid.title, status: 400 }, REFUSALS.invalid.body);
     const session = c.get("session");
-    // Another account's session in this browser is not this account's actor.
-    const actorFor = (accountId: string) => (session?.accountId === accountId ? sessionActor(session) : LINK_ACTOR);
-    const result = await confirmEmail(c.env, form.data.token, actorFor, Date.now());
+    const result = await confirmEmail(c.env, form.data.token, session, consoleOrigin(c.env, c.req.url), Date.now());
     if (!result.ok) {
       const refusal = REFUSALS[result.reason];
       return page(c, { title: refusal.title, status: refusal.status }, refusal.body);
@@ -72,7 +72,8 @@ export const confirmEmailPages = new Hono<ConsoleAppEnv>()
       c,
       { title: "Email address confirmed" },
       <p>
-        Your email address is now <strong>{result.account.email}</strong>. {session?.accountId === result.account.id ? <a href="/privacy/details">Back to your details</a> : <a href="/sign-in">Sign in</a>}
+        Your email address is now <strong>{result.account.email}</strong>. Every other console session of the account has
+        ended. {session?.accountId === result.account.id ? <a href="/privacy/details">Back to your details</a> : <a href="/sign-in">Sign in</a>}
       </p>,
     );
   });

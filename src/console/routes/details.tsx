@@ -4,7 +4,8 @@
  * the API's logic (src/self-service/profile.ts). Only the fields that differ
  * from the account are sent on, so the audit names what changed. A new
  * email waits as `pending_email` and is mailed a confirmation link at once
- * (auth/email-change.ts).
+ * (auth/email-change.ts). The answer is the same whether or not another
+ * account holds the address, so this form cannot probe for accounts.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -14,7 +15,6 @@ import type { Account, BillingAddress } from "../../db/schema";
 import { ownAccount } from "../../self-service/account";
 import { billingAddressSchema } from "../../self-service/billing-address";
 import { rectifyProfile, type ProfileCorrection } from "../../self-service/profile";
-import { ApiError } from "../../shared/errors";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
 import { sessionActor } from "../auth/actor";
 import { mailEmailConfirmation } from "../auth/email-change";
@@ -93,7 +93,7 @@ function correctionOf(account: Account, form: DetailsForm, address: BillingAddre
   return correction;
 }
 
-async function detailsPage(c: Ctx, form: { values?: DetailValues; errors?: DetailErrors; status?: 400 | 409 } = {}) {
+async function detailsPage(c: Ctx, form: { values?: DetailValues; errors?: DetailErrors; status?: 400 } = {}) {
   const account = await ownAccount(coreDb(c.env.DB), signedIn(c).accountId);
   const saved = savedQuery.safeParse(c.req.query()).data?.saved;
   const errors = form.errors ?? {};
@@ -129,12 +129,7 @@ export const detailsPages = new Hono<ConsoleAppEnv>()
     const db = coreDb(c.env.DB);
     const correction = correctionOf(await ownAccount(db, session.accountId), parsed.form, parsed.address);
     if (Object.keys(correction).length === 0) return back(c, "nothing");
-    // An address another account holds: the API's bare 409, shown next to "Email".
-    const result = await rectifyProfile(db, session.accountId, correction, sessionActor(session)).catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === "email_unavailable") return null;
-      throw err;
-    });
-    if (!result) return detailsPage(c, { values, errors: { email: "This email address cannot be used for this account." }, status: 409 });
+    const result = await rectifyProfile(db, session.accountId, correction, sessionActor(session));
     if (!result.requestedEmail) return back(c, "details");
     const account = { ...result.account, pendingEmail: result.requestedEmail };
     const sent = await mailEmailConfirmation(c.env, account, consoleOrigin(c.env, c.req.url), Date.now());

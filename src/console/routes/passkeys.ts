@@ -6,6 +6,7 @@
  * middleware: Origin always, and the session's token once signed in.
  */
 import { Hono, type Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { writeAudit } from "../../db/accounts";
 import { coreDb } from "../../db/client";
@@ -13,7 +14,7 @@ import { deleteSession } from "../../db/console-sessions";
 import { deletePasskey } from "../../db/passkeys";
 import { errors } from "../../shared/errors";
 import { sessionActor } from "../auth/actor";
-import { addPasskey, authenticationOptions, authenticationResponse, passkeyName, registrationOptions, registrationResponse, verifyPasskeySignIn } from "../auth/passkeys";
+import { addPasskey, authenticationOptions, CHALLENGE_TTL_MS, authenticationResponse, passkeyName, registrationOptions, registrationResponse, verifyPasskeySignIn } from "../auth/passkeys";
 import { safeNext } from "../auth/next";
 import { startSession } from "../auth/session";
 import type { ConsoleAppEnv } from "../env";
@@ -35,7 +36,10 @@ async function readJson<S extends z.ZodType>(c: C, schema: S): Promise<z.output<
   return parsed.success ? parsed.data : null;
 }
 
-const refuse = (c: C, message: string, status: 400 | 403 = 400) => c.json({ error: message }, status);
+/** The sign-in's browser-binding cookie (hono adds the `__Host-` prefix). */
+const WEBAUTHN_COOKIE = "emby_webauthn";
+
+const refuse = (c: C, message: string, status: 400 | 403 | 429 = 400) => c.json({ error: message }, status);
 
 /** Mounted at /security/passkeys, signed in. */
 export const passkeySecurityRoutes = new Hono<ConsoleAppEnv>()
@@ -66,12 +70,28 @@ export const passkeySecurityRoutes = new Hono<ConsoleAppEnv>()
 
 /** Mounted at /sign-in/passkey, signed out (the Origin check is its CSRF protection). */
 export const passkeySignInRoutes = new Hono<ConsoleAppEnv>()
-  .post("/options", async (c) => c.json(await authenticationOptions(c.env, c.req.url, Date.now())))
+  .post("/options", async (c) => {
+    const started = await authenticationOptions(c.env, c.req.url, Date.now());
+    if (!started) return refuse(c, "Too many passkey sign-ins are under way. Try again in a few minutes, or sign in with an email link.", 429);
+    // Binds the challenge to this browser: only it can bring the assertion back (auth/passkeys.ts).
+    setCookie(c, WEBAUTHN_COOKIE, started.nonce, {
+      path: "/",
+      secure: true,
+      httpOnly: true,
+      sameSite: "Strict",
+      prefix: "host",
+      maxAge: Math.floor(CHALLENGE_TTL_MS / 1000),
+    });
+    return c.json(started.options);
+  })
   .post("/", async (c) => {
     const body = await readJson(c, signInBody);
     if (!body) return refuse(c, "The browser's answer was not understood. Try again, or sign in with an email link.");
     const now = Date.now();
-    const result = await verifyPasskeySignIn(c.env, c.req.url, body.response, now);
+    const nonce = getCookie(c, WEBAUTHN_COOKIE, "host");
+    // One ceremony per cookie: whatever the outcome, its challenge is spent.
+    deleteCookie(c, WEBAUTHN_COOKIE, { path: "/", secure: true, prefix: "host" });
+    const result = await verifyPasskeySignIn(c.env, c.req.url, body.response, nonce?.length === 43 ? nonce : undefined, now);
     if (!result.ok) return refuse(c, result.message);
     const db = coreDb(c.env.DB);
     const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, result.accountId) });

@@ -43,10 +43,10 @@ export function registerAccountPaths(registry: Registry): void {
     tags,
     summary: "Correct the account (rectification)",
     description:
-      "Scope `manage`. Name, company, billing address (replaced as a whole; null clears it); a new email becomes `pending_email` and takes effect once confirmed from that address: the API sends no mail, the console mails the link (\"Send the confirmation link again\" under Privacy and data, Your details). 409 `email_unavailable` for an address in use.",
+      "Scope `manage`. Name, company, billing address (replaced as a whole; null clears it); a new email becomes `pending_email` and takes effect once confirmed from that address: the API sends no mail, the console mails the link (\"Send the confirmation link again\" under Privacy and data, Your details). An address another account holds is taken as pending like any other (the answer does not tell), and can never be confirmed.",
     security: customerSecurity,
     request: body(rectifyAccountBody),
-    responses: { 200: customerOk("The account.", accountProfileSchema), ...errors, ...errorResponses([409]) },
+    responses: { 200: customerOk("The account.", accountProfileSchema), ...errors },
   });
   registry.registerPath({
     method: "delete",
