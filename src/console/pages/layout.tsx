@@ -23,12 +23,14 @@ export type NavHref = (typeof NAV)[number]["href"];
 
 /** The hidden CSRF field every signed-in form carries (middleware/csrf.ts). */
 export function CsrfField({ c }: { c: Context<ConsoleAppEnv> }) {
-  const session = c.get("session");
+  const session = c.get("session") ?? null;
   return session ? <input type="hidden" name={CSRF_FIELD} value={session.csrfToken} /> : null;
 }
 
 function CookieBanner({ c }: { c: Context<ConsoleAppEnv> }) {
-  if (c.get("preferences").analytics !== null) return null;
+  // Unset on a response made before the preferences middleware ran: show the banner.
+  const answered = c.get("preferences")?.analytics ?? null;
+  if (answered !== null) return null;
   const back = new URL(c.req.url);
   return (
     <section class="cookie-banner" aria-labelledby="cookie-banner-title">
@@ -64,7 +66,8 @@ export interface PageOptions {
 
 /** Renders a full page. */
 export function page(c: Context<ConsoleAppEnv>, options: PageOptions, body: Child): Response | Promise<Response> {
-  const signedIn = c.get("session") !== null;
+  // `?? null`: a page rendered before the session middleware ran is a signed-out page.
+  const signedIn = (c.get("session") ?? null) !== null;
   return c.html(
     <>
       {raw("<!doctype html>")}
