@@ -131,6 +131,26 @@ describe("export download", () => {
     expect(keys.rows.map((r) => r.id)).toEqual([customer.keyId]);
   });
 
+  it("refuses a download another site started (Sec-Fetch-Site cross-site or same-site) with 403, auditing nothing", async () => {
+    const { customer, client } = await signedIn();
+    for (const site of ["cross-site", "same-site"]) {
+      const res = await client.get("/privacy/export?format=json", { "sec-fetch-site": site });
+      expect(res.status, site).toBe(403);
+      expect(res.headers.get("content-disposition")).toBeNull();
+    }
+    const exports = await db().select().from(auditLog).where(and(eq(auditLog.accountId, customer.accountId), eq(auditLog.action, "account.export"))).all();
+    expect(exports).toEqual([]);
+  });
+
+  it("downloads from the console's own page, a typed address or bookmark, and a client that sends no Sec-Fetch-Site", async () => {
+    const { client } = await signedIn();
+    for (const headers of [{ "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }, {}]) {
+      const res = await client.get("/privacy/export?format=json", headers);
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      await res.body?.cancel();
+    }
+  });
+
   it("answers an unknown format with a 400 page", async () => {
     const { client } = await signedIn();
     expect((await client.get("/privacy/export?format=xml")).status).toBe(400);

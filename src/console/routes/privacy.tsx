@@ -79,6 +79,19 @@ async function formOf<T extends z.ZodTypeAny>(c: Ctx, schema: T): Promise<z.infe
   return parsed.success ? parsed.data : null;
 }
 
+/**
+ * Whether the browser says this request came from the console itself or from
+ * the person (a typed address, a bookmark): Sec-Fetch-Site "same-origin" or
+ * "none". The session cookie is SameSite=Lax, so another site could send a
+ * signed-in person to this GET and write an export into their audit log.
+ * Browsers that send no Sec-Fetch-Site are let through: the download itself
+ * goes to the person, never to the other site.
+ */
+function startedHere(c: Ctx): boolean {
+  const site = c.req.header("sec-fetch-site");
+  return site === undefined || site === "same-origin" || site === "none";
+}
+
 const BAD_FORM = "That form was not understood. Reload the page and try again.";
 
 export const privacyPages = new Hono<ConsoleAppEnv>()
@@ -110,6 +123,9 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
   })
   // A GET, as a download is: it changes nothing but the audit log, which records it as the API's export does.
   .get("/export", async (c) => {
+    if (!startedHere(c)) {
+      return page(c, { title: "Download from the console", active: "/privacy", status: 403 }, <p role="alert">Another site sent you here. To download your export, use the links on <a href="/privacy">Privacy and data</a>.</p>);
+    }
     const query = exportQuery.safeParse(c.req.query());
     if (!query.success) return privacyPage(c, { error: "Choose the export's format: JSON or CSV." });
     const session = signedIn(c);
