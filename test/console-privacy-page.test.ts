@@ -144,7 +144,8 @@ describe("export download", () => {
 
   it("downloads from the console's own page, a typed address or bookmark, and a client that sends no Sec-Fetch-Site", async () => {
     const { client } = await signedIn();
-    for (const headers of [{ "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }, {}]) {
+    const cases: Record<string, string>[] = [{ "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }, {}];
+    for (const headers of cases) {
       const res = await client.get("/privacy/export?format=json", headers);
       expect(res.status, JSON.stringify(headers)).toBe(200);
       await res.body?.cancel();
