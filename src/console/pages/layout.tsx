@@ -53,11 +53,15 @@ function CookieBanner({ c }: { c: Context<ConsoleAppEnv> }) {
   );
 }
 
+/** The error statuses a page may carry (on-error.tsx passes an ApiError's own through). */
+export const ERROR_PAGE_STATUSES = [400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 502, 503, 504] as const;
+export type ErrorPageStatus = (typeof ERROR_PAGE_STATUSES)[number];
+
 export interface PageOptions {
   title: string;
   /** The navigation entry to mark as current; none on signed-out pages. */
   active?: NavHref;
-  status?: 200 | 400 | 403 | 404 | 409 | 410 | 422;
+  status?: 200 | ErrorPageStatus;
   /** Extra scripts of this page, from /assets (e.g. "/assets/charts.js"): enhancements only. */
   scripts?: readonly string[];
   /** Extra stylesheets of this page, from /assets. */
