@@ -13,6 +13,9 @@ it("sends every console page with a strict CSP, HSTS, frame-ancestors none and a
   expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d{8}/);
   expect(res.headers.get("referrer-policy")).toBe("same-origin");
   expect(res.headers.get("cache-control")).toBe("no-store");
+  // The shell loads no script of its own: a page lists the ones it needs (this one, passkey sign-in's).
+  const scripts = [...(await res.text()).matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+  expect(scripts).toEqual(["/assets/vendor/simplewebauthn-browser.umd.min.js", "/assets/passkeys.js"]);
 });
 
 it("sends the signed-out to sign-in, and lets a session's holder in", async () => {

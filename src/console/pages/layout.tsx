@@ -2,7 +2,8 @@
 /**
  * The page shell: skip link, navigation, the cookie banner until answered,
  * and the page's own content. Server-rendered HTML that works without
- * JavaScript; /assets/console.js only enhances (copy buttons, charts).
+ * JavaScript. A page's own scripts (`scripts`: /assets/copy.js for copy
+ * buttons, /assets/charts.js for charts) only enhance it.
  */
 import type { Context } from "hono";
 import { raw } from "hono/html";
@@ -84,7 +85,6 @@ export function page(c: Context<ConsoleAppEnv>, options: PageOptions, body: Chil
             {(options.styles ?? []).map((href) => (
               <link rel="stylesheet" href={href} />
             ))}
-            <script src="/assets/console.js" defer></script>
             {(options.scripts ?? []).map((src) => (
               <script src={src} defer></script>
             ))}
