@@ -17,6 +17,7 @@ import { sessionActor } from "../auth/actor";
 import { limiterEnv, type ConsoleAppEnv } from "../env";
 import { signedIn } from "../middleware/session";
 import { DetailsSummary } from "../pages/details";
+import { readForm } from "../pages/form";
 import { page } from "../pages/layout";
 import { AccountEndSection, CommunicationSection, ConsentSection, ExportSection, RestrictionSection, type PrivacyState } from "../pages/privacy";
 import { closeConfirmPage, closedPage, eraseConfirmPage, erasedPage } from "../pages/privacy-confirm";
@@ -73,12 +74,6 @@ async function privacyPage(c: Ctx, notice: { saved?: string; error?: string } = 
   );
 }
 
-/** The form's fields, or null (the caller re-renders with a 400). */
-async function formOf<T extends z.ZodTypeAny>(c: Ctx, schema: T): Promise<z.infer<T> | null> {
-  const parsed = schema.safeParse(await c.req.parseBody());
-  return parsed.success ? parsed.data : null;
-}
-
 /**
  * Whether the browser says this request came from the console itself or from
  * the person (a typed address, a bookmark): Sec-Fetch-Site "same-origin" or
@@ -101,24 +96,24 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
     return privacyPage(c, saved ? { saved: SAVED_MESSAGES[saved] } : {});
   })
   .post("/consent", async (c) => {
-    const form = await formOf(c, consentForm);
-    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const form = await readForm(c, consentForm);
+    if (!form.success) return privacyPage(c, { error: BAD_FORM });
     const session = signedIn(c);
-    await setNonEuConsent(selfServiceEnv(c), session.accountId, form.non_eu_transfer === "grant", sessionActor(session));
+    await setNonEuConsent(selfServiceEnv(c), session.accountId, form.data.non_eu_transfer === "grant", sessionActor(session));
     return c.redirect("/privacy?saved=consent#consent", 303);
   })
   .post("/restriction", async (c) => {
-    const form = await formOf(c, restrictionForm);
-    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const form = await readForm(c, restrictionForm);
+    if (!form.success) return privacyPage(c, { error: BAD_FORM });
     const session = signedIn(c);
-    await setProcessingRestricted(selfServiceEnv(c), session.accountId, form.restricted === "on", sessionActor(session));
+    await setProcessingRestricted(selfServiceEnv(c), session.accountId, form.data.restricted === "on", sessionActor(session));
     return c.redirect("/privacy?saved=restriction#restriction", 303);
   })
   .post("/communication", async (c) => {
-    const form = await formOf(c, updatesForm);
-    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const form = await readForm(c, updatesForm);
+    if (!form.success) return privacyPage(c, { error: BAD_FORM });
     const session = signedIn(c);
-    await setProductUpdates(coreDb(c.env.DB), session.accountId, form.product_updates === "on", sessionActor(session));
+    await setProductUpdates(coreDb(c.env.DB), session.accountId, form.data.product_updates === "on", sessionActor(session));
     return c.redirect("/privacy?saved=updates#updates", 303);
   })
   // A GET, as a download is: it changes nothing but the audit log, which records it as the API's export does.
@@ -144,11 +139,11 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
   })
   .get("/erase", (c) => eraseConfirmPage(c))
   .post("/erase", async (c) => {
-    const form = await formOf(c, eraseForm);
-    if (!form) return eraseConfirmPage(c, BAD_FORM);
+    const form = await readForm(c, eraseForm);
+    if (!form.success) return eraseConfirmPage(c, BAD_FORM);
     const session = signedIn(c);
     const account = await ownAccount(coreDb(c.env.DB), session.accountId);
-    if (normalizeEmail(form.email) !== account.email) {
+    if (normalizeEmail(form.data.email) !== account.email) {
       return eraseConfirmPage(c, "That is not your account's email address. Nothing was erased.");
     }
     // Deleting the account row deletes its console sessions (ON DELETE CASCADE).
