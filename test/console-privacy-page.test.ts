@@ -188,6 +188,7 @@ describe("closing the account", () => {
   it("asks to confirm, then closes it: keys stop, every session ends, erasure is 90 days away", async () => {
     const { customer, client } = await signedIn();
     const cookie = client.cookies.get(SESSION_COOKIE)!;
+    const elsewhere = await signedInClient(customer.accountId);
     const confirm = await client.get("/privacy/close");
     expect(await confirm.text()).toContain("90 days");
     const res = await client.post("/privacy/close");
@@ -197,6 +198,7 @@ describe("closing the account", () => {
     expect((await accountRow(customer.accountId))!.closedAt).not.toBeNull();
     expect((await call("/v1/account", { headers: { authorization: `Bearer ${customer.key}` } })).status).toBe(401);
     expect((await sameCookie(client, cookie).get("/privacy")).status).toBe(303);
+    expect((await elsewhere.get("/privacy")).status).toBe(303);
   });
 });
 

@@ -8,7 +8,6 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { consentHistory, currentConsent, normalizeEmail } from "../../db/accounts";
 import { coreDb } from "../../db/client";
-import { deleteAccountSessions } from "../../db/console-sessions";
 import { closeOwnAccount, eraseAccountNow, ownAccount, setNonEuConsent, setProcessingRestricted, setProductUpdates } from "../../self-service/account";
 import { accountExport, exportFormat } from "../../self-service/export";
 import { nonEuTransferScope } from "../../self-service/transfer-scope";
@@ -130,9 +129,8 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
   .get("/close", (c) => closeConfirmPage(c))
   .post("/close", async (c) => {
     const session = signedIn(c);
+    // Signs the account out everywhere too: closeAccount deletes its console sessions in the closing batch.
     const account = await closeOwnAccount(selfServiceEnv(c), session.accountId, sessionActor(session));
-    // The console follows the keys: a closed account is signed out everywhere.
-    await deleteAccountSessions(coreDb(c.env.DB), session.accountId);
     clearSessionCookie(c);
     c.set("session", null);
     return closedPage(c, account.closedAt);
