@@ -131,6 +131,27 @@ describe("export download", () => {
     expect(keys.rows.map((r) => r.id)).toEqual([customer.keyId]);
   });
 
+  it("refuses a download another site started (Sec-Fetch-Site cross-site or same-site) with 403, auditing nothing", async () => {
+    const { customer, client } = await signedIn();
+    for (const site of ["cross-site", "same-site"]) {
+      const res = await client.get("/privacy/export?format=json", { "sec-fetch-site": site });
+      expect(res.status, site).toBe(403);
+      expect(res.headers.get("content-disposition")).toBeNull();
+    }
+    const exports = await db().select().from(auditLog).where(and(eq(auditLog.accountId, customer.accountId), eq(auditLog.action, "account.export"))).all();
+    expect(exports).toEqual([]);
+  });
+
+  it("downloads from the console's own page, a typed address or bookmark, and a client that sends no Sec-Fetch-Site", async () => {
+    const { client } = await signedIn();
+    const cases: Record<string, string>[] = [{ "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }, {}];
+    for (const headers of cases) {
+      const res = await client.get("/privacy/export?format=json", headers);
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      await res.body?.cancel();
+    }
+  });
+
   it("answers an unknown format with a 400 page", async () => {
     const { client } = await signedIn();
     expect((await client.get("/privacy/export?format=xml")).status).toBe(400);
@@ -167,6 +188,7 @@ describe("closing the account", () => {
   it("asks to confirm, then closes it: keys stop, every session ends, erasure is 90 days away", async () => {
     const { customer, client } = await signedIn();
     const cookie = client.cookies.get(SESSION_COOKIE)!;
+    const elsewhere = await signedInClient(customer.accountId);
     const confirm = await client.get("/privacy/close");
     expect(await confirm.text()).toContain("90 days");
     const res = await client.post("/privacy/close");
@@ -176,6 +198,7 @@ describe("closing the account", () => {
     expect((await accountRow(customer.accountId))!.closedAt).not.toBeNull();
     expect((await call("/v1/account", { headers: { authorization: `Bearer ${customer.key}` } })).status).toBe(401);
     expect((await sameCookie(client, cookie).get("/privacy")).status).toBe(303);
+    expect((await elsewhere.get("/privacy")).status).toBe(303);
   });
 });
 

@@ -7,14 +7,17 @@ import { recordConsent } from "../src/db/accounts";
 import { billingReceipts, usageLedger } from "../src/db/billing-schema";
 import { billingDb, coreDb, logsDb } from "../src/db/client";
 import { requestLogs } from "../src/db/logs-schema";
-import { apiKeys, auditLog, consents } from "../src/db/schema";
+import { agreements, apiKeys, auditLog, consents, consoleSessions, passkeys } from "../src/db/schema";
+import { exportDatasets, NOT_EXPORTED } from "../src/self-service/export/datasets";
+import { privacyMap } from "../src/router/privacy-map";
+import { startSessionRow } from "../src/console/auth/session";
 import { csvField } from "../src/self-service/export/csv";
 import { csvObjects } from "./helpers/csv";
 import { logRow, seedLedger, seedLogs, seedReceipts } from "./helpers/export-seed";
 import { admin, call, errorOf, newCustomer, type Customer } from "./helpers/router";
 
 type Row = Record<string, unknown>;
-const DATASETS = ["keys", "consents", "audit_log", "request_logs", "billing_ledger", "billing_receipts"] as const;
+const DATASETS = ["keys", "consents", "agreements", "audit_log", "console_sessions", "passkeys", "request_logs", "billing_ledger", "billing_receipts"] as const;
 type DatasetName = (typeof DATASETS)[number];
 type ExportDoc = { object: string; generated_at: string; account: Row } & Record<DatasetName, Row[]>;
 
@@ -40,8 +43,22 @@ beforeAll(async () => {
     ]);
     await seedLedger(c.accountId, 7);
     await seedReceipts(c.accountId, 9);
+    await seedConsole(c.accountId);
   }
 });
+
+/** What the console stores about an account: its sign-up's acceptances, a session, a passkey. */
+async function seedConsole(accountId: string) {
+  const core = coreDb(env.DB);
+  const now = Date.now();
+  await core.insert(agreements).values([
+    { id: `agr_${crypto.randomUUID()}`, accountId, document: "privacy_policy", version: "2026-01-01", acceptedAt: now - 2, source: "console" },
+    { id: `agr_${crypto.randomUUID()}`, accountId, document: "age_18_plus", version: "2026-01-01", acceptedAt: now - 1, source: "console" },
+  ]);
+  await startSessionRow(env, accountId, "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0");
+  const credential = crypto.randomUUID();
+  await core.insert(passkeys).values({ id: `cred-${credential}`, accountId, publicKey: `pk-${credential}`, counter: 7, transports: ["usb", "nfc"], name: "Laptop", createdAt: now, lastUsedAt: null });
+}
 
 /** Every row each database holds for the account, read here directly, by dataset name. */
 async function stored(accountId: string) {
@@ -51,7 +68,10 @@ async function stored(accountId: string) {
   return {
     keys: await core.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)),
     consents: await core.select().from(consents).where(eq(consents.accountId, accountId)),
+    agreements: await core.select().from(agreements).where(eq(agreements.accountId, accountId)),
     audit_log: await core.select().from(auditLog).where(eq(auditLog.accountId, accountId)),
+    console_sessions: await core.select().from(consoleSessions).where(eq(consoleSessions.accountId, accountId)),
+    passkeys: await core.select().from(passkeys).where(eq(passkeys.accountId, accountId)),
     request_logs: await logs.select().from(requestLogs).where(eq(requestLogs.accountId, accountId)),
     billing_ledger: await billing.select().from(usageLedger).where(eq(usageLedger.accountId, accountId)),
     billing_receipts: await billing.select().from(billingReceipts).where(eq(billingReceipts.accountId, accountId)),
@@ -69,8 +89,14 @@ function expectedRow(table: SQLiteTable, row: Row): Row {
   return out;
 }
 
-const TABLES = { consents, audit_log: auditLog, request_logs: requestLogs, billing_ledger: usageLedger, billing_receipts: billingReceipts } as const;
-const idOf = (name: string, row: Row) => (name === "billing_ledger" ? `${String(row.day)}|${String(row.model)}` : String(row.id ?? row.request_id));
+const TABLES = { consents, agreements, audit_log: auditLog, request_logs: requestLogs, billing_ledger: usageLedger, billing_receipts: billingReceipts } as const;
+function idOf(name: string, row: Row): string {
+  if (name === "billing_ledger") return `${String(row.day)}|${String(row.model)}`;
+  // Exported without their stored ids (authentication material): told apart by what they show.
+  if (name === "console_sessions") return `${String(row.device)}|${String(row.created_at)}`;
+  if (name === "passkeys") return `${String(row.name)}|${String(row.created_at)}`;
+  return String(row.id ?? row.request_id);
+}
 
 /** The JSON export and the databases hold the same rows, value for value. */
 async function expectJsonMatchesDatabases(doc: ExportDoc, accountId: string) {
@@ -90,7 +116,26 @@ async function expectJsonMatchesDatabases(doc: ExportDoc, accountId: string) {
     const exported = doc.keys.find((k) => k.id === key.id)!;
     expect(exported).toMatchObject({ name: key.name, prefix: key.prefix, status: key.status, scopes: key.scopes, limits: { rpm: key.rpmLimit } });
   }
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  expect(doc.console_sessions).toEqual(
+    db.console_sessions.map((s) => ({ device: s.device, created_at: iso(s.createdAt), last_seen_at: iso(s.lastSeenAt), expires_at: iso(s.expiresAt) })),
+  );
+  expect(doc.passkeys).toEqual(db.passkeys.map((p) => ({ name: p.name, created_at: iso(p.createdAt), last_used_at: iso(p.lastUsedAt), transports: p.transports })));
 }
+
+it("exports every category of the privacy map held in the core database, or says why not", () => {
+  const exported = new Set(["account", ...exportDatasets(env, "acct_none", 1).map((d) => d.name)]);
+  // The map's names for the two the export calls otherwise.
+  const datasetOf: Record<string, string> = { account_profile: "account", api_keys: "keys" };
+  const core = privacyMap(env).categories.filter((c) => c.store.name === "emby-core" && c.held);
+  expect(core.length).toBeGreaterThan(5);
+  for (const category of core) {
+    const name = datasetOf[category.id] ?? category.id;
+    expect(exported.has(name) || category.id in NOT_EXPORTED, `${category.id}: exported or listed in NOT_EXPORTED`).toBe(true);
+    expect(exported.has(name) && category.id in NOT_EXPORTED, `${category.id}: both exported and excluded`).toBe(false);
+  }
+  expect(exportDatasets(env, "acct_none", 1).map((d) => d.name)).toEqual(DATASETS);
+});
 
 describe("GET /v1/account/export?format=json", () => {
   it("holds every row the three databases hold for the account, and nothing of another account", async () => {
@@ -113,7 +158,12 @@ describe("GET /v1/account/export?format=json", () => {
     expect(doc.billing_receipts).toHaveLength(9);
 
     expect(text).not.toContain(b.accountId);
-    for (const key of (await stored(a.accountId)).keys) expect(text).not.toContain(key.keyHash);
+    const own = await stored(a.accountId);
+    for (const key of own.keys) expect(text).not.toContain(key.keyHash);
+    for (const session of own.console_sessions) expect(text).not.toContain(session.idHash);
+    for (const passkey of own.passkeys) for (const secret of [passkey.id, passkey.publicKey]) expect(text).not.toContain(secret);
+    expect(doc.agreements).toHaveLength(2);
+    expect(doc.console_sessions).toEqual([expect.objectContaining({ device: expect.stringContaining("Firefox") })]);
     for (const row of (await stored(b.accountId)).request_logs) expect(text).not.toContain(row.requestId);
   });
 

@@ -10,7 +10,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { billingReceipts, usageLedger } from "./billing-schema";
 import type { BillingDb, CoreDb, LogsDb } from "./client";
 import { requestLogs } from "./logs-schema";
-import { apiKeys, auditLog, consents } from "./schema";
+import { agreements, apiKeys, auditLog, consents, consoleSessions, passkeys } from "./schema";
 
 /** Rows per page: a page of request logs is a few hundred KB in the worker's memory at most. */
 export const EXPORT_PAGE_ROWS = 500;
@@ -35,6 +35,9 @@ type AuditRow = typeof auditLog.$inferSelect;
 type LogRow = typeof requestLogs.$inferSelect;
 type LedgerRow = typeof usageLedger.$inferSelect;
 type ReceiptRow = typeof billingReceipts.$inferSelect;
+type AgreementRow = typeof agreements.$inferSelect;
+type SessionRow = typeof consoleSessions.$inferSelect;
+type PasskeyRow = typeof passkeys.$inferSelect;
 
 /** The account's keys, oldest first (index api_keys_account_idx). */
 export const keysPage = (db: CoreDb, accountId: string): PageReader<Key> => (after, limit) => {
@@ -83,4 +86,25 @@ export const receiptsPage = (db: BillingDb, accountId: string): PageReader<Recei
   const t = billingReceipts;
   const from = after ? sql`${t.requestId} > ${after.requestId}` : undefined;
   return db.select().from(t).where(and(eq(t.accountId, accountId), from)).orderBy(asc(t.requestId)).limit(limit);
+};
+
+/** The account's policy acceptances, oldest first (a handful per account: the account index, then a sort). */
+export const agreementsPage = (db: CoreDb, accountId: string): PageReader<AgreementRow> => (after, limit) => {
+  const t = agreements;
+  const from = after ? sql`(${t.acceptedAt}, ${t.id}) > (${after.acceptedAt}, ${after.id})` : undefined;
+  return db.select().from(t).where(and(eq(t.accountId, accountId), from)).orderBy(asc(t.acceptedAt), asc(t.id)).limit(limit);
+};
+
+/** The account's console sessions, oldest first; the id hash is only the cursor's tie-break, never exported. */
+export const consoleSessionsPage = (db: CoreDb, accountId: string): PageReader<SessionRow> => (after, limit) => {
+  const t = consoleSessions;
+  const from = after ? sql`(${t.createdAt}, ${t.idHash}) > (${after.createdAt}, ${after.idHash})` : undefined;
+  return db.select().from(t).where(and(eq(t.accountId, accountId), from)).orderBy(asc(t.createdAt), asc(t.idHash)).limit(limit);
+};
+
+/** The account's passkeys, oldest first; the credential id is only the cursor's tie-break, never exported. */
+export const passkeysPage = (db: CoreDb, accountId: string): PageReader<PasskeyRow> => (after, limit) => {
+  const t = passkeys;
+  const from = after ? sql`(${t.createdAt}, ${t.id}) > (${after.createdAt}, ${after.id})` : undefined;
+  return db.select().from(t).where(and(eq(t.accountId, accountId), from)).orderBy(asc(t.createdAt), asc(t.id)).limit(limit);
 };

@@ -33,3 +33,9 @@ export async function timingSafeEqualStrings(a: string, b: string): Promise<bool
 export function newId(prefix: string): string {
   return `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
 }
+
+/** `bytes` random bytes as base64url without padding: a secret for a cookie or a link (32 bytes: 256 bits). */
+export function randomToken(bytes = 32): string {
+  const raw = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...raw)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}

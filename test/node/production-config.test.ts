@@ -34,6 +34,15 @@ describe("production defaults in src/console/wrangler.toml", () => {
     expect(vars.DURABLE_OBJECT_JURISDICTION).toBe("eu");
   });
 
+  it("answers on its own host only: no workers.dev address, no preview URLs", () => {
+    expect(text).toMatch(/^workers_dev = false$/m);
+    expect(text).toMatch(/^preview_urls = false$/m);
+    // Top-level keys: before the first [table], or wrangler reads them as that table's.
+    const top = text.split(/^\[/m)[0]!;
+    expect(top).toContain("workers_dev = false");
+    expect(top).toContain("preview_urls = false");
+  });
+
   it("binds the router's limiter by the router's name, and keeps Workers Logs off", () => {
     const router = /^name = "([^"]+)"/m.exec(readFileSync("wrangler.toml", "utf8"))![1];
     expect(text).toContain(`script_name = "${router}"`);

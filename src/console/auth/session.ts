@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { coreDb } from "../../db/client";
 import { findLiveSession, insertSession, touchSession } from "../../db/console-sessions";
-import { sha256Hex } from "../../shared/crypto";
+import { randomToken, sha256Hex } from "../../shared/crypto";
 import { CONSOLE_SESSION_ABSOLUTE_MS, CONSOLE_SESSION_IDLE_MS, CONSOLE_SESSION_TOUCH_MS } from "../../shared/retention";
 import type { ConsoleAppEnv, SessionInfo } from "../env";
 import { describeDevice } from "./device";
@@ -17,12 +17,8 @@ import { describeDevice } from "./device";
 /** The cookie's name without its prefix: hono adds `__Host-` (prefix "host") and checks it when reading. */
 export const SESSION_COOKIE = "emby_session";
 
-function randomToken(bytes = 32): string {
-  const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-export { randomToken };
+// links.ts still imports it from here; it lives in src/shared/crypto.ts.
+export { randomToken } from "../../shared/crypto";
 
 async function csrfTokenOf(sessionId: string): Promise<string> {
   return sha256Hex(`csrf:${sessionId}`);

@@ -4,7 +4,6 @@
  * origin only: no inline script, no third-party anything.
  */
 import type { MiddlewareHandler } from "hono";
-import type { ConsoleAppEnv } from "../env";
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -30,7 +29,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /** Sets the headers above, and `no-store` on every page (they show account data). */
-export function securityHeaders(): MiddlewareHandler<ConsoleAppEnv> {
+// Typed without the console's env (it reads none), so this file imports
+// nothing of the console: test/node/console-headers.test.ts reads it in Node.
+export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);

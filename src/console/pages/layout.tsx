@@ -2,7 +2,8 @@
 /**
  * The page shell: skip link, navigation, the cookie banner until answered,
  * and the page's own content. Server-rendered HTML that works without
- * JavaScript; /assets/console.js only enhances (copy buttons, charts).
+ * JavaScript. A page's own scripts (`scripts`: /assets/copy.js for copy
+ * buttons, /assets/charts.js for charts) only enhance it.
  */
 import type { Context } from "hono";
 import { raw } from "hono/html";
@@ -23,12 +24,14 @@ export type NavHref = (typeof NAV)[number]["href"];
 
 /** The hidden CSRF field every signed-in form carries (middleware/csrf.ts). */
 export function CsrfField({ c }: { c: Context<ConsoleAppEnv> }) {
-  const session = c.get("session");
+  const session = c.get("session") ?? null;
   return session ? <input type="hidden" name={CSRF_FIELD} value={session.csrfToken} /> : null;
 }
 
 function CookieBanner({ c }: { c: Context<ConsoleAppEnv> }) {
-  if (c.get("preferences").analytics !== null) return null;
+  // Unset on a response made before the preferences middleware ran: show the banner.
+  const answered = c.get("preferences")?.analytics ?? null;
+  if (answered !== null) return null;
   const back = new URL(c.req.url);
   return (
     <section class="cookie-banner" aria-labelledby="cookie-banner-title">
@@ -51,11 +54,15 @@ function CookieBanner({ c }: { c: Context<ConsoleAppEnv> }) {
   );
 }
 
+/** The error statuses a page may carry (on-error.tsx passes an ApiError's own through). */
+export const ERROR_PAGE_STATUSES = [400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 502, 503, 504] as const;
+export type ErrorPageStatus = (typeof ERROR_PAGE_STATUSES)[number];
+
 export interface PageOptions {
   title: string;
   /** The navigation entry to mark as current; none on signed-out pages. */
   active?: NavHref;
-  status?: 200 | 400 | 403 | 404 | 409 | 410 | 422;
+  status?: 200 | ErrorPageStatus;
   /** Extra scripts of this page, from /assets (e.g. "/assets/charts.js"): enhancements only. */
   scripts?: readonly string[];
   /** Extra stylesheets of this page, from /assets. */
@@ -64,7 +71,8 @@ export interface PageOptions {
 
 /** Renders a full page. */
 export function page(c: Context<ConsoleAppEnv>, options: PageOptions, body: Child): Response | Promise<Response> {
-  const signedIn = c.get("session") !== null;
+  // `?? null`: a page rendered before the session middleware ran is a signed-out page.
+  const signedIn = (c.get("session") ?? null) !== null;
   return c.html(
     <>
       {raw("<!doctype html>")}
@@ -77,7 +85,6 @@ export function page(c: Context<ConsoleAppEnv>, options: PageOptions, body: Chil
             {(options.styles ?? []).map((href) => (
               <link rel="stylesheet" href={href} />
             ))}
-            <script src="/assets/console.js" defer></script>
             {(options.scripts ?? []).map((src) => (
               <script src={src} defer></script>
             ))}

@@ -9,17 +9,12 @@ import type { Context } from "hono";
 import type { Passkey } from "../../db/schema";
 import type { ConsoleAppEnv } from "../env";
 import { CsrfField } from "./layout";
+import { When } from "./when";
 
 type C = Context<ConsoleAppEnv>;
 
 /** The browser library (scripts/console-assets.ts copies it) and the console's script using it. */
 export const PASSKEY_SCRIPTS = ["/assets/vendor/simplewebauthn-browser.umd.min.js", "/assets/passkeys.js"] as const;
-
-function When({ ms }: { ms: number | null }) {
-  if (ms === null) return <>Never</>;
-  const iso = new Date(ms).toISOString();
-  return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}</time>;
-}
 
 function PasskeysTable({ c, rows }: { c: C; rows: Passkey[] }) {
   if (rows.length === 0) return <p>No passkeys yet: this account signs in by email link only.</p>;
@@ -42,7 +37,7 @@ function PasskeysTable({ c, rows }: { c: C; rows: Passkey[] }) {
               <When ms={row.createdAt} />
             </td>
             <td>
-              <When ms={row.lastUsedAt} />
+              <When ms={row.lastUsedAt} absent="Never" />
             </td>
             <td>
               <form method="post" action={`/security/passkeys/${row.id}/remove`}>

@@ -8,7 +8,6 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { consentHistory, currentConsent, normalizeEmail } from "../../db/accounts";
 import { coreDb } from "../../db/client";
-import { deleteAccountSessions } from "../../db/console-sessions";
 import { closeOwnAccount, eraseAccountNow, ownAccount, setNonEuConsent, setProcessingRestricted, setProductUpdates } from "../../self-service/account";
 import { accountExport, exportFormat } from "../../self-service/export";
 import { nonEuTransferScope } from "../../self-service/transfer-scope";
@@ -17,6 +16,7 @@ import { sessionActor } from "../auth/actor";
 import { limiterEnv, type ConsoleAppEnv } from "../env";
 import { signedIn } from "../middleware/session";
 import { DetailsSummary } from "../pages/details";
+import { readForm } from "../pages/form";
 import { page } from "../pages/layout";
 import { AccountEndSection, CommunicationSection, ConsentSection, ExportSection, RestrictionSection, type PrivacyState } from "../pages/privacy";
 import { closeConfirmPage, closedPage, eraseConfirmPage, erasedPage } from "../pages/privacy-confirm";
@@ -73,10 +73,17 @@ async function privacyPage(c: Ctx, notice: { saved?: string; error?: string } = 
   );
 }
 
-/** The form's fields, or null (the caller re-renders with a 400). */
-async function formOf<T extends z.ZodTypeAny>(c: Ctx, schema: T): Promise<z.infer<T> | null> {
-  const parsed = schema.safeParse(await c.req.parseBody());
-  return parsed.success ? parsed.data : null;
+/**
+ * Whether the browser says this request came from the console itself or from
+ * the person (a typed address, a bookmark): Sec-Fetch-Site "same-origin" or
+ * "none". The session cookie is SameSite=Lax, so another site could send a
+ * signed-in person to this GET and write an export into their audit log.
+ * Browsers that send no Sec-Fetch-Site are let through: the download itself
+ * goes to the person, never to the other site.
+ */
+function startedHere(c: Ctx): boolean {
+  const site = c.req.header("sec-fetch-site");
+  return site === undefined || site === "same-origin" || site === "none";
 }
 
 const BAD_FORM = "That form was not understood. Reload the page and try again.";
@@ -88,28 +95,31 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
     return privacyPage(c, saved ? { saved: SAVED_MESSAGES[saved] } : {});
   })
   .post("/consent", async (c) => {
-    const form = await formOf(c, consentForm);
-    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const form = await readForm(c, consentForm);
+    if (!form.success) return privacyPage(c, { error: BAD_FORM });
     const session = signedIn(c);
-    await setNonEuConsent(selfServiceEnv(c), session.accountId, form.non_eu_transfer === "grant", sessionActor(session));
+    await setNonEuConsent(selfServiceEnv(c), session.accountId, form.data.non_eu_transfer === "grant", sessionActor(session));
     return c.redirect("/privacy?saved=consent#consent", 303);
   })
   .post("/restriction", async (c) => {
-    const form = await formOf(c, restrictionForm);
-    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const form = await readForm(c, restrictionForm);
+    if (!form.success) return privacyPage(c, { error: BAD_FORM });
     const session = signedIn(c);
-    await setProcessingRestricted(selfServiceEnv(c), session.accountId, form.restricted === "on", sessionActor(session));
+    await setProcessingRestricted(selfServiceEnv(c), session.accountId, form.data.restricted === "on", sessionActor(session));
     return c.redirect("/privacy?saved=restriction#restriction", 303);
   })
   .post("/communication", async (c) => {
-    const form = await formOf(c, updatesForm);
-    if (!form) return privacyPage(c, { error: BAD_FORM });
+    const form = await readForm(c, updatesForm);
+    if (!form.success) return privacyPage(c, { error: BAD_FORM });
     const session = signedIn(c);
-    await setProductUpdates(coreDb(c.env.DB), session.accountId, form.product_updates === "on", sessionActor(session));
+    await setProductUpdates(coreDb(c.env.DB), session.accountId, form.data.product_updates === "on", sessionActor(session));
     return c.redirect("/privacy?saved=updates#updates", 303);
   })
   // A GET, as a download is: it changes nothing but the audit log, which records it as the API's export does.
   .get("/export", async (c) => {
+    if (!startedHere(c)) {
+      return page(c, { title: "Download from the console", active: "/privacy", status: 403 }, <p role="alert">Another site sent you here. To download your export, use the links on <a href="/privacy">Privacy and data</a>.</p>);
+    }
     const query = exportQuery.safeParse(c.req.query());
     if (!query.success) return privacyPage(c, { error: "Choose the export's format: JSON or CSV." });
     const session = signedIn(c);
@@ -119,20 +129,19 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
   .get("/close", (c) => closeConfirmPage(c))
   .post("/close", async (c) => {
     const session = signedIn(c);
+    // Signs the account out everywhere too: closeAccount deletes its console sessions in the closing batch.
     const account = await closeOwnAccount(selfServiceEnv(c), session.accountId, sessionActor(session));
-    // The console follows the keys: a closed account is signed out everywhere.
-    await deleteAccountSessions(coreDb(c.env.DB), session.accountId);
     clearSessionCookie(c);
     c.set("session", null);
     return closedPage(c, account.closedAt);
   })
   .get("/erase", (c) => eraseConfirmPage(c))
   .post("/erase", async (c) => {
-    const form = await formOf(c, eraseForm);
-    if (!form) return eraseConfirmPage(c, BAD_FORM);
+    const form = await readForm(c, eraseForm);
+    if (!form.success) return eraseConfirmPage(c, BAD_FORM);
     const session = signedIn(c);
     const account = await ownAccount(coreDb(c.env.DB), session.accountId);
-    if (normalizeEmail(form.email) !== account.email) {
+    if (normalizeEmail(form.data.email) !== account.email) {
       return eraseConfirmPage(c, "That is not your account's email address. Nothing was erased.");
     }
     // Deleting the account row deletes its console sessions (ON DELETE CASCADE).

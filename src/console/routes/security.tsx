@@ -20,6 +20,7 @@ import { signedIn } from "../middleware/session";
 import type { ConsoleAppEnv, SessionInfo } from "../env";
 import { CsrfField, page } from "../pages/layout";
 import { PASSKEY_SCRIPTS, PasskeysSection } from "../pages/passkeys";
+import { When } from "../pages/when";
 
 type C = Context<ConsoleAppEnv>;
 
@@ -28,11 +29,6 @@ const sessionIdHash = z.string().regex(/^[0-9a-f]{64}$/);
 const auditId = z.string().regex(/^audit_[0-9a-f]{32}$/);
 
 /** "2026-12-02 17:55 UTC": server-rendered, so in UTC and saying so. */
-function When({ ms }: { ms: number }) {
-  const iso = new Date(ms).toISOString();
-  return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}</time>;
-}
-
 function SessionsTable({ c, rows, current }: { c: C; rows: ConsoleSession[]; current: SessionInfo }) {
   return (
     <table class="sessions">

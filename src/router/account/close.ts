@@ -4,7 +4,7 @@ import { closeOwnAccount as closeAccountOf } from "../../self-service/account";
 import { CLOSED_ACCOUNT_RETENTION_MS } from "../../shared/retention";
 import { evictAccount } from "../auth-cache";
 import type { AppEnv } from "../env";
-import { iso } from "../views";
+import { iso } from "../../self-service/views";
 
 /**
  * Closes the caller's account (src/self-service/account.ts): every key of it

@@ -13,7 +13,7 @@ import { eraseAccountNow as eraseEverywhere } from "../../self-service/account";
 import { errors } from "../../shared/errors";
 import { evictAccount } from "../auth-cache";
 import type { AppEnv } from "../env";
-import { iso } from "../views";
+import { iso } from "../../self-service/views";
 
 /** DELETE /v1/account?erase=now: the calling account, erased at once. */
 export async function eraseAccountNow(c: Context<AppEnv>): Promise<Response> {

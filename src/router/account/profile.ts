@@ -4,7 +4,7 @@ import { coreDb, type CoreDb } from "../../db/client";
 import type { Account } from "../../db/schema";
 import { ownAccount } from "../../self-service/account";
 import type { AppEnv } from "../env";
-import { accountView, iso } from "../views";
+import { accountView, iso } from "../../self-service/views";
 
 type Consent = { granted: boolean; recordedAt: number } | null;
 

@@ -8,7 +8,7 @@ import { RESTRICTED_LOG_FIELDS } from "../../shared/log-event";
 import { evictAccount } from "../auth-cache";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
-import { iso } from "../views";
+import { iso } from "../../self-service/views";
 
 export const restrictionBody = z.object({ restricted: z.boolean() }).strict();
 

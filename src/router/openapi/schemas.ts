@@ -1,6 +1,6 @@
 /**
  * Response shapes for the OpenAPI document, where no zod schema exists because
- * the route builds its answer with a view function (src/router/views.ts,
+ * the route builds its answer with a view function (src/self-service/views.ts,
  * routes/models.ts, routes/generation.ts, ...). Objects are open (extra fields
  * allowed), so a field a view gains does not make the document lie; a test
  * parses real responses with these schemas, so a field a view loses or

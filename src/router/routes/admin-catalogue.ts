@@ -27,7 +27,7 @@ import { catalogueStore } from "../../routing/catalogue-store";
 import { errors } from "../../shared/errors";
 import { parseBody, readJson, validationError } from "../body";
 import type { AppEnv } from "../env";
-import { iso } from "../views";
+import { iso } from "../../self-service/views";
 
 const ADMIN_ACTOR = "admin";
 

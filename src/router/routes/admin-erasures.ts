@@ -13,7 +13,7 @@ import { PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS } from "../../shared/retention";
 import { eraseNow } from "../account/erase";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
-import { iso } from "../views";
+import { iso } from "../../self-service/views";
 
 export const eraseAccountBody = z.object({ account_id: z.string().regex(/^acct_[0-9a-f]{32}$/) }).strict();
 

@@ -14,7 +14,7 @@ import { adminAuth } from "../middleware/admin-auth";
 import { billingAddressSchema } from "../../self-service/billing-address";
 import { adminCatalogueRoutes } from "./admin-catalogue";
 import { adminErasureRoutes } from "./admin-erasures";
-import { accountView, keyView } from "../views";
+import { accountView, keyView } from "../../self-service/views";
 
 const ADMIN_ACTOR = "admin";
 

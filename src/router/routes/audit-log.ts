@@ -6,7 +6,7 @@ import { errors } from "../../shared/errors";
 import { validationError } from "../body";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
-import { auditEntryView } from "../views";
+import { auditEntryView } from "../../self-service/views";
 
 /** Entries per page unless `limit` says otherwise, and the most it may ask (OpenAI's list defaults). */
 const DEFAULT_LIMIT = 20;

@@ -6,7 +6,7 @@ import { errors } from "../../shared/errors";
 import { requestIdSchema } from "../../shared/log-event";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
-import { iso } from "../views";
+import { iso } from "../../self-service/views";
 
 const NANO_USD_PER_USD = 1e9;
 

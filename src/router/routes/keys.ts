@@ -17,7 +17,7 @@ import { evictAccount } from "../auth-cache";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
-import { keyView } from "../views";
+import { keyView } from "../../self-service/views";
 
 export { createKeyBody, rotateKeyBody, updateKeyBody };
 

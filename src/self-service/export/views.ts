@@ -1,12 +1,13 @@
 /**
  * The export's rows. The stored columns under their own (snake_case) names,
  * timestamps as ISO 8601, nothing left out but the account id each row
- * repeats and a key's hash. CSV columns are paths into these objects
+ * repeats and authentication material: a key's hash, a console session's id
+ * hash, a passkey's credential id, public key and signature counter. CSV columns are paths into these objects
  * (`limits.rpm`); a list or a free-form object is one cell of JSON text.
  */
 import type { billingReceipts, UsageRow } from "../../db/billing-schema";
 import type { RequestLog } from "../../db/logs-schema";
-import type { Account, ApiKey, consents } from "../../db/schema";
+import type { Account, agreements, ApiKey, consents, ConsoleSession, Passkey } from "../../db/schema";
 import { accountView, auditEntryView, iso, keyView } from "../views";
 
 /** Flat views: the CSV columns are the view's own keys (checked by the compiler). */
@@ -117,3 +118,27 @@ export const LEDGER_COLUMNS = [
 export const RECEIPT_COLUMNS = [
   "request_id", "run_id", "day", "model", "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cost_nano_usd", "billed_at",
 ] as const satisfies Columns<ReturnType<typeof receiptExportView>>;
+
+export function agreementExportView(r: typeof agreements.$inferSelect) {
+  return { id: r.id, document: r.document, version: r.version, accepted_at: iso(r.acceptedAt), source: r.source };
+}
+
+export const AGREEMENT_COLUMNS = ["id", "document", "version", "accepted_at", "source"] as const satisfies Columns<ReturnType<typeof agreementExportView>>;
+
+/** A console sign-in: the device and when. Its id hash is what the cookie proves; it says nothing about the person. */
+export function consoleSessionExportView(r: ConsoleSession) {
+  return { device: r.device, created_at: iso(r.createdAt), last_seen_at: iso(r.lastSeenAt), expires_at: iso(r.expiresAt) };
+}
+
+export const CONSOLE_SESSION_COLUMNS = ["device", "created_at", "last_seen_at", "expires_at"] as const satisfies Columns<ReturnType<typeof consoleSessionExportView>>;
+
+/**
+ * A passkey as the person knows it: its name, when added and last used, the
+ * transports the browser reported. The credential id, public key and counter
+ * are the authenticator's machine material, like a key's hash.
+ */
+export function passkeyExportView(r: Passkey) {
+  return { name: r.name, created_at: iso(r.createdAt), last_used_at: iso(r.lastUsedAt), transports: r.transports };
+}
+
+export const PASSKEY_COLUMNS = ["name", "created_at", "last_used_at", "transports"] as const satisfies Columns<ReturnType<typeof passkeyExportView>>;

@@ -9,7 +9,8 @@ import type { ApiKey } from "../../../db/schema";
 import type { ModelEntry } from "../../../providers/types";
 import type { ConsoleAppEnv } from "../../env";
 import { CsrfField, page } from "../layout";
-import { KeyFields, Time } from "./fields";
+import { When } from "../when";
+import { KeyFields } from "./fields";
 import { formValuesOfKey, type FieldErrors, type KeyFormValues } from "./form";
 import { keyStatus, LimitsText, RotationFlag } from "./list-page";
 
@@ -43,12 +44,12 @@ function Details({ k, now }: { k: ApiKey; now: number }) {
       <dd>{k.scopes.join(", ")}</dd>
       <dt>Created</dt>
       <dd>
-        <Time ms={k.createdAt} />
+        <When ms={k.createdAt} />
       </dd>
       <dt>Last used</dt>
-      <dd>{k.lastUsedAt === null ? "Never" : <Time ms={k.lastUsedAt} />}</dd>
+      <dd>{k.lastUsedAt === null ? "Never" : <When ms={k.lastUsedAt} />}</dd>
       <dt>Expires</dt>
-      <dd>{k.expiresAt === null ? "Never" : <Time ms={k.expiresAt} />}</dd>
+      <dd>{k.expiresAt === null ? "Never" : <When ms={k.expiresAt} />}</dd>
       <dt>Limits</dt>
       <dd>
         <LimitsText k={k} />
@@ -65,7 +66,7 @@ function Details({ k, now }: { k: ApiKey; now: number }) {
         <>
           <dt>Revoked</dt>
           <dd>
-            <Time ms={k.revokedAt} /> ({k.revokedReason})
+            <When ms={k.revokedAt} /> ({k.revokedReason})
           </dd>
         </>
       ) : null}

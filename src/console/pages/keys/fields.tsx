@@ -8,13 +8,6 @@ import type { Child } from "hono/jsx";
 import type { ModelEntry } from "../../../providers/types";
 import type { FieldErrors, KeyField, KeyFormValues } from "./form";
 
-/** Milliseconds as a UTC time a person reads, inside <time> for machines. */
-export function Time({ ms }: { ms: number | null }) {
-  if (ms === null) return <>—</>;
-  const iso = new Date(ms).toISOString();
-  return <time datetime={iso}>{`${iso.slice(0, 16).replace("T", " ")} UTC`}</time>;
-}
-
 function FieldError({ id, errors, field }: { id: string; errors: FieldErrors; field: KeyField }) {
   const message = errors[field];
   return message ? (

@@ -10,7 +10,8 @@ import type { ModelEntry } from "../../../providers/types";
 import { isRotationDue, rotationDueAt } from "../../../shared/key-rotation";
 import type { ConsoleAppEnv } from "../../env";
 import { CsrfField, page } from "../layout";
-import { KeyFields, Time } from "./fields";
+import { When } from "../when";
+import { KeyFields } from "./fields";
 import { EMPTY_FORM, type FieldErrors, type KeyFormValues } from "./form";
 
 /** A key in clear, shown on the answer to the POST that made it and never again. */
@@ -52,7 +53,7 @@ export function LimitsText({ k }: { k: ApiKey }) {
 export function RotationFlag({ k, now }: { k: ApiKey; now: number }) {
   return isRotationDue(k, now) ? (
     <strong class="rotation-due">
-      Rotation due since <Time ms={rotationDueAt(k.createdAt)} />
+      Rotation due since <When ms={rotationDueAt(k.createdAt)} />
     </strong>
   ) : (
     <>No</>
@@ -78,7 +79,7 @@ function NewKey({ shown, apiBaseUrl }: { shown: ShownKey; apiBaseUrl: string }) 
             <>The old key ({shown.rotated.old.prefix}…) has stopped working.</>
           ) : (
             <>
-              The old key ({shown.rotated.old.prefix}…) keeps working until <Time ms={shown.rotated.stopsAt} />, then stops.
+              The old key ({shown.rotated.old.prefix}…) keeps working until <When ms={shown.rotated.stopsAt} />, then stops.
             </>
           )}
         </p>
@@ -101,12 +102,12 @@ function KeyRow({ c, k, now }: { c: Context<ConsoleAppEnv>; k: ApiKey; now: numb
         <code>{k.prefix}…</code>
       </td>
       <td>{k.scopes.join(", ")}</td>
-      <td>{status === "Rotated out" ? <>Rotated out, stops <Time ms={k.expiresAt} /></> : status}</td>
+      <td>{status === "Rotated out" ? <>Rotated out, stops <When ms={k.expiresAt} /></> : status}</td>
       <td>
-        <Time ms={k.createdAt} />
+        <When ms={k.createdAt} />
       </td>
-      <td>{k.lastUsedAt === null ? "Never" : <Time ms={k.lastUsedAt} />}</td>
-      <td>{k.expiresAt === null ? "Never" : <Time ms={k.expiresAt} />}</td>
+      <td>{k.lastUsedAt === null ? "Never" : <When ms={k.lastUsedAt} />}</td>
+      <td>{k.expiresAt === null ? "Never" : <When ms={k.expiresAt} />}</td>
       <td>
         <LimitsText k={k} />
       </td>

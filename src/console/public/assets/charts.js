@@ -47,9 +47,8 @@
         })),
       ],
     };
+    // uPlot appends after the caption; console.css keeps the caption above the chart.
     const plot = new uPlot(options, [xs, ...values], figure);
-    // uPlot appends after the caption; the caption reads better below the chart.
-    figure.appendChild(figure.querySelector("figcaption"));
     plots.push({ plot, figure });
   }
   window.addEventListener("resize", () => {
