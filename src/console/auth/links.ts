@@ -15,11 +15,10 @@ import { accountInserts, consentInserts, findAccountByEmail, normalizeEmail } fr
 import { coreDb, type CoreDb } from "../../db/client";
 import type { Account, SignInPurpose, SignUpDetails } from "../../db/schema";
 import { consumeLink, insertLinkWithinLimit, type NewSignInLink } from "../../db/sign-in-links";
-import { sha256Hex } from "../../shared/crypto";
+import { randomToken, sha256Hex } from "../../shared/crypto";
 import { POLICY_VERSIONS } from "../../shared/policies";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
 import { sendMail } from "../mail/send";
-import { randomToken } from "./session";
 
 /** At most this many links per address per CONSOLE_LINK_TTL_MS (so at most this many live at once). */
 export const LINK_REQUESTS_PER_WINDOW = 5;

@@ -24,10 +24,9 @@ import { z } from "zod";
 import { coreDb } from "../../db/client";
 import { consumeChallenge, findPasskey, insertChallenge, insertPasskey, insertSignInChallengeWithinCap, listPasskeys, recordPasskeyUse } from "../../db/passkeys";
 import type { Account } from "../../db/schema";
-import { sha256Hex } from "../../shared/crypto";
+import { randomToken, sha256Hex } from "../../shared/crypto";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
 import { consoleOrigin } from "../env";
-import { randomToken } from "./session";
 
 export const RP_NAME = "Emby Router";
 

@@ -18,7 +18,6 @@ import { describeDevice } from "./device";
 export const SESSION_COOKIE = "emby_session";
 
 // links.ts still imports it from here; it lives in src/shared/crypto.ts.
-export { randomToken } from "../../shared/crypto";
 
 async function csrfTokenOf(sessionId: string): Promise<string> {
   return sha256Hex(`csrf:${sessionId}`);
