@@ -116,7 +116,7 @@ describe("Your details: rectification", () => {
       expect(res.status, `${field}=${value}`).toBe(400);
       const html = await res.text();
       expect(html).toMatch(new RegExp(`aria-describedby="details-${field}-error"`));
-      expect(html).toMatch(new RegExp(`<span id="details-${field}-error" class="field-error">${message}`));
+      expect(html).toMatch(new RegExp(`<p class="field-error" id="details-${field}-error">${message}`));
     }
     expect(await accountRow(customer.accountId)).toEqual(before);
     expect(await updates(customer.accountId)).toHaveLength(0);

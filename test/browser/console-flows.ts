@@ -92,10 +92,11 @@ export async function totalRequests(page: Page): Promise<number | null> {
 
 /**
  * Reloads the page until `ready` holds: the logger writes a request's row
- * from a queue, a moment after the API answered. Bounded by attempts, not by
- * a clock.
+ * from a queue, a moment after the API answered (its batches wait up to 5 s,
+ * and much longer on a busy 2-core machine running other test files).
+ * Bounded by attempts, generously: about a minute of half-second pauses.
  */
-export async function reloadUntil(page: Page, ready: () => Promise<boolean>, attempts = 40): Promise<void> {
+export async function reloadUntil(page: Page, ready: () => Promise<boolean>, attempts = 120): Promise<void> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (await ready()) return;
     await sleep(500);

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { Account } from "../../db/schema";
 import { ISO_COUNTRY_CODES } from "../../shared/countries";
 import type { ConsoleAppEnv } from "../env";
+import { SelectField, TextField } from "./fields";
 import { CsrfField } from "./layout";
 
 type C = Context<ConsoleAppEnv>;
@@ -59,56 +60,20 @@ interface InputProps {
   required?: boolean;
 }
 
-function Input({ field, label, values, errors, type = "text", autocomplete, maxlength, required = false }: InputProps) {
-  const error = errors[field];
-  return (
-    <p class="field">
-      <label for={`details-${field}`}>{label}</label>
-      <input
-        id={`details-${field}`}
-        name={field}
-        type={type}
-        autocomplete={autocomplete}
-        maxlength={maxlength}
-        required={required}
-        value={values[field]}
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby={error ? `details-${field}-error` : undefined}
-      />
-      {error ? (
-        <span id={`details-${field}-error`} class="field-error">
-          {error}
-        </span>
-      ) : null}
-    </p>
-  );
+function Input({ field, values, errors, ...rest }: InputProps) {
+  return <TextField {...rest} id={`details-${field}`} name={field} value={values[field]} error={errors[field]} />;
 }
 
 function CountrySelect({ values, errors }: { values: DetailValues; errors: DetailErrors }) {
-  const error = errors.country;
   return (
-    <p class="field">
-      <label for="details-country">Country</label>
-      <select
-        id="details-country"
-        name="country"
-        autocomplete="country"
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby={error ? "details-country-error" : undefined}
-      >
-        <option value="">(none)</option>
-        {ISO_COUNTRY_CODES.map((code) => (
-          <option value={code} selected={values.country === code}>
-            {`${countryNames.of(code) ?? code} (${code})`}
-          </option>
-        ))}
-      </select>
-      {error ? (
-        <span id="details-country-error" class="field-error">
-          {error}
-        </span>
-      ) : null}
-    </p>
+    <SelectField id="details-country" name="country" label="Country" autocomplete="country" error={errors.country}>
+      <option value="">(none)</option>
+      {ISO_COUNTRY_CODES.map((code) => (
+        <option value={code} selected={values.country === code}>
+          {`${countryNames.of(code) ?? code} (${code})`}
+        </option>
+      ))}
+    </SelectField>
   );
 }
 

@@ -28,7 +28,6 @@ const AUDIT_PAGE_SIZE = 50;
 const sessionIdHash = z.string().regex(/^[0-9a-f]{64}$/);
 const auditId = z.string().regex(/^audit_[0-9a-f]{32}$/);
 
-/** "2026-12-02 17:55 UTC": server-rendered, so in UTC and saying so. */
 function SessionsTable({ c, rows, current }: { c: C; rows: ConsoleSession[]; current: SessionInfo }) {
   return (
     <table class="sessions">

@@ -6,53 +6,18 @@
  */
 import type { Child } from "hono/jsx";
 import type { ModelEntry } from "../../../providers/types";
+import { CheckboxField, FieldError, TextField } from "../fields";
 import type { FieldErrors, KeyField, KeyFormValues } from "./form";
 
-function FieldError({ id, errors, field }: { id: string; errors: FieldErrors; field: KeyField }) {
-  const message = errors[field];
-  return message ? (
-    <p class="field-error" id={`${id}-${field}-error`}>
-      {message}
-    </p>
-  ) : null;
+/** A key form's text input: ids `<form id>-<field>`, its error from the form's errors. */
+function KeyText(props: { id: string; field: KeyField; label: string; hint?: string; value: string; errors: FieldErrors; type?: "text" | "date"; required?: boolean; inputmode?: "numeric" }) {
+  const { id, field, errors, ...rest } = props;
+  return <TextField {...rest} id={`${id}-${field}`} name={field} error={errors[field]} />;
 }
 
-/** aria attributes of an input: its hint and, when rejected, its error. */
-function described(id: string, errors: FieldErrors, field: KeyField, hint = false) {
-  const ids = [hint ? `${id}-${field}-hint` : null, errors[field] ? `${id}-${field}-error` : null].filter(Boolean);
-  return { "aria-describedby": ids.length > 0 ? ids.join(" ") : undefined, "aria-invalid": errors[field] ? "true" : undefined };
-}
-
-function TextField(props: { id: string; field: KeyField; label: string; hint?: string; value: string; errors: FieldErrors; type?: string; required?: boolean; inputmode?: "numeric" }) {
-  const { id, field, errors } = props;
-  return (
-    <div class="field">
-      <label for={`${id}-${field}`}>{props.label}</label>
-      {props.hint ? (
-        <p class="hint" id={`${id}-${field}-hint`}>
-          {props.hint}
-        </p>
-      ) : null}
-      <input id={`${id}-${field}`} name={field} type={props.type ?? "text"} value={props.value} required={props.required} inputmode={props.inputmode} {...described(id, errors, field, Boolean(props.hint))} />
-      <FieldError id={id} errors={errors} field={field} />
-    </div>
-  );
-}
-
-function Checkbox(props: { id: string; field: KeyField; label: string; checked: boolean; errors: FieldErrors; hint?: string }) {
-  const { id, field, errors } = props;
-  return (
-    <div class="field checkbox">
-      <input id={`${id}-${field}`} name={field} type="checkbox" value="1" checked={props.checked} {...described(id, errors, field, Boolean(props.hint))} />
-      <label for={`${id}-${field}`}>{props.label}</label>
-      {props.hint ? (
-        <p class="hint" id={`${id}-${field}-hint`}>
-          {props.hint}
-        </p>
-      ) : null}
-      <FieldError id={id} errors={errors} field={field} />
-    </div>
-  );
+function KeyCheckbox(props: { id: string; field: KeyField; label: string; checked: boolean; errors: FieldErrors; hint?: string }) {
+  const { id, field, errors, ...rest } = props;
+  return <CheckboxField {...rest} id={`${id}-${field}`} name={field} error={errors[field]} />;
 }
 
 export interface KeyFieldsProps {
@@ -71,13 +36,13 @@ export function KeyFields({ id, values, errors, models, withScope, note }: KeyFi
   const limitHint = "Empty: your tier's limit. A key's limit never lifts the tier's.";
   return (
     <>
-      <TextField id={id} field="name" label="Name" value={values.name} errors={errors} required hint="Where the key is used, e.g. “ci” or “billing service”." />
+      <KeyText id={id} field="name" label="Name" value={values.name} errors={errors} required hint="Where the key is used, e.g. “ci” or “billing service”." />
       {note}
       <fieldset>
         <legend>Limits (optional)</legend>
-        <TextField id={id} field="rpm" label="Requests per minute" value={values.rpm} errors={errors} inputmode="numeric" hint={limitHint} />
-        <TextField id={id} field="tpm" label="Tokens per minute" value={values.tpm} errors={errors} inputmode="numeric" />
-        <TextField id={id} field="concurrency" label="Concurrent requests" value={values.concurrency} errors={errors} inputmode="numeric" />
+        <KeyText id={id} field="rpm" label="Requests per minute" value={values.rpm} errors={errors} inputmode="numeric" hint={limitHint} />
+        <KeyText id={id} field="tpm" label="Tokens per minute" value={values.tpm} errors={errors} inputmode="numeric" />
+        <KeyText id={id} field="concurrency" label="Concurrent requests" value={values.concurrency} errors={errors} inputmode="numeric" />
       </fieldset>
       {/* Collapsed unless in use: most keys may use every model, and the list is long. */}
       <details class="model-picker" open={values.models.length > 0 || errors.models !== undefined}>
@@ -95,13 +60,13 @@ export function KeyFields({ id, values, errors, models, withScope, note }: KeyFi
             </li>
           ))}
         </ul>
-        <FieldError id={id} errors={errors} field="models" />
+        <FieldError id={`${id}-models`} error={errors.models} />
       </fieldset>
       </details>
-      <Checkbox id={id} field="eu_only" label="EU-hosted routes only" checked={values.euOnly} errors={errors} hint="Requests with this key run in the EU only, whatever your account consented to." />
-      <TextField id={id} field="expires" type="date" label="Expires after (optional)" value={values.expires} errors={errors} hint="The key stops working at the end of this day (UTC). Empty: never." />
+      <KeyCheckbox id={id} field="eu_only" label="EU-hosted routes only" checked={values.euOnly} errors={errors} hint="Requests with this key run in the EU only, whatever your account consented to." />
+      <KeyText id={id} field="expires" type="date" label="Expires after (optional)" value={values.expires} errors={errors} hint="The key stops working at the end of this day (UTC). Empty: never." />
       {withScope ? (
-        <Checkbox id={id} field="manage" label="Can also manage keys and the account (scope “manage”)" checked={values.manage} errors={errors} hint="Leave it unticked for a key that only makes model requests." />
+        <KeyCheckbox id={id} field="manage" label="Can also manage keys and the account (scope “manage”)" checked={values.manage} errors={errors} hint="Leave it unticked for a key that only makes model requests." />
       ) : null}
     </>
   );
