@@ -56,6 +56,14 @@ export default defineConfig({
                 API_BASE_URL: "https://api.test/v1",
                 EMAIL_TRANSPORT: "outbox",
                 EMAIL_FROM: "Emby Router <no-reply@console.test>",
+                // Billing: no markup unless a test sets one (costs then equal
+                // the catalogue's), and Stripe is the fake upstream's.
+                PRICE_MARKUP_PERCENT: "0",
+                STRIPE_API_BASE: inject<string>("fakeUpstreamUrl"),
+                STRIPE_SECRET_KEY: "sk_test_fake_emby",
+                STRIPE_WEBHOOK_SECRET: "whsec_test_emby",
+                STRIPE_PRO_PRICE_ID: "price_fake_pro_monthly",
+                BILLING_RETURN_URL: "https://console.test/billing",
               },
             },
           })),

@@ -19,6 +19,10 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const KEY_SCOPES = ["inference", "manage"] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
+/** A key's spend budget resets at the start of each UTC day, ISO week (Monday) or calendar month. */
+export const BUDGET_PERIODS = ["daily", "weekly", "monthly"] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+
 /** A key's data-region restriction: only "eu" exists. */
 export const KEY_DATA_REGIONS = ["eu"] as const;
 
@@ -52,6 +56,13 @@ export const accounts = sqliteTable(
     restrictedAt: integer("restricted_at"),
     /** A new email awaiting confirmation from that address; `email` changes only once it is confirmed. */
     pendingEmail: text("pending_email"),
+    /**
+     * When the paid tier lapses to free (ms): the end of a failed payment's
+     * grace period, or of the period a cancelled subscription was paid for.
+     * Authentication reads the tier as `free` from then on, before any
+     * webhook or job has changed `tier` (src/billing/tier.ts).
+     */
+    tierUntil: integer("tier_until"),
   },
   // Emails are unique case-insensitively (`A@x` and `a@x` are one mailbox in
   // practice), enforced here whatever writes the row; the code also stores them
@@ -90,6 +101,9 @@ export const apiKeys = sqliteTable(
     revokedReason: text("revoked_reason"),
     /** Set on a key rotated out: the id of the key that replaces it (this one stops at expires_at). */
     replacedBy: text("replaced_by"),
+    /** Spend budget in nano-USD of customer price per budgetPeriod; null: no budget. Both set or both null. */
+    budgetNanoUsd: integer("budget_nano_usd"),
+    budgetPeriod: text("budget_period", { enum: BUDGET_PERIODS }),
   },
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash), index("api_keys_account_idx").on(t.accountId)],
 );
@@ -303,3 +317,56 @@ export type ApiKey = typeof apiKeys.$inferSelect;
 export type ConsoleSession = typeof consoleSessions.$inferSelect;
 export type SignInLink = typeof signInLinks.$inferSelect;
 export type Passkey = typeof passkeys.$inferSelect;
+
+export const SUBSCRIPTION_STATES = ["active", "past_due", "canceled"] as const;
+export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
+
+/**
+ * An account's link to Stripe (src/billing): its customer, its subscription
+ * as the newest applied webhook event left it, and its low-balance notice
+ * setting. One row per account that has started a checkout or set a notice.
+ */
+export const billingAccounts = sqliteTable(
+  "billing_accounts",
+  {
+    accountId: text("account_id")
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    stripeCustomerId: text("stripe_customer_id"),
+    subscriptionId: text("subscription_id"),
+    subscriptionState: text("subscription_state", { enum: SUBSCRIPTION_STATES }),
+    /** End of the period paid for (ms). */
+    currentPeriodEnd: integer("current_period_end"),
+    /** 1: cancelled, runs to currentPeriodEnd and then downgrades. */
+    cancelAtPeriodEnd: integer("cancel_at_period_end", { mode: "boolean" }).notNull().default(false),
+    /** First failed payment of the current dunning (ms); cleared by a paid invoice. */
+    paymentFailedAt: integer("payment_failed_at"),
+    /**
+     * `created` (ms) of the newest subscription event applied: an older event
+     * delivered late is recorded but changes nothing (out-of-order delivery).
+     */
+    subscriptionEventAt: integer("subscription_event_at"),
+    /** Email a notice when the balance falls below this (nano-USD); null: no notice. */
+    lowBalanceThresholdNano: integer("low_balance_threshold_nano"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("billing_accounts_customer_unique").on(t.stripeCustomerId)],
+);
+
+/**
+ * Stripe webhook events already applied, by event id: a redelivery is
+ * acknowledged without being applied again. Kept STRIPE_EVENT_RETENTION_MS
+ * (30 days; Stripe retries for up to 3 days).
+ */
+export const stripeEvents = sqliteTable(
+  "stripe_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    /** The event's own `created` (ms). */
+    createdAt: integer("created_at").notNull(),
+    processedAt: integer("processed_at").notNull(),
+  },
+  (t) => [index("stripe_events_processed_idx").on(t.processedAt)],
+);

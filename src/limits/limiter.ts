@@ -18,6 +18,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
 import type { AccessChange } from "./controls";
+import type { Charge, CreditState, LedgerEntryInput, SpendReservation } from "../billing/types";
 import { keyLimits, penaltyLimits } from "./tiers";
 import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult } from "./window";
 
@@ -32,6 +33,8 @@ export const LIMITER_REQUEST_COLUMNS = ["lease_id", "key_id", "at", "tokens", "l
 export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
   /** The caller's view of the key and account: what it read, and when. */
   view: AccessView;
+  /** Money to reserve (src/billing/types.ts). */
+  spend?: SpendReservation;
 };
 
 /** Refused for access (nothing admitted), or the window's decision with what changed since the caller's view. */
@@ -41,6 +44,8 @@ export type AdmitAnswer = { refused: AccessRefusal } | (AdmitResult & { refused:
 export interface Release {
   leaseId: string;
   tokens: number | null;
+  /** What the request is charged; null or absent: not known yet, the money stays reserved (a later release settles it). */
+  charge?: Charge | null;
 }
 
 type Row = {
@@ -144,6 +149,26 @@ export class AccountLimiter extends DurableObject<Env> {
     this.access.prune(now);
     this.alarmAt = null;
     this.scheduleAlarm();
+  }
+
+  /** Applies a top-up, refund, subscription payment or adjustment once per entry id (TODO(billing): implemented by the credits work). */
+  credit(_entry: LedgerEntryInput): { applied: boolean; balanceNano: number } {
+    throw new Error("credits: not implemented yet");
+  }
+
+  /** The account's balance, reservations, key spend and pending ledger entries. */
+  creditState(): CreditState {
+    throw new Error("credits: not implemented yet");
+  }
+
+  /** Sets (or clears, null) the balance below which the customer is emailed a notice. */
+  setLowBalanceThreshold(_nano: number | null): void {
+    throw new Error("credits: not implemented yet");
+  }
+
+  /** Copies pending ledger entries to the billing database; resolves with how many were written. */
+  async flushLedger(): Promise<number> {
+    throw new Error("credits: not implemented yet");
   }
 
   /** Counts for tests and operators: nothing here is secret. */

@@ -66,6 +66,8 @@ export const errors = {
   forbidden: (message: string, code: string, param: string | null = null) => new ApiError(403, "permission_error", code, message, param),
   notFound: (message: string, code = "not_found", param: string | null = null) =>
     new ApiError(404, "not_found_error", code, message, param),
+  /** 402: the prepaid balance cannot cover the request's estimated maximum price (code insufficient_credits), or a key's budget (budget_exceeded). */
+  paymentRequired: (message: string, code: "insufficient_credits" | "budget_exceeded") => new ApiError(402, "insufficient_quota", code, message),
   conflict: (message: string, code: string) => new ApiError(409, "invalid_request_error", code, message),
   tooLarge: (limitBytes: number) =>
     new ApiError(413, "request_too_large", "request_too_large", `Request body exceeds ${limitBytes} bytes.`),
