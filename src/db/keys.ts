@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { KeyBudget } from "../billing/types";
 import { displayPrefix, generateApiKey } from "../shared/api-key";
 import { newId, sha256Hex } from "../shared/crypto";
 import type { CoreDb } from "./client";
@@ -13,6 +14,7 @@ export interface NewKey {
   models?: string[] | null | undefined;
   scopes: KeyScope[];
   dataRegion?: "eu" | null | undefined;
+  budget?: KeyBudget | null | undefined;
 }
 
 /** A new key in clear and the row that stores it (its hash, never the key). */
@@ -31,6 +33,8 @@ async function newKeyRow(accountId: string, input: NewKey) {
     concurrencyLimit: input.limits?.concurrency ?? null,
     allowedModels: input.models ?? null,
     dataRegion: input.dataRegion ?? null,
+    budgetNanoUsd: input.budget?.limitNano ?? null,
+    budgetPeriod: input.budget?.period ?? null,
     createdAt: Date.now(),
   } satisfies typeof apiKeys.$inferInsert;
   return { key, values };
@@ -90,7 +94,7 @@ export async function findAccountKey(db: CoreDb, accountId: string, keyId: strin
 }
 
 /** The columns a customer may change on a key. */
-export type KeyChanges = Partial<Pick<ApiKey, "name" | "rpmLimit" | "tpmLimit" | "concurrencyLimit" | "allowedModels" | "dataRegion" | "expiresAt">>;
+export type KeyChanges = Partial<Pick<ApiKey, "name" | "rpmLimit" | "tpmLimit" | "concurrencyLimit" | "allowedModels" | "dataRegion" | "expiresAt" | "budgetNanoUsd" | "budgetPeriod">>;
 
 /** Updates a key and audits the names (never the values) of the fields changed, in one transaction. */
 export async function updateKey(db: CoreDb, key: ApiKey, changes: KeyChanges, fields: readonly string[], actor: string): Promise<ApiKey | undefined> {
@@ -141,6 +145,7 @@ export async function rotateKey(
     limits: { rpm: old.rpmLimit, tpm: old.tpmLimit, concurrency: old.concurrencyLimit },
     models: old.allowedModels,
     dataRegion: old.dataRegion,
+    budget: old.budgetNanoUsd === null || old.budgetPeriod === null ? null : { limitNano: old.budgetNanoUsd, period: old.budgetPeriod },
   });
   const guardedAccount = sql<string>`(select ${apiKeys.accountId} from ${apiKeys} where ${apiKeys.id} = ${old.id} and ${apiKeys.replacedBy} = ${values.id})`;
   try {

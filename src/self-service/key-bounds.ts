@@ -4,7 +4,9 @@
  * another. Used with the caller's key as the bound (create, patch, rotate)
  * and, for a patch, with the patched key's own values (a patch only narrows).
  */
+import type { KeyBudget } from "../billing/types";
 import type { ApiKey, KeyScope } from "../db/schema";
+import { budgetOf } from "./budget";
 
 /** What a key may do, in the API's terms. */
 export interface KeyGrant {
@@ -17,14 +19,16 @@ export interface KeyGrant {
   dataRegion: "eu" | null;
   /** null: never expires. */
   expiresAt: number | null;
+  /** Spend limit per period; null: none. */
+  budget: KeyBudget | null;
 }
 
 export const LIMIT_NAMES = ["rpm", "tpm", "concurrency"] as const;
 
 /** The fields of a grant, named as the API's `param` names them. */
-export type GrantField = "scopes" | `limits.${(typeof LIMIT_NAMES)[number]}` | "models" | "data_region" | "expires_at";
+export type GrantField = "scopes" | `limits.${(typeof LIMIT_NAMES)[number]}` | "models" | "data_region" | "expires_at" | "budget";
 
-export const ALL_GRANT_FIELDS: readonly GrantField[] = ["scopes", "limits.rpm", "limits.tpm", "limits.concurrency", "models", "data_region", "expires_at"];
+export const ALL_GRANT_FIELDS: readonly GrantField[] = ["scopes", "limits.rpm", "limits.tpm", "limits.concurrency", "models", "data_region", "expires_at", "budget"];
 
 export function grantOf(k: ApiKey): KeyGrant {
   return {
@@ -33,6 +37,7 @@ export function grantOf(k: ApiKey): KeyGrant {
     models: k.allowedModels,
     dataRegion: k.dataRegion,
     expiresAt: k.expiresAt,
+    budget: budgetOf(k),
   };
 }
 
@@ -49,6 +54,9 @@ function exceeds(bound: KeyGrant, grant: KeyGrant, field: GrantField): boolean {
       return bound.dataRegion === "eu" && grant.dataRegion !== "eu";
     case "expires_at":
       return exceedsNumber(bound.expiresAt, grant.expiresAt);
+    case "budget":
+      // Periods of different lengths do not compare: within a budget means the same period, no higher limit.
+      return bound.budget !== null && (grant.budget === null || grant.budget.period !== bound.budget.period || grant.budget.limitNano > bound.budget.limitNano);
     default: {
       const name = field.slice("limits.".length) as (typeof LIMIT_NAMES)[number];
       return exceedsNumber(bound.limits[name], grant.limits[name]);

@@ -27,6 +27,7 @@ export function newKeyGrant(caller: KeyGrant, body: CreateKeyBody): KeyGrant {
     models: pick(body.models, caller.models),
     dataRegion: pick(body.data_region, caller.dataRegion),
     expiresAt: pick(body.expires_at, caller.expiresAt),
+    budget: pick(body.budget, caller.budget),
   };
   const excess = firstExcess(caller, grant);
   if (excess) throw exceedsCaller(excess);
@@ -47,7 +48,10 @@ export interface KeyPatch {
 
 /**
  * The column changes a patch asks for. Each grant field it sets must stay
- * within the caller (403) and must not widen the key (400).
+ * within the caller (403) and must not widen the key (400), except the
+ * budget: raising or removing a key's spend limit is routine account
+ * management, bounded only by the caller's own budget (a budgeted key can
+ * neither lift its own budget nor hand out more).
  */
 export function keyPatch(caller: KeyGrant, key: ApiKey, body: UpdateKeyBody): KeyPatch {
   const current = grantOf(key);
@@ -78,9 +82,15 @@ export function keyPatch(caller: KeyGrant, key: ApiKey, body: UpdateKeyBody): Ke
     patched.expiresAt = changes.expiresAt = body.expires_at;
     touched.push("expires_at");
   }
+  if (body.budget !== undefined) {
+    patched.budget = body.budget;
+    changes.budgetNanoUsd = body.budget?.limitNano ?? null;
+    changes.budgetPeriod = body.budget?.period ?? null;
+    touched.push("budget");
+  }
   const beyondCaller = firstExcess(caller, patched, touched);
   if (beyondCaller) throw exceedsCaller(beyondCaller);
-  const widened = firstExcess(current, patched, touched);
+  const widened = firstExcess(current, patched, touched.filter((f) => f !== "budget"));
   if (widened) {
     throw errors.invalidRequest(`A patch can only narrow a key, and the new '${widened}' would widen it; create a new key instead.`, widened, "cannot_broaden_key");
   }

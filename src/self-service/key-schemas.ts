@@ -1,6 +1,7 @@
 /** Request bodies of the customer key API (/v1/keys), re-exported by its route module. */
 import { z } from "zod";
 import { KEY_DATA_REGIONS, KEY_SCOPES } from "../db/schema";
+import { budgetBody } from "./budget";
 
 /** Longest grace period a rotation may give the old key: 7 days. */
 export const MAX_GRACE_PERIOD_S = 7 * 24 * 60 * 60;
@@ -34,6 +35,8 @@ export const createKeyBody = z
     limits: limits.optional(),
     models: models.optional(),
     data_region: z.enum(KEY_DATA_REGIONS).nullable().optional(),
+    /** Spend limit per UTC day, week or month; null: none. */
+    budget: budgetBody.optional(),
   })
   .strict();
 export type CreateKeyBody = z.infer<typeof createKeyBody>;
@@ -46,6 +49,7 @@ export const updateKeyBody = z
     limits: limits.optional(),
     models: models.optional(),
     data_region: z.enum(KEY_DATA_REGIONS).nullable().optional(),
+    budget: budgetBody.optional(),
   })
   .strict()
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "Give at least one field to change." });

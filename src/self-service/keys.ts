@@ -41,6 +41,7 @@ export const OWNER_GRANT: KeyGrant = {
   models: null,
   dataRegion: null,
   expiresAt: null,
+  budget: null,
 };
 
 /** A key of the account; another account's key is as unknown as a made-up id (404, never 403). */
@@ -65,7 +66,7 @@ export async function createAccountKey(deps: KeyDeps, accountId: string, body: C
   return createKey(
     deps.db,
     accountId,
-    { name: body.name, scopes: [...grant.scopes], limits: grant.limits, models: grant.models && [...grant.models], dataRegion: grant.dataRegion, expiresAt: grant.expiresAt },
+    { name: body.name, scopes: [...grant.scopes], limits: grant.limits, models: grant.models && [...grant.models], dataRegion: grant.dataRegion, expiresAt: grant.expiresAt, budget: grant.budget },
     actor,
   );
 }

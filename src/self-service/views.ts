@@ -1,4 +1,6 @@
+import type { KeySpend } from "../billing/types";
 import type { Account, ApiKey, auditLog } from "../db/schema";
+import { budgetView } from "./budget";
 import { isRotationDue } from "../shared/key-rotation";
 
 /** Milliseconds to ISO 8601, keeping nulls. */
@@ -21,8 +23,12 @@ export function accountView(a: Account) {
   };
 }
 
-/** A key as the API shows it: never the key itself, nor its hash. `now` decides `rotation_due`. */
-export function keyView(k: ApiKey, now = Date.now()) {
+/**
+ * A key as the API shows it: never the key itself, nor its hash. `now`
+ * decides `rotation_due` and the budget's period; `keySpend` is the limiter
+ * object's spend by key (CreditState.keySpend; a key absent spent nothing).
+ */
+export function keyView(k: ApiKey, now = Date.now(), keySpend: Readonly<Record<string, KeySpend>> = {}) {
   return {
     id: k.id,
     object: "api_key",
@@ -42,6 +48,7 @@ export function keyView(k: ApiKey, now = Date.now()) {
     /** Set on a key rotated out: its replacement; this key stops at expires_at. */
     replaced_by: k.replacedBy,
     rotation_due: isRotationDue(k, now),
+    budget: budgetView(k, keySpend[k.id], now),
   };
 }
 

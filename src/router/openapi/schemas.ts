@@ -7,7 +7,7 @@
  * retypes does.
  */
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_STATUSES, KEY_DATA_REGIONS, KEY_SCOPES, KEY_STATUSES, TIERS } from "../../db/schema";
+import { ACCOUNT_STATUSES, BUDGET_PERIODS, KEY_DATA_REGIONS, KEY_SCOPES, KEY_STATUSES, TIERS } from "../../db/schema";
 
 const timestamp = z.iso.datetime().meta({ description: "ISO 8601" });
 const nullableTimestamp = timestamp.nullable();
@@ -38,6 +38,16 @@ export const accountSchema = z
 
 export const accountListSchema = z.object({ object: z.literal("list"), data: z.array(accountSchema) }).meta({ id: "AccountList" });
 
+export const keyBudgetSchema = z
+  .object({
+    limit_usd: z.number().meta({ description: "Most the key may spend per period, USD of customer price" }),
+    period: z.enum(BUDGET_PERIODS).meta({ description: "Resets at the start of each UTC day, ISO week (Monday) or calendar month" }),
+    spent_usd: z.number().meta({ description: "Settled spend in the current period" }),
+    remaining_usd: z.number().meta({ description: "limit - spent - what requests in flight hold; 0 or more" }),
+    resets_at: timestamp.meta({ description: "Start of the next period" }),
+  })
+  .meta({ id: "KeyBudget", description: "A key's spend budget: a request that would go beyond it gets 402 budget_exceeded." });
+
 export const apiKeySchema = z
   .object({
     id: z.string(),
@@ -57,6 +67,7 @@ export const apiKeySchema = z
     revoked_reason: z.string().nullable().meta({ description: "customer, admin, leaked:<source>, ..." }),
     replaced_by: z.string().nullable().meta({ description: "Set on a key rotated out: its replacement; this key stops at expires_at" }),
     rotation_due: z.boolean().meta({ description: "Active and older than 90 days: rotate it" }),
+    budget: keyBudgetSchema.nullable().meta({ description: "Spend budget; null: none" }),
   })
   .meta({ id: "ApiKey", description: "A key's metadata: never the key itself, nor its hash." });
 

@@ -12,6 +12,7 @@ import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
 import { billingAddressSchema } from "../../self-service/billing-address";
+import { budgetBody } from "../../self-service/budget";
 import { adminCatalogueRoutes } from "./admin-catalogue";
 import { adminErasureRoutes } from "./admin-erasures";
 import { accountView, keyView } from "../../self-service/views";
@@ -65,6 +66,8 @@ export const createKeyBody = z
     scopes: z.array(z.enum(KEY_SCOPES)).min(1).optional(),
     /** "eu": the key may use EU-hosted routes only. */
     data_region: z.enum(KEY_DATA_REGIONS).nullable().optional(),
+    /** Spend limit per UTC day, week or month; null or absent: none. */
+    budget: budgetBody.optional(),
   })
   .strict();
 
@@ -130,7 +133,7 @@ export const adminRoutes = new Hono<AppEnv>()
     const { key, record } = await createKey(
       db,
       accountId,
-      { name: body.name, expiresAt: body.expires_at, limits: body.limits, models: body.models, scopes: body.scopes ?? [...KEY_SCOPES], dataRegion: body.data_region },
+      { name: body.name, expiresAt: body.expires_at, limits: body.limits, models: body.models, scopes: body.scopes ?? [...KEY_SCOPES], dataRegion: body.data_region, budget: body.budget },
       ADMIN_ACTOR,
     );
     return c.json({ ...keyView(record), key }, 201);

@@ -17,6 +17,7 @@ import { evictAccount } from "../auth-cache";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
+import { accountKeySpend } from "../../self-service/budget";
 import { keyView } from "../../self-service/views";
 
 export { createKeyBody, rotateKeyBody, updateKeyBody };
@@ -56,30 +57,36 @@ export const keysRoutes = new Hono<AppEnv>()
     c.header("cache-control", "no-store");
   })
   .use(apiKeyAuth("manage"))
+  // Budgets show their spend, which the account's limiter object holds: one call for the whole listing.
   .get("/", async (c) => {
-    const keys = await listKeys(coreDb(c.env.DB), c.get("auth").accountId);
+    const { accountId } = c.get("auth");
+    const [keys, spend] = await Promise.all([listKeys(coreDb(c.env.DB), accountId), accountKeySpend(c.env, accountId)]);
     const now = Date.now();
-    return c.json({ object: "list", data: keys.map((k) => keyView(k, now)) });
+    return c.json({ object: "list", data: keys.map((k) => keyView(k, now, spend)) });
   })
   .post("/", async (c) => {
     const body = await readJson(c.req.raw, createKeyBody);
     const { key, record } = await createAccountKey(deps(c), c.get("auth").accountId, body, callerGrant(c), actorOf(c));
     return c.json({ ...keyView(record), key }, 201);
   })
-  .get("/:id", async (c) => c.json(keyView(await accountKeyOrThrow(coreDb(c.env.DB), c.get("auth").accountId, c.req.param("id")))))
+  .get("/:id", async (c) => {
+    const { accountId } = c.get("auth");
+    const key = await accountKeyOrThrow(coreDb(c.env.DB), accountId, c.req.param("id"));
+    return c.json(keyView(key, Date.now(), await accountKeySpend(c.env, accountId)));
+  })
   .patch("/:id", async (c) => {
     const body = await readJson(c.req.raw, updateKeyBody);
     const { accountId } = c.get("auth");
     const updated = await updateAccountKey(deps(c), accountId, c.req.param("id"), body, callerGrant(c), actorOf(c));
     evictAccount(accountId);
-    return c.json(keyView(updated));
+    return c.json(keyView(updated, Date.now(), await accountKeySpend(c.env, accountId)));
   })
   // Revoking a revoked key is a success that changes nothing (DELETE is idempotent).
   .delete("/:id", async (c) => {
     const { accountId } = c.get("auth");
     const revoked = await revokeAccountKey(deps(c), accountId, c.req.param("id"), actorOf(c));
     evictAccount(accountId);
-    return c.json(keyView(revoked));
+    return c.json(keyView(revoked, Date.now(), await accountKeySpend(c.env, accountId)));
   })
   .post("/:id/rotate", async (c) => {
     const { grace_period_seconds: grace } = await readRotateBody(c);

@@ -8,6 +8,8 @@
 import type { billingReceipts, UsageRow } from "../../db/billing-schema";
 import type { RequestLog } from "../../db/logs-schema";
 import type { Account, agreements, ApiKey, consents, ConsoleSession, Passkey } from "../../db/schema";
+import { nanoToUsd } from "../../billing/money";
+import { budgetOf } from "../budget";
 import { accountView, auditEntryView, iso, keyView } from "../views";
 
 /** Flat views: the CSV columns are the view's own keys (checked by the compiler). */
@@ -24,12 +26,19 @@ export const ACCOUNT_COLUMNS = [
   "tier", "status", "status_reason", "created_at", "updated_at", "closed_at", "restricted_at", "pending_email",
 ] as const;
 
-/** A key's metadata as the key API shows it (never its hash). */
-export const keyExportView = (k: ApiKey) => keyView(k);
+/**
+ * A key's metadata as the key API shows it (never its hash). Its budget is
+ * the stored limit only: the spend lives in the limiter object, not in the
+ * data the account stores.
+ */
+export function keyExportView(k: ApiKey) {
+  const budget = budgetOf(k);
+  return { ...keyView(k), budget: budget && { limit_usd: nanoToUsd(budget.limitNano), period: budget.period } };
+}
 
 export const KEY_COLUMNS = [
   "id", "name", "prefix", "status", "scopes", "limits.rpm", "limits.tpm", "limits.concurrency", "models", "data_region",
-  "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by", "rotation_due",
+  "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by", "rotation_due", "budget.limit_usd", "budget.period",
 ] as const;
 
 export function consentExportView(r: typeof consents.$inferSelect) {

@@ -59,7 +59,7 @@ export function registerAdminPaths(registry: Registry): void {
     path: "/admin/v1/accounts/{id}/keys",
     tags: accounts,
     summary: "Create a key for an account",
-    description: "`expires_at` takes ISO 8601 or Unix seconds; `scopes` defaults to both; `models` must be in the catalogue in force; `data_region: \"eu\"` restricts the key to EU-hosted routes.",
+    description: "`expires_at` takes ISO 8601 or Unix seconds; `scopes` defaults to both; `models` must be in the catalogue in force; `data_region: \"eu\"` restricts the key to EU-hosted routes; `budget` (`{limit_usd, period}`) caps its spend per UTC day, week or month.",
     security: adminSecurity,
     request: { ...accountId, ...body(createKeyBody) },
     responses: { 201: { description: "The key, with `key` shown this once.", content: json(createdApiKeySchema) }, ...errors, ...errorResponses([409]) },

@@ -29,7 +29,7 @@ export function registerKeyPaths(registry: Registry): void {
     tags,
     summary: "Create a key",
     description:
-      "Name, expiry (ISO 8601 or Unix seconds), scopes, lower limits, model allow-list, EU-only. A field left out takes the calling key's value: a key cannot grant more than the key that creates it. The key is shown once.",
+      "Name, expiry (ISO 8601 or Unix seconds), scopes, lower limits, model allow-list, EU-only, spend budget (`{limit_usd, period}`, period `daily`, `weekly` or `monthly`, UTC). A field left out takes the calling key's value: a key cannot grant more than the key that creates it (a budgeted key only keys with the same period and no higher limit). The key is shown once.",
     security: customerSecurity,
     request: { body: { required: true, content: json(createKeyBody) } },
     responses: { 201: customerOk("The new key, with `key` shown this once.", createdApiKeySchema), ...errors },
@@ -48,7 +48,7 @@ export function registerKeyPaths(registry: Registry): void {
     path: "/v1/keys/{id}",
     tags,
     summary: "Rename or narrow a key",
-    description: "Name, an earlier expiry, lower limits, a smaller allow-list, EU-only; scopes cannot change. 409 `key_revoked` for a revoked key.",
+    description: "Name, an earlier expiry, lower limits, a smaller allow-list, EU-only; scopes cannot change. `budget` sets, raises, lowers or (null) removes the spend budget, within the calling key's own budget; other isolates see the change within 30 s (their auth cache). 409 `key_revoked` for a revoked key.",
     security: customerSecurity,
     request: { ...keyId, body: { required: true, content: json(updateKeyBody) } },
     responses: { 200: customerOk("The key's metadata.", apiKeySchema), ...withConflict },
