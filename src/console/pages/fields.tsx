@@ -40,7 +40,7 @@ export interface TextFieldProps extends Described {
   value: string;
   type?: "text" | "email" | "date";
   required?: boolean;
-  inputmode?: "numeric";
+  inputmode?: "numeric" | "decimal";
   autocomplete?: string;
   maxlength?: number;
 }

@@ -20,6 +20,8 @@ import { signedIn } from "../middleware/session";
 import { GRACE_CHOICES, keyEditPage } from "../pages/keys/edit-page";
 import { createBodyOf, expiryDate, fieldOfParam, parseKeyForm, updateBodyOf, valuesOf, type FieldErrors } from "../pages/keys/form";
 import { keysListPage, type KeysListData } from "../pages/keys/list-page";
+import { parseBudgetForm } from "../pages/keys/budget";
+import { accountKeySpend } from "../../self-service/budget";
 
 type Ctx = Context<ConsoleAppEnv>;
 
@@ -34,9 +36,15 @@ async function catalogueModels(c: Ctx) {
   return catalogue.models.map((m) => ({ id: m.id, name: m.name }));
 }
 
-async function listPage(c: Ctx, data: Omit<KeysListData, "keys" | "models" | "apiBaseUrl" | "now">) {
-  const keys = await listKeys(coreDb(c.env.DB), signedIn(c).accountId);
-  return keysListPage(c, { ...data, keys, models: await catalogueModels(c), apiBaseUrl: c.env.API_BASE_URL, now: Date.now() });
+async function listPage(c: Ctx, data: Omit<KeysListData, "keys" | "spend" | "models" | "apiBaseUrl" | "now">) {
+  const { accountId } = signedIn(c);
+  // Budgets show their spend, which the account's limiter object holds: one call for every key.
+  const [keys, spend] = await Promise.all([listKeys(coreDb(c.env.DB), accountId), accountKeySpend(limiterEnv(c.env), accountId)]);
+  return keysListPage(c, { ...data, keys, spend, models: await catalogueModels(c), apiBaseUrl: c.env.API_BASE_URL, now: Date.now() });
+}
+
+async function keySpend(c: Ctx, keyId: string) {
+  return (await accountKeySpend(limiterEnv(c.env), signedIn(c).accountId))[keyId];
 }
 
 /** A refusal of the key logic that names a field of the form, as a message next to that field; null for any other error. */
@@ -78,7 +86,7 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     const key = await accountKeyOrThrow(coreDb(c.env.DB), signedIn(c).accountId, c.req.param("id"));
     const saved = c.req.query("saved");
     const notice = saved === "1" ? "Saved." : saved === "0" ? "Nothing changed." : undefined;
-    return keyEditPage(c, { key, models: await catalogueModels(c), now: Date.now(), notice });
+    return keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key.id), now: Date.now(), notice });
   })
   .post("/:id", async (c) => {
     const session = signedIn(c);
@@ -88,7 +96,8 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     // An unchanged expiry is not judged, so a key whose expiry has passed can still be edited.
     const unchangedExpiry = typedExpiry.trim() === expiryDate(key.expiresAt);
     const parsed = parseKeyForm(unchangedExpiry ? { ...raw, expires: "" } : raw);
-    const retry = async (errors: FieldErrors) => keyEditPage(c, { key, models: await catalogueModels(c), now: Date.now(), form: { values: valuesOf(raw), errors }, status: 400 });
+    const retry = async (errors: FieldErrors) =>
+      keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key.id), now: Date.now(), form: { values: valuesOf(raw), errors }, status: 400 });
     if (!parsed.ok) return retry(parsed.errors);
     const body = updateBodyOf(key, parsed.form, typedExpiry);
     if (!body) return c.redirect(`/keys/${key.id}?saved=0`, 303);
@@ -99,6 +108,19 @@ export const keysPages = new Hono<ConsoleAppEnv>()
       if (fieldErrors) return retry(fieldErrors);
       throw err;
     }
+    return c.redirect(`/keys/${key.id}?saved=1`, 303);
+  })
+  // Sets, changes or (empty amount) removes the key's budget, as PATCH /v1/keys/{id} with `budget` does.
+  .post("/:id/budget", async (c) => {
+    const session = signedIn(c);
+    const key = await accountKeyOrThrow(coreDb(c.env.DB), session.accountId, c.req.param("id"));
+    const raw = await c.req.parseBody();
+    const parsed = parseBudgetForm(raw);
+    if (!parsed.ok) {
+      const values = { amount: typeof raw.amount === "string" ? raw.amount : "", period: typeof raw.period === "string" ? raw.period : "" };
+      return keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key.id), now: Date.now(), budgetForm: { values, error: parsed }, status: 400 });
+    }
+    await updateAccountKey(deps(c), session.accountId, key.id, { budget: parsed.budget }, owner, sessionActor(session));
     return c.redirect(`/keys/${key.id}?saved=1`, 303);
   })
   .post("/:id/rotate", async (c) => {

@@ -5,11 +5,13 @@
  * period) and Revoke buttons.
  */
 import type { Context } from "hono";
+import type { KeySpend } from "../../../billing/types";
 import type { ApiKey } from "../../../db/schema";
 import type { ModelEntry } from "../../../providers/types";
 import type { ConsoleAppEnv } from "../../env";
 import { CsrfField, page } from "../layout";
 import { When } from "../when";
+import { BudgetSection, budgetFormValuesOf, type BudgetFormValues } from "./budget";
 import { KeyFields } from "./fields";
 import { formValuesOfKey, type FieldErrors, type KeyFormValues } from "./form";
 import { keyStatus, LimitsText, RotationFlag } from "./list-page";
@@ -27,6 +29,9 @@ export interface KeyEditData {
   models: readonly Pick<ModelEntry, "id" | "name">[];
   now: number;
   form?: { values: KeyFormValues; errors: FieldErrors };
+  /** The key's spend in its budget period, from the limiter object. */
+  spend: KeySpend | undefined;
+  budgetForm?: { values: BudgetFormValues; error: { field: "amount" | "period"; message: string } };
   notice?: string;
   status?: 200 | 400;
 }
@@ -143,6 +148,9 @@ export function keyEditPage(c: Context<ConsoleAppEnv>, data: KeyEditData) {
       ) : (
         <p>This key is revoked; it cannot be changed.</p>
       )}
+      {k.status === "active" ? (
+        <BudgetSection c={c} k={k} spend={data.spend} now={now} values={data.budgetForm?.values ?? budgetFormValuesOf(k)} error={data.budgetForm?.error} />
+      ) : null}
       <Actions c={c} k={k} now={now} />
     </>,
   );

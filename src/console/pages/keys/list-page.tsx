@@ -5,12 +5,14 @@
  * 90-day rotation reminder, plus per-row Rotate and Revoke buttons.
  */
 import type { Context } from "hono";
+import type { KeySpend } from "../../../billing/types";
 import type { ApiKey } from "../../../db/schema";
 import type { ModelEntry } from "../../../providers/types";
 import { isRotationDue, rotationDueAt } from "../../../shared/key-rotation";
 import type { ConsoleAppEnv } from "../../env";
 import { CsrfField, page } from "../layout";
 import { When } from "../when";
+import { BudgetText } from "./budget";
 import { KeyFields } from "./fields";
 import { EMPTY_FORM, type FieldErrors, type KeyFormValues } from "./form";
 
@@ -24,6 +26,8 @@ export interface ShownKey {
 
 export interface KeysListData {
   keys: readonly ApiKey[];
+  /** Each key's spend in its budget period (the limiter object's CreditState.keySpend). */
+  spend: Readonly<Record<string, KeySpend>>;
   models: readonly Pick<ModelEntry, "id" | "name">[];
   apiBaseUrl: string;
   now: number;
@@ -91,7 +95,7 @@ function NewKey({ shown, apiBaseUrl }: { shown: ShownKey; apiBaseUrl: string }) 
   );
 }
 
-function KeyRow({ c, k, now }: { c: Context<ConsoleAppEnv>; k: ApiKey; now: number }) {
+function KeyRow({ c, k, now, spend }: { c: Context<ConsoleAppEnv>; k: ApiKey; now: number; spend: KeySpend | undefined }) {
   const status = keyStatus(k, now);
   return (
     <tr>
@@ -113,6 +117,9 @@ function KeyRow({ c, k, now }: { c: Context<ConsoleAppEnv>; k: ApiKey; now: numb
       </td>
       <td>{k.allowedModels === null ? "All" : k.allowedModels.join(", ")}</td>
       <td>{k.dataRegion === "eu" ? "Yes" : "No"}</td>
+      <td>
+        <BudgetText k={k} spend={spend} now={now} />
+      </td>
       <td>
         <RotationFlag k={k} now={now} />
       </td>
@@ -154,14 +161,14 @@ export function keysListPage(c: Context<ConsoleAppEnv>, data: KeysListData) {
             <table>
               <thead>
                 <tr>
-                  {["Name", "Prefix", "Scopes", "Status", "Created", "Last used", "Expires", "Limits", "Models", "EU-only", "Rotation due", "Actions"].map((h) => (
+                  {["Name", "Prefix", "Scopes", "Status", "Created", "Last used", "Expires", "Limits", "Models", "EU-only", "Budget", "Rotation due", "Actions"].map((h) => (
                     <th scope="col">{h}</th>
                   ))}
                 </tr>
               </thead>
               <tbody>
                 {keys.map((k) => (
-                  <KeyRow c={c} k={k} now={now} />
+                  <KeyRow c={c} k={k} now={now} spend={data.spend[k.id]} />
                 ))}
               </tbody>
             </table>
