@@ -8,7 +8,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import consoleWorker from "../../src/console/index";
 import { startSessionRow } from "../../src/console/auth/session";
-import { outboxSince, type OutboxMail } from "../../src/console/mail/outbox";
+import { outboxSince, type OutboxMail } from "../../src/mail/outbox";
 
 export const CONSOLE_ORIGIN = "https://console.test";
 

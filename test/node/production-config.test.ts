@@ -18,6 +18,18 @@ describe("production defaults in wrangler.toml", () => {
   it("makes Durable Object ids in the EU jurisdiction", () => {
     expect(vars.DURABLE_OBJECT_JURISDICTION).toBe("eu");
   });
+
+  it("sends low-balance notices through the Email binding, never the local outbox", () => {
+    expect(vars.EMAIL_TRANSPORT).toBe("binding");
+    expect(readFileSync("wrangler.toml", "utf8")).toMatch(/^\[\[send_email\]\]\s*\nname = "EMAIL"/m);
+  });
+
+  it("gives the console the router's Stripe and credit settings (both start Checkout)", () => {
+    const console = wranglerVars("src/console/wrangler.toml");
+    for (const name of ["STRIPE_API_BASE", "STRIPE_PRO_PRICE_ID", "CREDITS_CURRENCY", "CREDITS_MIN_TOPUP", "CREDITS_MAX_TOPUP", "BILLING_RETURN_URL"]) {
+      expect(console[name], name).toBe(vars[name]);
+    }
+  });
 });
 
 describe("production defaults in src/console/wrangler.toml", () => {

@@ -17,7 +17,7 @@ import { consumeLink } from "../../db/sign-in-links";
 import { sha256Hex } from "../../shared/crypto";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
 import type { SessionInfo } from "../env";
-import { sendMail } from "../mail/send";
+import { sendMail } from "../../mail/send";
 import { sessionActor } from "./actor";
 import { issueLink, type MailEnv } from "./links";
 

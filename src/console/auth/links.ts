@@ -18,7 +18,7 @@ import { consumeLink, insertLinkWithinLimit, type NewSignInLink } from "../../db
 import { randomToken, sha256Hex } from "../../shared/crypto";
 import { POLICY_VERSIONS } from "../../shared/policies";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
-import { sendMail } from "../mail/send";
+import { sendMail } from "../../mail/send";
 
 /** At most this many links per address per CONSOLE_LINK_TTL_MS (so at most this many live at once). */
 export const LINK_REQUESTS_PER_WINDOW = 5;

@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 import type { ConsoleAppEnv } from "../env";
-import { outboxSince } from "../mail/outbox";
+import { outboxSince } from "../../mail/outbox";
 
 export const devRoutes = new Hono<ConsoleAppEnv>().get("/outbox", (c) => {
   if (c.env.EMAIL_TRANSPORT !== "outbox") return c.text("Not found", 404);

@@ -1,5 +1,5 @@
 /**
- * The local outbox: mail the console would have sent, kept in this isolate's
+ * The local outbox: mail the console or router would have sent, kept in this isolate's
  * memory (local development runs one). Never used in production, where
  * EMAIL_TRANSPORT is "binding"; GET /dev/outbox answers 404 there.
  */
