@@ -13,6 +13,7 @@ import { embeddingsRoutes } from "./routes/embeddings";
 import { generationRoutes } from "./routes/generation";
 import { healthRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
+import { creditsNoticeRoutes } from "./routes/credits-notice";
 import { messagesRoutes } from "./routes/messages";
 import { modelsRoutes } from "./routes/models";
 import { privacyRoutes } from "./routes/privacy";
@@ -39,6 +40,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/usage", usageRoutes)
   .route("/v1/account", accountRoutes)
   .route("/v1/keys", keysRoutes)
+  .route("/v1/credits/notice", creditsNoticeRoutes)
   .route("/v1/audit-log", auditLogRoutes)
   .route("/v1/privacy", privacyRoutes)
   .route("/v1/secret-scanning", secretScanningRoutes)

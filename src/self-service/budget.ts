@@ -15,16 +15,17 @@ import { limiterFor, type LimiterEnv } from "../limits/client";
 /** Largest budget a key may have: far above any real spend, and exact as nano-USD in a double. */
 export const MAX_BUDGET_USD = 1_000_000;
 
-/** USD with at most 9 decimals (nano-USD is the unit), above 0 and at most MAX_BUDGET_USD. */
-export const budgetLimitUsd = z
-  .number()
-  .positive()
-  .max(MAX_BUDGET_USD)
-  .refine((usd) => Number(usd.toFixed(9)) === usd, { message: "at most 9 decimals" });
+/** An amount of USD in a request: above 0, at most `max`, at most 9 decimals (nano-USD is the unit). */
+export const positiveUsd = (max: number) =>
+  z
+    .number()
+    .positive()
+    .max(max)
+    .refine((usd) => Number(usd.toFixed(9)) === usd, { message: "at most 9 decimals" });
 
 /** A budget in a key request; null removes it. */
 export const budgetBody = z
-  .object({ limit_usd: budgetLimitUsd, period: z.enum(BUDGET_PERIODS) })
+  .object({ limit_usd: positiveUsd(MAX_BUDGET_USD), period: z.enum(BUDGET_PERIODS) })
   .strict()
   .nullable()
   .transform((b): KeyBudget | null => (b === null ? null : { limitNano: usdToNano(b.limit_usd), period: b.period }));

@@ -88,6 +88,7 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
   "PUT /v1/account/restriction": { access: "manage", probes: at("/v1/account/restriction", { restricted: true }) },
   "GET /v1/account/communication": { access: "manage", probes: at("/v1/account/communication") },
   "PUT /v1/account/communication": { access: "manage", probes: at("/v1/account/communication", { product_updates: true }) },
+  "PUT /v1/credits/notice": { access: "manage", probes: at("/v1/credits/notice", { threshold_usd: 5 }) },
   "GET /v1/keys": { access: "manage", probes: at("/v1/keys") },
   "POST /v1/keys": { access: "manage", probes: at("/v1/keys", { name: "minted" }) },
   "GET /v1/keys/:id": {

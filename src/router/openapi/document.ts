@@ -10,6 +10,7 @@ import { registerSecuritySchemes } from "./components";
 import { registerAccountPaths } from "./paths/account";
 import { registerAdminPaths } from "./paths/admin";
 import { registerInferencePaths } from "./paths/inference";
+import { registerCreditsNoticePaths } from "./paths/credits-notice";
 import { registerKeyPaths } from "./paths/keys";
 import { registerPublicPaths } from "./paths/public";
 import { registerUsagePaths } from "./paths/usage";
@@ -28,6 +29,7 @@ export function buildOpenApiDocument() {
   registerUsagePaths(registry);
   registerAccountPaths(registry);
   registerKeyPaths(registry);
+  registerCreditsNoticePaths(registry);
   registerAdminPaths(registry);
   return holder.getOpenAPI31Document({
     openapi: "3.1.0",

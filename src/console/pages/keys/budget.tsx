@@ -14,7 +14,7 @@ import { usdToNano } from "../../../billing/money";
 import type { ConsoleAppEnv } from "../../env";
 import { SelectField, TextField } from "../fields";
 import { CsrfField } from "../layout";
-import { formatUsd, parseUsd } from "../money";
+import { formatUsd, parseUsd } from "../../../billing/money-text";
 import { When } from "../when";
 
 const PERIOD_LABELS: Record<BudgetPeriod, string> = { daily: "Daily", weekly: "Weekly (Monday)", monthly: "Monthly (the 1st)" };

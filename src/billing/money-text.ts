@@ -1,9 +1,9 @@
 /**
- * Amounts as the console shows them: US dollars with cents, and more
+ * Amounts as people read them (console pages, mail): US dollars with cents, and more
  * decimals only when the amount has them (a request can cost fractions of a
  * cent), so a shown amount is never rounded away from the truth.
  */
-import { NANO_PER_USD } from "../../billing/money";
+import { NANO_PER_USD } from "./money";
 
 export function formatUsd(nano: number): string {
   const sign = nano < 0 ? "−" : "";
