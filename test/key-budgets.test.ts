@@ -6,9 +6,10 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { clearAuthCache } from "../src/router/auth-cache";
-import { periodBounds } from "../src/self-service/budget";
+import { periodBounds } from "../src/billing/budget-period";
 import { createdKey, keysApi, type KeyBody } from "./helpers/keys";
-import { admin, errorOf, newCustomer } from "./helpers/router";
+import { eventually, limiterStub } from "./helpers/limiter";
+import { admin, chat, errorOf, newCustomer } from "./helpers/router";
 
 beforeEach(() => clearAuthCache());
 
@@ -21,7 +22,7 @@ describe("key budgets in the key API", () => {
   it("creates a key with a budget and shows its limit, spend, remaining amount and reset", async () => {
     const { key: caller } = await newCustomer();
     const created = (await createdKey(caller, { name: "capped", budget: { limit_usd: 12.5, period: "monthly" } })) as WithBudget & { key: string };
-    const resets = new Date(periodBounds("monthly", Date.now()).resetsAt).toISOString();
+    const resets = new Date(periodBounds("monthly", Date.now()).end).toISOString();
     expect(created.budget).toEqual({ limit_usd: 12.5, period: "monthly", spent_usd: 0, remaining_usd: 12.5, resets_at: resets });
     expect((await read(caller, created.id)).budget).toEqual(created.budget);
     const list = (await (await keysApi(caller, "GET")).json()) as { data: WithBudget[] };
@@ -95,16 +96,21 @@ describe("key budgets in the key API", () => {
     expect(rotated.status).toBe(201);
     expect(((await rotated.json()) as WithBudget).budget).toMatchObject({ limit_usd: 3.25, period: "weekly" });
   });
-});
 
-describe("budget periods (UTC)", () => {
-  it("starts days at midnight, weeks on Monday and months on the 1st, and resets at the next one", () => {
-    const at = Date.parse("2026-12-02T21:25:54Z"); // a Wednesday
-    expect(periodBounds("daily", at)).toEqual({ start: Date.parse("2026-12-02T00:00:00Z"), resetsAt: Date.parse("2026-12-03T00:00:00Z") });
-    expect(periodBounds("weekly", at)).toEqual({ start: Date.parse("2026-11-30T00:00:00Z"), resetsAt: Date.parse("2026-12-07T00:00:00Z") });
-    expect(periodBounds("monthly", at)).toEqual({ start: Date.parse("2026-12-01T00:00:00Z"), resetsAt: Date.parse("2027-01-01T00:00:00Z") });
-    const sunday = Date.parse("2026-12-06T23:59:59Z");
-    expect(periodBounds("weekly", sunday).resetsAt).toBe(Date.parse("2026-12-07T00:00:00Z"));
-    expect(periodBounds("monthly", Date.parse("2026-12-31T12:00:00Z")).resetsAt).toBe(Date.parse("2027-01-01T00:00:00Z"));
+  it("shows what the key spent in its period and what is left, from the limiter object", async () => {
+    const { key: caller, accountId } = await newCustomer();
+    const k = await createdKey(caller, { name: "spender", budget: { limit_usd: 5, period: "daily" } });
+    const res = await chat(k.key, { model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] });
+    expect(res.status).toBe(200);
+    await res.text();
+    await eventually(async () => (await limiterStub(accountId).creditState()).reservedNano === 0);
+    const { balanceNano } = await limiterStub(accountId).creditState();
+    const spent = 100_000_000_000 - balanceNano;
+    expect(spent).toBeGreaterThan(0);
+    const view = (await read(caller, k.id)).budget!;
+    expect(view).toMatchObject({ limit_usd: 5, period: "daily", spent_usd: spent / 1e9 });
+    expect(Math.round(view.remaining_usd * 1e9)).toBe(5_000_000_000 - spent);
+    const list = (await (await keysApi(caller, "GET")).json()) as { data: WithBudget[] };
+    expect(list.data.find((x) => x.id === k.id)?.budget).toEqual(view);
   });
 });

@@ -3,14 +3,14 @@
  * object-side rule that a fall below the threshold mails one notice per
  * crossing, re-armed when the balance goes back up.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LowBalanceNotices, type NoticeEnv } from "../src/billing/low-balance";
 import type { AccountLimiter } from "../src/limits/limiter";
 import { mailTo } from "./helpers/console";
-import { limiterStub } from "./helpers/limiter";
-import { call, errorOf, newCustomer } from "./helpers/router";
+import { eventually, limiterStub } from "./helpers/limiter";
+import { call, chat, errorOf, grantCredits, newCustomer } from "./helpers/router";
 
 const USD = 1_000_000_000;
 
@@ -113,5 +113,43 @@ describe("one notice per crossing", () => {
       expect(n.dueAt()).toBeNull();
     });
     expect(mailTo(to)).toHaveLength(0);
+  });
+});
+
+describe("the notice through requests and top-ups", () => {
+  /** A request settled: its price is debited from the balance. */
+  async function spend(key: string, accountId: string) {
+    const res = await chat(key, { model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] });
+    expect(res.status).toBe(200);
+    await res.text();
+    await eventually(async () => (await limiterStub(accountId).creditState()).reservedNano === 0);
+  }
+
+  /** Runs the object's alarm (if the runtime has not already), which delivers a due notice. */
+  const alarm = (accountId: string) => runDurableObjectAlarm(limiterStub(accountId));
+
+  it("mails exactly one notice when settlements take the balance below the threshold, and another after a top-up re-arms it", async () => {
+    const { key, accountId } = await newCustomer({ credits: 1 });
+    const to = await emailOf(accountId);
+    // Just under the balance: the first request crosses it.
+    expect((await putNotice(key, { threshold_usd: 0.999999999 })).status).toBe(200);
+    expect((await limiterStub(accountId).creditState()).lowBalanceThresholdNano).toBe(999_999_999);
+    for (let i = 0; i < 3; i++) await spend(key, accountId);
+    await alarm(accountId);
+    await eventually(async () => mailTo(to).length === 1);
+    await spend(key, accountId);
+    await alarm(accountId);
+    expect(mailTo(to)).toHaveLength(1);
+    expect(mailTo(to)[0]!.text).toMatch(/^Your prepaid balance is \$0\.99\d*, below the \$0\.999999999 you asked to be told about\./);
+
+    // A top-up takes the balance back to the threshold (re-armed); the next request takes it below again.
+    const below = (await limiterStub(accountId).creditState()).balanceNano;
+    await grantCredits(accountId, (999_999_999 - below) / USD);
+    expect((await limiterStub(accountId).creditState()).balanceNano).toBe(999_999_999);
+    await alarm(accountId);
+    expect(mailTo(to)).toHaveLength(1);
+    await spend(key, accountId);
+    await alarm(accountId);
+    await eventually(async () => mailTo(to).length === 2);
   });
 });

@@ -171,6 +171,11 @@ export class CreditBook {
     return { applied: true, balanceNano: this.balance };
   }
 
+  /** What the low-balance notice (low-balance.ts) needs to know of the account's money. */
+  lowBalance(): { accountId: string | null; balanceNano: number; thresholdNano: number | null } {
+    return { accountId: this.accountId, balanceNano: this.balance, thresholdNano: this.lowBalanceThreshold };
+  }
+
   setLowBalanceThreshold(nano: number | null): void {
     this.lowBalanceThreshold = nano;
     this.saveAccount();

@@ -19,6 +19,8 @@ export const LOW_BALANCE_COLUMNS = ["balance_nano", "threshold_nano", "crossed_a
 /** Failed sends are retried this many times, 1, 2, 4, 8 minutes apart, then dropped (logged). */
 const MAX_ATTEMPTS = 5;
 const RETRY_BASE_MS = 60_000;
+/** Longest a queued notice is kept: until sent, or until the last retry. */
+export const NOTICE_MAX_PENDING_MS = RETRY_BASE_MS * (2 ** (MAX_ATTEMPTS - 1) - 1);
 
 export type NoticeEnv = MailEnv & { DB: D1Database; BILLING_RETURN_URL: string };
 
@@ -62,7 +64,9 @@ export class LowBalanceNotices {
   async deliver(env: NoticeEnv, accountId: string, current: { thresholdNano: number | null; balanceNano: number }, now: number): Promise<void> {
     const row = this.row();
     if (!row || row.due_at > now) return;
-    if (current.thresholdNano === null || current.balanceNano >= current.thresholdNano) return this.clear();
+    // Sending awaits I/O, during which a new crossing may replace the row: only this notice is cleared.
+    const done = () => void this.sql.exec("delete from low_balance_notice where crossed_at = ?", row.crossed_at);
+    if (current.thresholdNano === null || current.balanceNano >= current.thresholdNano) return done();
     try {
       const account = await coreDb(env.DB).query.accounts.findFirst({
         columns: { email: true, status: true, closedAt: true },
@@ -71,12 +75,12 @@ export class LowBalanceNotices {
       if (account && account.closedAt === null && account.status !== "terminated") {
         await sendMail(env, lowBalanceMail(account.email, current.balanceNano, current.thresholdNano, env.BILLING_RETURN_URL));
       }
-      this.clear();
+      done();
     } catch (err) {
       const attempts = row.attempts + 1;
       console.error("low-balance notice not sent", attempts, err instanceof Error ? err.message : String(err));
-      if (attempts >= MAX_ATTEMPTS) return this.clear();
-      this.sql.exec("update low_balance_notice set attempts = ?, due_at = ? where id = 1", attempts, now + RETRY_BASE_MS * 2 ** (attempts - 1));
+      if (attempts >= MAX_ATTEMPTS) return done();
+      this.sql.exec("update low_balance_notice set attempts = ?, due_at = ? where crossed_at = ?", attempts, now + RETRY_BASE_MS * 2 ** (attempts - 1), row.crossed_at);
     }
   }
 

@@ -23,6 +23,7 @@ import { DurableObject } from "cloudflare:workers";
 import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
 import type { AccessChange } from "./controls";
 import { CreditBook } from "../billing/credit-book";
+import { LowBalanceNotices } from "../billing/low-balance";
 import type { Charge, CreditState, LedgerEntryInput, SpendRefusal, SpendReservation } from "../billing/types";
 import type { BudgetPeriod } from "../db/schema";
 import { newPseudonym } from "../db/erasure";
@@ -75,6 +76,7 @@ export class AccountLimiter extends DurableObject<Env> {
   private window = new LimiterWindow();
   private readonly access: AccessState;
   private readonly credits: CreditBook;
+  private readonly notices: LowBalanceNotices;
   private alarmAt: number | null = null;
   private prunedAt = 0;
   /** The clock; tests replace it to move through windows deterministically. */
@@ -94,6 +96,7 @@ export class AccountLimiter extends DurableObject<Env> {
     }
     this.access = new AccessState(sql);
     this.credits = new CreditBook(sql, now);
+    this.notices = new LowBalanceNotices(sql);
     this.alarmAt = this.nextAlarm();
   }
 
@@ -149,6 +152,7 @@ export class AccountLimiter extends DurableObject<Env> {
   async erase(pseudonym: string = newPseudonym()): Promise<void> {
     await this.credits.idle();
     this.credits.erase(pseudonym, this.clock());
+    this.notices.clear();
     this.ctx.storage.sql.exec("delete from requests");
     this.window = new LimiterWindow();
     this.access.eraseToTombstone(this.clock());
@@ -164,7 +168,7 @@ export class AccountLimiter extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     if (settled) sql.exec("update requests set tokens = ?, lease_expires_at = null where lease_id = ?", settled.tokens, leaseId);
     else if (lease) sql.exec("update requests set lease_expires_at = null where lease_id = ?", leaseId);
-    if (charge) this.credits.settle(leaseId, charge, this.clock());
+    if (charge) this.watchBalance(() => this.credits.settle(leaseId, charge, this.clock()));
     return lease !== undefined;
   }
 
@@ -183,6 +187,8 @@ export class AccountLimiter extends DurableObject<Env> {
     if ((this.credits.nextFlush() ?? Infinity) <= now) {
       await this.credits.flush(this.env.BILLING_DB, this.clock).catch((err: unknown) => console.error("ledger flush failed; retrying", err));
     }
+    const money = this.credits.lowBalance();
+    if (money.accountId !== null && (this.notices.dueAt() ?? Infinity) <= now) await this.notices.deliver(this.env, money.accountId, money, now);
     this.window.prune(now);
     this.pruneStorage(now, true);
     this.access.prune(now);
@@ -192,7 +198,7 @@ export class AccountLimiter extends DurableObject<Env> {
 
   /** Applies a top-up, refund, subscription payment or adjustment once per entry id. */
   credit(entry: LedgerEntryInput): { applied: boolean; balanceNano: number } {
-    const answer = this.credits.credit(entry, this.clock());
+    const answer = this.watchBalance(() => this.credits.credit(entry, this.clock()));
     this.scheduleAlarm();
     return answer;
   }
@@ -230,6 +236,15 @@ export class AccountLimiter extends DurableObject<Env> {
     };
   }
 
+  /** Runs a balance change and queues a low-balance notice if it crossed the customer's threshold downwards. */
+  private watchBalance<T>(change: () => T): T {
+    const before = this.credits.lowBalance().balanceNano;
+    const result = change();
+    const after = this.credits.lowBalance();
+    if (this.notices.observe(before, after.balanceNano, after.thresholdNano, this.clock())) this.scheduleAlarm();
+    return result;
+  }
+
   /** Deletes rows that left the window and hold no lease; bounded to one statement per interval. */
   private pruneStorage(now: number, force = false): void {
     if (!force && now - this.prunedAt < PRUNE_INTERVAL_MS) return;
@@ -240,7 +255,9 @@ export class AccountLimiter extends DurableObject<Env> {
   /** The earliest of the next lease expiry, the next access record's expiry, the next ledger flush and the oldest reservation's reclaim. */
   private nextAlarm(): number | null {
     const oldest = this.credits.oldestReservation();
-    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry(), this.credits.nextFlush(), oldest === null ? null : oldest + LEASE_TTL_MS].filter((t) => t !== null);
+    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry(), this.credits.nextFlush(), oldest === null ? null : oldest + LEASE_TTL_MS, this.notices.dueAt()].filter(
+      (t) => t !== null,
+    );
     return times.length > 0 ? Math.min(...times) : null;
   }
 

@@ -13,6 +13,7 @@ import { billingReceipts, usageLedger } from "../db/billing-schema";
 import { accounts, agreements, apiKeys, auditLog, consents, consolePageViews, consoleSessions, erasures, passkeys, signInLinks, webauthnChallenges } from "../db/schema";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
 import { CREDIT_TABLES, LEDGER_FLUSH_DELAY_MS } from "../billing/credit-book";
+import { LOW_BALANCE_COLUMNS, NOTICE_MAX_PENDING_MS } from "../billing/low-balance";
 import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
 import { WINDOW_MS } from "../limits/window";
 import { ENDPOINTS } from "../providers/endpoints";
@@ -236,6 +237,12 @@ function creditCategories(): Category[] {
       id: "limiter_credit_pending", description: "Credit ledger entries (top-ups, usage debits, refunds, adjustments) not yet copied to the billing database.", ...limiter("credit_pending"), ...money,
       // Copied within seconds; kept longer only while the billing database cannot be written. Erasure keeps them under the pseudonym the billing rows get.
       retention: { after: "created_at", period_ms: LEDGER_FLUSH_DELAY_MS }, on_erasure: "pseudonymised",
+    },
+    {
+      id: "limiter_low_balance_notice", description: "A low-balance notice waiting to be mailed: the balance and threshold it reports, and delivery attempts.",
+      store: { kind: "durable_object", name: "AccountLimiter", table: "low_balance_notice" }, fields: ["id", ...LOW_BALANCE_COLUMNS], ...money,
+      // Deleted once mailed by the object's alarm (seconds), or after the last failed retry.
+      retention: { after: "crossed_at", period_ms: NOTICE_MAX_PENDING_MS }, on_erasure: "deleted",
     },
     { id: "limiter_credit_applied", description: "Ids of the ledger entries applied, so a redelivered top-up or refund is applied once.", ...limiter("credit_applied"), ...money, retention: UNTIL_CLOSURE, on_erasure: "deleted" },
   ];

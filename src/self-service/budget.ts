@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { nanoToUsd, usdToNano } from "../billing/money";
 import type { KeyBudget, KeySpend } from "../billing/types";
+import { periodBounds } from "../billing/budget-period";
 import { BUDGET_PERIODS, type ApiKey, type BudgetPeriod } from "../db/schema";
 import { limiterFor, type LimiterEnv } from "../limits/client";
 
@@ -35,20 +36,6 @@ export function budgetOf(k: Pick<ApiKey, "budgetNanoUsd" | "budgetPeriod">): Key
   return k.budgetNanoUsd === null || k.budgetPeriod === null ? null : { limitNano: k.budgetNanoUsd, period: k.budgetPeriod };
 }
 
-/** The UTC period `now` falls in: a day, an ISO week (from Monday) or a calendar month. */
-export function periodBounds(period: BudgetPeriod, now: number): { start: number; resetsAt: number } {
-  const d = new Date(now);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth();
-  const day = d.getUTCDate();
-  if (period === "monthly") return { start: Date.UTC(y, m, 1), resetsAt: Date.UTC(y, m + 1, 1) };
-  const DAY = 86_400_000;
-  const today = Date.UTC(y, m, day);
-  if (period === "daily") return { start: today, resetsAt: today + DAY };
-  const sinceMonday = (d.getUTCDay() + 6) % 7;
-  return { start: today - sinceMonday * DAY, resetsAt: today + (7 - sinceMonday) * DAY };
-}
-
 /**
  * What the key spent in its current period and has left. The object's
  * figures count only when they are for this period and period kind (a key
@@ -58,7 +45,7 @@ export function periodBounds(period: BudgetPeriod, now: number): { start: number
 export function budgetView(k: ApiKey, spend: KeySpend | undefined, now: number) {
   const budget = budgetOf(k);
   if (!budget) return null;
-  const { resetsAt } = periodBounds(budget.period, now);
+  const { end: resetsAt } = periodBounds(budget.period, now);
   const current = spend && spend.period === budget.period && spend.resetsAt > now ? spend : undefined;
   const spent = current?.spentNano ?? 0;
   const remaining = Math.max(0, budget.limitNano - spent - (current?.reservedNano ?? 0));
@@ -71,7 +58,10 @@ export function budgetView(k: ApiKey, spend: KeySpend | undefined, now: number) 
   };
 }
 
-/** Every key's spend in its current period, in one call to the account's limiter object. */
-export async function accountKeySpend(limiter: LimiterEnv, accountId: string): Promise<Record<string, KeySpend>> {
-  return (await limiterFor(limiter, accountId).creditState()).keySpend;
+/** Each budgeted key's spend in its current budget period, in one call to the account's limiter object. */
+export async function accountKeySpend(limiter: LimiterEnv, accountId: string, keys: readonly ApiKey[]): Promise<Record<string, KeySpend>> {
+  const periods: Record<string, BudgetPeriod> = {};
+  for (const k of keys) if (k.budgetPeriod !== null) periods[k.id] = k.budgetPeriod;
+  if (Object.keys(periods).length === 0) return {};
+  return (await limiterFor(limiter, accountId).creditState(periods)).keySpend;
 }

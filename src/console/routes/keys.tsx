@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import { coreDb } from "../../db/client";
+import type { ApiKey } from "../../db/schema";
 import { listKeys } from "../../db/keys";
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { accountKeyOrThrow, createAccountKey, OWNER_GRANT, revokeAccountKey, rotateAccountKey, updateAccountKey, type KeyDeps } from "../../self-service/keys";
@@ -39,12 +40,13 @@ async function catalogueModels(c: Ctx) {
 async function listPage(c: Ctx, data: Omit<KeysListData, "keys" | "spend" | "models" | "apiBaseUrl" | "now">) {
   const { accountId } = signedIn(c);
   // Budgets show their spend, which the account's limiter object holds: one call for every key.
-  const [keys, spend] = await Promise.all([listKeys(coreDb(c.env.DB), accountId), accountKeySpend(limiterEnv(c.env), accountId)]);
+  const keys = await listKeys(coreDb(c.env.DB), accountId);
+  const spend = await accountKeySpend(limiterEnv(c.env), accountId, keys);
   return keysListPage(c, { ...data, keys, spend, models: await catalogueModels(c), apiBaseUrl: c.env.API_BASE_URL, now: Date.now() });
 }
 
-async function keySpend(c: Ctx, keyId: string) {
-  return (await accountKeySpend(limiterEnv(c.env), signedIn(c).accountId))[keyId];
+async function keySpend(c: Ctx, key: ApiKey) {
+  return (await accountKeySpend(limiterEnv(c.env), signedIn(c).accountId, [key]))[key.id];
 }
 
 /** A refusal of the key logic that names a field of the form, as a message next to that field; null for any other error. */
@@ -86,7 +88,7 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     const key = await accountKeyOrThrow(coreDb(c.env.DB), signedIn(c).accountId, c.req.param("id"));
     const saved = c.req.query("saved");
     const notice = saved === "1" ? "Saved." : saved === "0" ? "Nothing changed." : undefined;
-    return keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key.id), now: Date.now(), notice });
+    return keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key), now: Date.now(), notice });
   })
   .post("/:id", async (c) => {
     const session = signedIn(c);
@@ -97,7 +99,7 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     const unchangedExpiry = typedExpiry.trim() === expiryDate(key.expiresAt);
     const parsed = parseKeyForm(unchangedExpiry ? { ...raw, expires: "" } : raw);
     const retry = async (errors: FieldErrors) =>
-      keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key.id), now: Date.now(), form: { values: valuesOf(raw), errors }, status: 400 });
+      keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key), now: Date.now(), form: { values: valuesOf(raw), errors }, status: 400 });
     if (!parsed.ok) return retry(parsed.errors);
     const body = updateBodyOf(key, parsed.form, typedExpiry);
     if (!body) return c.redirect(`/keys/${key.id}?saved=0`, 303);
@@ -118,7 +120,7 @@ export const keysPages = new Hono<ConsoleAppEnv>()
     const parsed = parseBudgetForm(raw);
     if (!parsed.ok) {
       const values = { amount: typeof raw.amount === "string" ? raw.amount : "", period: typeof raw.period === "string" ? raw.period : "" };
-      return keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key.id), now: Date.now(), budgetForm: { values, error: parsed }, status: 400 });
+      return keyEditPage(c, { key, models: await catalogueModels(c), spend: await keySpend(c, key), now: Date.now(), budgetForm: { values, error: parsed }, status: 400 });
     }
     await updateAccountKey(deps(c), session.accountId, key.id, { budget: parsed.budget }, owner, sessionActor(session));
     return c.redirect(`/keys/${key.id}?saved=1`, 303);

@@ -57,10 +57,11 @@ export const keysRoutes = new Hono<AppEnv>()
     c.header("cache-control", "no-store");
   })
   .use(apiKeyAuth("manage"))
-  // Budgets show their spend, which the account's limiter object holds: one call for the whole listing.
+  // Budgets show their spend, which the account's limiter object holds: one call for the whole listing (none without budgets).
   .get("/", async (c) => {
     const { accountId } = c.get("auth");
-    const [keys, spend] = await Promise.all([listKeys(coreDb(c.env.DB), accountId), accountKeySpend(c.env, accountId)]);
+    const keys = await listKeys(coreDb(c.env.DB), accountId);
+    const spend = await accountKeySpend(c.env, accountId, keys);
     const now = Date.now();
     return c.json({ object: "list", data: keys.map((k) => keyView(k, now, spend)) });
   })
@@ -72,21 +73,21 @@ export const keysRoutes = new Hono<AppEnv>()
   .get("/:id", async (c) => {
     const { accountId } = c.get("auth");
     const key = await accountKeyOrThrow(coreDb(c.env.DB), accountId, c.req.param("id"));
-    return c.json(keyView(key, Date.now(), await accountKeySpend(c.env, accountId)));
+    return c.json(keyView(key, Date.now(), await accountKeySpend(c.env, accountId, [key])));
   })
   .patch("/:id", async (c) => {
     const body = await readJson(c.req.raw, updateKeyBody);
     const { accountId } = c.get("auth");
     const updated = await updateAccountKey(deps(c), accountId, c.req.param("id"), body, callerGrant(c), actorOf(c));
     evictAccount(accountId);
-    return c.json(keyView(updated, Date.now(), await accountKeySpend(c.env, accountId)));
+    return c.json(keyView(updated, Date.now(), await accountKeySpend(c.env, accountId, [updated])));
   })
   // Revoking a revoked key is a success that changes nothing (DELETE is idempotent).
   .delete("/:id", async (c) => {
     const { accountId } = c.get("auth");
     const revoked = await revokeAccountKey(deps(c), accountId, c.req.param("id"), actorOf(c));
     evictAccount(accountId);
-    return c.json(keyView(revoked, Date.now(), await accountKeySpend(c.env, accountId)));
+    return c.json(keyView(revoked, Date.now(), await accountKeySpend(c.env, accountId, [revoked])));
   })
   .post("/:id/rotate", async (c) => {
     const { grace_period_seconds: grace } = await readRotateBody(c);
