@@ -10,6 +10,7 @@ import { requireSession, session } from "./middleware/session";
 import { onConsoleError } from "./on-error";
 import { page } from "./pages/layout";
 import { authPages } from "./routes/auth";
+import { billingPages } from "./routes/billing";
 import { confirmEmailPages } from "./routes/confirm-email";
 import { devRoutes } from "./routes/dev";
 import { keysPages } from "./routes/keys";
@@ -23,6 +24,7 @@ import { securityPages } from "./routes/security";
 const signedIn = new Hono<ConsoleAppEnv>()
   .use(requireSession())
   .route("/keys", keysPages)
+  .route("/billing", billingPages)
   .route("/logs", logsPages)
   .route("/models", modelsPages)
   .route("/privacy", privacyPages)

@@ -92,6 +92,7 @@ describe("signed in", () => {
     ["keys", "/keys"],
     ["logs", "/logs"],
     ["models", "/models"],
+    ["billing", "/billing"],
     ["privacy", "/privacy"],
     ["privacy-details", "/privacy/details"],
     ["privacy-close", "/privacy/close"],

@@ -16,6 +16,7 @@ export const NAV = [
   { href: "/keys", label: "API keys" },
   { href: "/logs", label: "Request logs" },
   { href: "/models", label: "Models" },
+  { href: "/billing", label: "Billing" },
   { href: "/privacy", label: "Privacy and data" },
   { href: "/security", label: "Security" },
 ] as const;
