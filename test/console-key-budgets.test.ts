@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { signedInClient } from "./helpers/console";
 import { tableRows } from "./helpers/html-tables";
 import { keysApi } from "./helpers/keys";
-import { newCustomer } from "./helpers/router";
+import { chat, errorOf, newCustomer } from "./helpers/router";
 
 const budgetRow = (id: string) => env.DB.prepare("select budget_nano_usd, budget_period from api_keys where id = ?").bind(id).first();
 
@@ -68,6 +68,25 @@ describe("key budgets in the console", () => {
     expect((await client.post(`/keys/${a.keyId}/budget`, { amount: "5", period: "daily" }, { csrf: null })).status).toBe(403);
     expect(await budgetRow(b.keyId)).toEqual({ budget_nano_usd: null, budget_period: null });
     expect(await budgetRow(a.keyId)).toEqual({ budget_nano_usd: null, budget_period: null });
+  });
+});
+describe("a budget change through the console", () => {
+  it("reaches enforcement at once, though the router's auth cache still holds the key as it was", async () => {
+    const { accountId, keyId, key } = await newCustomer({ key: { budget: { limit_usd: 50, period: "monthly" } } });
+    const client = await signedInClient(accountId);
+    const hi = () => chat(key, { model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "hi" }] });
+    const first = await hi();
+    expect(first.status).toBe(200);
+    await first.text();
+    // The console does not evict the router's auth cache: only the push to the limiter can make this bite now.
+    expect((await client.post(`/keys/${keyId}/budget`, { amount: "0.000000001", period: "monthly" })).status).toBe(303);
+    const refused = await hi();
+    expect(refused.status).toBe(402);
+    expect((await errorOf(refused)).code).toBe("budget_exceeded");
+    expect((await client.post(`/keys/${keyId}/budget`, { amount: "", period: "monthly" })).status).toBe(303);
+    const again = await hi();
+    expect(again.status).toBe(200);
+    await again.text();
   });
 });
 

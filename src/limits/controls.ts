@@ -13,6 +13,7 @@
  * when the object cannot be reached: a caller imposing a restriction should
  * then not report success (docs/enforcement.md).
  */
+import type { KeyBudget } from "../billing/types";
 import type { AccountStatus } from "../db/schema";
 import { limiterFor, type LimiterEnv } from "./client";
 
@@ -30,6 +31,8 @@ export interface AccessChange {
   nonEuConsent?: boolean;
   /** Processing restricted (GDPR Art. 18) or no longer. */
   restricted?: boolean;
+  /** Keys whose spend budget changed (null: removed), enforced at once rather than after the auth cache. */
+  keyBudgets?: readonly { keyId: string; budget: KeyBudget | null }[];
 }
 
 /**

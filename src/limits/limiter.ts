@@ -21,6 +21,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
+import { BudgetOverrides } from "./budget-overrides";
 import type { AccessChange } from "./controls";
 import { CreditBook } from "../billing/credit-book";
 import { LowBalanceNotices } from "../billing/low-balance";
@@ -75,6 +76,7 @@ type Row = {
 export class AccountLimiter extends DurableObject<Env> {
   private window = new LimiterWindow();
   private readonly access: AccessState;
+  private readonly budgets: BudgetOverrides;
   private readonly credits: CreditBook;
   private readonly notices: LowBalanceNotices;
   private alarmAt: number | null = null;
@@ -95,6 +97,7 @@ export class AccountLimiter extends DurableObject<Env> {
       if (r.lease_expires_at !== null) this.window.addLease({ leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.lease_expires_at });
     }
     this.access = new AccessState(sql);
+    this.budgets = new BudgetOverrides(sql);
     this.credits = new CreditBook(sql, now);
     this.notices = new LowBalanceNotices(sql);
     this.alarmAt = this.nextAlarm();
@@ -114,7 +117,9 @@ export class AccountLimiter extends DurableObject<Env> {
     // Money before rate: a request the account cannot pay for takes no
     // rate-limit slot, and one refused for rate holds no money (reserved below
     // only once the window admitted it).
-    const spendRefused = this.credits.refusal(input.keyId, spend, now);
+    // A budget changed after the caller's view was read is the one enforced.
+    const toldBudget = this.budgets.newerThan(input.keyId, view);
+    const spendRefused = this.credits.refusal(input.keyId, toldBudget === undefined ? spend : { ...spend, keyBudget: toldBudget }, now);
     if (spendRefused) return { refused: null, spendRefused };
     const overrides = this.access.overrides(view);
     // A penalty the caller does not know of yet applies to this very request.
@@ -138,6 +143,7 @@ export class AccountLimiter extends DurableObject<Env> {
   /** Records an access change (src/limits/controls.ts pushAccessChange). */
   recordAccess(change: AccessChange): void {
     this.access.record(change, this.clock());
+    if (change.keyBudgets) this.budgets.record(change.keyBudgets, this.clock());
     this.scheduleAlarm();
   }
 
@@ -156,6 +162,7 @@ export class AccountLimiter extends DurableObject<Env> {
     this.ctx.storage.sql.exec("delete from requests");
     this.window = new LimiterWindow();
     this.access.eraseToTombstone(this.clock());
+    this.budgets.clear();
     this.scheduleAlarm();
   }
 
@@ -192,6 +199,7 @@ export class AccountLimiter extends DurableObject<Env> {
     this.window.prune(now);
     this.pruneStorage(now, true);
     this.access.prune(now);
+    this.budgets.prune(now);
     this.alarmAt = null;
     this.scheduleAlarm();
   }
@@ -255,7 +263,7 @@ export class AccountLimiter extends DurableObject<Env> {
   /** The earliest of the next lease expiry, the next access record's expiry, the next ledger flush and the oldest reservation's reclaim. */
   private nextAlarm(): number | null {
     const oldest = this.credits.oldestReservation();
-    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry(), this.credits.nextFlush(), oldest === null ? null : oldest + LEASE_TTL_MS, this.notices.dueAt()].filter(
+    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry(), this.credits.nextFlush(), oldest === null ? null : oldest + LEASE_TTL_MS, this.notices.dueAt(), this.budgets.nextExpiry()].filter(
       (t) => t !== null,
     );
     return times.length > 0 ? Math.min(...times) : null;

@@ -12,6 +12,7 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { billingReceipts, usageLedger } from "../db/billing-schema";
 import { accounts, agreements, apiKeys, auditLog, consents, consolePageViews, consoleSessions, erasures, passkeys, signInLinks, webauthnChallenges } from "../db/schema";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
+import { BUDGET_OVERRIDE_COLUMNS } from "../limits/budget-overrides";
 import { CREDIT_TABLES, LEDGER_FLUSH_DELAY_MS } from "../billing/credit-book";
 import { LOW_BALANCE_COLUMNS, NOTICE_MAX_PENDING_MS } from "../billing/low-balance";
 import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
@@ -176,6 +177,13 @@ function categories(): Category[] {
       // Kept only while a router isolate may still hold a view read before the change (a key stop: after it takes effect).
       retention: { after: table === "access_stops" ? "stop_at" : "recorded_at", period_ms: ACCESS_RECORD_TTL_MS }, on_erasure: "deleted", held: true,
     })),
+    {
+      id: "limiter_access_budgets", description: "Key budgets changed a moment ago: so every router isolate enforces the new budget at once.",
+      // The limiter object's SQLite table (src/limits/budget-overrides.ts).
+      store: { kind: "durable_object", name: "AccountLimiter", table: "access_budgets" }, fields: [...BUDGET_OVERRIDE_COLUMNS],
+      purposes: ["spend_limits"], legal_bases: ["contract"],
+      retention: { after: "recorded_at", period_ms: ACCESS_RECORD_TTL_MS }, on_erasure: "deleted", held: true,
+    },
     ...creditCategories(),
     {
       id: "erasure_journal", description: "A SHA-256 of each erased account's id and when, so a database restore re-applies the erasure.",

@@ -77,8 +77,12 @@ export async function updateAccountKey(deps: KeyDeps, accountId: string, keyId: 
   if (key.status === "revoked") throw errors.conflict("This API key is revoked; it cannot be changed.", "key_revoked");
   await assertKnownModels(deps, body.models);
   const { changes, fields } = keyPatch(await caller(), key, body);
-  // An earlier expiry is a stop like a revocation's: the limiter hears of it first.
-  if (changes.expiresAt != null) await pushAccessChange(deps.limiter, accountId, { keyStops: [{ keyId: key.id, at: changes.expiresAt }] });
+  // An earlier expiry is a stop like a revocation's, and a budget is enforced
+  // by the limiter: it hears of either first, so a failure in between leaves
+  // the new value enforced for at most the auth cache's life, never lost.
+  const keyStops = changes.expiresAt != null ? [{ keyId: key.id, at: changes.expiresAt }] : undefined;
+  const keyBudgets = body.budget !== undefined ? [{ keyId: key.id, budget: body.budget }] : undefined;
+  if (keyStops || keyBudgets) await pushAccessChange(deps.limiter, accountId, { ...(keyStops && { keyStops }), ...(keyBudgets && { keyBudgets }) });
   const updated = await updateKey(deps.db, key, changes, fields, actor);
   if (!updated) throw errors.notFound("No such API key.", "key_not_found", "id");
   return updated;
