@@ -103,7 +103,7 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
   const releases = pendingReleases.take(auth.accountId);
   try {
     result = await Promise.race([
-      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key, tokens, view: { asOf: auth.authAsOf, status: auth.accountStatus } }, releases),
+      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key, tokens, keyOwnLimits: auth.limits, view: { asOf: auth.authAsOf, status: auth.accountStatus, tier: auth.tier } }, releases),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),
     ]);
   } catch (err) {

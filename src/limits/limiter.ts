@@ -19,7 +19,7 @@ import { DurableObject } from "cloudflare:workers";
 import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
 import type { AccessChange } from "./controls";
 import type { Charge, CreditState, LedgerEntryInput, SpendReservation } from "../billing/types";
-import { keyLimits, penaltyLimits } from "./tiers";
+import { accountLimits, keyLimits, penaltyLimits, type KeyOwnLimits } from "./tiers";
 import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult } from "./window";
 
 /** A lease not released within this time is reclaimed by the alarm. */
@@ -33,6 +33,8 @@ export const LIMITER_REQUEST_COLUMNS = ["lease_id", "key_id", "at", "tokens", "l
 export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
   /** The caller's view of the key and account: what it read, and when. */
   view: AccessView;
+  /** The key's own limits as stored (null: the account's), so a tier change the view predates can re-cap them. */
+  keyOwnLimits: KeyOwnLimits;
   /** Money to reserve (src/billing/types.ts). */
   spend?: SpendReservation;
 };
@@ -91,6 +93,11 @@ export class AccountLimiter extends DurableObject<Env> {
     const refused = this.access.refusal(input.keyId, view, now);
     if (refused) return { refused };
     const overrides = this.access.overrides(view);
+    // A tier change the caller does not know of yet (a subscription event) sets this very request's limits.
+    if (overrides?.tier !== undefined) {
+      input.account = accountLimits(overrides.tier, view.status);
+      input.key = keyLimits(input.account, request.keyOwnLimits);
+    }
     // A penalty the caller does not know of yet applies to this very request.
     if (overrides?.status === "rate_limited" && view.status !== "rate_limited") {
       input.account = penaltyLimits(input.account);
