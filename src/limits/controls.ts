@@ -13,7 +13,7 @@
  * when the object cannot be reached: a caller imposing a restriction should
  * then not report success (docs/enforcement.md).
  */
-import type { AccountStatus } from "../db/schema";
+import type { AccountStatus, Tier } from "../db/schema";
 import { limiterFor, type LimiterEnv } from "./client";
 
 /** What changed; every field is optional, absent means unchanged. */
@@ -30,6 +30,8 @@ export interface AccessChange {
   nonEuConsent?: boolean;
   /** Processing restricted (GDPR Art. 18) or no longer. */
   restricted?: boolean;
+  /** The tier now in force (a Stripe subscription event, or the operator): admissions use its limits. */
+  tier?: Tier;
 }
 
 /**

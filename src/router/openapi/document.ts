@@ -9,6 +9,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { registerSecuritySchemes } from "./components";
 import { registerAccountPaths } from "./paths/account";
 import { registerAdminPaths } from "./paths/admin";
+import { registerBillingPaths } from "./paths/billing";
 import { registerInferencePaths } from "./paths/inference";
 import { registerKeyPaths } from "./paths/keys";
 import { registerPublicPaths } from "./paths/public";
@@ -28,6 +29,7 @@ export function buildOpenApiDocument() {
   registerUsagePaths(registry);
   registerAccountPaths(registry);
   registerKeyPaths(registry);
+  registerBillingPaths(registry);
   registerAdminPaths(registry);
   return holder.getOpenAPI31Document({
     openapi: "3.1.0",
