@@ -71,6 +71,8 @@ export function fakeProviderVars(fakeUrl: string): Record<string, string> {
     VERTEX_EU_BASE_URL: `${fakeUrl}/vertex-eu`,
     VERTEX_EU_PROJECT: "emby-local",
     GOOGLE_TOKEN_URL: `${fakeUrl}/google-oauth/token`,
+    // The fake's Stripe API and hosted Checkout (test/fake-upstream/stripe.ts).
+    STRIPE_API_BASE: fakeUrl,
   };
 }
 
@@ -173,7 +175,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await assertPortFree(options.port, "router");
   if (options.consolePort) await assertPortFree(options.consolePort, "console");
   if (options.fakePort) await assertPortFree(options.fakePort, "fake upstream");
-  const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort });
+  // The fake Stripe sends its webhooks to this stack's router.
+  const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort, stripeWebhookUrl: `http://127.0.0.1:${options.port}/v1/billing/webhook` });
   migrateLocal(options.persistTo);
   // Local workerd cannot create Durable Object ids in a jurisdiction (production: "eu").
   // The fake's token endpoint accepts only its own service account, made at

@@ -11,7 +11,9 @@ declare module "vitest" {
 
 /** Starts one fake upstream in Node for the whole workerd test run. */
 export default async function setup(project: TestProject) {
-  const fake = await startFakeUpstream();
+  // Webhooks stay in the fake's outbox (workerd is not reachable from here):
+  // tests replay them (test/helpers/stripe.ts), signed with the tests' secret.
+  const fake = await startFakeUpstream({ stripeWebhookUrl: null, stripeWebhookSecret: "whsec_test_emby" });
   project.provide("fakeUpstreamUrl", fake.url);
   project.provide("vertexServiceAccount", fake.serviceAccount);
   return () => fake.close();

@@ -61,7 +61,8 @@ export async function updateAccount(
   actor: string,
 ): Promise<Account | undefined> {
   const changes: Partial<typeof accounts.$inferInsert> = { updatedAt: Date.now() };
-  if (patch.tier) changes.tier = patch.tier;
+  // The operator's tier stands until the operator or a subscription event changes it: no lapse.
+  if (patch.tier) Object.assign(changes, { tier: patch.tier, tierUntil: null });
   if (patch.status) changes.status = patch.status;
   const [account] = await db.update(accounts).set(changes).where(eq(accounts.id, id)).returning();
   if (account) {

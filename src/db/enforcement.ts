@@ -44,7 +44,7 @@ export async function setAccountStatus(
   const fields = ["status", "reason", ...(change.tier ? ["tier"] : [])];
   const update = db
     .update(accounts)
-    .set({ status: change.status, statusReason: change.reason, updatedAt: now, ...(change.tier ? { tier: change.tier } : {}) })
+    .set({ status: change.status, statusReason: change.reason, updatedAt: now, ...(change.tier ? { tier: change.tier, tierUntil: null } : {}) })
     .where(eq(accounts.id, accountId))
     .returning();
   const audit = auditInsert(db, {

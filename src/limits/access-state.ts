@@ -10,7 +10,7 @@
  * key stop: after it takes effect) and then deleted by the alarm; after that
  * every isolate's view was read after the change and holds it.
  */
-import { ACCOUNT_STATUSES, type AccountStatus } from "../db/schema";
+import { ACCOUNT_STATUSES, TIERS, type AccountStatus, type Tier } from "../db/schema";
 import { AUTH_CACHE_TTL_MS } from "../shared/auth-view";
 import type { AccessChange } from "./controls";
 
@@ -29,6 +29,8 @@ export interface AccessView {
   asOf: number;
   /** The account status in that view (whose limits the caller sent). */
   status: AccountStatus;
+  /** The tier in that view (whose limits the caller sent). */
+  tier: Tier;
 }
 
 export type RefusalCode = "revoked_api_key" | "account_closed" | "account_suspended" | "account_terminated";
@@ -45,9 +47,10 @@ export interface AccessOverrides {
   statusReason?: string | null;
   nonEuConsent?: boolean;
   restricted?: boolean;
+  tier?: Tier;
 }
 
-type Fact = "status" | "closed" | "non_eu_consent" | "restricted";
+type Fact = "status" | "closed" | "non_eu_consent" | "restricted" | "tier";
 interface Recorded<T> {
   value: T;
   at: number;
@@ -71,12 +74,14 @@ export const ACCESS_TABLES = {
 } as const;
 
 const isStatus = (s: string): s is AccountStatus => (ACCOUNT_STATUSES as readonly string[]).includes(s);
+const isTier = (s: string): s is Tier => (TIERS as readonly string[]).includes(s);
 
 export class AccessState {
   private status: Recorded<{ status: AccountStatus; reason: string | null }> | null = null;
   private closed: Recorded<true> | null = null;
   private nonEuConsent: Recorded<boolean> | null = null;
   private restricted: Recorded<boolean> | null = null;
+  private tier: Recorded<Tier> | null = null;
   /** Keys that stop working at `at`; `recordedAt` is when the object was told. */
   private readonly stops = new Map<string, { at: number; recordedAt: number }>();
 
@@ -89,6 +94,7 @@ export class AccessState {
       else if (r.fact === "closed") this.closed = { value: true, at: r.recorded_at };
       else if (r.fact === "non_eu_consent") this.nonEuConsent = { value: r.value === "1", at: r.recorded_at };
       else if (r.fact === "restricted") this.restricted = { value: r.value === "1", at: r.recorded_at };
+      else if (r.fact === "tier" && isTier(r.value)) this.tier = { value: r.value, at: r.recorded_at };
     }
   }
 
@@ -122,6 +128,10 @@ export class AccessState {
       this.restricted = { value: change.restricted, at: now };
       this.writeFact("restricted", change.restricted ? "1" : "0", null, now);
     }
+    if (change.tier !== undefined) {
+      this.tier = { value: change.tier, at: now };
+      this.writeFact("tier", change.tier, null, now);
+    }
   }
 
   /**
@@ -150,6 +160,8 @@ export class AccessState {
     }
     if (this.nonEuConsent && this.newerThan(this.nonEuConsent, view)) out.nonEuConsent = this.nonEuConsent.value;
     if (this.restricted && this.newerThan(this.restricted, view)) out.restricted = this.restricted.value;
+    // Either way: an upgrade is as much the customer's due as a downgrade is the operator's.
+    if (this.tier && this.newerThan(this.tier, view) && this.tier.value !== view.tier) out.tier = this.tier.value;
     return Object.keys(out).length > 0 ? out : null;
   }
 
@@ -158,7 +170,7 @@ export class AccessState {
     this.sql.exec("delete from access_stops");
     this.sql.exec("delete from access_facts");
     this.stops.clear();
-    this.status = this.nonEuConsent = this.restricted = null;
+    this.status = this.nonEuConsent = this.restricted = this.tier = null;
     this.record({ closed: true }, now);
   }
 
@@ -175,6 +187,7 @@ export class AccessState {
       ["closed", this.closed, () => (this.closed = null)],
       ["non_eu_consent", this.nonEuConsent, () => (this.nonEuConsent = null)],
       ["restricted", this.restricted, () => (this.restricted = null)],
+      ["tier", this.tier, () => (this.tier = null)],
     ];
     for (const [fact, recorded, forget] of facts) {
       if (!recorded || !expired(recorded.at)) continue;
@@ -186,7 +199,7 @@ export class AccessState {
   /** When the next record expires (for the alarm), or null. */
   nextExpiry(): number | null {
     const times = [...this.stops.values()].map((s) => Math.max(s.at, s.recordedAt));
-    for (const r of [this.status, this.closed, this.nonEuConsent, this.restricted]) if (r) times.push(r.at);
+    for (const r of [this.status, this.closed, this.nonEuConsent, this.restricted, this.tier]) if (r) times.push(r.at);
     return times.length > 0 ? Math.min(...times) + ACCESS_RECORD_TTL_MS : null;
   }
 

@@ -111,7 +111,7 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
   try {
     result = await Promise.race([
       limiterFor(env, auth.accountId).admit(
-        { leaseId, keyId: auth.keyId, accountId: auth.accountId, account, key, tokens, view: { asOf: auth.authAsOf, status: auth.accountStatus }, spend },
+        { leaseId, keyId: auth.keyId, accountId: auth.accountId, account, key, tokens, keyOwnLimits: auth.limits, view: { asOf: auth.authAsOf, status: auth.accountStatus, tier: auth.tier }, spend },
         releases,
       ),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),

@@ -14,7 +14,7 @@
  * then not report success (docs/enforcement.md).
  */
 import type { KeyBudget } from "../billing/types";
-import type { AccountStatus } from "../db/schema";
+import type { AccountStatus, Tier } from "../db/schema";
 import { limiterFor, type LimiterEnv } from "./client";
 
 /** What changed; every field is optional, absent means unchanged. */
@@ -33,6 +33,8 @@ export interface AccessChange {
   restricted?: boolean;
   /** Keys whose spend budget changed (null: removed), enforced at once rather than after the auth cache. */
   keyBudgets?: readonly { keyId: string; budget: KeyBudget | null }[];
+  /** The tier now in force (a Stripe subscription event, or the operator): admissions use its limits. */
+  tier?: Tier;
 }
 
 /**

@@ -28,7 +28,7 @@ import { LowBalanceNotices } from "../billing/low-balance";
 import type { Charge, CreditState, LedgerEntryInput, SpendRefusal, SpendReservation } from "../billing/types";
 import type { BudgetPeriod } from "../db/schema";
 import { newPseudonym } from "../db/erasure";
-import { keyLimits, penaltyLimits } from "./tiers";
+import { accountLimits, keyLimits, penaltyLimits, type KeyOwnLimits } from "./tiers";
 import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult } from "./window";
 
 /** A lease not released within this time is reclaimed by the alarm. */
@@ -44,6 +44,8 @@ export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
   accountId: string;
   /** The caller's view of the key and account: what it read, and when. */
   view: AccessView;
+  /** The key's own limits as stored (null: the account's), so a tier change the view predates can re-cap them. */
+  keyOwnLimits: KeyOwnLimits;
   /** Money to reserve (src/billing/types.ts). */
   spend: SpendReservation;
 };
@@ -122,6 +124,11 @@ export class AccountLimiter extends DurableObject<Env> {
     const spendRefused = this.credits.refusal(input.keyId, toldBudget === undefined ? spend : { ...spend, keyBudget: toldBudget }, now);
     if (spendRefused) return { refused: null, spendRefused };
     const overrides = this.access.overrides(view);
+    // A tier change the caller does not know of yet (a subscription event) sets this very request's limits.
+    if (overrides?.tier !== undefined) {
+      input.account = accountLimits(overrides.tier, view.status);
+      input.key = keyLimits(input.account, request.keyOwnLimits);
+    }
     // A penalty the caller does not know of yet applies to this very request.
     if (overrides?.status === "rate_limited" && view.status !== "rate_limited") {
       input.account = penaltyLimits(input.account);

@@ -33,8 +33,15 @@ export function penaltyLimits(base: Limits): Limits {
   return { rpm: reduce(base.rpm), tpm: reduce(base.tpm), concurrency: reduce(base.concurrency) };
 }
 
+/** A key's own limits as stored; null: the account's. */
+export interface KeyOwnLimits {
+  rpm: number | null;
+  tpm: number | null;
+  concurrency: number | null;
+}
+
 /** A key's own limits, never above the account's. */
-export function keyLimits(account: Limits, overrides: { rpm: number | null; tpm: number | null; concurrency: number | null }): Limits {
+export function keyLimits(account: Limits, overrides: KeyOwnLimits): Limits {
   return {
     rpm: Math.min(account.rpm, overrides.rpm ?? Infinity),
     tpm: Math.min(account.tpm, overrides.tpm ?? Infinity),

@@ -86,15 +86,15 @@ class Relay {
   }
 
   private stop(): void {
-    clearTimeout(this.timer);
-    clearTimeout(this.deadline);
+    clearTimeout(this.timer ?? undefined);
+    clearTimeout(this.deadline ?? undefined);
     this.reader.cancel().catch(() => {});
   }
 
   private settle(result: CallOutcome["result"]): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    clearTimeout(this.timer ?? undefined);
     const outcome: CallOutcome = { usage: this.translator.usage(), result, firstByteAt: this.firstByteAt };
     // A stream that ended early is billed from its text (the provider's final usage never came).
     if (result !== "completed" && this.translator.generated) outcome.generated = this.translator.generated();
@@ -142,7 +142,7 @@ class Relay {
     try {
       return await this.commitReads(translator);
     } finally {
-      clearTimeout(this.deadline);
+      clearTimeout(this.deadline ?? undefined);
     }
   }
 

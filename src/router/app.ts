@@ -8,6 +8,7 @@ import { openApiRoutes } from "./openapi/routes";
 import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { auditLogRoutes } from "./routes/audit-log";
+import { billingRoutes } from "./routes/billing";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
 import { embeddingsRoutes } from "./routes/embeddings";
 import { generationRoutes } from "./routes/generation";
@@ -42,6 +43,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/keys", keysRoutes)
   .route("/v1/credits/notice", creditsNoticeRoutes)
   .route("/v1/audit-log", auditLogRoutes)
+  .route("/v1/billing", billingRoutes)
   .route("/v1/privacy", privacyRoutes)
   .route("/v1/secret-scanning", secretScanningRoutes)
   .route("/admin/v1", adminRoutes)

@@ -109,12 +109,14 @@ function withResponseHeaders(response: Response, headers: Record<string, string>
  * since the view was read (a consent withdrawal, a restriction, an AUP status
  * from another isolate), so that routing, limits, the warning header and the
  * log event all follow it from this request on. Only changes that narrow
- * access are applied: a lift reaches the view when the cache re-reads D1.
+ * access are applied (a lift reaches the view when the cache re-reads D1),
+ * except the tier, which the limiter already applied either way.
  */
 function applyOverrides(auth: AuthContext, overrides: AccessOverrides | null): void {
   if (!overrides) return;
   if (overrides.nonEuConsent === false) auth.nonEuConsent = false;
   if (overrides.restricted === true) auth.restricted = true;
+  if (overrides.tier !== undefined) auth.tier = overrides.tier;
   if (overrides.status === "warned" || overrides.status === "rate_limited") {
     auth.accountStatus = overrides.status;
     auth.statusReason = overrides.statusReason ?? null;

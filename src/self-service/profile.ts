@@ -4,6 +4,7 @@
  * which does not replace the address in use but becomes `pending_email`
  * until it is confirmed from that address (the console mails the link).
  */
+import { syncStripeCustomer, type CustomerSyncEnv } from "../billing/customer-sync";
 import { correctAccount, normalizeEmail } from "../db/accounts";
 import type { CoreDb } from "../db/client";
 import type { Account, BillingAddress } from "../db/schema";
@@ -37,8 +38,19 @@ function pendingEmailFor(account: Account, email: string): string | null {
   return normalized === account.email ? null : normalized;
 }
 
-/** Corrects the account and audits `account.update` with the names of the fields given, never their values. */
-export async function rectifyProfile(db: CoreDb, accountId: string, correction: ProfileCorrection, actor: string): Promise<RectifyResult> {
+/** Where a change of billing details is sent after the response: the account's Stripe customer. */
+export interface BillingSync {
+  env: CustomerSyncEnv;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * Corrects the account and audits `account.update` with the names of the
+ * fields given, never their values. A new name, company or billing address
+ * also goes to the account's Stripe customer, after the response
+ * (src/billing/customer-sync.ts).
+ */
+export async function rectifyProfile(db: CoreDb, accountId: string, correction: ProfileCorrection, actor: string, billing?: BillingSync): Promise<RectifyResult> {
   const pendingEmail = correction.email === undefined ? undefined : pendingEmailFor(await ownAccount(db, accountId), correction.email);
   const account = await correctAccount(
     db,
@@ -47,5 +59,7 @@ export async function rectifyProfile(db: CoreDb, accountId: string, correction: 
     actor,
   );
   if (!account) throw errors.notFound("No such account.", "account_not_found");
+  const billingDetailsChanged = correction.name !== undefined || correction.company !== undefined || correction.billingAddress !== undefined;
+  if (billing && billingDetailsChanged) billing.waitUntil(syncStripeCustomer(billing.env, account));
   return { account, requestedEmail: pendingEmail ?? null };
 }

@@ -11,7 +11,9 @@
  * answered in the format its path implies, so a test can configure several
  * endpoints on one fake, fail one and serve another, and see which were called.
  * Google's OAuth token endpoint is at /google-oauth/token (google-oauth.ts),
- * GitHub's secret scanning keys under /github/ (github-keys.ts).
+ * GitHub's secret scanning keys under /github/ (github-keys.ts), Stripe's
+ * API at its own /v1 paths (customers, checkout sessions, ...) with a hosted
+ * Checkout under /__stripe/ (stripe.ts), checked before the OpenAI ones.
  * Run alone: `node test/fake-upstream/server.ts [--port N]`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -24,6 +26,7 @@ import { handleGeminiEmbeddings, handleOpenAIEmbeddings } from "./embeddings-for
 import { handleChat, type Flavour } from "./openai-format.ts";
 import { handleResponses } from "./responses-format.ts";
 import { scenarioOf, type Scenario } from "./scenario.ts";
+import { createFakeStripe } from "./stripe.ts";
 import { handleVertex, VERTEX_PATH } from "./vertex-format.ts";
 
 export interface RecordedRequest {
@@ -121,7 +124,19 @@ function handlerOf(pathname: string): [string, ProviderHandler] | null {
   return route ? [label, route[1](label)] : null;
 }
 
-export async function startFakeUpstream(options: { port?: number; host?: string } = {}): Promise<FakeUpstream> {
+export interface FakeUpstreamOptions {
+  port?: number;
+  host?: string;
+  /**
+   * Where the fake Stripe posts its webhooks (null: nowhere, the outbox only),
+   * default FAKE_STRIPE_WEBHOOK_URL or `npm run dev`'s router; and the signing
+   * secret, default FAKE_STRIPE_WEBHOOK_SECRET or .dev.vars.example's.
+   */
+  stripeWebhookUrl?: string | null;
+  stripeWebhookSecret?: string;
+}
+
+export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const recorded: RecordedRequest[] = [];
   /** Requests each `times` directive key has applied to. */
   const uses = new Map<string, number>();
@@ -131,6 +146,10 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
   let maxInFlight = 0;
   const account = createTestServiceAccount();
   const github = createGithubKeys();
+  const stripe = createFakeStripe({
+    url: options.stripeWebhookUrl !== undefined ? options.stripeWebhookUrl : (process.env.FAKE_STRIPE_WEBHOOK_URL ?? "http://127.0.0.1:8787/v1/billing/webhook"),
+    secret: options.stripeWebhookSecret ?? process.env.FAKE_STRIPE_WEBHOOK_SECRET ?? "whsec_fake_emby_local",
+  });
 
   const ctx: FakeContext = {
     waitForRelease(id, res) {
@@ -177,6 +196,7 @@ export async function startFakeUpstream(options: { port?: number; host?: string 
       return handleGoogleToken(res, req.headers["content-type"], text, url, account, uses);
     }
     if (url.pathname.startsWith("/github/")) return github.handle(req, res, url, await readBody(req));
+    if (stripe.owns(url.pathname)) return stripe.handle(req, res, url, req.method === "GET" ? "" : await readBody(req));
     const found = handlerOf(url.pathname);
     if (req.method !== "POST" || !found) {
       res.writeHead(404, { "content-type": "application/json" });

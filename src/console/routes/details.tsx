@@ -129,7 +129,7 @@ export const detailsPages = new Hono<ConsoleAppEnv>()
     const db = coreDb(c.env.DB);
     const correction = correctionOf(await ownAccount(db, session.accountId), parsed.form, parsed.address);
     if (Object.keys(correction).length === 0) return back(c, "nothing");
-    const result = await rectifyProfile(db, session.accountId, correction, sessionActor(session));
+    const result = await rectifyProfile(db, session.accountId, correction, sessionActor(session), { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) });
     if (!result.requestedEmail) return back(c, "details");
     const account = { ...result.account, pendingEmail: result.requestedEmail };
     const sent = await mailEmailConfirmation(c.env, account, consoleOrigin(c.env, c.req.url), Date.now());

@@ -34,6 +34,7 @@ export async function rectifyAccount(c: Context<AppEnv>): Promise<Response> {
     accountId,
     { name: body.name, company: body.company, billingAddress: body.billing_address, email: body.email },
     `key:${keyId}`,
+    { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) },
   );
   return c.json(await accountProfile(db, account));
 }

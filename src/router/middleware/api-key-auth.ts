@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { tierInForce } from "../../billing/tier";
 import { coreDb } from "../../db/client";
 import { findKeyByHash, touchKey, type KeyWithAccount } from "../../db/keys";
 import type { KeyScope } from "../../db/schema";
@@ -49,12 +50,13 @@ async function lookup(env: Env, keyHash: string, now: number, maxAgeMs: number, 
   return { found, asOf: now };
 }
 
-function toAuthContext(found: KeyWithAccount, asOf: number): AuthContext {
+function toAuthContext(found: KeyWithAccount, asOf: number, now: number): AuthContext {
   const { key, account } = found;
   return {
     keyId: key.id,
     accountId: account.id,
-    tier: account.tier,
+    // Worked out per request, so a cached record lapses on time too.
+    tier: tierInForce(account, now),
     accountStatus: account.status,
     statusReason: account.statusReason,
     authAsOf: asOf,
@@ -123,7 +125,7 @@ export function apiKeyAuth(scope: KeyScope, options: ApiKeyAuthOptions = {}) {
     if (account.status === "suspended") throw accessRefused("account_suspended", account.statusReason, appeals);
     if (!found.key.scopes.includes(scope)) throw errors.forbidden(`This API key lacks the '${scope}' scope.`, "missing_scope");
 
-    c.set("auth", toAuthContext(found, asOf));
+    c.set("auth", toAuthContext(found, asOf, now));
     if (shouldWriteLastUsed(found.key.id, now)) {
       c.executionCtx.waitUntil(touchKey(coreDb(c.env.DB), found.key.id, now).catch(() => {}));
     }

@@ -9,6 +9,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { registerSecuritySchemes } from "./components";
 import { registerAccountPaths } from "./paths/account";
 import { registerAdminPaths } from "./paths/admin";
+import { registerBillingPaths } from "./paths/billing";
 import { registerInferencePaths } from "./paths/inference";
 import { registerCreditsNoticePaths } from "./paths/credits-notice";
 import { registerKeyPaths } from "./paths/keys";
@@ -29,6 +30,7 @@ export function buildOpenApiDocument() {
   registerUsagePaths(registry);
   registerAccountPaths(registry);
   registerKeyPaths(registry);
+  registerBillingPaths(registry);
   registerCreditsNoticePaths(registry);
   registerAdminPaths(registry);
   return holder.getOpenAPI31Document({

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { changeTier, tierInForce } from "../../billing/tier";
 import { createAccount, findAccountByEmail, updateAccount } from "../../db/accounts";
 import { coreDb } from "../../db/client";
 import { createKey } from "../../db/keys";
@@ -113,9 +114,12 @@ export const adminRoutes = new Hono<AppEnv>()
     // Termination and closure are final (docs/enforcement.md).
     if (current.status === "terminated") throw errors.conflict("The account is terminated; that cannot be undone.", "account_terminated");
     if (current.closedAt !== null) throw errors.conflict("The account is closed; it cannot be changed.", "account_closed");
-    const account = body.status
-      ? await enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier }, ADMIN_ACTOR)
-      : await updateAccount(db, accountId, body, ADMIN_ACTOR);
+    const write = () =>
+      body.status
+        ? enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier }, ADMIN_ACTOR)
+        : updateAccount(db, accountId, body, ADMIN_ACTOR);
+    // A tier change reaches every isolate's limits through the limiter (src/billing/tier.ts).
+    const account = body.tier ? await changeTier(c.env, accountId, tierInForce(current, Date.now()), body.tier, write) : await write();
     if (!account) throw errors.notFound("No such account.", "account_not_found");
     evictAccount(account.id);
     return c.json(accountView(account));
