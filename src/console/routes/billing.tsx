@@ -35,7 +35,7 @@ const NOTICES: Record<string, string> = {
 const pageQuery = z.object({
   checkout: z.enum(["success", "cancelled"]).optional().catch(undefined),
   saved: z.literal("notice").optional().catch(undefined),
-  before: z.string().max(200).optional(),
+  before: z.string().max(200).optional().catch(undefined),
 });
 
 const textField = (raw: Record<string, unknown>, name: string) => (typeof raw[name] === "string" ? raw[name] : "");
