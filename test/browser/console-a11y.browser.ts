@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot, seriousA11yViolations, watchedPage } from "./browser.ts";
-import { chat, startConsoleStack, type ConsoleStack } from "./console-stack.ts";
+import { chat, grantCredits, startConsoleStack, type ConsoleStack } from "./console-stack.ts";
 import { linkIn } from "../../scripts/outbox.ts";
 import { createKey, lastMailId, mailTo, reloadUntil, signUp, totalRequests } from "./console-flows.ts";
 
@@ -71,6 +71,7 @@ describe("signed in", () => {
   beforeAll(async () => {
     const { page } = await watchedPage(context);
     await signUp(page, env.consoleUrl, "a11y@example.com", "Ada Lovelace");
+    await grantCredits(env.apiUrl, "a11y@example.com", 10);
     // The banner is scanned on the signed-out pages; answered here, it stays off the screenshots.
     await page.getByRole("button", { name: "Essential cookies only" }).click();
     await page.getByRole("region", { name: "Cookies" }).waitFor({ state: "detached" });

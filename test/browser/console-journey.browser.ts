@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cspViolations, launchChromium, screenshot, watchedPage, type PageProblems } from "./browser.ts";
-import { chat, startConsoleStack, type ConsoleStack } from "./console-stack.ts";
+import { chat, grantCredits, startConsoleStack, type ConsoleStack } from "./console-stack.ts";
 import { createKey, csvExportTables, keyRow, lastMailId, mailTo, mailsTo, reloadUntil, requestSignIn, rowText, signUp, totalRequests } from "./console-flows.ts";
 
 const EMAIL = "journey@example.com";
@@ -42,6 +42,7 @@ async function download(page: Page, linkName: string): Promise<Buffer> {
 it("signs up, uses a key, sees the call, exports, revokes, and erases the account", { timeout: 240_000 }, async () => {
   const { consoleUrl, apiUrl } = env;
   await signUp(page, consoleUrl, EMAIL, "Journey");
+  await grantCredits(apiUrl, EMAIL, 10);
 
   const key = await createKey(page, consoleUrl, KEY_NAME);
   await expect.poll(() => page.getByRole("button", { name: "Copy" }).count()).toBeGreaterThan(0);

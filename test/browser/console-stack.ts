@@ -46,3 +46,14 @@ export async function chat(apiUrl: string, key: string): Promise<Response> {
     body: JSON.stringify({ model: "mistral/mistral-small-latest", messages: [{ role: "user", content: "Hello from the browser test" }] }),
   });
 }
+
+/** Grants the account of `email` credit through the operator API (every account is prepaid: without it requests get 402). */
+export async function grantCredits(apiUrl: string, email: string, usd: number): Promise<void> {
+  const admin = (path: string, body: unknown) =>
+    fetch(`${apiUrl}/admin/v1${path}`, { method: "POST", headers: { authorization: "Bearer browser-admin-token", "content-type": "application/json" }, body: JSON.stringify(body) });
+  const found = (await (await admin("/accounts/lookup", { email })).json()) as { data: { id: string }[] };
+  const id = found.data[0]?.id;
+  if (!id) throw new Error(`no account for ${email}`);
+  const res = await admin(`/accounts/${id}/credits`, { amount_usd: usd, note: "browser test" });
+  if (res.status !== 201) throw new Error(`credits: ${res.status} ${await res.text()}`);
+}
