@@ -118,13 +118,16 @@ export class CreditBook {
 
   /**
    * Settles a request to its real price: frees its reservation, debits the
-   * balance and the key's spend, and adds it to the open usage entry. A lease
-   * with no reservation (settled already, or reclaimed) is not charged again.
+   * balance and the key's spend, and adds it to the open usage entry (a free
+   * request, one that failed having generated nothing, makes no entry). A
+   * lease with no reservation (settled already, or reclaimed) is not charged
+   * again.
    */
   settle(leaseId: string, charge: Charge, now: number): boolean {
     const held = this.reservations.get(leaseId);
     if (!held || !this.accountId) return false;
     this.unhold(leaseId);
+    if (charge.priceNano === 0 && charge.providerCostNano === 0) return true;
     this.balance -= charge.priceNano;
     this.saveAccount();
     for (const period of BUDGET_PERIODS) {
