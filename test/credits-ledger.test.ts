@@ -8,7 +8,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { LEDGER_FLUSH_DELAY_MS } from "../src/billing/credit-book";
+import { LEDGER_FLUSH_DELAY_MS } from "../src/billing/pending-ledger";
 import type { AccountLimiter } from "../src/limits/limiter";
 import { TIER_LIMITS } from "../src/limits/tiers";
 import { CapturingQueue, callWithLog, chatInit, readBody } from "./helpers/log-capture";
