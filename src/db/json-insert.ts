@@ -33,19 +33,21 @@ export const MAX_JSON_PARAM_BYTES = 1_000_000;
  *
  * The SELECT yields every column in definition order, the order drizzle lists
  * them in the INSERT. A value left undefined is NULL, as drizzle writes it for
- * a column without a default. Tables with defaults or generated columns are
- * refused rather than silently given NULL or a misaligned column list.
+ * a column without a default. A column with a default must be given in every
+ * row (NULL is not its default), and generated columns are refused: neither
+ * is silently given NULL or a misaligned column list.
  */
 export function jsonRowSelects<T extends SQLiteTable>(table: T, rows: readonly T["$inferInsert"][], maxBytes: number = MAX_JSON_PARAM_BYTES): SQL[] {
   const columns = Object.entries(getTableColumns(table));
-  const unsupported = columns.filter(([, c]) => c.hasDefault || c.generated !== undefined).map(([, c]) => c.name);
-  if (unsupported.length > 0) throw new Error(`jsonRowSelects: columns with defaults or generated values (${unsupported.join(", ")}) are not supported`);
+  const unsupported = columns.filter(([, c]) => c.generated !== undefined).map(([, c]) => c.name);
+  if (unsupported.length > 0) throw new Error(`jsonRowSelects: generated columns (${unsupported.join(", ")}) are not supported`);
 
   // Each row is a JSON array in column order (no repeated keys: half the size).
   const encoded = rows.map((row) =>
     JSON.stringify(
       columns.map(([key, column]) => {
         const value = (row as Record<string, unknown>)[key];
+        if (value === undefined && column.hasDefault) throw new Error(`jsonRowSelects: ${column.name} has a default and must be given`);
         return value === undefined || value === null ? null : column.mapToDriverValue(value);
       }),
     ),

@@ -86,7 +86,7 @@ describe("JSON row inserts", () => {
 
   it("store receipts with the type and value drizzle's own insert gives them", async () => {
     const billing = billingDb(env.BILLING_DB);
-    const receipt = { requestId: newRequestId(), runId: crypto.randomUUID(), accountId: newAccountId(), day: "2026-03-20", model: "openai/gpt-4o-mini", promptTokens: MAX, completionTokens: 0, cachedTokens: 3, reasoningTokens: 4, costNanoUsd: MAX, billedAt: NOW };
+    const receipt = { requestId: newRequestId(), runId: crypto.randomUUID(), accountId: newAccountId(), day: "2026-03-20", model: "openai/gpt-4o-mini", promptTokens: MAX, completionTokens: 0, cachedTokens: 3, reasoningTokens: 4, costNanoUsd: MAX, providerCostNanoUsd: MAX - 1, billedAt: NOW };
     const [select] = jsonRowSelects(billingReceipts, [receipt]);
     await billing.insert(billingReceipts).select(select!).onConflictDoNothing();
     const reference = { ...receipt, requestId: newRequestId() };
