@@ -16,9 +16,15 @@ async function call(url: string, token: string, method: string, body: unknown): 
   return { status: res.status, json: (await res.json()) as ApiReply["json"] };
 }
 
+/** Credit (USD) each bench account is granted. */
+const BENCH_CREDITS_USD = 10_000;
+
 async function createCustomer(routerUrl: string, adminToken: string, index: number): Promise<string> {
   const account = await call(`${routerUrl}/admin/v1/accounts`, adminToken, "POST", { email: `bench-${index}@emby.local`, name: `Bench ${index}`, tier: "enterprise" });
   if (account.status !== 201 || !account.json.id) throw new Error(`creating a bench account failed: HTTP ${account.status} ${JSON.stringify(account.json)}`);
+  // Inference needs prepaid credit: ample for any run against the fake upstream.
+  const grant = await call(`${routerUrl}/admin/v1/accounts/${account.json.id}/credits`, adminToken, "POST", { amount_usd: BENCH_CREDITS_USD, note: "bench credit" });
+  if (grant.status !== 201) throw new Error(`granting bench credit failed: HTTP ${grant.status} ${JSON.stringify(grant.json)}`);
   const key = await call(`${routerUrl}/admin/v1/accounts/${account.json.id}/keys`, adminToken, "POST", { name: "bench" });
   if (key.status !== 201 || !key.json.key) throw new Error(`creating a bench key failed: HTTP ${key.status} ${JSON.stringify(key.json)}`);
   const consent = await call(`${routerUrl}/v1/account/consent`, key.json.key, "PUT", { non_eu_transfer: true });

@@ -24,6 +24,9 @@ async function api(url: string, token: string, method: string, body?: unknown): 
   return { status: res.status, json: (await res.json()) as ApiResult["json"] };
 }
 
+/** Credit (USD) a new demo account is granted. */
+const DEMO_CREDITS_USD = 100;
+
 export async function createDemo(routerUrl: string, adminToken: string, email = "demo@emby.local", options: { consent?: boolean } = {}): Promise<Demo> {
   let account = await api(`${routerUrl}/admin/v1/accounts`, adminToken, "POST", { email, name: "Demo", tier: "pro" });
   if (account.status === 409) {
@@ -33,6 +36,11 @@ export async function createDemo(routerUrl: string, adminToken: string, email = 
   if (account.status >= 300) throw new Error(`creating the demo account failed: ${JSON.stringify(account.json)}`);
   const accountId = account.json.id;
   if (!accountId) throw new Error("the demo account has no id");
+  // Inference needs prepaid credit: a new demo account gets some (an operator grant).
+  if (account.status === 201) {
+    const grant = await api(`${routerUrl}/admin/v1/accounts/${accountId}/credits`, adminToken, "POST", { amount_usd: DEMO_CREDITS_USD, note: "demo credit" });
+    if (grant.status !== 201) throw new Error(`granting the demo credit failed: ${JSON.stringify(grant.json)}`);
+  }
   const key = await api(`${routerUrl}/admin/v1/accounts/${accountId}/keys`, adminToken, "POST", { name: "demo" });
   if (key.status !== 201 || !key.json.key) throw new Error(`creating the demo key failed: ${JSON.stringify(key.json)}`);
   const consent = await api(`${routerUrl}/v1/account/consent`, key.json.key, "PUT", { non_eu_transfer: options.consent === true });

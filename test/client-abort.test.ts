@@ -74,7 +74,7 @@ describe("the log event of a request whose client left before the handler answer
   const usage = { promptTokens: 10, completionTokens: 5, cachedTokens: 0, reasoningTokens: 0 };
 
   it("says 499 even when the upstream's answer had already arrived: no client received a 200", () => {
-    const response: ResponseFacts = { status: 200, errorCode: undefined, call: { model, route: model.routes[0]!, attempts: [ATTEMPT], streamed: false }, clientGoneEarly: true };
+    const response: ResponseFacts = { status: 200, errorCode: undefined, call: { model, route: model.routes[0]!, attempts: [ATTEMPT], streamed: false, markupBps: 0 }, clientGoneEarly: true };
     const event = buildLogEvent(request, response, { usage, result: "completed", firstByteAt: 1_100 }, 1_200);
     expect(event).toMatchObject({ status: 499, error_code: "client_closed_request", client_aborted: true });
     // What the provider produced is still counted and billed: the provider charges for it.
@@ -83,7 +83,7 @@ describe("the log event of a request whose client left before the handler answer
   });
 
   it("keeps the status of a client that stayed until the headers", () => {
-    const response: ResponseFacts = { status: 200, errorCode: undefined, call: { model, route: model.routes[0]!, attempts: [ATTEMPT], streamed: false }, clientGoneEarly: false };
+    const response: ResponseFacts = { status: 200, errorCode: undefined, call: { model, route: model.routes[0]!, attempts: [ATTEMPT], streamed: false, markupBps: 0 }, clientGoneEarly: false };
     expect(buildLogEvent(request, response, { usage, result: "completed", firstByteAt: 1_100 }, 1_200)).toMatchObject({ status: 200, error_code: null, client_aborted: false });
   });
 });

@@ -122,7 +122,7 @@ describe("limiter durability", () => {
     const c = await newCustomer();
     const stub = limiterStub(c.accountId);
     const limits = { rpm: 10, tpm: 10_000, concurrency: 1 };
-    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 10, view: { asOf: Date.now(), status: "active" as const } };
+    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 10, view: { asOf: Date.now(), status: "active" as const }, accountId: c.accountId, spend: { maxPriceNano: 0, keyBudget: null } };
     expect(await stub.admit({ ...request, leaseId: "orphan" })).toMatchObject({ refused: null, admitted: true });
     expect(await stub.admit({ ...request, leaseId: "second" })).toMatchObject({ exceeded: "concurrency_limit_exceeded" });
     await runInDurableObject(stub, (instance: AccountLimiter) => {

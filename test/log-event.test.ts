@@ -125,6 +125,7 @@ describe("the routing record of a call", () => {
       route: euRoute,
       attempts: [attempt("openai", "upstream_unavailable", 503, 40), attempt("openai", "upstream_timeout", null, 10_000), attempt("openai-eu", "ok", 200, 299.6, euRoute.upstreamModel)],
       streamed: true,
+      markupBps: 0,
     };
     const event = buildLogEvent(request, respond(call), completed, 11_000);
     expect(logEventSchema.safeParse(event).success).toBe(true);
@@ -148,7 +149,7 @@ describe("the routing record of a call", () => {
   });
 
   it("logs no route when none answered, with the model's upstream model and price, and the failed attempts", () => {
-    const call: CallRecord = { model, route: null, attempts: [attempt("openai", "upstream_unavailable", 503, 40), attempt("openai-eu", "upstream_unavailable", 503, 35)], streamed: false };
+    const call: CallRecord = { model, route: null, attempts: [attempt("openai", "upstream_unavailable", 503, 40), attempt("openai-eu", "upstream_unavailable", 503, 35)], streamed: false, markupBps: 0 };
     const event = buildLogEvent(request, respond(call, 503, "upstream_unavailable"), null, 1_200);
     expect(logEventSchema.safeParse(event).success).toBe(true);
     expect(event).toMatchObject({ route: null, data_region: null, upstream_model: "gpt-4.1", attempts: 2, status: 503, error_code: "upstream_unavailable", cost_nano_usd: 0 });
@@ -160,7 +161,7 @@ describe("the routing record of a call", () => {
 
   it("keeps the last ten attempts, the answering one among them, should a call make more", () => {
     const many = Array.from({ length: 12 }, (_, i) => attempt("openai", `failure_${i}`, 503, i));
-    const call: CallRecord = { model, route: euRoute, attempts: [...many, attempt("openai-eu", "ok", 200, 5, euRoute.upstreamModel)], streamed: false };
+    const call: CallRecord = { model, route: euRoute, attempts: [...many, attempt("openai-eu", "ok", 200, 5, euRoute.upstreamModel)], streamed: false, markupBps: 0 };
     const event = buildLogEvent(request, respond(call), completed, 1_500);
     expect(logEventSchema.safeParse(event).success).toBe(true);
     expect(event.attempts).toBe(10);

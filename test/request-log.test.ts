@@ -238,7 +238,7 @@ describe("sending to the queue", () => {
         const outcome = new Promise<CallOutcome>((resolve) =>
           setTimeout(() => resolve({ usage: null, result: "client_aborted", firstByteAt: null, endedAt }), 300),
         );
-        c.set("call", { model, route: model.routes[0]!, attempts: [], streamed: true, outcome });
+        c.set("call", { model, route: model.routes[0]!, attempts: [], streamed: true, markupBps: 0, outcome });
         return c.text("ok");
       });
     const queue = new CapturingQueue();
@@ -266,6 +266,7 @@ describe("sending to the queue", () => {
             { route: "openai-eu", model: model.id, upstreamModel: "gpt-4o-mini-eu", code: "ok", status: 200, latencyMs: 34 },
           ],
           streamed: false,
+          markupBps: 0,
           outcome: Promise.resolve({ usage, result: "completed", firstByteAt: Date.now() }),
         });
         return c.text("ok");

@@ -159,7 +159,7 @@ describe("a change made by another isolate bites on this isolate's next inferenc
     const setClock = await limiterClock(c.accountId, t0);
     await stub.recordAccess({ status: "suspended", statusReason: "x" });
     const limits = TIER_LIMITS.pro;
-    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 1 };
+    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 1, accountId: c.accountId, spend: { maxPriceNano: 0, keyBudget: null } };
     expect(await stub.admit({ ...request, leaseId: tag(), view: { asOf: t0 - 1, status: "active" } })).toMatchObject({ refused: { code: "account_suspended" } });
     setClock(t0 + 60_000);
     expect(await stub.admit({ ...request, leaseId: tag(), view: { asOf: t0 + 59_000, status: "active" } })).toMatchObject({ refused: null, admitted: true });
@@ -225,9 +225,14 @@ describe("eraseLimiterState", () => {
         const tables = state.storage.sql.exec<{ name: string }>("select name from sqlite_master where type = 'table' and name not like '\\_cf\\_%' escape '\\' and name not like 'sqlite\\_%' escape '\\'").toArray();
         return Object.fromEntries(tables.map(({ name }) => [name, state.storage.sql.exec<{ n: number }>(`select count(*) as n from ${name}`).one().n]));
       });
-    expect(await rows()).toEqual({ requests: 0, access_stops: 0, access_facts: 1 });
+    // Ledger entries not yet in the billing database stay, under a pseudonym, until the alarm writes them.
+    const { credit_pending: pending, ...rest } = await rows();
+    expect(pending).toBeGreaterThan(0);
+    expect(rest).toEqual({ requests: 0, access_stops: 0, access_facts: 1, credit_account: 0, credit_reservations: 0, credit_key_spend: 0, credit_applied: 0 });
     await limiterClock(c.accountId, Date.now() + ACCESS_RECORD_TTL_MS + 1);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await rows()).toEqual({ requests: 0, access_stops: 0, access_facts: 0 });
+    expect(Object.values(await rows()).every((n) => n === 0)).toBe(true);
+    const written = await env.BILLING_DB.prepare("select account_id from credit_ledger where note = 'test grant' and account_id like 'erased_%' and amount_nano_usd = 100000000000").all();
+    expect(written.results.length).toBeGreaterThan(0);
   });
 });

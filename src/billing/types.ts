@@ -33,6 +33,8 @@ export interface Charge {
 export interface LedgerEntryInput {
   /** Idempotency: an entry id already applied is acknowledged and not applied again (e.g. `stripe:evt_…`, `admin:<uuid>`). */
   entryId: string;
+  /** The account (its limiter object writes ledger rows under it). */
+  accountId: string;
   kind: Exclude<LedgerKind, "usage">;
   /** Signed change to the balance (0 for a subscription payment). */
   amountNano: number;

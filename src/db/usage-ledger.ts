@@ -27,6 +27,8 @@ export function toReceipt(e: LogEvent & { account_id: string; model: string }, b
     cachedTokens: e.cached_tokens,
     reasoningTokens: e.reasoning_tokens,
     costNanoUsd: e.cost_nano_usd,
+    // Events from before the markup carry no provider cost: it equalled the price.
+    providerCostNanoUsd: e.provider_cost_nano_usd ?? e.cost_nano_usd,
     billedAt,
   };
 }
@@ -59,6 +61,7 @@ export async function recordUsage(db: BillingDb, receipts: readonly Omit<NewBill
       cachedTokens: sql<number>`sum(${r.cachedTokens})`.as("cached_tokens"),
       reasoningTokens: sql<number>`sum(${r.reasoningTokens})`.as("reasoning_tokens"),
       costNanoUsd: sql<number>`sum(${r.costNanoUsd})`.as("cost_nano_usd"),
+      providerCostNanoUsd: sql<number>`sum(${r.providerCostNanoUsd})`.as("provider_cost_nano_usd"),
       updatedAt: sql<number>`${now}`.as("updated_at"),
     })
     .from(r)
@@ -77,6 +80,7 @@ export async function recordUsage(db: BillingDb, receipts: readonly Omit<NewBill
         cachedTokens: sql`${l.cachedTokens} + excluded.cached_tokens`,
         reasoningTokens: sql`${l.reasoningTokens} + excluded.reasoning_tokens`,
         costNanoUsd: sql`${l.costNanoUsd} + excluded.cost_nano_usd`,
+        providerCostNanoUsd: sql`${l.providerCostNanoUsd} + excluded.provider_cost_nano_usd`,
         updatedAt: sql`excluded.updated_at`,
       },
     });

@@ -9,6 +9,7 @@
 import { Coalescer } from "../shared/coalesce";
 import { ApiError, errors } from "../shared/errors";
 import type { AccountStatus, Tier } from "../db/schema";
+import type { Charge, SpendReservation } from "../billing/types";
 import { accessRefused } from "./access-errors";
 import type { AccessOverrides } from "./access-state";
 import type { AccountLimiter, AdmitAnswer, Release } from "./limiter";
@@ -87,13 +88,19 @@ export interface Admission {
   overrides: AccessOverrides | null;
 }
 
+const SPEND_MESSAGES = {
+  insufficient_credits: "Your credit balance is too low for this request's maximum price. Add credits, or lower max_tokens.",
+  budget_exceeded: "This API key has reached its spend budget for the current period.",
+} as const;
+
 /**
- * Admits a request or throws 400 (larger than the token limit itself), 429
+ * Admits a request or throws 400 (larger than the token limit itself), 402
+ * (the balance or the key's budget cannot cover its maximum price), 429
  * (which limit, Retry-After, x-ratelimit-*), 503, or an AccessRefusedError
  * (401/403) when the limiter knows of a revocation, closure, suspension or
  * termination the caller's view does not hold yet.
  */
-export async function admit(env: Env, auth: LimitSubject, leaseId: string, modelId: string, reservation: Reservation): Promise<Admission> {
+export async function admit(env: Env, auth: LimitSubject, leaseId: string, modelId: string, reservation: Reservation, spend: SpendReservation): Promise<Admission> {
   const account = accountLimits(auth.tier, auth.accountStatus);
   const key = keyLimits(account, auth.limits);
   checkRequestSize(modelId, reservation, key, account);
@@ -103,7 +110,10 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
   const releases = pendingReleases.take(auth.accountId);
   try {
     result = await Promise.race([
-      limiterFor(env, auth.accountId).admit({ leaseId, keyId: auth.keyId, account, key, tokens, view: { asOf: auth.authAsOf, status: auth.accountStatus } }, releases),
+      limiterFor(env, auth.accountId).admit(
+        { leaseId, keyId: auth.keyId, accountId: auth.accountId, account, key, tokens, view: { asOf: auth.authAsOf, status: auth.accountStatus }, spend },
+        releases,
+      ),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),
     ]);
   } catch (err) {
@@ -115,6 +125,7 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
     if (timer !== undefined) clearTimeout(timer);
   }
   if (result.refused) throw accessRefused(result.refused.code, result.refused.reason, env.APPEALS_CONTACT);
+  if (result.spendRefused) throw errors.paymentRequired(SPEND_MESSAGES[result.spendRefused], result.spendRefused);
   const headers = rateLimitHeaders(result);
   if (result.exceeded) {
     throw new ApiError(429, "rate_limit_error", result.exceeded, MESSAGES[result.exceeded], null, {
@@ -125,19 +136,32 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
   return { headers, overrides: result.overrides };
 }
 
+/** Attempts of a release batch that settles money, and the wait before each retry. */
+const SETTLE_RETRY_DELAYS_MS = [100, 500, 2_000];
+
 /**
- * Frees the request's slot and settles its tokens: queued for the account's
- * next admission in this isolate, or sent by this request after
- * RELEASE_COALESCE_MS if none carried it. Runs in the request's own waitUntil,
- * so no request waits on another's I/O. Failures are logged; the alarm
- * reclaims a lease that was never released.
+ * Frees the request's slot, settles its tokens and, given a charge, its
+ * money: queued for the account's next admission in this isolate, or sent by
+ * this request after RELEASE_COALESCE_MS if none carried it. Runs in the
+ * request's own waitUntil, so no request waits on another's I/O. A batch that
+ * settles money is retried a few times (settling is idempotent per lease);
+ * other failures are logged, and the alarm reclaims a lease never released.
  */
-export async function release(env: Env, accountId: string, leaseId: string, actualTokens: number | null | undefined): Promise<void> {
-  const releases = await pendingReleases.join(accountId, { leaseId, tokens: actualTokens ?? null }, RELEASE_COALESCE_MS);
+export async function release(env: Env, accountId: string, leaseId: string, actualTokens: number | null | undefined, charge: Charge | null = null): Promise<void> {
+  const releases = await pendingReleases.join(accountId, { leaseId, tokens: actualTokens ?? null, charge }, RELEASE_COALESCE_MS);
   if (!releases) return; // an admission (or another release) carried it
-  try {
-    await limiterFor(env, accountId).releaseMany(releases);
-  } catch (err) {
-    console.error("limiter release failed; the leases will expire", err);
+  const retries = releases.some((r) => r.charge) ? SETTLE_RETRY_DELAYS_MS : [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await limiterFor(env, accountId).releaseMany(releases);
+      return;
+    } catch (err) {
+      const delay = retries[attempt];
+      if (delay === undefined) {
+        console.error("limiter release failed; the leases will expire", err);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }

@@ -14,11 +14,18 @@
  * refuses a revoked key or a closed, suspended or terminated account that the
  * caller's auth cache still trusts, and hands back what changed since the
  * caller's view was read.
+ *
+ * And it holds the account's money (src/billing/credit-book.ts): admission
+ * reserves the request's maximum price, release settles it to the real price,
+ * and the alarm copies the ledger entries it makes to the billing database.
  */
 import { DurableObject } from "cloudflare:workers";
 import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
 import type { AccessChange } from "./controls";
-import type { Charge, CreditState, LedgerEntryInput, SpendReservation } from "../billing/types";
+import { CreditBook } from "../billing/credit-book";
+import type { Charge, CreditState, LedgerEntryInput, SpendRefusal, SpendReservation } from "../billing/types";
+import type { BudgetPeriod } from "../db/schema";
+import { newPseudonym } from "../db/erasure";
 import { keyLimits, penaltyLimits } from "./tiers";
 import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult } from "./window";
 
@@ -31,14 +38,22 @@ const PRUNE_INTERVAL_MS = 5_000;
 export const LIMITER_REQUEST_COLUMNS = ["lease_id", "key_id", "at", "tokens", "lease_expires_at"] as const;
 
 export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
+  /** The account the object serves: ledger rows are written under it. */
+  accountId: string;
   /** The caller's view of the key and account: what it read, and when. */
   view: AccessView;
   /** Money to reserve (src/billing/types.ts). */
-  spend?: SpendReservation;
+  spend: SpendReservation;
 };
 
-/** Refused for access (nothing admitted), or the window's decision with what changed since the caller's view. */
-export type AdmitAnswer = { refused: AccessRefusal } | (AdmitResult & { refused: null; overrides: AccessOverrides | null });
+/**
+ * Refused for access or for money (nothing admitted, nothing reserved), or the
+ * window's decision with what changed since the caller's view.
+ */
+export type AdmitAnswer =
+  | { refused: AccessRefusal; spendRefused?: never }
+  | { refused: null; spendRefused: SpendRefusal }
+  | (AdmitResult & { refused: null; spendRefused: null; overrides: AccessOverrides | null });
 
 /** A finished request: its lease to end and, when known, its real token usage. */
 export interface Release {
@@ -59,6 +74,7 @@ type Row = {
 export class AccountLimiter extends DurableObject<Env> {
   private window = new LimiterWindow();
   private readonly access: AccessState;
+  private readonly credits: CreditBook;
   private alarmAt: number | null = null;
   private prunedAt = 0;
   /** The clock; tests replace it to move through windows deterministically. */
@@ -77,6 +93,7 @@ export class AccountLimiter extends DurableObject<Env> {
       if (r.lease_expires_at !== null) this.window.addLease({ leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.lease_expires_at });
     }
     this.access = new AccessState(sql);
+    this.credits = new CreditBook(sql, now);
     this.alarmAt = this.nextAlarm();
   }
 
@@ -87,9 +104,15 @@ export class AccountLimiter extends DurableObject<Env> {
   admit(request: AdmitRequest, releases: readonly Release[] = []): AdmitAnswer {
     this.releaseMany(releases);
     const now = this.clock();
-    const { view, ...input } = request;
+    const { view, spend, accountId, ...input } = request;
     const refused = this.access.refusal(input.keyId, view, now);
     if (refused) return { refused };
+    this.credits.knowAccount(accountId);
+    // Money before rate: a request the account cannot pay for takes no
+    // rate-limit slot, and one refused for rate holds no money (reserved below
+    // only once the window admitted it).
+    const spendRefused = this.credits.refusal(input.keyId, spend, now);
+    if (spendRefused) return { refused: null, spendRefused };
     const overrides = this.access.overrides(view);
     // A penalty the caller does not know of yet applies to this very request.
     if (overrides?.status === "rate_limited" && view.status !== "rate_limited") {
@@ -102,10 +125,11 @@ export class AccountLimiter extends DurableObject<Env> {
         "insert into requests (lease_id, key_id, at, tokens, lease_expires_at) values (?, ?, ?, ?, ?)",
         request.leaseId, request.keyId, now, request.tokens, now + LEASE_TTL_MS,
       );
+      this.credits.reserve(request.leaseId, request.keyId, spend.maxPriceNano, now);
       this.scheduleAlarm();
     }
     this.pruneStorage(now);
-    return { ...result, refused: null, overrides };
+    return { ...result, refused: null, spendRefused: null, overrides };
   }
 
   /** Records an access change (src/limits/controls.ts pushAccessChange). */
@@ -115,28 +139,38 @@ export class AccountLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Erasure: deletes every stored request and access record, keeping only a
-   * closure tombstone that refuses the account's keys while an isolate may
-   * still trust them; the alarm deletes the tombstone after that.
+   * Erasure: deletes every stored request, access record and money record,
+   * keeping only a closure tombstone that refuses the account's keys while an
+   * isolate may still trust them (the alarm deletes it after that), and the
+   * ledger entries not yet in the billing database, which the alarm writes
+   * under `pseudonym` (the one the account's billing rows get; a fresh one if
+   * none is given).
    */
-  erase(): void {
+  async erase(pseudonym: string = newPseudonym()): Promise<void> {
+    await this.credits.idle();
+    this.credits.erase(pseudonym, this.clock());
     this.ctx.storage.sql.exec("delete from requests");
     this.window = new LimiterWindow();
     this.access.eraseToTombstone(this.clock());
     this.scheduleAlarm();
   }
 
-  /** Ends a request: frees its concurrency slot and settles its tokens (null: keep the reservation). */
-  release(leaseId: string, actualTokens: number | null): boolean {
+  /**
+   * Ends a request: frees its concurrency slot, settles its tokens (null: keep
+   * the reservation) and, given a charge, its money (once per lease).
+   */
+  release(leaseId: string, actualTokens: number | null, charge: Charge | null = null): boolean {
     const { lease, settled } = this.window.release(leaseId, actualTokens);
     const sql = this.ctx.storage.sql;
     if (settled) sql.exec("update requests set tokens = ?, lease_expires_at = null where lease_id = ?", settled.tokens, leaseId);
     else if (lease) sql.exec("update requests set lease_expires_at = null where lease_id = ?", leaseId);
+    if (charge) this.credits.settle(leaseId, charge, this.clock());
     return lease !== undefined;
   }
 
   releaseMany(releases: readonly Release[]): void {
-    for (const r of releases) this.release(r.leaseId, r.tokens);
+    for (const r of releases) this.release(r.leaseId, r.tokens, r.charge ?? null);
+    this.scheduleAlarm();
   }
 
   /** Reclaims leases whose holder vanished, and prunes the window. */
@@ -144,6 +178,11 @@ export class AccountLimiter extends DurableObject<Env> {
     const now = this.clock();
     const sql = this.ctx.storage.sql;
     for (const lease of this.window.expireLeases(now)) sql.exec("update requests set lease_expires_at = null where lease_id = ?", lease.leaseId);
+    const reclaimed = this.credits.reclaim(now - LEASE_TTL_MS);
+    if (reclaimed > 0) console.error(`limiter: ${reclaimed} reservation(s) never settled; released uncharged`);
+    if ((this.credits.nextFlush() ?? Infinity) <= now) {
+      await this.credits.flush(this.env.BILLING_DB, this.clock).catch((err: unknown) => console.error("ledger flush failed; retrying", err));
+    }
     this.window.prune(now);
     this.pruneStorage(now, true);
     this.access.prune(now);
@@ -151,24 +190,34 @@ export class AccountLimiter extends DurableObject<Env> {
     this.scheduleAlarm();
   }
 
-  /** Applies a top-up, refund, subscription payment or adjustment once per entry id (TODO(billing): implemented by the credits work). */
-  credit(_entry: LedgerEntryInput): { applied: boolean; balanceNano: number } {
-    throw new Error("credits: not implemented yet");
+  /** Applies a top-up, refund, subscription payment or adjustment once per entry id. */
+  credit(entry: LedgerEntryInput): { applied: boolean; balanceNano: number } {
+    const answer = this.credits.credit(entry, this.clock());
+    this.scheduleAlarm();
+    return answer;
   }
 
-  /** The account's balance, reservations, key spend and pending ledger entries. */
-  creditState(): CreditState {
-    throw new Error("credits: not implemented yet");
+  /**
+   * The account's balance, reservations, key spend and pending ledger entries;
+   * each key's spend is reported for its budget period in `periods` (monthly
+   * for a key not listed).
+   */
+  creditState(periods: Record<string, BudgetPeriod> = {}): CreditState {
+    return this.credits.state(this.clock(), periods);
   }
 
   /** Sets (or clears, null) the balance below which the customer is emailed a notice. */
-  setLowBalanceThreshold(_nano: number | null): void {
-    throw new Error("credits: not implemented yet");
+  setLowBalanceThreshold(nano: number | null): void {
+    this.credits.setLowBalanceThreshold(nano);
   }
 
-  /** Copies pending ledger entries to the billing database; resolves with how many were written. */
+  /** Copies pending ledger entries to the billing database; resolves with how many were written (throws if it failed). */
   async flushLedger(): Promise<number> {
-    throw new Error("credits: not implemented yet");
+    try {
+      return await this.credits.flush(this.env.BILLING_DB, this.clock);
+    } finally {
+      this.scheduleAlarm();
+    }
   }
 
   /** Counts for tests and operators: nothing here is secret. */
@@ -188,9 +237,10 @@ export class AccountLimiter extends DurableObject<Env> {
     this.ctx.storage.sql.exec("delete from requests where at <= ? and lease_expires_at is null", now - WINDOW_MS);
   }
 
-  /** The earliest of the next lease expiry and the next access record's expiry. */
+  /** The earliest of the next lease expiry, the next access record's expiry, the next ledger flush and the oldest reservation's reclaim. */
   private nextAlarm(): number | null {
-    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry()].filter((t) => t !== null);
+    const oldest = this.credits.oldestReservation();
+    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry(), this.credits.nextFlush(), oldest === null ? null : oldest + LEASE_TTL_MS].filter((t) => t !== null);
     return times.length > 0 ? Math.min(...times) : null;
   }
 

@@ -25,7 +25,10 @@ import { planRoutes, type Candidate, type HealthReader, type RequestedOutput } f
 import { routingSettings } from "../routing/policy";
 import type { Catalogue } from "../routing/catalogue";
 import { ApiError } from "../shared/errors";
+import { markupBps } from "../billing/price";
+import type { Charge } from "../billing/types";
 import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
+import { callCharge, maxPriceNano } from "./cost";
 import { evictAccount } from "./auth-cache";
 import type { AppEnv, AuthContext, CallRecord } from "./env";
 
@@ -48,6 +51,8 @@ export interface ModelCall {
 export type Attempt = (candidate: Candidate) => Promise<ChatResult>;
 
 const totalTokens = (usage: Usage | null) => (usage ? usage.promptTokens + usage.completionTokens : null);
+/** A call that produced nothing: its reservation is released uncharged. */
+const NO_CHARGE: Charge = { priceNano: 0, providerCostNano: 0 };
 
 /**
  * A failed call is free (the provider completed nothing), except when the
@@ -126,7 +131,12 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   const auth = c.get("auth");
   const { policy, defaults } = routingSettings(c.env);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  const handOver = (record: CallRecord) => c.set("call", record);
+  const bps = markupBps(c.env);
+  const handOver = (record: Omit<CallRecord, "markupBps">) => {
+    const full = { ...record, markupBps: bps };
+    c.set("call", full);
+    return full;
+  };
   const primary = call.models[0]!;
   const plan = () =>
     planRoutes({
@@ -153,7 +163,8 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   const leaseId = c.get("requestId");
   let rateLimitHeaders: Record<string, string>;
   try {
-    const admission = await admit(c.env, auth, leaseId, primary.id, reservation);
+    const spend = { maxPriceNano: maxPriceNano(candidates.map((candidate) => candidate.route), reservation, bps), keyBudget: auth.budget };
+    const admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend);
     rateLimitHeaders = admission.headers;
     const consentBefore = auth.nonEuConsent;
     applyOverrides(auth, admission.overrides);
@@ -163,7 +174,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       try {
         candidates = plan();
       } catch (err) {
-        waitUntil(release(c.env, auth.accountId, leaseId, 0));
+        waitUntil(release(c.env, auth.accountId, leaseId, 0, NO_CHARGE));
         throw err;
       }
     }
@@ -193,21 +204,22 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
     syncHealth(c.env, waitUntil);
     if (!(err instanceof AttemptsFailed)) {
       handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
-      waitUntil(release(c.env, auth.accountId, leaseId, 0));
+      waitUntil(release(c.env, auth.accountId, leaseId, 0, NO_CHARGE));
       throw err;
     }
     const outcome = promptOnlyOutcome(err.error, reservation);
     const last = err.attempts.at(-1);
     const lastModel = (last && call.models.find((m) => m.id === last.model)) ?? primary;
     // The log event carries what is billed; the limiter settles to the same.
-    handOver({
+    const record = handOver({
       model: lastModel,
       route: outcome && last ? (lastModel.routes.find((r) => r.endpoint === last.route && r.upstreamModel === last.upstreamModel) ?? null) : null,
       attempts: err.attempts,
       streamed: call.streamed,
       ...(outcome ? { outcome: Promise.resolve(outcome) } : {}),
     });
-    waitUntil(release(c.env, auth.accountId, leaseId, totalTokens(outcome?.usage ?? null) ?? 0));
+    const usage = outcome?.usage ?? null;
+    waitUntil(release(c.env, auth.accountId, leaseId, totalTokens(usage) ?? 0, callCharge(record, usage)));
     throw err.error.withHeaders({ ...rateLimitHeaders, ...receipts(err.attempts, null) });
   }
   syncHealth(c.env, waitUntil);
@@ -222,7 +234,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   // end time and latency leave out the counting that follows.
   const ended = result.outcome.then((o): CallOutcome => ({ ...o, endedAt: Date.now() }));
   const outcome = ended.then((o) => withAbandonedUsage(o, model, reservation));
-  handOver({ model, route: candidate.route, attempts, streamed: call.streamed, outcome });
+  const record = handOver({ model, route: candidate.route, attempts, streamed: call.streamed, outcome });
   waitUntil(
     ended.then(async (o) => {
       // A response that failed after it had committed (a stream cut off or
@@ -232,10 +244,16 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       if (failed) recordAttempt(routeKey(candidate.route), { ok: false, latencyMs: null });
       else if (!candidate.probe) recordAttempt(routeKey(candidate.route), { ok: true, latencyMs: firstByteMs });
       if (failed) syncHealth(c.env, waitUntil);
-      const settle = outcome.then((s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage)));
-      // An abandoned stream frees its slot at once and settles its tokens when
-      // counted (the first count in an isolate loads the tokenizer). Both
-      // usually ride in one limiter call.
+      // The money settles to the same charge the log event records; an
+      // outcome that failed to settle (an adapter bug) is logged as free, and
+      // so charged nothing.
+      const settle = outcome.then(
+        (s) => release(c.env, auth.accountId, leaseId, totalTokens(s.usage), callCharge(record, s.usage)),
+        () => release(c.env, auth.accountId, leaseId, null, NO_CHARGE),
+      );
+      // An abandoned stream frees its slot at once and settles its tokens and
+      // money when counted (the first count in an isolate loads the
+      // tokenizer). Both usually ride in one limiter call.
       await (isAbandonedStream(o) ? Promise.all([release(c.env, auth.accountId, leaseId, null), settle]) : settle);
     }),
   );

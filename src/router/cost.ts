@@ -1,4 +1,8 @@
+import { type MarkupBps, priceNanoUsd } from "../billing/price";
+import type { Charge } from "../billing/types";
+import type { Reservation } from "../limits/estimate";
 import type { ModelPricing, Usage } from "../providers/types";
+import type { CallRecord } from "./env";
 
 /**
  * Prices are USD per million tokens with at most six decimals, so p × 10^6 is an
@@ -36,4 +40,34 @@ export function costNanoUsd(pricing: ModelPricing, usage: Usage): number {
     BigInt(cached) * rate(prices.cachedPrompt ?? prices.prompt) +
     BigInt(usage.completionTokens) * rate(prices.completion);
   return Number((total + RATE_UNITS_PER_NANO_USD / 2n) / RATE_UNITS_PER_NANO_USD);
+}
+
+/**
+ * What a request is charged: the provider cost of its usage at the route's
+ * prices, and the customer price derived from it. One function, so the
+ * limiter debits exactly what the log event (and so the usage ledger) says.
+ */
+export function chargeFor(pricing: ModelPricing, usage: Usage | null, bps: MarkupBps): Charge {
+  if (!usage) return { priceNano: 0, providerCostNano: 0 };
+  const providerCostNano = costNanoUsd(pricing, usage);
+  return { priceNano: priceNanoUsd(providerCostNano, bps), providerCostNano };
+}
+
+/**
+ * A call's charge: at the route that answered, or for a call billed without
+ * an answer (src/router/call.ts promptOnlyOutcome) the one sent the prompt,
+ * else the model's first route (no usage then: nothing charged).
+ */
+export function callCharge(call: CallRecord, usage: Usage | null): Charge {
+  return chargeFor((call.route ?? call.model.routes[0]!).pricing, usage, call.markupBps);
+}
+
+/**
+ * The most a request can cost the customer: its token reservation (the prompt
+ * estimate and the largest answer; long-context prices when the estimate is
+ * past the threshold) at the dearest of the routes it may be sent to.
+ */
+export function maxPriceNano(routes: readonly { pricing: ModelPricing }[], reservation: Reservation, bps: MarkupBps): number {
+  const usage: Usage = { promptTokens: reservation.promptTokens, completionTokens: reservation.completionTokens, cachedTokens: 0, reasoningTokens: 0 };
+  return routes.reduce((most, r) => Math.max(most, chargeFor(r.pricing, usage, bps).priceNano), 0);
 }

@@ -1,6 +1,8 @@
 import type { KeyScope, Tier, AccountStatus } from "../db/schema";
 import type { CallOutcome, ModelEntry, Route } from "../providers/types";
 import type { AttemptRecord } from "../routing/attempts";
+import type { KeyBudget } from "../billing/types";
+import type { MarkupBps } from "../billing/price";
 
 /** What authentication establishes about the caller, for the rest of the request. */
 export interface AuthContext {
@@ -22,6 +24,8 @@ export interface AuthContext {
   restricted: boolean;
   /** When the key was created (ms): keys older than 90 days are due for rotation. */
   keyCreatedAt: number;
+  /** The key's spend budget (api_keys.budget_*), enforced by the account's limiter; null: none. */
+  budget: KeyBudget | null;
 }
 
 /** Which error body shape a route speaks: OpenAI's, or Anthropic's on /v1/messages. */
@@ -42,6 +46,8 @@ export interface CallRecord {
   route: Route | null;
   attempts: readonly AttemptRecord[];
   streamed: boolean;
+  /** The price markup the call is charged at (PRICE_MARKUP_PERCENT when it was admitted). */
+  markupBps: MarkupBps;
   outcome?: Promise<CallOutcome>;
 }
 

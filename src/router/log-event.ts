@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { CallOutcome } from "../providers/types";
 import { LOG_EVENT_VERSION, LOG_METHODS, MAX_ATTEMPTS, RESTRICTED_OMISSIONS, sanitizeUserAgent, type AttemptLogEntry, type LogEndpoint, type LogEvent, type LogMethod } from "../shared/log-event";
-import { costNanoUsd } from "./cost";
+import { callCharge } from "./cost";
 import type { AttemptRecord, AuthContext, CallRecord } from "./env";
 
 export interface RequestFacts {
@@ -107,14 +107,13 @@ function routingOf(call: CallRecord | undefined): Pick<LogEvent, "attempts" | "r
 }
 
 /**
- * What the log says answered: the answering route's upstream model and
- * price when a route answered, else the model's first route's (a call
- * refused or failed before any route answered).
+ * What the log says answered: the answering route's upstream model when a
+ * route answered, else the model's first route's (a call refused or failed
+ * before any route answered).
  */
 function answeredBy(call: CallRecord | undefined) {
   if (!call) return null;
-  const route = call.route ?? call.model.routes[0]!;
-  return { upstreamModel: route.upstreamModel, pricing: route.pricing };
+  return { upstreamModel: (call.route ?? call.model.routes[0]!).upstreamModel };
 }
 
 /** The event for one request; `outcome` is the settled call outcome if the chat route made a call. */
@@ -122,6 +121,8 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
   const model = res.call?.model ?? null;
   const answered = answeredBy(res.call);
   const usage = outcome?.usage ?? null;
+  // The customer price, and the provider cost for the billing database: what the limiter debited.
+  const charge = res.call ? callCharge(res.call, usage) : { priceNano: 0, providerCostNano: 0 };
   const completed = Math.max(completedAt, req.receivedAt);
   const event: LogEvent = {
     v: LOG_EVENT_VERSION,
@@ -145,7 +146,8 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     cached_tokens: usage?.cachedTokens ?? 0,
     reasoning_tokens: usage?.reasoningTokens ?? 0,
     usage_estimated: outcome?.usageEstimated === true,
-    cost_nano_usd: answered && usage ? costNanoUsd(answered.pricing, usage) : 0,
+    cost_nano_usd: charge.priceNano,
+    provider_cost_nano_usd: charge.providerCostNano,
     streamed: res.call?.streamed ?? false,
     client_aborted: outcome?.result === "client_aborted" || res.clientGoneEarly,
     ip: clientIp(req.headers),

@@ -26,6 +26,7 @@ import {
   webauthnChallenges,
 } from "../db/schema";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
+import { CREDIT_TABLES, LEDGER_FLUSH_DELAY_MS } from "../billing/credit-book";
 import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
 import { WINDOW_MS } from "../limits/window";
 import { ENDPOINTS } from "../providers/endpoints";
@@ -207,6 +208,7 @@ function categories(): Category[] {
       // Kept only while a router isolate may still hold a view read before the change (a key stop: after it takes effect).
       retention: { after: table === "access_stops" ? "stop_at" : "recorded_at", period_ms: ACCESS_RECORD_TTL_MS }, on_erasure: "deleted", held: true,
     })),
+    ...creditCategories(),
     {
       id: "erasure_journal", description: "A SHA-256 of each erased account's id and when, so a database restore re-applies the erasure.",
       store: { ...CORE, table: "erasures" }, fields: columns(erasures),
@@ -280,4 +282,25 @@ export function privacyMap(env: Env) {
     recipients: recipients(env),
     processors: processors(),
   };
+}
+
+/** The limiter object's money tables (src/billing/credit-book.ts). */
+function creditCategories(): Category[] {
+  const limiter = (table: keyof typeof CREDIT_TABLES) => ({ store: { kind: "durable_object", name: "AccountLimiter", table }, fields: [...CREDIT_TABLES[table]] as string[] }) as const;
+  const money = { purposes: ["billing", "spend_limits"], legal_bases: ["contract"] as LegalBasis[], held: true };
+  return [
+    { id: "limiter_credit_account", description: "The account's prepaid balance and its low-balance notice threshold.", ...limiter("credit_account"), ...money, retention: UNTIL_CLOSURE, on_erasure: "deleted" },
+    {
+      id: "limiter_credit_reservations", description: "Money held by each request in flight (its maximum price) until it settles.", ...limiter("credit_reservations"), ...money,
+      // Settled when the response ends; a request that never settles is released after LEASE_TTL_MS.
+      retention: { after: "admitted_at", period_ms: LEASE_TTL_MS }, on_erasure: "deleted",
+    },
+    { id: "limiter_credit_key_spend", description: "Each key's settled spend in its current day, week and month, for its budget.", ...limiter("credit_key_spend"), ...money, retention: UNTIL_CLOSURE, on_erasure: "deleted" },
+    {
+      id: "limiter_credit_pending", description: "Credit ledger entries (top-ups, usage debits, refunds, adjustments) not yet copied to the billing database.", ...limiter("credit_pending"), ...money,
+      // Copied within seconds; kept longer only while the billing database cannot be written. Erasure keeps them under the pseudonym the billing rows get.
+      retention: { after: "created_at", period_ms: LEDGER_FLUSH_DELAY_MS }, on_erasure: "pseudonymised",
+    },
+    { id: "limiter_credit_applied", description: "Ids of the ledger entries applied, so a redelivered top-up or refund is applied once.", ...limiter("credit_applied"), ...money, retention: UNTIL_CLOSURE, on_erasure: "deleted" },
+  ];
 }

@@ -102,8 +102,19 @@ export const logEventSchema = z
      * reads as false).
      */
     usage_estimated: z.boolean().optional(),
-    /** Cost from the catalogue prices at request time, in billionths of a US dollar. */
+    /**
+     * What the customer is charged (the provider cost plus the markup, at the
+     * catalogue prices in force), in billionths of a US dollar: the amount the
+     * account's limiter debited.
+     */
     cost_nano_usd: count,
+    /**
+     * What the provider charges for the same usage, for the billing database
+     * only (never shown to the customer). Optional so that events of routers
+     * deployed before it still parse (absent: equal to `cost_nano_usd`, as
+     * there was no markup then).
+     */
+    provider_cost_nano_usd: count.optional(),
     streamed: z.boolean(),
     client_aborted: z.boolean(),
     ip: z.union([z.ipv4(), z.ipv6()]).nullable(),

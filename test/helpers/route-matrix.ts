@@ -133,6 +133,7 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
   "GET /admin/v1/accounts": { access: "admin", probes: at("/admin/v1/accounts") },
   "PATCH /admin/v1/accounts/:id": { access: "admin", probes: (own) => [{ path: `/admin/v1/accounts/${own.accountId}`, body: { tier: "enterprise" } }] },
   "POST /admin/v1/accounts/:id/keys": { access: "admin", probes: (own) => [{ path: `/admin/v1/accounts/${own.accountId}/keys`, body: {} }] },
+  "POST /admin/v1/accounts/:id/credits": { access: "admin", probes: (own) => [{ path: `/admin/v1/accounts/${own.accountId}/credits`, body: { amount_usd: 1 } }] },
 };
 
 /** The routes of one kind, as [method, entry] pairs with their table key. */

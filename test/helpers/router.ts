@@ -24,11 +24,24 @@ export interface Customer {
 let counter = 0;
 
 /** Creates an account and a key through the operator API; consents to non-EU processing unless told not to. */
-export async function newCustomer(options: { tier?: string; consent?: boolean; key?: Record<string, unknown> } = {}): Promise<Customer> {
+/** Credit newCustomer grants unless told otherwise: ample for any test's calls. */
+export const DEFAULT_TEST_CREDITS_USD = 100;
+
+/** Grants an account credit (the operator's adjustment); returns the new balance in USD. */
+export async function grantCredits(accountId: string, usd: number): Promise<number> {
+  const res = await admin("POST", `/accounts/${accountId}/credits`, { amount_usd: usd, note: "test grant" });
+  if (res.status !== 201) throw new Error(`credits: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { balance_usd: number }).balance_usd;
+}
+
+/** A new account with a key; `credits` (USD, default DEFAULT_TEST_CREDITS_USD; 0 for none) is granted first. */
+export async function newCustomer(options: { tier?: string; consent?: boolean; key?: Record<string, unknown>; credits?: number } = {}): Promise<Customer> {
   const email = `user${++counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
   const account = await admin("POST", "/accounts", { email, name: "Test User", tier: options.tier ?? "pro" });
   if (account.status !== 201) throw new Error(`account: ${account.status} ${await account.text()}`);
   const { id: accountId } = (await account.json()) as { id: string };
+  const credits = options.credits ?? DEFAULT_TEST_CREDITS_USD;
+  if (credits !== 0) await grantCredits(accountId, credits);
   const keyRes = await admin("POST", `/accounts/${accountId}/keys`, options.key ?? {});
   if (keyRes.status !== 201) throw new Error(`key: ${keyRes.status} ${await keyRes.text()}`);
   const { id: keyId, key } = (await keyRes.json()) as { id: string; key: string };

@@ -65,6 +65,7 @@ function toAuthContext(found: KeyWithAccount, asOf: number): AuthContext {
     euOnly: key.dataRegion === "eu",
     restricted: account.restrictedAt !== null,
     keyCreatedAt: key.createdAt,
+    budget: key.budgetNanoUsd !== null && key.budgetPeriod !== null ? { limitNano: key.budgetNanoUsd, period: key.budgetPeriod } : null,
   };
 }
 

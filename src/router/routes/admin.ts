@@ -13,6 +13,7 @@ import type { AppEnv } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
 import { billingAddressSchema } from "../../self-service/billing-address";
 import { adminCatalogueRoutes } from "./admin-catalogue";
+import { adminCreditRoutes } from "./admin-credits";
 import { adminErasureRoutes } from "./admin-erasures";
 import { accountView, keyView } from "../../self-service/views";
 
@@ -79,6 +80,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth())
   .route("/catalogue", adminCatalogueRoutes)
   .route("/erasures", adminErasureRoutes)
+  .route("/accounts", adminCreditRoutes)
   .post("/accounts", async (c) => {
     const body = await readJson(c.req.raw, createAccountBody);
     const account = await createAccount(

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { deleteBody, putBody, versionsQuery } from "../../routes/admin-catalogue";
 import { createAccountBody, createKeyBody, lookupBody, updateAccountBody } from "../../routes/admin";
 import { eraseAccountBody, reapplyErasuresBody } from "../../routes/admin-erasures";
+import { creditAdjustmentBody } from "../../routes/admin-credits";
 import { ADMIN_ERRORS, adminSecurity, errorResponses, json, type Registry } from "../components";
 import { accountListSchema, accountSchema, catalogueSchema, catalogueVersionsSchema, createdApiKeySchema } from "../schemas";
 import { erasureSchema, reapplySchema } from "../self-service-schemas";
@@ -12,6 +13,19 @@ const catalogue = ["Operator: catalogue"];
 const errors = errorResponses(ADMIN_ERRORS);
 const accountId = { params: z.object({ id: z.string() }) };
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: json(schema) } });
+
+const creditAdjustmentSchema = z
+  .object({
+    object: z.literal("credit_adjustment"),
+    id: z.string().meta({ description: "The ledger entry id (`admin:<uuid>`)" }),
+    kind: z.literal("adjustment"),
+    amount_usd: z.number(),
+    note: z.string().nullable(),
+    reference: z.string().nullable(),
+    created_at: z.string(),
+    balance_usd: z.number().meta({ description: "The account's balance with this entry applied" }),
+  })
+  .meta({ id: "CreditAdjustment" });
 
 export function registerAdminPaths(registry: Registry): void {
   registry.registerPath({
@@ -63,6 +77,18 @@ export function registerAdminPaths(registry: Registry): void {
     security: adminSecurity,
     request: { ...accountId, ...body(createKeyBody) },
     responses: { 201: { description: "The key, with `key` shown this once.", content: json(createdApiKeySchema) }, ...errors, ...errorResponses([409]) },
+  });
+
+  registry.registerPath({
+    method: "post",
+    path: "/admin/v1/accounts/{id}/credits",
+    tags: accounts,
+    summary: "Adjust an account's credit balance",
+    description:
+      "A grant, correction or refund made outside Stripe: `amount_usd` is signed, non-zero, at most 9 decimals and at most 1,000,000 either way. The account's limiter applies it at once (inference admission sees it on the next request) and writes it to the credit ledger within seconds (docs/billing.md).",
+    security: adminSecurity,
+    request: { ...accountId, ...body(creditAdjustmentBody) },
+    responses: { 201: { description: "The ledger entry and the new balance.", content: json(creditAdjustmentSchema) }, ...errors },
   });
 
   registry.registerPath({

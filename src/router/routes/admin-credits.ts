@@ -1,0 +1,72 @@
+/**
+ * POST /admin/v1/accounts/{id}/credits: an operator adjustment to an
+ * account's prepaid balance (a grant, a correction, a refund made outside
+ * Stripe). The account's limiter object applies it and makes its ledger
+ * entry (docs/billing.md, "Credits, budgets and the ledger").
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { nanoToUsd, usdToNano } from "../../billing/money";
+import { coreDb } from "../../db/client";
+import { limiterFor } from "../../limits/client";
+import { errors } from "../../shared/errors";
+import { readJson } from "../body";
+import type { AppEnv } from "../env";
+
+/** Largest single adjustment, either way: a typo of a few zeros is refused, not booked. */
+const MAX_ADJUSTMENT_USD = 1_000_000;
+const operatorText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+
+export const creditAdjustmentBody = z
+  .object({
+    /** Signed USD, at most 9 decimals (nano-USD), never 0. */
+    amount_usd: z
+      .number()
+      .min(-MAX_ADJUSTMENT_USD)
+      .max(MAX_ADJUSTMENT_USD)
+      .refine((usd) => usd !== 0, "must not be 0")
+      .refine((usd) => nanoToUsd(usdToNano(usd)) === usd, "at most 9 decimals"),
+    /** Why: for the operator and the customer's transaction list; never customer content. */
+    note: operatorText(500).optional(),
+    /** The operator's reference (ticket, invoice). */
+    reference: operatorText(200).optional(),
+  })
+  .strict();
+
+export const adminCreditRoutes = new Hono<AppEnv>().post("/:id/credits", async (c) => {
+  const body = await readJson(c.req.raw, creditAdjustmentBody);
+  const accountId = c.req.param("id");
+  const account = await coreDb(c.env.DB).query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId), columns: { id: true } });
+  if (!account) throw errors.notFound("No such account.", "account_not_found");
+  const entryId = `admin:${crypto.randomUUID()}`;
+  const createdAt = Date.now();
+  const amountNano = usdToNano(body.amount_usd);
+  const { balanceNano } = await limiterFor(c.env, accountId).credit({
+    entryId,
+    accountId,
+    kind: "adjustment",
+    amountNano,
+    note: body.note ?? null,
+    reference: body.reference ?? null,
+    at: createdAt,
+  });
+  return c.json(
+    {
+      object: "credit_adjustment",
+      id: entryId,
+      kind: "adjustment",
+      amount_usd: nanoToUsd(amountNano),
+      note: body.note ?? null,
+      reference: body.reference ?? null,
+      created_at: new Date(createdAt).toISOString(),
+      balance_usd: nanoToUsd(balanceNano),
+    },
+    201,
+  );
+});

@@ -1,0 +1,69 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { admin, newCustomer } from "./helpers/router";
+import { limiterStub } from "./helpers/limiter";
+
+const ledgerSum = async (accountId: string) =>
+  (await env.BILLING_DB.prepare("select coalesce(sum(amount_nano_usd), 0) as total, count(*) as n from credit_ledger where account_id = ?").bind(accountId).first<{ total: number; n: number }>())!;
+
+describe("POST /admin/v1/accounts/{id}/credits", () => {
+  it("applies a signed adjustment and answers with the entry and the new balance", async () => {
+    const c = await newCustomer({ credits: 0 });
+    const grant = await admin("POST", `/accounts/${c.accountId}/credits`, { amount_usd: 12.5, note: "welcome", reference: "T-1" });
+    expect(grant.status).toBe(201);
+    expect(await grant.json()).toMatchObject({ object: "credit_adjustment", kind: "adjustment", amount_usd: 12.5, note: "welcome", reference: "T-1", balance_usd: 12.5 });
+    const correction = await admin("POST", `/accounts/${c.accountId}/credits`, { amount_usd: -0.000000001 });
+    expect(await correction.json()).toMatchObject({ amount_usd: -0.000000001, balance_usd: 12.499999999 });
+    const state = await limiterStub(c.accountId).creditState();
+    expect(state).toMatchObject({ balanceNano: 12_499_999_999, reservedNano: 0, availableNano: 12_499_999_999 });
+    expect(state.pending.map((e) => e.amountNano)).toEqual([12_500_000_000, -1]);
+  });
+
+  it("refuses 0, more than 9 decimals, unknown fields and unknown accounts", async () => {
+    const c = await newCustomer({ credits: 0 });
+    for (const body of [{ amount_usd: 0 }, { amount_usd: 1.0000000001 }, { amount_usd: 1, extra: 1 }, { amount_usd: "1" }, { amount_usd: 2_000_000 }]) {
+      expect((await admin("POST", `/accounts/${c.accountId}/credits`, body)).status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await admin("POST", "/accounts/acct_00000000000000000000000000000000/credits", { amount_usd: 1 })).status).toBe(404);
+    expect((await limiterStub(c.accountId).creditState()).balanceNano).toBe(0);
+  });
+
+  it("newCustomer grants $100 unless told otherwise", async () => {
+    const c = await newCustomer();
+    expect((await limiterStub(c.accountId).creditState()).balanceNano).toBe(100_000_000_000);
+  });
+});
+
+describe("the limiter's credit ledger", () => {
+  it("applies an entry id once, however often it is credited", async () => {
+    const c = await newCustomer({ credits: 0 });
+    const stub = limiterStub(c.accountId);
+    const entry = { entryId: `stripe:${crypto.randomUUID()}`, accountId: c.accountId, kind: "topup" as const, amountNano: 5_000_000_000, paidMinor: 500, currency: "usd" };
+    expect(await stub.credit(entry)).toEqual({ applied: true, balanceNano: 5_000_000_000 });
+    expect(await stub.credit(entry)).toEqual({ applied: false, balanceNano: 5_000_000_000 });
+    expect(await stub.flushLedger()).toBe(1);
+    // Once flushed (no longer pending), the id is still known.
+    expect(await stub.credit(entry)).toEqual({ applied: false, balanceNano: 5_000_000_000 });
+    expect(await ledgerSum(c.accountId)).toEqual({ total: 5_000_000_000, n: 1 });
+  });
+
+  it("flushes pending entries to credit_ledger once, and only deletes them after the write", async () => {
+    const c = await newCustomer({ credits: 0 });
+    const stub = limiterStub(c.accountId);
+    for (let i = 0; i < 25; i++) await stub.credit({ entryId: `t:${c.accountId}:${i}`, accountId: c.accountId, kind: "adjustment", amountNano: i + 1, note: "n" });
+    expect((await stub.creditState()).pending).toHaveLength(25);
+    expect(await stub.flushLedger()).toBe(25);
+    expect((await stub.creditState()).pending).toHaveLength(0);
+    expect(await stub.flushLedger()).toBe(0);
+    expect(await ledgerSum(c.accountId)).toEqual({ total: (25 * 26) / 2, n: 25 });
+  });
+
+  it("stores the low-balance threshold", async () => {
+    const c = await newCustomer({ credits: 0 });
+    const stub = limiterStub(c.accountId);
+    await stub.setLowBalanceThreshold(2_000_000_000);
+    expect((await stub.creditState()).lowBalanceThresholdNano).toBe(2_000_000_000);
+    await stub.setLowBalanceThreshold(null);
+    expect((await stub.creditState()).lowBalanceThresholdNano).toBeNull();
+  });
+});
