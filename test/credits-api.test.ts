@@ -96,7 +96,7 @@ describe("GET /v1/credits", () => {
   });
 
   it("is readable with an inference-only key and a manage-only key; refuses bad parameters", async () => {
-    const inference = await newCustomer({ credits: 0, key: { scopes: ["inference"] } });
+    const inference = await newCustomer({ credits: 0, key: { scopes: ["inference"] }, consent: false });
     await credits(inference.key);
     const manage = await newCustomer({ credits: 0, key: { scopes: ["manage"] }, consent: false });
     await credits(manage.key);

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { creditLedger, usageLedger } from "../src/db/billing-schema";
 import { billingDb, coreDb } from "../src/db/client";
 import { PSEUDONYM_PREFIX } from "../src/db/erasure";
+import { limiterFor } from "../src/limits/client";
 import { apiKeys, billingAccounts } from "../src/db/schema";
 import { csvObjects } from "./helpers/csv";
 import { PROVIDER_COST_MARK, seedCredits, seedLedger } from "./helpers/export-seed";
@@ -85,5 +86,15 @@ describe("erasure of billing data", () => {
     expect(after.every((r) => r.accountId === pseudonym)).toBe(true);
     const usage = await billing.select().from(usageLedger).where(eq(usageLedger.accountId, pseudonym));
     expect(usage).toHaveLength(3);
+  });
+
+  it("closure keeps the limiter's pending entries under the account id, in its export, until the erasure 90 days later", async () => {
+    // newCustomer's $100 grant is an entry the object holds until its alarm writes it.
+    const c = await newCustomer();
+    const res = await call("/v1/account", { method: "DELETE", headers: bearer(c.key) });
+    expect(res.status).toBe(200);
+    await limiterFor(env, c.accountId).flushLedger();
+    const rows = await billingDb(env.BILLING_DB).select().from(creditLedger).where(eq(creditLedger.accountId, c.accountId));
+    expect(rows.map((r) => r.amountNanoUsd)).toEqual([100_000_000_000]);
   });
 });

@@ -72,8 +72,9 @@ export async function closeOwnAccount(env: AccountEnv, accountId: string, actor:
   await pushAccessChange(env, accountId, { closed: true });
   const account = await closeAccount(coreDb(env.DB), accountId, now, actor);
   if (!account || account.closedAt === null) throw errors.notFound("No such account.", "account_not_found");
-  // Rate windows and leases serve no purpose once no key works.
-  await eraseLimiterState(env, accountId);
+  // Rate windows, leases and money state serve no purpose once no key works;
+  // pending ledger entries stay the account's until its erasure.
+  await eraseLimiterState(env, accountId, accountId);
   return { ...account, closedAt: account.closedAt };
 }
 
@@ -97,7 +98,7 @@ export async function eraseAccountNow(env: ErasureEnv, accountId: string, now: n
   // be repeated (POST /admin/v1/erasures).
   await pushAccessChange(env, accountId, { closed: true });
   await markClosed(dbs.core, accountId, now);
-  await eraseLimiterState(env, accountId);
+  await eraseLimiterState(env, accountId, pseudonym);
   // Cached responses: none exist yet. The response cache, when it comes,
   // deletes the account's entries here, before the databases.
   return eraseAccountEverywhere(dbs, accountId, now, LOG_BUDGET, pseudonym);

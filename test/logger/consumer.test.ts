@@ -39,8 +39,8 @@ describe("log queue consumer", () => {
 
     const account = events[0]!.account_id!;
     expect((await ledger()).filter((l) => l.accountId === account).map(({ updatedAt: _, ...l }) => l)).toEqual([
-      { accountId: account, day: "2026-03-10", model: "mistral/mistral-small-latest", requests: 1, promptTokens: 10, completionTokens: 20, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 7_000 },
-      { accountId: account, day: "2026-03-10", model: "openai/gpt-4o-mini", requests: 3, promptTokens: 25, completionTokens: 47, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 31_950 },
+      { accountId: account, day: "2026-03-10", model: "mistral/mistral-small-latest", requests: 1, promptTokens: 10, completionTokens: 20, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 7_000, providerCostNanoUsd: 7_000 },
+      { accountId: account, day: "2026-03-10", model: "openai/gpt-4o-mini", requests: 3, promptTokens: 25, completionTokens: 47, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 31_950, providerCostNanoUsd: 31_950 },
     ]);
   });
 
