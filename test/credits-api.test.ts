@@ -79,7 +79,7 @@ describe("GET /v1/credits", () => {
     expect(all.find((t) => t.kind === "usage")).toMatchObject({ requests: 3, reference: null, amount_usd: -0.01 });
   });
 
-  it("another account's key sees only its own; another account's transaction id is refused like an unknown one", async () => {
+  it("another account's key sees only its own; another account's transaction id is a 404 like an unknown one", async () => {
     const a = await newCustomer({ credits: 0 });
     const b = await newCustomer({ credits: 0 });
     await seedCredits(a.accountId, 3);
@@ -90,8 +90,8 @@ describe("GET /v1/credits", () => {
     const aEntry = (await billingDb(env.BILLING_DB).select().from(creditLedger).where(eq(creditLedger.accountId, a.accountId)))[0]!.entryId;
     for (const before of [aEntry, "no-such-entry"]) {
       const res = await get(b.key, `/v1/credits?before=${encodeURIComponent(before)}`);
-      expect(res.status).toBe(400);
-      expect(await errorOf(res)).toMatchObject({ param: "before", code: "invalid_value" });
+      expect(res.status).toBe(404);
+      expect(await errorOf(res)).toMatchObject({ param: "before", code: "credit_transaction_not_found" });
     }
   });
 

@@ -109,7 +109,8 @@ const olderThan = (e: LedgerCursor, c: LedgerCursor) => newestFirst(c, e) < 0;
 /**
  * The account's credits and one page of its transactions, older than the
  * transaction `before` when given (an id from a previous page; one that is
- * not the account's is a 400, the same whether it exists elsewhere or not).
+ * not the account's is a 404, the same whether it exists elsewhere or not,
+ * as the audit log's cursor).
  */
 export async function creditsView(env: CreditsEnv, accountId: string, page: { limit: number; before?: string }): Promise<CreditsView> {
   const db = billingDb(env.BILLING_DB);
@@ -118,7 +119,7 @@ export async function creditsView(env: CreditsEnv, accountId: string, page: { li
   let cursor: LedgerCursor | null = null;
   if (page.before !== undefined) {
     cursor = pending.find((e) => e.entryId === page.before) ?? (await ledgerCursorOf(db, accountId, page.before));
-    if (!cursor) throw errors.invalidRequest("'before' is not a transaction of this account.", "before", "invalid_value");
+    if (!cursor) throw errors.notFound("No credit transaction with this id for this account.", "credit_transaction_not_found", "before");
   }
   // One row more than the page tells whether another page follows.
   const rows = (await ledgerEntriesBefore(db, accountId, cursor, page.limit + 1)).map(fromRow);

@@ -42,6 +42,6 @@ export function registerUsagePaths(registry: Registry): void {
       "Scope `inference` or `manage`. The balance, what requests in flight hold and what is available, and the transactions (top-ups, usage debits, subscription payments, refunds, adjustments) newest first, `limit` (1-100, default 20) at a time; pass `next_before` as `before` for older ones. Amounts are customer prices (the service fee included). See docs/billing.md.",
     security: customerSecurity,
     request: { query: creditsQuery },
-    responses: { 200: customerOk("The account's credits.", creditsSchema), ...errorResponses([400, 401, 403, 429]) },
+    responses: { 200: customerOk("The account's credits.", creditsSchema), ...errorResponses([400, 401, 403, 404, 429]) },
   });
 }
