@@ -33,14 +33,16 @@ export const MAX_JSON_PARAM_BYTES = 1_000_000;
  *
  * The SELECT yields every column in definition order, the order drizzle lists
  * them in the INSERT. A value left undefined is NULL, as drizzle writes it for
- * a column without a default. A column with a default must be given in every
- * row (NULL is not its default), and generated columns are refused: neither
- * is silently given NULL or a misaligned column list.
+ * a column without a default. A column with a default must have a value in
+ * every row (the SELECT cannot fall back to the default), and generated
+ * columns are refused, rather than silently given NULL or a misaligned
+ * column list.
  */
 export function jsonRowSelects<T extends SQLiteTable>(table: T, rows: readonly T["$inferInsert"][], maxBytes: number = MAX_JSON_PARAM_BYTES): SQL[] {
   const columns = Object.entries(getTableColumns(table));
-  const unsupported = columns.filter(([, c]) => c.generated !== undefined).map(([, c]) => c.name);
-  if (unsupported.length > 0) throw new Error(`jsonRowSelects: generated columns (${unsupported.join(", ")}) are not supported`);
+  const given = (key: string) => rows.every((row) => (row as Record<string, unknown>)[key] !== undefined);
+  const unsupported = columns.filter(([key, c]) => (c.hasDefault && !given(key)) || c.generated !== undefined).map(([, c]) => c.name);
+  if (unsupported.length > 0) throw new Error(`jsonRowSelects: columns with defaults left out of a row, or generated values (${unsupported.join(", ")}), are not supported`);
 
   // Each row is a JSON array in column order (no repeated keys: half the size).
   const encoded = rows.map((row) =>
