@@ -4,20 +4,20 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { unzipSync } from "fflate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordConsent } from "../src/db/accounts";
-import { billingReceipts, usageLedger } from "../src/db/billing-schema";
+import { billingReceipts, creditLedger, usageLedger } from "../src/db/billing-schema";
 import { billingDb, coreDb, logsDb } from "../src/db/client";
 import { requestLogs } from "../src/db/logs-schema";
-import { agreements, apiKeys, auditLog, consents, consoleSessions, passkeys } from "../src/db/schema";
+import { agreements, apiKeys, auditLog, billingAccounts, consents, consoleSessions, passkeys } from "../src/db/schema";
 import { exportDatasets, NOT_EXPORTED } from "../src/self-service/export/datasets";
 import { privacyMap } from "../src/router/privacy-map";
 import { startSessionRow } from "../src/console/auth/session";
 import { csvField } from "../src/self-service/export/csv";
 import { csvObjects } from "./helpers/csv";
-import { logRow, seedLedger, seedLogs, seedReceipts } from "./helpers/export-seed";
+import { logRow, seedCredits, seedLedger, seedLogs, seedReceipts } from "./helpers/export-seed";
 import { admin, call, errorOf, newCustomer, type Customer } from "./helpers/router";
 
 type Row = Record<string, unknown>;
-const DATASETS = ["keys", "consents", "agreements", "audit_log", "console_sessions", "passkeys", "request_logs", "billing_ledger", "billing_receipts"] as const;
+const DATASETS = ["keys", "consents", "agreements", "audit_log", "console_sessions", "passkeys", "request_logs", "billing_ledger", "billing_receipts", "billing_account", "credit_ledger"] as const;
 type DatasetName = (typeof DATASETS)[number];
 type ExportDoc = { object: string; generated_at: string; account: Row } & Record<DatasetName, Row[]>;
 
@@ -43,6 +43,8 @@ beforeAll(async () => {
     ]);
     await seedLedger(c.accountId, 7);
     await seedReceipts(c.accountId, 9);
+    await seedCredits(c.accountId, 6);
+    await coreDb(env.DB).insert(billingAccounts).values({ accountId: c.accountId, stripeCustomerId: `cus_${c.accountId.slice(-10)}`, subscriptionState: "active", currentPeriodEnd: Date.now() + 1e9, lowBalanceThresholdNano: 2_000_000_000 });
     await seedConsole(c.accountId);
   }
 });
@@ -75,27 +77,34 @@ async function stored(accountId: string) {
     request_logs: await logs.select().from(requestLogs).where(eq(requestLogs.accountId, accountId)),
     billing_ledger: await billing.select().from(usageLedger).where(eq(usageLedger.accountId, accountId)),
     billing_receipts: await billing.select().from(billingReceipts).where(eq(billingReceipts.accountId, accountId)),
+    billing_account: await core.select().from(billingAccounts).where(eq(billingAccounts.accountId, accountId)),
+    credit_ledger: await billing.select().from(creditLedger).where(eq(creditLedger.accountId, accountId)),
   };
 }
 
-/** A stored row as the export must show it: every column under its SQL name but the account id, `_at` columns in ISO 8601. */
+/**
+ * A stored row as the export must show it: every column under its SQL name
+ * but the account id and the provider cost (the operator's margin), `_at`
+ * columns in ISO 8601.
+ */
 function expectedRow(table: SQLiteTable, row: Row): Row {
   const out: Row = {};
   for (const [prop, column] of Object.entries(getTableColumns(table))) {
-    if (column.name === "account_id") continue;
+    if (column.name === "account_id" || column.name === "provider_cost_nano_usd") continue;
     const value = row[prop];
     out[column.name] = column.name.endsWith("_at") && typeof value === "number" ? new Date(value).toISOString() : value;
   }
   return out;
 }
 
-const TABLES = { consents, agreements, audit_log: auditLog, request_logs: requestLogs, billing_ledger: usageLedger, billing_receipts: billingReceipts } as const;
+const TABLES = { consents, agreements, audit_log: auditLog, request_logs: requestLogs, billing_ledger: usageLedger, billing_receipts: billingReceipts, credit_ledger: creditLedger } as const;
 function idOf(name: string, row: Row): string {
   if (name === "billing_ledger") return `${String(row.day)}|${String(row.model)}`;
+  if (name === "billing_account") return String(row.stripe_customer_id);
   // Exported without their stored ids (authentication material): told apart by what they show.
   if (name === "console_sessions") return `${String(row.device)}|${String(row.created_at)}`;
   if (name === "passkeys") return `${String(row.name)}|${String(row.created_at)}`;
-  return String(row.id ?? row.request_id);
+  return String(row.id ?? row.request_id ?? row.entry_id);
 }
 
 /** The JSON export and the databases hold the same rows, value for value. */

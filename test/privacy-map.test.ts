@@ -17,6 +17,7 @@ import {
   CLOSED_ACCOUNT_RETENTION_MS,
   ERASURE_JOURNAL_RETENTION_MS,
   LOG_RETENTION_MS,
+  STRIPE_EVENT_RETENTION_MS,
 } from "../src/shared/retention";
 import { limiterStub } from "./helpers/limiter";
 import { call } from "./helpers/router";
@@ -38,11 +39,20 @@ interface MapRecipient {
   retention: { zdr: boolean; days: number; purposes: string[]; source: string; origin: string };
 }
 
+interface MapProcessor {
+  name: string;
+  data: string[];
+  data_region: string;
+  transfers_outside_eu: boolean;
+  source: string;
+}
+
 interface PrivacyMap {
   object: string;
   location: { jurisdiction: string };
   categories: MapCategory[];
   recipients: MapRecipient[];
+  processors: MapProcessor[];
 }
 
 async function fetchMap(): Promise<{ res: Response; map: PrivacyMap }> {
@@ -77,6 +87,9 @@ describe("GET /v1/privacy", () => {
     expect(byId(map, "erasure_journal").retention.period_ms).toBe(ERASURE_JOURNAL_RETENTION_MS);
     expect(byId(map, "limiter_state").retention.period_ms).toBe(LEASE_TTL_MS);
     expect(byId(map, "response_cache")).toMatchObject({ held: false, retention: { period_ms: CACHE_TTL_MS } });
+    expect(byId(map, "credit_ledger").retention).toEqual({ after: "created_at", period_years: BILLING_RETENTION_YEARS });
+    expect(byId(map, "billing_account").retention).toEqual({ after: "account_closed_at", period_ms: CLOSED_ACCOUNT_RETENTION_MS });
+    expect(byId(map, "stripe_events").retention).toEqual({ after: "processed_at", period_ms: STRIPE_EVENT_RETENTION_MS });
   });
 
   it("lists the log event's fields as the request logs' fields", async () => {
@@ -90,7 +103,9 @@ describe("GET /v1/privacy", () => {
     const { map } = await fetchMap();
     const dbs: Record<string, D1Database> = { "emby-core": env.DB, "emby-billing": env.BILLING_DB };
     const tables = map.categories.filter((c) => c.store.kind === "d1" && c.store.table && dbs[c.store.name]);
-    expect(tables.map((c) => c.store.table)).toEqual(expect.arrayContaining(["accounts", "api_keys", "consents", "audit_log", "erasures", "usage_ledger", "billing_receipts"]));
+    expect(tables.map((c) => c.store.table)).toEqual(
+      expect.arrayContaining(["accounts", "api_keys", "consents", "audit_log", "erasures", "usage_ledger", "billing_receipts", "credit_ledger", "billing_accounts", "stripe_events"]),
+    );
     for (const c of tables) {
       const { results } = await dbs[c.store.name]!.prepare(`select name from pragma_table_info(?)`).bind(c.store.table).all<{ name: string }>();
       expect([...c.fields].sort(), c.id).toEqual(results.map((r) => r.name).sort());
@@ -112,6 +127,8 @@ describe("GET /v1/privacy", () => {
     const { map } = await fetchMap();
     expect(byId(map, "billing_ledger").on_erasure).toBe("pseudonymised");
     expect(byId(map, "billing_receipts").on_erasure).toBe("pseudonymised");
+    expect(byId(map, "credit_ledger").on_erasure).toBe("pseudonymised");
+    expect(byId(map, "billing_account").on_erasure).toBe("deleted");
     expect(byId(map, "request_logs").on_erasure).toBe("deleted");
   });
 
@@ -136,5 +153,18 @@ describe("GET /v1/privacy", () => {
       expect(r.requires_consent).toBe(endpoint.region !== "eu");
       expect(r.retention).toEqual({ ...endpoint.retention, origin: "provider_terms" });
     }
+  });
+
+  it("names Stripe as the payment processor, with what it receives, and says plainly that it processes outside the EU", async () => {
+    const { map } = await fetchMap();
+    expect(map.processors).toEqual([
+      expect.objectContaining({
+        name: "Stripe",
+        data: expect.arrayContaining(["email", "name", "company", "billing_address"]),
+        data_region: "global",
+        transfers_outside_eu: true,
+        source: expect.stringMatching(/^https:\/\/stripe\.com\//),
+      }),
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import { recordConsent } from "../src/db/accounts";
 import { coreDb } from "../src/db/client";
 import { findKeyByHash } from "../src/db/keys";
 import { ACCESS_RECORD_TTL_MS } from "../src/limits/access-state";
+import { newPseudonym } from "../src/db/erasure";
 import { eraseLimiterState, pushAccessChange } from "../src/limits/controls";
 import type { AccountLimiter } from "../src/limits/limiter";
 import { penaltyLimits, TIER_LIMITS } from "../src/limits/tiers";
@@ -217,7 +218,8 @@ describe("eraseLimiterState", () => {
     const c = await newCustomer();
     expect((await hi(c.key)).status).toBe(200);
     await pushAccessChange(env, c.accountId, { restricted: true, status: "warned", statusReason: "x" });
-    await eraseLimiterState(env, c.accountId);
+    const pseudonym = newPseudonym();
+    await eraseLimiterState(env, c.accountId, pseudonym);
     expect((await errorOf(await hi(c.key))).code).toBe("account_closed");
     const stub = limiterStub(c.accountId);
     const rows = () =>
@@ -232,7 +234,7 @@ describe("eraseLimiterState", () => {
     await limiterClock(c.accountId, Date.now() + ACCESS_RECORD_TTL_MS + 1);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(Object.values(await rows()).every((n) => n === 0)).toBe(true);
-    const written = await env.BILLING_DB.prepare("select account_id from credit_ledger where note = 'test grant' and account_id like 'erased_%' and amount_nano_usd = 100000000000").all();
+    const written = await env.BILLING_DB.prepare("select account_id from credit_ledger where note = 'test grant' and account_id = ? and amount_nano_usd = 100000000000").bind(pseudonym).all();
     expect(written.results.length).toBeGreaterThan(0);
   });
 });

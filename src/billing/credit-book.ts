@@ -8,24 +8,16 @@
  * (docs/billing.md, "Credits, budgets and the ledger").
  */
 import { BUDGET_PERIODS, type BudgetPeriod } from "../db/schema";
-import type { LedgerKind } from "../db/billing-schema";
 import { periodBounds } from "./budget-period";
-import { type LedgerRow, writeLedgerRows } from "./ledger-sync";
-import type { Charge, CreditState, KeySpend, LedgerEntry, LedgerEntryInput, SpendRefusal, SpendReservation } from "./types";
-
-/** A new pending entry is copied to the billing database this long after it appears (more entries ride along). */
-export const LEDGER_FLUSH_DELAY_MS = 5_000;
-/** Longest wait between flush attempts while the billing database fails. */
-const FLUSH_BACKOFF_MAX_MS = 5 * 60_000;
-/** Entries per flush (one D1 batch); more are flushed by the next alarm, at once. */
-const FLUSH_MAX_ENTRIES = 450;
+import { blankEntry, PENDING_COLUMNS, PendingLedger } from "./pending-ledger";
+import type { Charge, CreditState, KeySpend, LedgerEntryInput, SpendRefusal, SpendReservation } from "./types";
 
 /** The object's tables for money, by column: the privacy data map (GET /v1/privacy) lists these. */
 export const CREDIT_TABLES = {
   credit_account: ["id", "account_id", "balance_nano", "low_balance_threshold_nano"],
   credit_reservations: ["lease_id", "key_id", "reserved_nano", "admitted_at"],
   credit_key_spend: ["key_id", "period", "period_start", "spent_nano"],
-  credit_pending: ["entry_id", "account_id", "kind", "amount_nano", "provider_cost_nano", "requests", "paid_minor", "currency", "reference", "note", "created_at", "sealed"],
+  credit_pending: PENDING_COLUMNS,
   credit_applied: ["entry_id", "applied_at"],
 } as const;
 
@@ -34,22 +26,6 @@ interface Reserved {
   nano: number;
   admittedAt: number;
 }
-/** A pending entry; `sealed`: a flush has started to write it, so it may no longer change. */
-type Pending = LedgerRow & { sealed: boolean };
-type PendingRow = Record<string, SqlStorageValue> & {
-  entry_id: string;
-  account_id: string;
-  kind: LedgerKind;
-  amount_nano: number;
-  provider_cost_nano: number;
-  requests: number;
-  paid_minor: number | null;
-  currency: string | null;
-  reference: string | null;
-  note: string | null;
-  created_at: number;
-  sealed: number;
-};
 
 export class CreditBook {
   private accountId: string | null = null;
@@ -60,11 +36,7 @@ export class CreditBook {
   private readonly keyReserved = new Map<string, number>();
   /** Settled spend by key and period kind: the period's start and the sum in it. */
   private readonly spend = new Map<string, Map<BudgetPeriod, { start: number; nano: number }>>();
-  private readonly pending = new Map<string, Pending>();
-  /** When the alarm should flush pending entries; null: nothing pending. */
-  private flushDueAt: number | null = null;
-  private failedFlushes = 0;
-  private flushing: Promise<number> | null = null;
+  private readonly pending: PendingLedger;
 
   constructor(private readonly sql: SqlStorage, now: number) {
     sql.exec(`create table if not exists credit_account (id integer primary key check (id = 1), account_id text,
@@ -73,9 +45,6 @@ export class CreditBook {
       reserved_nano integer not null, admitted_at integer not null)`);
     sql.exec(`create table if not exists credit_key_spend (key_id text not null, period text not null,
       period_start integer not null, spent_nano integer not null, primary key (key_id, period))`);
-    sql.exec(`create table if not exists credit_pending (entry_id text primary key, account_id text not null, kind text not null,
-      amount_nano integer not null, provider_cost_nano integer not null, requests integer not null, paid_minor integer,
-      currency text, reference text, note text, created_at integer not null, sealed integer not null)`);
     sql.exec("create table if not exists credit_applied (entry_id text primary key, applied_at integer not null)");
     for (const r of sql.exec<{ account_id: string | null; balance_nano: number; low_balance_threshold_nano: number | null }>("select * from credit_account")) {
       this.accountId = r.account_id;
@@ -88,8 +57,7 @@ export class CreditBook {
     for (const r of sql.exec<{ key_id: string; period: BudgetPeriod; period_start: number; spent_nano: number }>("select * from credit_key_spend")) {
       this.keySpend(r.key_id).set(r.period, { start: r.period_start, nano: r.spent_nano });
     }
-    for (const r of sql.exec<PendingRow>("select * from credit_pending order by created_at")) this.pending.set(r.entry_id, fromRow(r));
-    if (this.pending.size > 0) this.flushDueAt = now + LEDGER_FLUSH_DELAY_MS;
+    this.pending = new PendingLedger(sql, now);
   }
 
   /** Remembers the account the object holds money for: ledger rows are written under it. */
@@ -118,13 +86,16 @@ export class CreditBook {
 
   /**
    * Settles a request to its real price: frees its reservation, debits the
-   * balance and the key's spend, and adds it to the open usage entry. A lease
-   * with no reservation (settled already, or reclaimed) is not charged again.
+   * balance and the key's spend, and adds it to the open usage entry (a free
+   * request, one that failed having generated nothing, makes no entry). A
+   * lease with no reservation (settled already, or reclaimed) is not charged
+   * again.
    */
   settle(leaseId: string, charge: Charge, now: number): boolean {
     const held = this.reservations.get(leaseId);
     if (!held || !this.accountId) return false;
     this.unhold(leaseId);
+    if (charge.priceNano === 0 && charge.providerCostNano === 0) return true;
     this.balance -= charge.priceNano;
     this.saveAccount();
     for (const period of BUDGET_PERIODS) {
@@ -133,11 +104,7 @@ export class CreditBook {
       this.keySpend(held.keyId).set(period, { start, nano: spent });
       this.sql.exec("insert or replace into credit_key_spend (key_id, period, period_start, spent_nano) values (?, ?, ?, ?)", held.keyId, period, start, spent);
     }
-    const open = [...this.pending.values()].find((e) => e.kind === "usage" && !e.sealed);
-    const entry: Pending = open
-      ? { ...open, amountNano: open.amountNano - charge.priceNano, providerCostNano: open.providerCostNano + charge.providerCostNano, requests: open.requests + 1 }
-      : { ...blank(`usage:${crypto.randomUUID()}`, this.accountId, "usage", now), amountNano: -charge.priceNano, providerCostNano: charge.providerCostNano, requests: 1 };
-    this.savePending(entry);
+    this.pending.addUsage(this.accountId, charge, now);
     return true;
   }
 
@@ -159,8 +126,8 @@ export class CreditBook {
     this.knowAccount(entry.accountId);
     this.balance += entry.amountNano;
     this.saveAccount();
-    this.savePending({
-      ...blank(entry.entryId, entry.accountId, entry.kind, entry.at ?? now),
+    this.pending.add({
+      ...blankEntry(entry.entryId, entry.accountId, entry.kind, entry.at ?? now),
       amountNano: entry.amountNano,
       paidMinor: entry.paidMinor ?? null,
       currency: entry.currency ?? null,
@@ -195,7 +162,7 @@ export class CreditBook {
       balanceNano: this.balance,
       reservedNano: this.reservedTotal,
       availableNano: this.balance - this.reservedTotal,
-      pending: [...this.pending.values()].map(({ accountId: _a, sealed: _s, ...entry }): LedgerEntry => entry),
+      pending: this.pending.list(),
       keySpend,
       lowBalanceThresholdNano: this.lowBalanceThreshold,
     };
@@ -210,27 +177,17 @@ export class CreditBook {
 
   /** When the alarm should flush (or retry), or null. */
   nextFlush(): number | null {
-    return this.flushDueAt;
+    return this.pending.nextFlush();
   }
 
-  /**
-   * Writes pending entries to the billing database, then deletes them here.
-   * Entries are sealed first: a request settling during the write opens a new
-   * usage entry instead of changing one that may already be written.
-   */
-  async flush(db: D1Database, now: () => number): Promise<number> {
-    await this.idle();
-    this.flushing = this.flushOnce(db, now);
-    try {
-      return await this.flushing;
-    } finally {
-      this.flushing = null;
-    }
+  /** Copies pending entries to the billing database (pending-ledger.ts). */
+  flush(db: D1Database, now: () => number): Promise<number> {
+    return this.pending.flush(db, now);
   }
 
   /** Resolves once no flush is writing (erasure must not race one that carries the account id). */
-  async idle(): Promise<void> {
-    while (this.flushing) await this.flushing.catch(() => undefined);
+  idle(): Promise<void> {
+    return this.pending.idle();
   }
 
   /**
@@ -239,7 +196,7 @@ export class CreditBook {
    * account); everything else is deleted.
    */
   erase(pseudonym: string, now: number): void {
-    for (const entry of this.pending.values()) this.savePending({ ...entry, accountId: pseudonym });
+    this.pending.moveTo(pseudonym, now);
     for (const table of ["credit_account", "credit_reservations", "credit_key_spend", "credit_applied"]) this.sql.exec(`delete from ${table}`);
     this.accountId = null;
     this.balance = this.reservedTotal = 0;
@@ -247,26 +204,6 @@ export class CreditBook {
     this.reservations.clear();
     this.keyReserved.clear();
     this.spend.clear();
-    if (this.pending.size > 0) this.flushDueAt = now;
-  }
-
-  private async flushOnce(db: D1Database, now: () => number): Promise<number> {
-    const batch = [...this.pending.values()].slice(0, FLUSH_MAX_ENTRIES);
-    for (const entry of batch) if (!entry.sealed) this.savePending({ ...entry, sealed: true });
-    try {
-      await writeLedgerRows(db, batch.map(({ sealed: _s, ...row }) => row));
-    } catch (err) {
-      this.failedFlushes++;
-      this.flushDueAt = now() + Math.min(LEDGER_FLUSH_DELAY_MS * 2 ** this.failedFlushes, FLUSH_BACKOFF_MAX_MS);
-      throw err;
-    }
-    for (const entry of batch) {
-      this.pending.delete(entry.entryId);
-      this.sql.exec("delete from credit_pending where entry_id = ?", entry.entryId);
-    }
-    this.failedFlushes = 0;
-    this.flushDueAt = this.pending.size === 0 ? null : now() + (this.pending.size > FLUSH_MAX_ENTRIES ? 0 : LEDGER_FLUSH_DELAY_MS);
-    return batch.length;
   }
 
   private spentIn(keyId: string, period: BudgetPeriod, now: number): number {
@@ -302,44 +239,4 @@ export class CreditBook {
       this.accountId, this.balance, this.lowBalanceThreshold,
     );
   }
-
-  private savePending(e: Pending): void {
-    if (this.pending.size === 0 && this.flushDueAt === null) this.flushDueAt = e.createdAt + LEDGER_FLUSH_DELAY_MS;
-    this.pending.set(e.entryId, e);
-    this.sql.exec(
-      `insert or replace into credit_pending (entry_id, account_id, kind, amount_nano, provider_cost_nano, requests, paid_minor,
-        currency, reference, note, created_at, sealed) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      e.entryId, e.accountId, e.kind, e.amountNano, e.providerCostNano, e.requests, e.paidMinor, e.currency, e.reference, e.note, e.createdAt, e.sealed ? 1 : 0,
-    );
-  }
 }
-
-const blank = (entryId: string, accountId: string, kind: LedgerKind, createdAt: number): Pending => ({
-  entryId,
-  accountId,
-  kind,
-  amountNano: 0,
-  providerCostNano: 0,
-  requests: 0,
-  paidMinor: null,
-  currency: null,
-  reference: null,
-  note: null,
-  createdAt,
-  sealed: false,
-});
-
-const fromRow = (r: PendingRow): Pending => ({
-  entryId: r.entry_id,
-  accountId: r.account_id,
-  kind: r.kind,
-  amountNano: r.amount_nano,
-  providerCostNano: r.provider_cost_nano,
-  requests: r.requests,
-  paidMinor: r.paid_minor,
-  currency: r.currency,
-  reference: r.reference,
-  note: r.note,
-  createdAt: r.created_at,
-  sealed: r.sealed === 1,
-});

@@ -14,7 +14,13 @@ export type MarkupBps = number;
 
 const cache = new Map<string, MarkupBps>();
 
-/** The configured markup; an invalid value is a configuration error, reported on the first request. */
+/**
+ * The configured markup. An invalid value is a configuration error: logged
+ * with the value (operator configuration, nothing personal) and thrown, so
+ * every request that needs a price fails with a 500 until it is fixed, rather
+ * than charging or showing prices without the fee (docs/billing.md). The
+ * generic 500 log line leaves error messages out, hence the log here.
+ */
 export function markupBps(env: { PRICE_MARKUP_PERCENT?: string }): MarkupBps {
   const raw = (env.PRICE_MARKUP_PERCENT ?? "").trim();
   const known = cache.get(raw);
@@ -24,7 +30,9 @@ export function markupBps(env: { PRICE_MARKUP_PERCENT?: string }): MarkupBps {
     return 0;
   }
   if (!/^\d{1,4}(\.\d{1,2})?$/.test(raw) || Number(raw) > 1000) {
-    throw new Error(`PRICE_MARKUP_PERCENT must be a percentage from 0 to 1000 with at most two decimals, not "${raw}"`);
+    const message = `configuration error: PRICE_MARKUP_PERCENT must be a percentage from 0 to 1000 with at most two decimals, not "${raw}"`;
+    console.error(message);
+    throw new Error(message);
   }
   const bps = Math.round(Number(raw) * 100);
   cache.set(raw, bps);

@@ -7,10 +7,10 @@
  * size, and no row is read twice.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
-import { billingReceipts, usageLedger } from "./billing-schema";
+import { billingReceipts, creditLedger, usageLedger } from "./billing-schema";
 import type { BillingDb, CoreDb, LogsDb } from "./client";
 import { requestLogs } from "./logs-schema";
-import { agreements, apiKeys, auditLog, consents, consoleSessions, passkeys } from "./schema";
+import { agreements, apiKeys, auditLog, billingAccounts, consents, consoleSessions, passkeys } from "./schema";
 
 /** Rows per page: a page of request logs is a few hundred KB in the worker's memory at most. */
 export const EXPORT_PAGE_ROWS = 500;
@@ -35,6 +35,8 @@ type AuditRow = typeof auditLog.$inferSelect;
 type LogRow = typeof requestLogs.$inferSelect;
 type LedgerRow = typeof usageLedger.$inferSelect;
 type ReceiptRow = typeof billingReceipts.$inferSelect;
+type CreditRow = typeof creditLedger.$inferSelect;
+type BillingAccountRow = typeof billingAccounts.$inferSelect;
 type AgreementRow = typeof agreements.$inferSelect;
 type SessionRow = typeof consoleSessions.$inferSelect;
 type PasskeyRow = typeof passkeys.$inferSelect;
@@ -87,6 +89,17 @@ export const receiptsPage = (db: BillingDb, accountId: string): PageReader<Recei
   const from = after ? sql`${t.requestId} > ${after.requestId}` : undefined;
   return db.select().from(t).where(and(eq(t.accountId, accountId), from)).orderBy(asc(t.requestId)).limit(limit);
 };
+
+/** The account's credit ledger entries, oldest first (index credit_ledger_account_idx). */
+export const creditLedgerPage = (db: BillingDb, accountId: string): PageReader<CreditRow> => (after, limit) => {
+  const t = creditLedger;
+  const from = after ? sql`(${t.createdAt}, ${t.entryId}) > (${after.createdAt}, ${after.entryId})` : undefined;
+  return db.select().from(t).where(and(eq(t.accountId, accountId), from)).orderBy(asc(t.createdAt), asc(t.entryId)).limit(limit);
+};
+
+/** The account's link to Stripe: one row at most (its primary key), so a cursor means the end. */
+export const billingAccountPage = (db: CoreDb, accountId: string): PageReader<BillingAccountRow> => async (after, limit) =>
+  after ? [] : db.select().from(billingAccounts).where(eq(billingAccounts.accountId, accountId)).limit(limit);
 
 /** The account's policy acceptances, oldest first (a handful per account: the account index, then a sort). */
 export const agreementsPage = (db: CoreDb, accountId: string): PageReader<AgreementRow> => (after, limit) => {

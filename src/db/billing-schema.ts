@@ -93,7 +93,8 @@ export const creditLedger = sqliteTable(
     note: text("note"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("credit_ledger_account_idx").on(t.accountId, t.createdAt), index("credit_ledger_reference_idx").on(t.reference)],
+  // created_at alone serves the 7-year retention purge, which would otherwise scan every account's entries.
+  (t) => [index("credit_ledger_account_idx").on(t.accountId, t.createdAt), index("credit_ledger_reference_idx").on(t.reference), index("credit_ledger_created_idx").on(t.createdAt)],
 );
 
 export type CreditLedgerRow = typeof creditLedger.$inferSelect;

@@ -7,7 +7,8 @@
  * /admin/v1/erasures/reapply), which looks at every table of all three
  * databases; and the logger's hourly sweep, which looks where rows can
  * appear after an erasure (log events and usage of requests still in the
- * queue when the account was erased, and log rows one erasure's budget left).
+ * queue when the account was erased, credit ledger entries the account's
+ * limiter object flushed late, and log rows one erasure's budget left).
  *
  * The journal holds hashes, so the search goes the other way: list the
  * distinct account ids a table holds, hash each here (D1 has no sha256), and
@@ -15,11 +16,11 @@
  */
 import { gte, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import { billingReceipts, usageLedger } from "./billing-schema";
+import { billingReceipts, creditLedger, usageLedger } from "./billing-schema";
 import { eraseAccountEverywhere, PSEUDONYM_PREFIX, subjectHash, type ErasureDbs, type JournalEntry, type LogBudget } from "./erasure";
 import { jsonRowSelects } from "./json-insert";
 import { requestLogs } from "./logs-schema";
-import { accounts, apiKeys, auditLog, consents, erasures } from "./schema";
+import { accounts, apiKeys, auditLog, billingAccounts, consents, erasures } from "./schema";
 
 /** A table's distinct account ids, named for the report. */
 export interface AccountIdSource {
@@ -74,9 +75,11 @@ export function restoreSources(dbs: ErasureDbs): AccountIdSource[] {
     { table: "api_keys", list: distinctIndexed(dbs.core, apiKeys, apiKeys.accountId) },
     { table: "consents", list: distinctIndexed(dbs.core, consents, consents.accountId) },
     { table: "audit_log", list: distinctIndexed(dbs.core, auditLog, auditLog.accountId) },
+    { table: "billing_accounts", list: distinctIndexed(dbs.core, billingAccounts, billingAccounts.accountId) },
     { table: "request_logs", list: distinctIndexed(dbs.logs, requestLogs, requestLogs.accountId) },
     { table: "usage_ledger", list: distinctIndexed(dbs.billing, usageLedger, usageLedger.accountId) },
     { table: "billing_receipts", list: receiptAccounts(dbs) },
+    { table: "credit_ledger", list: distinctIndexed(dbs.billing, creditLedger, creditLedger.accountId) },
   ];
 }
 
@@ -86,6 +89,7 @@ export function sweepSources(dbs: ErasureDbs, now: number): AccountIdSource[] {
     { table: "request_logs", list: distinctIndexed(dbs.logs, requestLogs, requestLogs.accountId) },
     { table: "usage_ledger", list: distinctIndexed(dbs.billing, usageLedger, usageLedger.accountId) },
     { table: "billing_receipts", list: receiptAccounts(dbs, gte(billingReceipts.billedAt, now - SWEEP_RECEIPT_WINDOW_MS)) },
+    { table: "credit_ledger", list: distinctIndexed(dbs.billing, creditLedger, creditLedger.accountId) },
   ];
 }
 

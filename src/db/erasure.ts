@@ -7,11 +7,11 @@
  */
 import { and, asc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import { newId, sha256Hex } from "../shared/crypto";
-import { billingReceipts, usageLedger } from "./billing-schema";
+import { billingReceipts, creditLedger, usageLedger } from "./billing-schema";
 import { deleteInChunks, type PurgeResult } from "./chunks";
 import { billingDb, coreDb, logsDb, type BillingDb, type CoreDb, type LogsDb } from "./client";
 import { purgeAccountLogs } from "./request-logs";
-import { accounts, agreements, apiKeys, auditLog, consents, consoleSessions, erasures, passkeys, webauthnChallenges } from "./schema";
+import { accounts, agreements, apiKeys, auditLog, billingAccounts, consents, consoleSessions, erasures, passkeys, webauthnChallenges } from "./schema";
 import { linksOfAccountDelete } from "./sign-in-links";
 
 /** The three databases an account's data lives in. */
@@ -39,7 +39,7 @@ export interface LogBudget {
 
 export interface ErasureResult {
   erasedAt: number;
-  /** Billing rows (ledger and receipts) now under a pseudonym. */
+  /** Billing rows (usage ledger, receipts, credit ledger) now under a pseudonym. */
   billingRows: number;
   /** done false: more log rows than the budget; the cron's erasure sweep deletes the rest within the hour. */
   logs: PurgeResult;
@@ -60,23 +60,28 @@ export function newPseudonym(): string {
 
 /**
  * Erases an account everywhere:
- * 1. billing: every ledger row and receipt gets one pseudonym, chosen here
- *    for this account, so its rows stay one customer's and keep their
- *    amounts, days and models; one pseudonym per account also keeps the
- *    ledger's key (account_id, day, model) free of collisions. One statement
+ * 1. billing: every usage ledger row, receipt and credit ledger entry gets
+ *    one pseudonym, chosen by the caller (or here) for this account, so its
+ *    rows stay one customer's and keep their amounts, days and models, and
+ *    the credit ledger still sums to what the balance was; one pseudonym per
+ *    account also keeps the ledger's key (account_id, day, model) free of
+ *    collisions. Erasure on request passes the pseudonym it also gave the
+ *    account's limiter object, which writes its pending ledger entries under
+ *    it, so the account's entries end under one pseudonym. One statement
  *    per table, so the rows never end up split across the real id and the
  *    pseudonym (receipts have no account index: that UPDATE scans the 30 days
  *    of receipts; acceptable for a rare operation);
  * 2. logs: deleted in bounded chunks (`budget`);
  * 3. core, in one transaction: audit entries, consents, agreements, console
- *    sessions, sign-in links (by address), keys, the account, and the
- *    journal row.
+ *    sessions, sign-in links (by address), keys, the Stripe link
+ *    (billing_accounts), the account, and the journal row. Stripe keeps its
+ *    own customer record (and its invoices), under its own retention duty.
  * Core goes last because the account row is what lists the account: if an
  * earlier step fails, the whole erasure can be repeated. Every step is
  * idempotent, and the journal keeps the first erasure's time.
  */
-export async function eraseAccountEverywhere(dbs: ErasureDbs, accountId: string, erasedAt: number, budget: LogBudget): Promise<ErasureResult> {
-  const billingRows = await pseudonymiseBilling(dbs.billing, accountId, newPseudonym());
+export async function eraseAccountEverywhere(dbs: ErasureDbs, accountId: string, erasedAt: number, budget: LogBudget, pseudonym = newPseudonym()): Promise<ErasureResult> {
+  const billingRows = await pseudonymiseBilling(dbs.billing, accountId, pseudonym);
   const logs = await purgeAccountLogs(dbs.logs, accountId, budget.chunkRows, budget.maxChunks);
   await eraseCoreRows(dbs.core, accountId, { subjectHash: await subjectHash(accountId), erasedAt });
   return { erasedAt, billingRows, logs };
@@ -84,11 +89,12 @@ export async function eraseAccountEverywhere(dbs: ErasureDbs, accountId: string,
 
 /** Moves an account's billing rows to `pseudonym`, in one billing transaction; returns the rows changed. */
 export async function pseudonymiseBilling(billing: BillingDb, accountId: string, pseudonym: string): Promise<number> {
-  const [ledger, receipts] = await billing.batch([
+  const [ledger, receipts, credits] = await billing.batch([
     billing.update(usageLedger).set({ accountId: pseudonym }).where(eq(usageLedger.accountId, accountId)),
     billing.update(billingReceipts).set({ accountId: pseudonym }).where(eq(billingReceipts.accountId, accountId)),
+    billing.update(creditLedger).set({ accountId: pseudonym }).where(eq(creditLedger.accountId, accountId)),
   ]);
-  return ledger.meta.changes + receipts.meta.changes;
+  return ledger.meta.changes + receipts.meta.changes + credits.meta.changes;
 }
 
 /**
@@ -107,6 +113,7 @@ export async function eraseCoreRows(core: CoreDb, accountId: string, entry: Jour
     // By address, before the account row goes (sign-up links have no account id).
     linksOfAccountDelete(core, accountId),
     core.delete(apiKeys).where(eq(apiKeys.accountId, accountId)),
+    core.delete(billingAccounts).where(eq(billingAccounts.accountId, accountId)),
     core.delete(accounts).where(eq(accounts.id, accountId)),
     core.insert(erasures).values(entry).onConflictDoNothing(),
   ]);

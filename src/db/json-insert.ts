@@ -33,19 +33,23 @@ export const MAX_JSON_PARAM_BYTES = 1_000_000;
  *
  * The SELECT yields every column in definition order, the order drizzle lists
  * them in the INSERT. A value left undefined is NULL, as drizzle writes it for
- * a column without a default. Tables with defaults or generated columns are
- * refused rather than silently given NULL or a misaligned column list.
+ * a column without a default. A column with a default must have a value in
+ * every row (the SELECT cannot fall back to the default), and generated
+ * columns are refused, rather than silently given NULL or a misaligned
+ * column list.
  */
 export function jsonRowSelects<T extends SQLiteTable>(table: T, rows: readonly T["$inferInsert"][], maxBytes: number = MAX_JSON_PARAM_BYTES): SQL[] {
   const columns = Object.entries(getTableColumns(table));
-  const unsupported = columns.filter(([, c]) => c.hasDefault || c.generated !== undefined).map(([, c]) => c.name);
-  if (unsupported.length > 0) throw new Error(`jsonRowSelects: columns with defaults or generated values (${unsupported.join(", ")}) are not supported`);
+  const given = (key: string) => rows.every((row) => (row as Record<string, unknown>)[key] !== undefined);
+  const unsupported = columns.filter(([key, c]) => (c.hasDefault && !given(key)) || c.generated !== undefined).map(([, c]) => c.name);
+  if (unsupported.length > 0) throw new Error(`jsonRowSelects: columns with defaults left out of a row, or generated values (${unsupported.join(", ")}), are not supported`);
 
   // Each row is a JSON array in column order (no repeated keys: half the size).
   const encoded = rows.map((row) =>
     JSON.stringify(
       columns.map(([key, column]) => {
         const value = (row as Record<string, unknown>)[key];
+        if (value === undefined && column.hasDefault) throw new Error(`jsonRowSelects: ${column.name} has a default and must be given`);
         return value === undefined || value === null ? null : column.mapToDriverValue(value);
       }),
     ),

@@ -50,7 +50,11 @@ export async function pushAccessChange(env: LimiterEnv, accountId: string, chang
  * Deletes everything the account's limiter object stores (erasure), leaving
  * only a tombstone that refuses the account's keys until every isolate's
  * auth cache has forgotten them, after which the object deletes it too.
+ * Ledger entries not yet in the billing database are written under
+ * `ledgerAccountId`: the pseudonym the erasure gives the account's billing
+ * rows, or, on closure, the account id itself (its rows keep it until the
+ * erasure 90 days later pseudonymises them all alike).
  */
-export async function eraseLimiterState(env: LimiterEnv, accountId: string): Promise<void> {
-  await limiterFor(env, accountId).erase();
+export async function eraseLimiterState(env: LimiterEnv, accountId: string, ledgerAccountId: string): Promise<void> {
+  await limiterFor(env, accountId).erase(ledgerAccountId);
 }

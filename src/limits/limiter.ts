@@ -198,9 +198,7 @@ export class AccountLimiter extends DurableObject<Env> {
     for (const lease of this.window.expireLeases(now)) sql.exec("update requests set lease_expires_at = null where lease_id = ?", lease.leaseId);
     const reclaimed = this.credits.reclaim(now - LEASE_TTL_MS);
     if (reclaimed > 0) console.error(`limiter: ${reclaimed} reservation(s) never settled; released uncharged`);
-    if ((this.credits.nextFlush() ?? Infinity) <= now) {
-      await this.credits.flush(this.env.BILLING_DB, this.clock).catch((err: unknown) => console.error("ledger flush failed; retrying", err));
-    }
+    if ((this.credits.nextFlush() ?? Infinity) <= now) await this.flushLedger();
     const money = this.credits.lowBalance();
     if (money.accountId !== null && (this.notices.dueAt() ?? Infinity) <= now) await this.notices.deliver(this.env, money.accountId, money, now);
     this.window.prune(now);
@@ -232,13 +230,18 @@ export class AccountLimiter extends DurableObject<Env> {
     this.credits.setLowBalanceThreshold(nano);
   }
 
-  /** Copies pending ledger entries to the billing database; resolves with how many were written (throws if it failed). */
+  /**
+   * Copies pending ledger entries to the billing database; resolves with how
+   * many were written (0 when it failed: they stay pending and the alarm
+   * retries, backing off).
+   */
   async flushLedger(): Promise<number> {
-    try {
-      return await this.credits.flush(this.env.BILLING_DB, this.clock);
-    } finally {
-      this.scheduleAlarm();
-    }
+    const written = await this.credits.flush(this.env.BILLING_DB, this.clock).catch((err: unknown) => {
+      console.error("ledger flush failed; retrying", err instanceof Error ? err.message : String(err));
+      return 0;
+    });
+    this.scheduleAlarm();
+    return written;
   }
 
   /** Counts for tests and operators: nothing here is secret. */

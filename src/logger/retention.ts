@@ -8,6 +8,7 @@
  * Cached responses (CACHE_TTL_MS) have no rule here: no cache exists yet,
  * and the one that comes must expire its entries itself (see retention.ts).
  */
+import { purgeCreditLedgerBefore, purgeStripeEventsBefore } from "../db/billing-retention";
 import type { PurgeResult } from "../db/chunks";
 import { accountsClosedBefore, eraseAccountEverywhere, erasureDbs, purgeJournalBefore, readJournal, type ErasureDbs } from "../db/erasure";
 import { reapplyErasures, sweepSources, type ReapplyReport } from "../db/erasure-reapply";
@@ -29,6 +30,7 @@ import {
   LOG_RETENTION_MS,
   PURGE_CHUNK_ROWS,
   PURGE_MAX_CHUNKS,
+  STRIPE_EVENT_RETENTION_MS,
   utcDay,
 } from "../shared/retention";
 
@@ -43,6 +45,8 @@ export interface RetentionReport {
   closedAccounts?: AccountPurgeResult;
   billingLedger?: PurgeResult;
   billingReceipts?: PurgeResult;
+  creditLedger?: PurgeResult;
+  stripeEvents?: PurgeResult;
   erasureSweep?: ReapplyReport;
   erasureJournal?: PurgeResult;
   consoleSessions?: PurgeResult;
@@ -95,6 +99,8 @@ export async function enforceRetention(env: Pick<LoggerEnv, "DB" | "LOGS_DB" | "
   await rule("erasureJournal", () => purgeJournalBefore(core, now - ERASURE_JOURNAL_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingLedger", () => purgeLedgerBefore(billing, billingCutoffDay(now), PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingReceipts", () => purgeReceiptsBefore(billing, now - BILLING_RECEIPT_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
+  await rule("creditLedger", () => purgeCreditLedgerBefore(billing, Date.parse(`${billingCutoffDay(now)}T00:00:00Z`), PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
+  await rule("stripeEvents", () => purgeStripeEventsBefore(core, now - STRIPE_EVENT_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   // Expired sessions, links and WebAuthn challenges are refused already; they are deleted
   // CONSOLE_EXPIRED_GRACE_MS after they expire.
   const expiredCutoff = now - CONSOLE_EXPIRED_GRACE_MS;

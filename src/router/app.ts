@@ -10,6 +10,7 @@ import { adminRoutes } from "./routes/admin";
 import { auditLogRoutes } from "./routes/audit-log";
 import { billingRoutes } from "./routes/billing";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
+import { creditsRoutes } from "./routes/credits";
 import { embeddingsRoutes } from "./routes/embeddings";
 import { generationRoutes } from "./routes/generation";
 import { healthRoutes } from "./routes/health";
@@ -39,6 +40,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/models", modelsRoutes)
   .route("/v1/generation", generationRoutes)
   .route("/v1/usage", usageRoutes)
+  .route("/v1/credits", creditsRoutes)
   .route("/v1/account", accountRoutes)
   .route("/v1/keys", keysRoutes)
   .route("/v1/credits/notice", creditsNoticeRoutes)

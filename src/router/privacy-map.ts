@@ -9,11 +9,26 @@
  */
 import { getTableColumns } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { billingReceipts, usageLedger } from "../db/billing-schema";
-import { accounts, agreements, apiKeys, auditLog, consents, consolePageViews, consoleSessions, erasures, passkeys, signInLinks, webauthnChallenges } from "../db/schema";
+import { billingReceipts, creditLedger, usageLedger } from "../db/billing-schema";
+import {
+  accounts,
+  agreements,
+  apiKeys,
+  auditLog,
+  billingAccounts,
+  consents,
+  consolePageViews,
+  consoleSessions,
+  erasures,
+  passkeys,
+  signInLinks,
+  stripeEvents,
+  webauthnChallenges,
+} from "../db/schema";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
 import { BUDGET_OVERRIDE_COLUMNS } from "../limits/budget-overrides";
-import { CREDIT_TABLES, LEDGER_FLUSH_DELAY_MS } from "../billing/credit-book";
+import { CREDIT_TABLES } from "../billing/credit-book";
+import { LEDGER_FLUSH_DELAY_MS } from "../billing/pending-ledger";
 import { LOW_BALANCE_COLUMNS, NOTICE_MAX_PENDING_MS } from "../billing/low-balance";
 import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
 import { WINDOW_MS } from "../limits/window";
@@ -31,6 +46,7 @@ import {
   CONSOLE_SESSION_ABSOLUTE_MS,
   ERASURE_JOURNAL_RETENTION_MS,
   LOG_RETENTION_MS,
+  STRIPE_EVENT_RETENTION_MS,
 } from "../shared/retention";
 
 export const PRIVACY_MAP_VERSION = 1;
@@ -158,6 +174,24 @@ function categories(): Category[] {
       retention: { after: "billed_at", period_ms: BILLING_RECEIPT_RETENTION_MS }, on_erasure: "pseudonymised", held: true,
     },
     {
+      id: "credit_ledger", description: "Every change to the prepaid balance (top-ups, usage debits, subscription payments, refunds, adjustments): transaction information only.",
+      store: { kind: "d1", name: "emby-billing", table: "credit_ledger" }, fields: columns(creditLedger),
+      purposes: ["billing", "accounting"], legal_bases: ["legal_obligation"],
+      retention: { after: "created_at", period_years: BILLING_RETENTION_YEARS }, on_erasure: "pseudonymised", held: true,
+    },
+    {
+      id: "billing_account", description: "The account's Stripe customer and subscription (id, state, period end, failed payment) and its low-balance notice threshold.",
+      store: { ...CORE, table: "billing_accounts" }, fields: columns(billingAccounts),
+      purposes: ["billing", "tier_management"], legal_bases: ["contract"],
+      retention: UNTIL_CLOSURE, on_erasure: "deleted", held: true,
+    },
+    {
+      id: "stripe_events", description: "Ids and types of the Stripe webhook events already applied, so a redelivery is not applied twice; no account id.",
+      store: { ...CORE, table: "stripe_events" }, fields: columns(stripeEvents),
+      purposes: ["billing"], legal_bases: ["contract"],
+      retention: { after: "processed_at", period_ms: STRIPE_EVENT_RETENTION_MS }, on_erasure: "kept", held: true,
+    },
+    {
       id: "limiter_state", description: "The account's rate and concurrency window: one row per recent request.",
       // The object's SQLite table (src/limits/limiter.ts).
       store: { kind: "durable_object", name: "AccountLimiter", table: "requests" }, fields: [...LIMITER_REQUEST_COLUMNS],
@@ -217,6 +251,36 @@ function recipients(env: Env) {
   });
 }
 
+/**
+ * Processors other than the model providers and the host (Cloudflare, in
+ * `location`). Stripe takes payments: an account that opens Checkout or the
+ * Customer Portal becomes a Stripe customer with its email, name, company
+ * and billing address; card details are entered on Stripe's pages and never
+ * reach this service. Stripe processes outside the EU: its privacy policy
+ * (https://stripe.com/privacy, "International Data Transfers") says personal
+ * data is transferred to and processed in the United States and other
+ * countries where Stripe operates, under the EU-U.S. Data Privacy Framework
+ * and the Standard Contractual Clauses (its DPA, https://stripe.com/legal/dpa);
+ * the contracting entity for EEA businesses is Stripe Payments Europe,
+ * Limited, Ireland (https://stripe.com/legal/privacy-center). So the map says
+ * "global" and transfers_outside_eu true, plainly.
+ */
+function processors() {
+  return [
+    {
+      name: "Stripe",
+      entity: "Stripe Payments Europe, Limited (Ireland)",
+      purpose: "payments",
+      data: ["email", "name", "company", "billing_address", "amounts_paid", "payment_details_entered_at_stripe"],
+      when: "the account opens Stripe Checkout (credits, subscription) or the Customer Portal",
+      data_region: "global",
+      transfers_outside_eu: true,
+      transfer_basis: "EU-U.S. Data Privacy Framework; Standard Contractual Clauses (Stripe's Data Processing Agreement)",
+      source: "https://stripe.com/privacy",
+    },
+  ];
+}
+
 /** The whole document for one deployment (PROVIDER_RETENTION may change recipients' terms). */
 export function privacyMap(env: Env) {
   return {
@@ -226,6 +290,7 @@ export function privacyMap(env: Env) {
     legal_bases: LEGAL_BASES,
     categories: categories().map((c) => ({ ...c, location: "eu" })),
     recipients: recipients(env),
+    processors: processors(),
   };
 }
 

@@ -13,7 +13,7 @@
  */
 import { closeAccount, recordConsent, setRestriction } from "../db/accounts";
 import { coreDb, type CoreDb } from "../db/client";
-import { eraseAccountEverywhere, erasureDbs, markClosed, type ErasureResult } from "../db/erasure";
+import { eraseAccountEverywhere, erasureDbs, markClosed, newPseudonym, type ErasureResult } from "../db/erasure";
 import type { Account } from "../db/schema";
 import type { LimiterEnv } from "../limits/client";
 import { eraseLimiterState, pushAccessChange } from "../limits/controls";
@@ -72,8 +72,9 @@ export async function closeOwnAccount(env: AccountEnv, accountId: string, actor:
   await pushAccessChange(env, accountId, { closed: true });
   const account = await closeAccount(coreDb(env.DB), accountId, now, actor);
   if (!account || account.closedAt === null) throw errors.notFound("No such account.", "account_not_found");
-  // Rate windows and leases serve no purpose once no key works.
-  await eraseLimiterState(env, accountId);
+  // Rate windows, leases and money state serve no purpose once no key works;
+  // pending ledger entries stay the account's until its erasure.
+  await eraseLimiterState(env, accountId, accountId);
   return { ...account, closedAt: account.closedAt };
 }
 
@@ -90,13 +91,15 @@ const LOG_BUDGET = { chunkRows: PURGE_CHUNK_ROWS, maxChunks: PURGE_MAX_CHUNKS };
  */
 export async function eraseAccountNow(env: ErasureEnv, accountId: string, now: number): Promise<ErasureResult> {
   const dbs = erasureDbs(env);
+  // One pseudonym for the account's billing rows wherever they are written from.
+  const pseudonym = newPseudonym();
   // The keys stop on every isolate first (through the limiter), then in D1:
   // should a later step fail, the account stays closed and the erasure can
   // be repeated (POST /admin/v1/erasures).
   await pushAccessChange(env, accountId, { closed: true });
   await markClosed(dbs.core, accountId, now);
-  await eraseLimiterState(env, accountId);
+  await eraseLimiterState(env, accountId, pseudonym);
   // Cached responses: none exist yet. The response cache, when it comes,
   // deletes the account's entries here, before the databases.
-  return eraseAccountEverywhere(dbs, accountId, now, LOG_BUDGET);
+  return eraseAccountEverywhere(dbs, accountId, now, LOG_BUDGET, pseudonym);
 }

@@ -30,7 +30,7 @@ export const CLOSED_ACCOUNT_RETENTION_MS = 90 * DAY_MS;
  */
 export const ERASURE_JOURNAL_RETENTION_MS = 35 * DAY_MS;
 
-/** Billing ledger rows are kept this many calendar years after the day they record. */
+/** Billing ledger rows (usage and credit ledgers) are kept this many calendar years after the day they record. */
 export const BILLING_RETENTION_YEARS = 7;
 
 /**
@@ -39,6 +39,13 @@ export const BILLING_RETENTION_YEARS = 7;
  * window no redelivery can arrive and the receipt has done its job.
  */
 export const BILLING_RECEIPT_RETENTION_MS = 30 * DAY_MS;
+
+/**
+ * Stripe webhook events already applied (table stripe_events: event id, type,
+ * times; no account) are kept this long: Stripe retries a delivery for up to
+ * 3 days, so after this no redelivery can arrive that the record would stop.
+ */
+export const STRIPE_EVENT_RETENTION_MS = 30 * DAY_MS;
 
 /**
  * Purges delete at most this many rows per statement, and run at most

@@ -4,7 +4,7 @@
  * INSERT binding one JSON parameter (src/db/json-insert.ts).
  */
 import { env } from "cloudflare:workers";
-import { billingReceipts, usageLedger } from "../../src/db/billing-schema";
+import { billingReceipts, creditLedger, usageLedger } from "../../src/db/billing-schema";
 import { billingDb, logsDb } from "../../src/db/client";
 import { jsonRowSelects } from "../../src/db/json-insert";
 import type { NewRequestLog } from "../../src/db/logs-schema";
@@ -73,6 +73,7 @@ export async function seedLedger(accountId: string, n: number, models = 3): Prom
     cachedTokens: i % 4,
     reasoningTokens: 0,
     costNanoUsd: 1_000_000 * i,
+    providerCostNanoUsd: PROVIDER_COST_MARK,
     updatedAt: Date.now(),
   }));
   const db = billingDb(env.BILLING_DB);
@@ -92,8 +93,38 @@ export async function seedReceipts(accountId: string, n: number): Promise<void> 
     cachedTokens: 0,
     reasoningTokens: 0,
     costNanoUsd: 5 * i,
+    providerCostNanoUsd: PROVIDER_COST_MARK,
     billedAt: Date.now() - i,
   }));
   const db = billingDb(env.BILLING_DB);
   for (const batch of batches(rows)) for (const select of jsonRowSelects(billingReceipts, batch)) await db.insert(billingReceipts).select(select);
+}
+
+/** A provider cost no customer-facing number equals: tests look for it in what customers get. */
+export const PROVIDER_COST_MARK = 987_654_321;
+
+/**
+ * `n` credit ledger entries of the account, as its limiter object writes them:
+ * a top-up, then usage debits carrying a provider cost, an adjustment with
+ * an operator note last. Sum: 10 USD - (n - 2) × 0.01 USD + 0.5 USD.
+ */
+export async function seedCredits(accountId: string, n: number, at = Date.now() - 3 * DAY_MS): Promise<void> {
+  const rows = Array.from({ length: n }, (_, i) => {
+    const kind = i === 0 ? ("topup" as const) : i === n - 1 ? ("adjustment" as const) : ("usage" as const);
+    return {
+      entryId: `${kind}:${accountId.slice(-8)}:${i.toString().padStart(4, "0")}`,
+      accountId,
+      kind,
+      amountNanoUsd: kind === "topup" ? 10_000_000_000 : kind === "adjustment" ? 500_000_000 : -10_000_000,
+      providerCostNanoUsd: kind === "usage" ? PROVIDER_COST_MARK : 0,
+      requests: kind === "usage" ? 3 : 0,
+      paidMinor: kind === "topup" ? 1000 : null,
+      currency: kind === "topup" ? "usd" : null,
+      reference: kind === "topup" ? `cs_test_${accountId.slice(-8)}` : kind === "adjustment" ? "=goodwill" : null,
+      note: kind === "adjustment" ? "support ticket 42" : null,
+      createdAt: at + i * 1000,
+    };
+  });
+  const db = billingDb(env.BILLING_DB);
+  for (const batch of batches(rows)) for (const select of jsonRowSelects(creditLedger, batch)) await db.insert(creditLedger).select(select);
 }

@@ -74,6 +74,8 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
     foreign: (other) => [{ path: `/v1/generation?id=${other.requestId}`, code: "generation_not_found" }],
   },
   "GET /v1/usage": { access: "inference", probes: at("/v1/usage") },
+  // Any key of the account (inference or manage scope); another account's transaction id as `before`: test/credits-api.test.ts.
+  "GET /v1/credits": { access: "inference", probes: at("/v1/credits") },
 
   "GET /v1/account": { access: "manage", probes: at("/v1/account") },
   "GET /v1/account/export": {

@@ -39,8 +39,8 @@ describe("log queue consumer", () => {
 
     const account = events[0]!.account_id!;
     expect((await ledger()).filter((l) => l.accountId === account).map(({ updatedAt: _, ...l }) => l)).toEqual([
-      { accountId: account, day: "2026-03-10", model: "mistral/mistral-small-latest", requests: 1, promptTokens: 10, completionTokens: 20, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 7_000 },
-      { accountId: account, day: "2026-03-10", model: "openai/gpt-4o-mini", requests: 3, promptTokens: 25, completionTokens: 47, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 31_950 },
+      { accountId: account, day: "2026-03-10", model: "mistral/mistral-small-latest", requests: 1, promptTokens: 10, completionTokens: 20, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 7_000, providerCostNanoUsd: 7_000 },
+      { accountId: account, day: "2026-03-10", model: "openai/gpt-4o-mini", requests: 3, promptTokens: 25, completionTokens: 47, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 31_950, providerCostNanoUsd: 31_950 },
     ]);
   });
 
@@ -143,5 +143,21 @@ describe("log queue consumer", () => {
     expect(rows).toHaveLength(50);
     expect(rows.filter((r) => r.route === "openai-eu" && r.attemptLog?.length === 2)).toHaveLength(25);
     expect((await ledger()).find((l) => l.accountId === account)?.requests).toBe(50);
+  });
+});
+
+describe("the provider cost", () => {
+  it("records the provider cost next to the customer price in the receipts and the ledger (an event without it: the price)", async () => {
+    const account = newAccountId();
+    const t = Date.UTC(2026, 2, 11, 12);
+    const events = [
+      logEvent({ account_id: account, receivedAt: t, cost_nano_usd: 11_000, provider_cost_nano_usd: 10_000 }),
+      logEvent({ account_id: account, receivedAt: t + 1000, cost_nano_usd: 2_200, provider_cost_nano_usd: 2_000 }),
+      logEvent({ account_id: account, receivedAt: t + 2000, cost_nano_usd: 500 }),
+    ];
+    expect((await deliver(asMessages(events))).retryMessages).toEqual([]);
+    expect((await ledger()).filter((l) => l.accountId === account)).toMatchObject([{ requests: 3, costNanoUsd: 13_700, providerCostNanoUsd: 12_500 }]);
+    const receipts = await billingDb(env.BILLING_DB).select().from(billingReceipts);
+    expect(receipts.filter((r) => r.accountId === account).map((r) => r.providerCostNanoUsd).sort((x, y) => x - y)).toEqual([500, 2_000, 10_000]);
   });
 });

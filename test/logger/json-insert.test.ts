@@ -86,14 +86,17 @@ describe("JSON row inserts", () => {
 
   it("store receipts with the type and value drizzle's own insert gives them", async () => {
     const billing = billingDb(env.BILLING_DB);
-    const receipt = { requestId: newRequestId(), runId: crypto.randomUUID(), accountId: newAccountId(), day: "2026-03-20", model: "openai/gpt-4o-mini", promptTokens: MAX, completionTokens: 0, cachedTokens: 3, reasoningTokens: 4, costNanoUsd: MAX, billedAt: NOW };
+    const receipt = { requestId: newRequestId(), runId: crypto.randomUUID(), accountId: newAccountId(), day: "2026-03-20", model: "openai/gpt-4o-mini", promptTokens: MAX, completionTokens: 0, cachedTokens: 3, reasoningTokens: 4, costNanoUsd: MAX, providerCostNanoUsd: 7, billedAt: NOW };
+    // A column with a default (provider_cost_nano_usd) must be given: the SELECT cannot fall back to the default.
+    const { providerCostNanoUsd: _given, ...withoutDefaulted } = receipt;
+    expect(() => jsonRowSelects(billingReceipts, [withoutDefaulted])).toThrow(/provider_cost_nano_usd/);
     const [select] = jsonRowSelects(billingReceipts, [receipt]);
     await billing.insert(billingReceipts).select(select!).onConflictDoNothing();
     const reference = { ...receipt, requestId: newRequestId() };
     await billing.insert(billingReceipts).values(reference);
     const cells = await storedCells(env.BILLING_DB, billingReceipts, "request_id", receipt.requestId);
     expect(cells).toEqual(await storedCells(env.BILLING_DB, billingReceipts, "request_id", reference.requestId));
-    expect(cells).toMatchObject({ cost_nano_usd: "integer:9007199254740991", day: "text:'2026-03-20'" });
+    expect(cells).toMatchObject({ cost_nano_usd: "integer:9007199254740991", provider_cost_nano_usd: "integer:7", day: "text:'2026-03-20'" });
   });
 
   for (const n of [50, 120]) {

@@ -30,6 +30,13 @@ describe("production defaults in wrangler.toml", () => {
       expect(console[name], name).toBe(vars[name]);
     }
   });
+
+  it("sets a valid price markup, the same the console shows prices with", () => {
+    // markupBps's rule (src/billing/price.ts; its imports do not resolve under Node's module rules).
+    expect(vars.PRICE_MARKUP_PERCENT).toMatch(/^\d{1,4}(\.\d{1,2})?$/);
+    expect(Number(vars.PRICE_MARKUP_PERCENT)).toBeLessThanOrEqual(1000);
+    expect(wranglerVars("src/console/wrangler.toml").PRICE_MARKUP_PERCENT).toBe(vars.PRICE_MARKUP_PERCENT);
+  });
 });
 
 describe("production defaults in src/console/wrangler.toml", () => {

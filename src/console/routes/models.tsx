@@ -4,10 +4,13 @@
  * the same store), each model with its routes in the order they are tried,
  * their data regions and prices, and whether this account's requests may
  * take each route: an account without non-EU transfer consent uses EU-hosted
- * routes only. docs/console-keys.md.
+ * routes only. Prices are the customer's, as /v1/models shows them: the
+ * provider's price plus the service fee (src/billing/price.ts).
+ * docs/console-keys.md.
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { customerPricing, markupBps, type MarkupBps } from "../../billing/price";
 import { currentConsent } from "../../db/accounts";
 import { coreDb } from "../../db/client";
 import type { DataRegion, ModelEntry, Route } from "../../providers/types";
@@ -20,20 +23,21 @@ const REGION_LABELS: Record<DataRegion, string> = { eu: "EU", us: "United States
 
 const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 4 })}`;
 
-function Prices({ route, embedding }: { route: Route; embedding: boolean }) {
-  const long = route.pricing.longContext;
+function Prices({ route, embedding, bps }: { route: Route; embedding: boolean; bps: MarkupBps }) {
+  const pricing = customerPricing(route.pricing, bps);
+  const long = pricing.longContext;
   return (
     <>
-      <td>{usd(route.pricing.prompt)}</td>
+      <td>{usd(pricing.prompt)}</td>
       <td>
-        {embedding ? "—" : usd(route.pricing.completion)}
+        {embedding ? "—" : usd(pricing.completion)}
         {long ? <span class="hint"> (prompts over {long.aboveTokens.toLocaleString("en-US")} tokens: {usd(long.prompt)} in, {usd(long.completion)} out)</span> : null}
       </td>
     </>
   );
 }
 
-function ModelRows({ model, consent }: { model: ModelEntry; consent: boolean }) {
+function ModelRows({ model, consent, bps }: { model: ModelEntry; consent: boolean; bps: MarkupBps }) {
   const embedding = model.embedding !== undefined;
   return (
     <tbody>
@@ -56,7 +60,7 @@ function ModelRows({ model, consent }: { model: ModelEntry; consent: boolean }) 
               <code>{route.endpoint}</code>
             </td>
             <td>{REGION_LABELS[route.region]}</td>
-            <Prices route={route} embedding={embedding} />
+            <Prices route={route} embedding={embedding} bps={bps} />
             <td>{usable ? "Yes" : "No: needs consent to processing outside the EU"}</td>
           </tr>
         );
@@ -72,13 +76,14 @@ async function modelsPage(c: Context<ConsoleAppEnv>) {
     currentConsent(coreDb(c.env.DB), session.accountId, "non_eu_transfer"),
   ]);
   const nonEu = consent?.granted === true;
+  const bps = markupBps(c.env);
   return page(
     c,
     { title: "Models", active: "/models" },
     <>
       <p>
         Every model you can name in a request, with the routes that serve it in the order they are tried. Prices are in US
-        dollars per million tokens.
+        dollars per million tokens and include the service fee: they are what your requests cost.
       </p>
       <p role="note">
         {nonEu ? (
@@ -102,7 +107,7 @@ async function modelsPage(c: Context<ConsoleAppEnv>) {
             </tr>
           </thead>
           {catalogue.models.map((model) => (
-            <ModelRows model={model} consent={nonEu} />
+            <ModelRows model={model} consent={nonEu} bps={bps} />
           ))}
         </table>
       </div>

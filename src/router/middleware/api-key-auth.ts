@@ -83,7 +83,7 @@ export interface ApiKeyAuthOptions {
 }
 
 /**
- * Authenticates a customer API key and requires a scope.
+ * Authenticates a customer API key and requires a scope (or one of a list).
  * 401: missing, malformed, unknown, revoked or expired key, or a closed account.
  * 403: suspended or terminated account, or a key without the scope.
  * Once authenticated, every response (errors included) of a key due for
@@ -94,7 +94,9 @@ export interface ApiKeyAuthOptions {
  * carries credentials. An account under the AUP status `warned` gets
  * x-emby-account-warning on every response.
  */
-export function apiKeyAuth(scope: KeyScope, options: ApiKeyAuthOptions = {}) {
+export function apiKeyAuth(scope: KeyScope | readonly KeyScope[], options: ApiKeyAuthOptions = {}) {
+  // A list: a key with any one of the scopes (a read every key of the account may make).
+  const accepted: readonly KeyScope[] = typeof scope === "string" ? [scope] : scope;
   const maxAgeMs = options.visitsLimiter ? AUTH_CACHE_TTL_MS : FRESH_VIEW_MS;
   return createMiddleware<AppEnv>(async (c, next) => {
     if (!hasHandler(c)) return c.notFound();
@@ -123,7 +125,7 @@ export function apiKeyAuth(scope: KeyScope, options: ApiKeyAuthOptions = {}) {
     if (record.expiresAt !== null && record.expiresAt <= now) throw errors.unauthorized("This API key has expired.", "expired_api_key");
     if (account.closedAt !== null) throw accessRefused("account_closed", null, appeals);
     if (account.status === "suspended") throw accessRefused("account_suspended", account.statusReason, appeals);
-    if (!found.key.scopes.includes(scope)) throw errors.forbidden(`This API key lacks the '${scope}' scope.`, "missing_scope");
+    if (!accepted.some((s) => found.key.scopes.includes(s))) throw errors.forbidden(`This API key lacks the '${accepted.join("' or '")}' scope.`, "missing_scope");
 
     c.set("auth", toAuthContext(found, asOf, now));
     if (shouldWriteLastUsed(found.key.id, now)) {

@@ -88,7 +88,7 @@ const pricingSchema = z.object({
     .nullable()
     .meta({ description: "The prices of the whole request when its prompt has more than above_tokens tokens" }),
   unit: z.literal("USD per 1M tokens"),
-});
+}).meta({ description: "What the customer pays: the provider's price plus the service fee (PRICE_MARKUP_PERCENT), per million tokens. Balances, budgets and costs in logs and usage are at these prices." });
 
 const modelRouteSchema = z.object({
   endpoint: z.string(),
@@ -147,6 +147,35 @@ export const usageSchema = z
     total: z.object({ requests: z.number().int(), ...tokenCounts, cost_usd: z.number() }),
   })
   .meta({ id: "Usage" });
+
+const creditTransactionSchema = z.object({
+  id: z.string(),
+  object: z.literal("credit_transaction"),
+  kind: z.enum(["topup", "usage", "subscription", "refund", "adjustment"]),
+  amount_usd: z.number().meta({ description: "Signed change to the balance; 0 for a subscription payment" }),
+  requests: z.number().int().meta({ description: "Usage entries: the requests they settle (usage is debited in aggregates)" }),
+  paid: z
+    .object({ amount_minor: z.number().int(), currency: z.string() })
+    .nullable()
+    .meta({ description: "Money paid or refunded through Stripe, in the currency's minor unit (cents)" }),
+  reference: z.string().nullable().meta({ description: "The Stripe object or the operator's reference; null for usage" }),
+  created_at: z.string(),
+  pending: z.boolean().meta({ description: "Held by the account's limiter until its next write to the billing ledger (seconds)" }),
+});
+
+export const creditsSchema = z
+  .object({
+    object: z.literal("credits"),
+    currency: z.string(),
+    balance_usd: z.number().meta({ description: "The sum of every transaction" }),
+    reserved_usd: z.number().meta({ description: "Held by requests in flight at their estimated maximum price" }),
+    available_usd: z.number().meta({ description: "balance_usd - reserved_usd: what new requests may spend" }),
+    low_balance_threshold_usd: z.number().nullable(),
+    transactions: z.array(creditTransactionSchema).meta({ description: "Newest first" }),
+    has_more: z.boolean(),
+    next_before: z.string().nullable().meta({ description: "Pass as `before` for the next, older page" }),
+  })
+  .meta({ id: "Credits" });
 
 export const generationSchema = z
   .object({

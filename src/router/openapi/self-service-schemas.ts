@@ -123,6 +123,21 @@ export const privacyMapSchema = z
         retention: z.record(z.string(), z.unknown()),
       }),
     ),
+    processors: z
+      .array(
+        z.object({
+          name: z.string(),
+          entity: z.string(),
+          purpose: z.string(),
+          data: z.array(z.string()),
+          when: z.string(),
+          data_region: z.string(),
+          transfers_outside_eu: z.boolean(),
+          transfer_basis: z.string(),
+          source: z.string(),
+        }),
+      )
+      .meta({ description: "Processors other than the model providers (recipients) and the host: Stripe for payments" }),
   })
   .meta({ id: "PrivacyDataMap" });
 

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { customerPricing, markupBps, type MarkupBps } from "../../billing/price";
 import { retentionOf } from "../../providers/route-retention";
 import type { ModelEntry, ModelPricing, Route } from "../../providers/types";
 import { routeAvailable } from "../../routing/availability";
@@ -11,8 +12,13 @@ import { apiKeyAuth } from "../middleware/api-key-auth";
 /** Catalogue release date, used as OpenAI's `created` for every model. */
 const CATALOGUE_CREATED = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-/** long_context: the prices of the whole request when its prompt has more than above_tokens tokens. */
-function toPricingObject(p: ModelPricing) {
+/**
+ * The customer's prices (src/billing/price.ts): the route's provider cost
+ * plus the operator's markup, never the cost itself. long_context: the
+ * prices of the whole request when its prompt has more than above_tokens tokens.
+ */
+function toPricingObject(cost: ModelPricing, bps: MarkupBps) {
+  const p = customerPricing(cost, bps);
   const long = p.longContext;
   return {
     prompt: p.prompt,
@@ -32,7 +38,7 @@ function toPricingObject(p: ModelPricing) {
  * available: whether this router serves the route (its endpoint configured);
  * an unavailable route is listed so that clients see where the model could run.
  */
-function toRouteObject(r: Route, env: Env) {
+function toRouteObject(r: Route, env: Env, bps: MarkupBps) {
   const { zdr, days, purposes, source, origin } = retentionOf(r, env);
   return {
     endpoint: r.endpoint,
@@ -41,7 +47,7 @@ function toRouteObject(r: Route, env: Env) {
     available: routeAvailable(r, env),
     context_length: r.contextLength,
     max_output_tokens: r.maxOutputTokens,
-    pricing: toPricingObject(r.pricing),
+    pricing: toPricingObject(r.pricing, bps),
     retention: { zdr, days, purposes, source, origin },
   };
 }
@@ -59,8 +65,8 @@ function toRouteObject(r: Route, env: Env) {
  * the model (chat, or embedding: POST /v1/embeddings), and embedding its
  * vector size.
  */
-function toModelObject(m: ModelEntry, env: Env) {
-  const routes = m.routes.map((r) => toRouteObject(r, env));
+function toModelObject(m: ModelEntry, env: Env, bps: MarkupBps) {
+  const routes = m.routes.map((r) => toRouteObject(r, env, bps));
   const served = m.routes.filter((_, i) => routes[i]!.available);
   const first = served[0] ?? m.routes[0]!;
   const regions = [...new Set(served.map((r) => r.region))];
@@ -78,7 +84,7 @@ function toModelObject(m: ModelEntry, env: Env) {
     max_output_tokens: m.maxOutputTokens,
     // An embedding model's price is pricing.prompt, per million input tokens.
     embedding: m.embedding ? { dimensions: m.embedding.dimensions, min_dimensions: m.embedding.minDimensions ?? null } : null,
-    pricing: toPricingObject(first.pricing),
+    pricing: toPricingObject(first.pricing, bps),
     available: served.length > 0,
     // null: no route of the model is served here.
     data_region: eu ? "eu" : (served[0]?.region ?? null),
@@ -89,16 +95,26 @@ function toModelObject(m: ModelEntry, env: Env) {
 }
 
 // A catalogue does not change once built, nor an env while its isolate
-// lives: serialise the list once per pair, not per request.
-const listBodies = new WeakMap<Catalogue, WeakMap<object, string>>();
+// lives: serialise the list once per pair and markup, not per request. The
+// markup is part of the key because it is what prices depend on: an env
+// whose PRICE_MARKUP_PERCENT changes (tests do) gets its own body.
+const listBodies = new WeakMap<Catalogue, WeakMap<object, Map<MarkupBps, string>>>();
 
+/**
+ * An invalid PRICE_MARKUP_PERCENT throws from markupBps: a configuration
+ * error, logged by onError, and a 500 for every priced request until it is
+ * fixed (docs/billing.md), rather than prices without the fee.
+ */
 function listBody(catalogue: Catalogue, env: Env): string {
+  const bps = markupBps(env);
   let byEnv = listBodies.get(catalogue);
   if (!byEnv) listBodies.set(catalogue, (byEnv = new WeakMap()));
-  let body = byEnv.get(env);
+  let byMarkup = byEnv.get(env);
+  if (!byMarkup) byEnv.set(env, (byMarkup = new Map()));
+  let body = byMarkup.get(bps);
   if (body === undefined) {
-    body = JSON.stringify({ object: "list", data: catalogue.models.map((m) => toModelObject(m, env)) });
-    byEnv.set(env, body);
+    body = JSON.stringify({ object: "list", data: catalogue.models.map((m) => toModelObject(m, env, bps)) });
+    byMarkup.set(bps, body);
   }
   return body;
 }
@@ -117,5 +133,5 @@ export const modelsRoutes = new Hono<AppEnv>()
     const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
     const model = catalogue.find(id);
     if (!model) throw errors.notFound(`The model '${id}' does not exist.`, "model_not_found", "model");
-    return c.json(toModelObject(model, c.env));
+    return c.json(toModelObject(model, c.env, markupBps(c.env)));
   });

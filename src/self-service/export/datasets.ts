@@ -1,8 +1,10 @@
 import {
   agreementsPage,
   auditPage,
+  billingAccountPage,
   consentsPage,
   consoleSessionsPage,
+  creditLedgerPage,
   keysetPages,
   keysPage,
   ledgerPage,
@@ -17,10 +19,14 @@ import {
   AGREEMENT_COLUMNS,
   agreementExportView,
   AUDIT_COLUMNS,
+  BILLING_ACCOUNT_COLUMNS,
+  billingAccountExportView,
   CONSENT_COLUMNS,
   CONSOLE_SESSION_COLUMNS,
   consentExportView,
   consoleSessionExportView,
+  CREDIT_LEDGER_COLUMNS,
+  creditLedgerExportView,
   KEY_COLUMNS,
   keyExportView,
   LEDGER_COLUMNS,
@@ -69,6 +75,8 @@ export function exportDatasets(env: Pick<Env, "DB" | "LOGS_DB" | "BILLING_DB">, 
     dataset("request_logs", REQUEST_LOG_COLUMNS, requestLogsPage(logs, accountId), requestLogExportView, pageRows),
     dataset("billing_ledger", LEDGER_COLUMNS, ledgerPage(billing, accountId), ledgerExportView, pageRows),
     dataset("billing_receipts", RECEIPT_COLUMNS, receiptsPage(billing, accountId), receiptExportView, pageRows),
+    dataset("billing_account", BILLING_ACCOUNT_COLUMNS, billingAccountPage(core, accountId), billingAccountExportView, pageRows),
+    dataset("credit_ledger", CREDIT_LEDGER_COLUMNS, creditLedgerPage(billing, accountId), creditLedgerExportView, pageRows),
   ];
 }
 
@@ -89,4 +97,6 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   erasure_journal: "hashes of erased accounts' ids, none of which is an existing account",
   // Counts per day and page with no identifier: not about any account.
   console_page_views: "anonymous page-view counts, linked to no one",
+  // Event ids and types of Stripe webhooks already applied, with no account id.
+  stripe_events: "ids of Stripe events already applied, linked to no account",
 };

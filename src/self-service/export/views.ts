@@ -5,11 +5,9 @@
  * hash, a passkey's credential id, public key and signature counter. CSV columns are paths into these objects
  * (`limits.rpm`); a list or a free-form object is one cell of JSON text.
  */
-import type { billingReceipts, UsageRow } from "../../db/billing-schema";
+import type { billingReceipts, CreditLedgerRow, UsageRow } from "../../db/billing-schema";
 import type { RequestLog } from "../../db/logs-schema";
-import type { Account, agreements, ApiKey, consents, ConsoleSession, Passkey } from "../../db/schema";
-import { nanoToUsd } from "../../billing/money";
-import { budgetOf } from "../budget";
+import type { Account, agreements, ApiKey, billingAccounts, consents, ConsoleSession, Passkey } from "../../db/schema";
 import { accountView, auditEntryView, iso, keyView } from "../views";
 
 /** Flat views: the CSV columns are the view's own keys (checked by the compiler). */
@@ -26,19 +24,17 @@ export const ACCOUNT_COLUMNS = [
   "tier", "status", "status_reason", "created_at", "updated_at", "closed_at", "restricted_at", "pending_email",
 ] as const;
 
-/**
- * A key's metadata as the key API shows it (never its hash). Its budget is
- * the stored limit only: the spend lives in the limiter object, not in the
- * data the account stores.
- */
+/** A key's metadata as the key API shows it (never its hash), with its spend budget as stored. */
 export function keyExportView(k: ApiKey) {
-  const budget = budgetOf(k);
-  return { ...keyView(k), budget: budget && { limit_usd: nanoToUsd(budget.limitNano), period: budget.period } };
+  // The API view's budget carries spend, which lives in the limiter object, not in what the account stores.
+  const { budget: _spend, ...view } = keyView(k);
+  return { ...view, budget_nano_usd: k.budgetNanoUsd, budget_period: k.budgetPeriod };
 }
 
 export const KEY_COLUMNS = [
   "id", "name", "prefix", "status", "scopes", "limits.rpm", "limits.tpm", "limits.concurrency", "models", "data_region",
-  "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by", "rotation_due", "budget.limit_usd", "budget.period",
+  "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by", "rotation_due",
+  "budget_nano_usd", "budget_period",
 ] as const;
 
 export function consentExportView(r: typeof consents.$inferSelect) {
@@ -83,7 +79,11 @@ export function requestLogExportView(r: RequestLog) {
   };
 }
 
-/** Costs stay in billionths of a US dollar, as stored: exact integers. */
+/**
+ * Costs stay in billionths of a US dollar, as stored: exact integers. They
+ * are the customer's price; the provider cost stored next to them is the
+ * operator's margin, not data about the customer, and is never exported.
+ */
 export function ledgerExportView(r: UsageRow) {
   return {
     day: r.day,
@@ -112,6 +112,46 @@ export function receiptExportView(r: typeof billingReceipts.$inferSelect) {
     billed_at: iso(r.billedAt),
   };
 }
+
+/** A credit ledger entry, its amount in nano-USD as stored (never its provider cost, as above). */
+export function creditLedgerExportView(r: CreditLedgerRow) {
+  return {
+    entry_id: r.entryId,
+    kind: r.kind,
+    amount_nano_usd: r.amountNanoUsd,
+    requests: r.requests,
+    paid_minor: r.paidMinor,
+    currency: r.currency,
+    reference: r.reference,
+    note: r.note,
+    created_at: iso(r.createdAt),
+  };
+}
+
+export const CREDIT_LEDGER_COLUMNS = [
+  "entry_id", "kind", "amount_nano_usd", "requests", "paid_minor", "currency", "reference", "note", "created_at",
+] as const satisfies Columns<ReturnType<typeof creditLedgerExportView>>;
+
+/** The account's link to Stripe: its customer and subscription as the webhooks left them, and its low-balance notice. */
+export function billingAccountExportView(r: typeof billingAccounts.$inferSelect) {
+  return {
+    stripe_customer_id: r.stripeCustomerId,
+    subscription_id: r.subscriptionId,
+    subscription_state: r.subscriptionState,
+    current_period_end: iso(r.currentPeriodEnd),
+    cancel_at_period_end: r.cancelAtPeriodEnd,
+    payment_failed_at: iso(r.paymentFailedAt),
+    subscription_event_at: iso(r.subscriptionEventAt),
+    low_balance_threshold_nano_usd: r.lowBalanceThresholdNano,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+  };
+}
+
+export const BILLING_ACCOUNT_COLUMNS = [
+  "stripe_customer_id", "subscription_id", "subscription_state", "current_period_end", "cancel_at_period_end", "payment_failed_at",
+  "subscription_event_at", "low_balance_threshold_nano_usd", "created_at", "updated_at",
+] as const satisfies Columns<ReturnType<typeof billingAccountExportView>>;
 
 export const REQUEST_LOG_COLUMNS = [
   "request_id", "key_id", "endpoint", "method", "model", "provider", "upstream_model", "attempts", "route", "data_region", "attempt_log",

@@ -67,7 +67,7 @@ export function BudgetSection(props: { c: Context<ConsoleAppEnv>; k: ApiKey; spe
         <BudgetText k={k} spend={props.spend} now={props.now} />
       </p>
       <p class="hint">
-        A request that would take this key beyond its budget is refused (402 budget_exceeded) before it reaches a provider. Periods are UTC. A change reaches every server within 30 seconds.
+        A request that would take this key beyond its budget is refused (402 budget_exceeded) before it reaches a provider. Periods are UTC. A change applies from the next request.
       </p>
       {error ? <p role="alert">The budget was not saved: correct the field marked below.</p> : null}
       <form method="post" action={`/keys/${k.id}/budget`}>

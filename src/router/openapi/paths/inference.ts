@@ -111,7 +111,7 @@ export function registerInferencePaths(registry: Registry): void {
     path: "/v1/models",
     tags: ["Models"],
     summary: "List the catalogue",
-    description: "Scope `inference`. OpenAI's list shape plus routes, pricing, context length, provider and data regions.",
+    description: "Scope `inference`. OpenAI's list shape plus routes, pricing, context length, provider and data regions. Prices are what the customer pays: the provider's price plus the service fee.",
     security: customerSecurity,
     responses: { 200: customerOk("The catalogue.", modelListSchema), ...errorResponses([401, 403, 429]) },
   });

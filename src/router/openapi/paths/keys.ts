@@ -48,7 +48,7 @@ export function registerKeyPaths(registry: Registry): void {
     path: "/v1/keys/{id}",
     tags,
     summary: "Rename or narrow a key",
-    description: "Name, an earlier expiry, lower limits, a smaller allow-list, EU-only; scopes cannot change. `budget` sets, raises, lowers or (null) removes the spend budget, within the calling key's own budget; other isolates see the change within 30 s (their auth cache). 409 `key_revoked` for a revoked key.",
+    description: "Name, an earlier expiry, lower limits, a smaller allow-list, EU-only; scopes cannot change. `budget` sets, raises, lowers or (null) removes the spend budget, within the calling key's own budget, enforced from the next request on. 409 `key_revoked` for a revoked key.",
     security: customerSecurity,
     request: { ...keyId, body: { required: true, content: json(updateKeyBody) } },
     responses: { 200: customerOk("The key's metadata.", apiKeySchema), ...withConflict },

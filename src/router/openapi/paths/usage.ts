@@ -1,9 +1,10 @@
-/** What the account used: /v1/generation and /v1/usage (OpenRouter's shapes). */
+/** What the account used and has left: /v1/generation and /v1/usage (OpenRouter's shapes), /v1/credits. */
 import { z } from "@hono/zod-openapi";
 import { requestIdSchema } from "../../../shared/log-event";
+import { creditsQuery } from "../../routes/credits";
 import { usageQuery } from "../../routes/usage";
 import { CUSTOMER_ERRORS, customerOk, customerSecurity, errorResponses, type Registry } from "../components";
-import { generationSchema, usageSchema } from "../schemas";
+import { creditsSchema, generationSchema, usageSchema } from "../schemas";
 
 /** The route reads `id` by hand (a missing id is its own 400); this is the value it accepts. */
 const generationQuery = z.object({ id: requestIdSchema.meta({ description: "A response's x-request-id" }) });
@@ -30,5 +31,17 @@ export function registerUsagePaths(registry: Registry): void {
     security: customerSecurity,
     request: { query: usageQuery },
     responses: { 200: customerOk("Usage rows and their total.", usageSchema), ...errorResponses([400, 401, 403, 429]) },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/v1/credits",
+    tags: ["Usage"],
+    summary: "Prepaid balance and its transactions",
+    description:
+      "Scope `inference` or `manage`. The balance, what requests in flight hold and what is available, and the transactions (top-ups, usage debits, subscription payments, refunds, adjustments) newest first, `limit` (1-100, default 20) at a time; pass `next_before` as `before` for older ones. Amounts are customer prices (the service fee included). See docs/billing.md.",
+    security: customerSecurity,
+    request: { query: creditsQuery },
+    responses: { 200: customerOk("The account's credits.", creditsSchema), ...errorResponses([400, 401, 403, 404, 429]) },
   });
 }
