@@ -48,6 +48,8 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
   "GET /v1/privacy": { access: "public", probes: at("/v1/privacy"), anonymousStatus: 200 },
   // No API key: GitHub's signature is the credential (docs/secret-scanning.md).
   "POST /v1/secret-scanning/report": { access: "public", probes: at("/v1/secret-scanning/report", []), anonymousStatus: 401 },
+  // No API key: Stripe's signature is the credential (docs/billing.md); unsigned is a 400.
+  "POST /v1/billing/webhook": { access: "public", probes: at("/v1/billing/webhook", {}), anonymousStatus: 400 },
 
   "POST /v1/chat/completions": {
     access: "inference",
@@ -90,6 +92,9 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
   "PUT /v1/account/restriction": { access: "manage", probes: at("/v1/account/restriction", { restricted: true }) },
   "GET /v1/account/communication": { access: "manage", probes: at("/v1/account/communication") },
   "PUT /v1/account/communication": { access: "manage", probes: at("/v1/account/communication", { product_updates: true }) },
+  "POST /v1/billing/checkout": { access: "manage", probes: at("/v1/billing/checkout", { purpose: "credits", amount_usd: 10 }) },
+  // Before any checkout the account has no Stripe customer: 404 no_billing_customer, still past the scope check.
+  "POST /v1/billing/portal": { access: "manage", probes: at("/v1/billing/portal", {}) },
   "PUT /v1/credits/notice": { access: "manage", probes: at("/v1/credits/notice", { threshold_usd: 5 }) },
   "GET /v1/keys": { access: "manage", probes: at("/v1/keys") },
   "POST /v1/keys": { access: "manage", probes: at("/v1/keys", { name: "minted" }) },
