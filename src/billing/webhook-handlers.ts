@@ -98,7 +98,8 @@ export async function onCheckoutCompleted(env: WebhookEnv, object: unknown, at: 
       currency: session.currency,
       reference: session.id,
     });
-  } else if (session.mode === "subscription" && session.subscription) {
+  } else if (session.mode === "subscription" && session.subscription && (session.payment_status === "paid" || session.payment_status === "no_payment_required")) {
+    // Unpaid: an asynchronous payment method; its checkout.session.async_payment_succeeded starts the subscription.
     await applySnapshot(env, row, { subscriptionId: session.subscription, state: "active", cancelAtPeriodEnd: null, currentPeriodEnd: null, at });
   }
 }
