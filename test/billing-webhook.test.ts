@@ -95,6 +95,16 @@ describe("subscription events", () => {
     expect(await tierOf(c.accountId)).toEqual({ tier: "pro", tier_until: periodEnd * 1000 });
   });
 
+  it("a subscription checkout completed unpaid grants nothing until its asynchronous payment succeeds", async () => {
+    const c = await linked();
+    const session = (paymentStatus: string) => ({ id: "cs_test_async", object: "checkout.session", mode: "subscription", payment_status: paymentStatus, amount_total: 2000, currency: "usd", customer: c.customer, subscription: "sub_async", payment_intent: null, metadata: { account_id: c.accountId, purpose: "subscription" } });
+    expect((await sendEvent({ id: eventId(), type: "checkout.session.completed", created: now() - 5, object: session("unpaid") })).status).toBe(200);
+    expect(await tierOf(c.accountId)).toEqual({ tier: "free", tier_until: null });
+    expect(await env.DB.prepare("select subscription_state from billing_accounts where account_id = ?").bind(c.accountId).first("subscription_state")).toBeNull();
+    expect((await sendEvent({ id: eventId(), type: "checkout.session.async_payment_succeeded", created: now(), object: session("paid") })).status).toBe(200);
+    expect(await tierOf(c.accountId)).toEqual({ tier: "pro", tier_until: null });
+  });
+
   it("an enterprise account is never downgraded by Stripe", async () => {
     const c = await linked("enterprise");
     await subscriptionEvent(c, "customer.subscription.created", now() - 5, { id: "sub_e", status: "active" });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, newCustomer } from "./helpers/router";
+import { ADMIN_TOKEN, admin, call, errorOf, newCustomer } from "./helpers/router";
 import { limiterStub } from "./helpers/limiter";
 
 const ledgerSum = async (accountId: string) =>
@@ -25,6 +25,37 @@ describe("POST /admin/v1/accounts/{id}/credits", () => {
       expect((await admin("POST", `/accounts/${c.accountId}/credits`, body)).status, JSON.stringify(body)).toBe(400);
     }
     expect((await admin("POST", "/accounts/acct_00000000000000000000000000000000/credits", { amount_usd: 1 })).status).toBe(404);
+    expect((await limiterStub(c.accountId).creditState()).balanceNano).toBe(0);
+  });
+
+  it("an Idempotency-Key makes a retry answer with the same entry, applied once", async () => {
+    const c = await newCustomer({ credits: 0 });
+    const post = (key: string, accountId = c.accountId) =>
+      call(`/admin/v1/accounts/${accountId}/credits`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ amount_usd: 7, note: "goodwill" }) });
+    const first = await post("ticket-42 retry-safe");
+    expect(first.status).toBe(201);
+    const entry = (await first.json()) as { id: string };
+    expect(entry).toMatchObject({ applied: true, amount_usd: 7, balance_usd: 7 });
+    const retry = await post("ticket-42 retry-safe");
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toMatchObject({ id: entry.id, applied: false, balance_usd: 7 });
+    // Another key is another adjustment; the same key on another account is that account's own.
+    expect(await (await post("ticket-43")).json()).toMatchObject({ applied: true, balance_usd: 14 });
+    const other = await newCustomer({ credits: 0 });
+    const elsewhere = (await (await post("ticket-42 retry-safe", other.accountId)).json()) as { id: string; applied: boolean };
+    expect(elsewhere.applied).toBe(true);
+    expect(elsewhere.id).not.toBe(entry.id);
+    await limiterStub(c.accountId).flushLedger();
+    expect(await ledgerSum(c.accountId)).toEqual({ total: 14_000_000_000, n: 2 });
+  });
+
+  it("refuses an empty, over-long or non-printable Idempotency-Key", async () => {
+    const c = await newCustomer({ credits: 0 });
+    for (const key of ["", "x".repeat(256), "tab\there", "caf\u00e9"]) {
+      const res = await call(`/admin/v1/accounts/${c.accountId}/credits`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ amount_usd: 1 }) });
+      expect(res.status, JSON.stringify(key)).toBe(400);
+      expect((await errorOf(res)).param).toBe("Idempotency-Key");
+    }
     expect((await limiterStub(c.accountId).creditState()).balanceNano).toBe(0);
   });
 

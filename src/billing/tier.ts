@@ -24,14 +24,18 @@ export const lowersTier = (from: Tier, to: Tier): boolean => RANK[to] < RANK[fro
  * a lower tier is told before the write (a failure then stops the change,
  * and the caller reports it), a higher one after (a failure only delays
  * the upgrade until the auth caches re-read D1, AUTH_CACHE_TTL_MS).
+ * `heldAfter` gives the tier in force that D1 holds after the write (null:
+ * no account): when a conditional write did not land as asked (a concurrent
+ * operator upgrade to enterprise, a newer Stripe event), the limiter is told
+ * that rather than left holding a lower tier pushed before the write.
  */
-export async function changeTier<T>(env: LimiterEnv, accountId: string, from: Tier, to: Tier, write: () => Promise<T>): Promise<T> {
-  if (from === to) return write();
-  if (lowersTier(from, to)) {
-    await pushAccessChange(env, accountId, { tier: to });
-    return write();
-  }
+export async function changeTier<T>(env: LimiterEnv, accountId: string, from: Tier, to: Tier, write: () => Promise<T>, heldAfter: (written: T) => Tier | null): Promise<T> {
+  const lowering = lowersTier(from, to);
+  if (lowering) await pushAccessChange(env, accountId, { tier: to });
   const written = await write();
-  await pushAccessChange(env, accountId, { tier: to }).catch((err) => console.error("limiter not told of a higher tier", err));
+  const held = heldAfter(written);
+  // What the limiter holds as far as this call knows: the tier it was just told, or the one read before.
+  const told = lowering ? to : from;
+  if (held !== null && held !== told) await pushAccessChange(env, accountId, { tier: held }).catch((err) => console.error("limiter not told of the tier in force", err));
   return written;
 }

@@ -40,22 +40,48 @@ async function billingOf(env: WebhookEnv, customerId: string | null): Promise<Bi
   return (await findBillingAccountByCustomer(coreDb(env.DB), customerId)) ?? null;
 }
 
-/** Applies a subscription snapshot: D1 and, when the tier in force changes, the limiter (tier.ts). */
-async function applySnapshot(env: WebhookEnv, row: BillingAccount, snapshot: SubscriptionSnapshot): Promise<void> {
-  const update = nextSubscription(row, snapshot, Number(env.SUBSCRIPTION_GRACE_DAYS) * DAY_MS);
-  if (!update) return;
+/**
+ * Bounds the re-reads after a lost compare-and-set: each loss means another
+ * event was written meanwhile. Past it the delivery fails (500) and Stripe
+ * retries it later.
+ */
+const MAX_APPLY_ATTEMPTS = 5;
+
+/**
+ * Applies a subscription snapshot: D1 and, when the tier in force changes,
+ * the limiter (tier.ts). The write holds only if the row is still as read
+ * (saveSubscription); otherwise the row is read again and the ordering
+ * rules applied to it, so the newest event wins however deliveries interleave.
+ */
+async function applySnapshot(env: WebhookEnv, first: BillingAccount, snapshot: SubscriptionSnapshot): Promise<void> {
   const db = coreDb(env.DB);
-  const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, row.accountId) });
-  if (!account) return;
-  // Enterprise is the operator's arrangement: Stripe keeps its records, the tier stays.
-  if (account.tier === "enterprise") return saveSubscription(db, row.accountId, update.fields, null);
-  const now = Date.now();
-  const from = tierInForce(account, now);
-  const to = tierInForce(update, now);
-  await changeTier(env, row.accountId, from, to, () => saveSubscription(db, row.accountId, update.fields, { tier: update.tier, tierUntil: update.tierUntil }));
+  let row = first;
+  for (let attempt = 1; ; attempt++) {
+    if (await applyTo(env, row, snapshot)) return;
+    if (attempt === MAX_APPLY_ATTEMPTS) throw new Error(`subscription state of ${first.accountId} kept changing; the delivery is left for Stripe to retry`);
+    const fresh = await findBillingAccount(db, first.accountId);
+    // Gone (the account was erased meanwhile): nothing left to apply to.
+    if (!fresh) return;
+    row = fresh;
+  }
 }
 
-/** checkout.session.completed / async_payment_succeeded: a paid top-up is credited; a subscription starts. */
+/** One attempt: true once applied (or nothing to do), false when the row changed since it was read. */
+async function applyTo(env: WebhookEnv, row: BillingAccount, snapshot: SubscriptionSnapshot): Promise<boolean> {
+  const update = nextSubscription(row, snapshot, Number(env.SUBSCRIPTION_GRACE_DAYS) * DAY_MS);
+  if (!update) return true;
+  const db = coreDb(env.DB);
+  const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, row.accountId) });
+  if (!account) return true;
+  // Enterprise is the operator's arrangement: Stripe keeps its records, the tier stays.
+  if (account.tier === "enterprise") return (await saveSubscription(db, row, update.fields, null)).saved;
+  const now = Date.now();
+  const write = () => saveSubscription(db, row, update.fields, { tier: update.tier, tierUntil: update.tierUntil });
+  const result = await changeTier(env, row.accountId, tierInForce(account, now), tierInForce(update, now), write, ({ held }) => (held ? tierInForce(held, Date.now()) : null));
+  return result.saved;
+}
+
+/** checkout.session.completed / async_payment_succeeded: a paid top-up is credited; a paid (or free, e.g. trial) subscription starts. */
 export async function onCheckoutCompleted(env: WebhookEnv, object: unknown, at: number): Promise<void> {
   const session = parseObject(checkoutSessionSchema, object);
   const accountId = session.metadata.account_id;
@@ -72,7 +98,8 @@ export async function onCheckoutCompleted(env: WebhookEnv, object: unknown, at: 
       currency: session.currency,
       reference: session.id,
     });
-  } else if (session.mode === "subscription" && session.subscription) {
+  } else if (session.mode === "subscription" && session.subscription && (session.payment_status === "paid" || session.payment_status === "no_payment_required")) {
+    // Unpaid: an asynchronous payment method; its checkout.session.async_payment_succeeded starts the subscription.
     await applySnapshot(env, row, { subscriptionId: session.subscription, state: "active", cancelAtPeriodEnd: null, currentPeriodEnd: null, at });
   }
 }

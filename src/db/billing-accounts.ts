@@ -2,9 +2,10 @@
  * The account's link to Stripe (`billing_accounts`) and the webhook events
  * already applied (`stripe_events`).
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, exists, isNull, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { CoreDb } from "./client";
-import { accounts, billingAccounts, stripeEvents, type Tier } from "./schema";
+import { accounts, billingAccounts, stripeEvents } from "./schema";
 
 export type BillingAccount = typeof billingAccounts.$inferSelect;
 type SubscriptionFields = Partial<Pick<BillingAccount, "subscriptionId" | "subscriptionState" | "currentPeriodEnd" | "cancelAtPeriodEnd" | "paymentFailedAt" | "subscriptionEventAt">>;
@@ -32,16 +33,46 @@ export async function linkCustomer(db: CoreDb, accountId: string, customerId: st
   return row?.stripeCustomerId ?? customerId;
 }
 
-/** Sets the subscription fields given (and the account's tier and lapse) in one batch. */
-export async function saveSubscription(db: CoreDb, accountId: string, fields: SubscriptionFields, tier: { tier: Tier; tierUntil: number | null } | null): Promise<void> {
+/** The account's tier and its lapse, as D1 holds them after a subscription write. */
+export type HeldTier = Pick<typeof accounts.$inferSelect, "tier" | "tierUntil">;
+
+/** A column equal to a value, null included (SQL's `=` is never true for null). */
+const same = (column: SQLiteColumn, value: unknown): SQL => (value === null ? isNull(column) : eq(column, value));
+
+/**
+ * Writes a subscription update computed from `read` (and the account's tier
+ * and lapse, unless null) only while the row still holds every field the
+ * update was computed from: a compare-and-set, so of two events applied at
+ * once the one that read a row since changed writes nothing, and its caller
+ * re-reads and applies it again (src/billing/webhook-handlers.ts). One
+ * batch (one transaction): the account is updated first, under the same
+ * condition, while the row is still as read. Resolves with whether it wrote
+ * and the account's tier as D1 holds it after the batch.
+ */
+export async function saveSubscription(db: CoreDb, read: BillingAccount, fields: SubscriptionFields, tier: HeldTier | null): Promise<{ saved: boolean; held: HeldTier | undefined }> {
   const now = Date.now();
-  const link = db.update(billingAccounts).set({ ...fields, updatedAt: now }).where(eq(billingAccounts.accountId, accountId));
+  const unchanged = and(
+    eq(billingAccounts.accountId, read.accountId),
+    same(billingAccounts.subscriptionId, read.subscriptionId),
+    same(billingAccounts.subscriptionState, read.subscriptionState),
+    eq(billingAccounts.cancelAtPeriodEnd, read.cancelAtPeriodEnd),
+    same(billingAccounts.currentPeriodEnd, read.currentPeriodEnd),
+    same(billingAccounts.paymentFailedAt, read.paymentFailedAt),
+    same(billingAccounts.subscriptionEventAt, read.subscriptionEventAt),
+  );
+  const link = db.update(billingAccounts).set({ ...fields, updatedAt: now }).where(unchanged).returning({ accountId: billingAccounts.accountId });
+  const held = db.select({ tier: accounts.tier, tierUntil: accounts.tierUntil }).from(accounts).where(eq(accounts.id, read.accountId));
   if (!tier) {
-    await link;
-    return;
+    const [linked, after] = await db.batch([link, held]);
+    return { saved: linked.length > 0, held: after[0] };
   }
-  // Enterprise is the operator's: Stripe events never move it (the where clause, so a concurrent operator change wins too).
-  await db.batch([link, db.update(accounts).set({ tier: tier.tier, tierUntil: tier.tierUntil, updatedAt: now }).where(and(eq(accounts.id, accountId), sql`${accounts.tier} <> 'enterprise'`))]);
+  // Enterprise is the operator's: Stripe events never move it (in the where clause, so a concurrent operator change wins too).
+  const account = db
+    .update(accounts)
+    .set({ tier: tier.tier, tierUntil: tier.tierUntil, updatedAt: now })
+    .where(and(eq(accounts.id, read.accountId), sql`${accounts.tier} <> 'enterprise'`, exists(db.select({ one: sql`1` }).from(billingAccounts).where(unchanged))));
+  const [, linked, after] = await db.batch([account, link, held]);
+  return { saved: linked.length > 0, held: after[0] };
 }
 
 export async function isEventProcessed(db: CoreDb, eventId: string): Promise<boolean> {

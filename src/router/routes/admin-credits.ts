@@ -9,6 +9,7 @@ import { z } from "zod";
 import { nanoToUsd, usdToNano } from "../../billing/money";
 import { coreDb } from "../../db/client";
 import { limiterFor } from "../../limits/client";
+import { sha256Hex } from "../../shared/crypto";
 import { errors } from "../../shared/errors";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
@@ -39,15 +40,30 @@ export const creditAdjustmentBody = z
   })
   .strict();
 
+/** An operator's retry key: 1–255 printable ASCII characters (as Stripe takes them). */
+const idempotencyKey = z.string().regex(/^[\x20-\x7e]{1,255}$/);
+
+/**
+ * The adjustment's entry id: with an Idempotency-Key, one per account and
+ * key (hashed: the key is free text, the id appears in URLs as a cursor), so
+ * a retry after a timeout is the same entry and the limiter applies it once;
+ * without one, a new entry each call.
+ */
+async function adjustmentEntryId(accountId: string, key: string | undefined): Promise<string> {
+  if (key === undefined) return `admin:${crypto.randomUUID()}`;
+  if (!idempotencyKey.safeParse(key).success) throw errors.invalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters.", "Idempotency-Key", "invalid_idempotency_key");
+  return `admin:${accountId}:${await sha256Hex(key)}`;
+}
+
 export const adminCreditRoutes = new Hono<AppEnv>().post("/:id/credits", async (c) => {
   const body = await readJson(c.req.raw, creditAdjustmentBody);
   const accountId = c.req.param("id");
   const account = await coreDb(c.env.DB).query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId), columns: { id: true } });
   if (!account) throw errors.notFound("No such account.", "account_not_found");
-  const entryId = `admin:${crypto.randomUUID()}`;
+  const entryId = await adjustmentEntryId(accountId, c.req.header("idempotency-key"));
   const createdAt = Date.now();
   const amountNano = usdToNano(body.amount_usd);
-  const { balanceNano } = await limiterFor(c.env, accountId).credit({
+  const { applied, balanceNano } = await limiterFor(c.env, accountId).credit({
     entryId,
     accountId,
     kind: "adjustment",
@@ -66,7 +82,8 @@ export const adminCreditRoutes = new Hono<AppEnv>().post("/:id/credits", async (
       reference: body.reference ?? null,
       created_at: new Date(createdAt).toISOString(),
       balance_usd: nanoToUsd(balanceNano),
+      applied,
     },
-    201,
+    applied ? 201 : 200,
   );
 });

@@ -119,7 +119,7 @@ export const adminRoutes = new Hono<AppEnv>()
         ? enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier }, ADMIN_ACTOR)
         : updateAccount(db, accountId, body, ADMIN_ACTOR);
     // A tier change reaches every isolate's limits through the limiter (src/billing/tier.ts).
-    const account = body.tier ? await changeTier(c.env, accountId, tierInForce(current, Date.now()), body.tier, write) : await write();
+    const account = body.tier ? await changeTier(c.env, accountId, tierInForce(current, Date.now()), body.tier, write, (a) => (a ? tierInForce(a, Date.now()) : null)) : await write();
     if (!account) throw errors.notFound("No such account.", "account_not_found");
     evictAccount(account.id);
     return c.json(accountView(account));

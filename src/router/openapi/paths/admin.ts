@@ -17,13 +17,14 @@ const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, cont
 const creditAdjustmentSchema = z
   .object({
     object: z.literal("credit_adjustment"),
-    id: z.string().meta({ description: "The ledger entry id (`admin:<uuid>`)" }),
+    id: z.string().meta({ description: "The ledger entry id: `admin:<uuid>`, or with an Idempotency-Key `admin:<account id>:<SHA-256 of the key, hex>`" }),
     kind: z.literal("adjustment"),
     amount_usd: z.number(),
     note: z.string().nullable(),
     reference: z.string().nullable(),
     created_at: z.string(),
     balance_usd: z.number().meta({ description: "The account's balance with this entry applied" }),
+    applied: z.boolean().meta({ description: "false: a retry with an Idempotency-Key already used for this account; nothing was booked again" }),
   })
   .meta({ id: "CreditAdjustment" });
 
@@ -87,8 +88,21 @@ export function registerAdminPaths(registry: Registry): void {
     description:
       "A grant, correction or refund made outside Stripe: `amount_usd` is signed, non-zero, at most 9 decimals and at most 1,000,000 either way. The account's limiter applies it at once (inference admission sees it on the next request) and writes it to the credit ledger within seconds (docs/billing.md).",
     security: adminSecurity,
-    request: { ...accountId, ...body(creditAdjustmentBody) },
-    responses: { 201: { description: "The ledger entry and the new balance.", content: json(creditAdjustmentSchema) }, ...errors },
+    request: {
+      ...accountId,
+      ...body(creditAdjustmentBody),
+      headers: z.object({
+        "idempotency-key": z
+          .string()
+          .optional()
+          .meta({ description: "1–255 printable ASCII characters naming this adjustment: a retry with the same key (after a timeout) books nothing again and answers 200 with the same entry id, `applied: false` and the current balance. The retry's body is not compared with the first's." }),
+      }),
+    },
+    responses: {
+      201: { description: "The ledger entry and the new balance.", content: json(creditAdjustmentSchema) },
+      200: { description: "A retry with an Idempotency-Key already used: the same entry id, `applied: false`, the current balance.", content: json(creditAdjustmentSchema) },
+      ...errors,
+    },
   });
 
   registry.registerPath({
