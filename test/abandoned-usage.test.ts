@@ -76,6 +76,14 @@ describe("usage of an abandoned stream", () => {
     expect(partial.usageEstimated).toBe(true);
   });
 
+  it("the router's count never passes the completion maximum reserved; the provider's own larger count is kept", async () => {
+    const model = findModel("mistral/mistral-small-latest")!;
+    const text = "x".repeat(8_000); // 2,000 tokens at ~4 characters per token, past the 1,000 reserved
+    expect((await withAbandonedUsage(aborted(null, text), model, reservation)).usage?.completionTokens).toBe(1_000);
+    const reported = { promptTokens: 12, completionTokens: 1_200, cachedTokens: 0, reasoningTokens: 0 };
+    expect((await withAbandonedUsage(aborted(reported, text), model, reservation)).usage?.completionTokens).toBe(1_200);
+  });
+
   it("with the provider's final usage already in: kept as reported, not marked estimated", async () => {
     const model = findModel("mistral/mistral-small-latest")!;
     const usage = { promptTokens: 12, completionTokens: 30, cachedTokens: 0, reasoningTokens: 0 };

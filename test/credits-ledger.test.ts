@@ -113,6 +113,59 @@ describe("at the limiter object", () => {
     expect(await stub.creditState()).toMatchObject({ balanceNano: 1_000_000_000, reservedNano: 0 });
   });
 
+  it("a response still running when its reservation is reclaimed is charged, once, when it settles", async () => {
+    const c = await newCustomer({ credits: 1 });
+    const stub = limiterStub(c.accountId);
+    const t0 = Date.now();
+    const setClock = await limiterClock(c.accountId, t0);
+    await admitFor(c, "long-stream", 700);
+    // 16 minutes in, the stream still runs: the money is released, the lease remembered.
+    setClock(t0 + 16 * 60_000);
+    await runDurableObjectAlarm(stub);
+    expect(await stub.creditState()).toMatchObject({ balanceNano: 1_000_000_000, reservedNano: 0 });
+    // It ends at 25 minutes and settles at its real price: debited once, however often the release is retried.
+    setClock(t0 + 25 * 60_000);
+    const charge = { priceNano: 650, providerCostNano: 600 };
+    await stub.releaseMany([{ leaseId: "long-stream", tokens: 10, charge }]);
+    await stub.releaseMany([{ leaseId: "long-stream", tokens: 10, charge }]);
+    const state = await stub.creditState();
+    expect(state).toMatchObject({ balanceNano: 1_000_000_000 - 650, reservedNano: 0 });
+    expect(state.keySpend[c.keyId]).toMatchObject({ spentNano: 650 });
+    expect(state.pending.find((e) => e.kind === "usage")).toMatchObject({ amountNano: -650, providerCostNano: 600, requests: 1 });
+  });
+
+  it("a reclaimed lease is forgotten a day after admission: a settlement later still is not charged", async () => {
+    const c = await newCustomer({ credits: 1 });
+    const stub = limiterStub(c.accountId);
+    const t0 = Date.now();
+    const setClock = await limiterClock(c.accountId, t0);
+    await admitFor(c, "lost", 700);
+    setClock(t0 + 16 * 60_000);
+    await runDurableObjectAlarm(stub);
+    const tombstones = () => runInDurableObject(stub, (_o: AccountLimiter, state: DurableObjectState) => state.storage.sql.exec<{ n: number }>("select count(*) as n from credit_reclaimed").one().n);
+    expect(await tombstones()).toBe(1);
+    // The alarm is set for the tombstone's end, with nothing else due.
+    setClock(t0 + 24 * 3_600_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await tombstones()).toBe(0);
+    await stub.releaseMany([{ leaseId: "lost", tokens: 10, charge: { priceNano: 650, providerCostNano: 600 } }]);
+    expect(await stub.creditState()).toMatchObject({ balanceNano: 1_000_000_000, reservedNano: 0, pending: [] });
+  });
+
+  it("two flushes started together write each entry once: the second waits for the first, then writes what is left", async () => {
+    const c = await newCustomer({ credits: 1 });
+    const stub = limiterStub(c.accountId);
+    let batches = 0;
+    const counting = { batch: (s: D1PreparedStatement[]) => (batches++, env.BILLING_DB.batch(s)), prepare: env.BILLING_DB.prepare.bind(env.BILLING_DB) };
+    const written = await runInDurableObject(stub, (o: AccountLimiter) => {
+      Object.assign(o, { env: { ...env, BILLING_DB: counting } });
+      return Promise.all([o.flushLedger(), o.flushLedger()]);
+    });
+    expect(written).toEqual([1, 0]);
+    expect(batches).toBe(1);
+    expect(await ledgerSum(c.accountId)).toEqual({ total: 1_000_000_000, n: 1 });
+  });
+
   for (const [period, before, after] of [
     ["daily", Date.UTC(2026, 2, 10, 23, 59, 59), Date.UTC(2026, 2, 11, 0, 0, 0)],
     // 2026-03-15 is a Sunday: the ISO week starts on Monday.

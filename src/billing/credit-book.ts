@@ -16,16 +16,27 @@ import type { Charge, CreditState, KeySpend, LedgerEntryInput, SpendRefusal, Spe
 export const CREDIT_TABLES = {
   credit_account: ["id", "account_id", "balance_nano", "low_balance_threshold_nano"],
   credit_reservations: ["lease_id", "key_id", "reserved_nano", "admitted_at"],
+  credit_reclaimed: ["lease_id", "key_id", "admitted_at"],
   credit_key_spend: ["key_id", "period", "period_start", "spent_nano"],
   credit_pending: PENDING_COLUMNS,
   credit_applied: ["entry_id", "applied_at"],
 } as const;
+
+/**
+ * How long a reclaimed reservation's lease is remembered after admission: a
+ * settlement arriving within it (a response that outlived LEASE_TTL_MS, such
+ * as a long reasoning stream) is still charged. Far past any response's life.
+ */
+export const RECLAIMED_TTL_MS = 24 * 3_600_000;
 
 interface Reserved {
   keyId: string;
   nano: number;
   admittedAt: number;
 }
+
+/** A lease whose reservation was reclaimed before it settled. */
+type Reclaimed = Omit<Reserved, "nano">;
 
 export class CreditBook {
   private accountId: string | null = null;
@@ -34,6 +45,7 @@ export class CreditBook {
   private readonly reservations = new Map<string, Reserved>();
   private reservedTotal = 0;
   private readonly keyReserved = new Map<string, number>();
+  private readonly reclaimed = new Map<string, Reclaimed>();
   /** Settled spend by key and period kind: the period's start and the sum in it. */
   private readonly spend = new Map<string, Map<BudgetPeriod, { start: number; nano: number }>>();
   private readonly pending: PendingLedger;
@@ -43,6 +55,7 @@ export class CreditBook {
       balance_nano integer not null, low_balance_threshold_nano integer)`);
     sql.exec(`create table if not exists credit_reservations (lease_id text primary key, key_id text not null,
       reserved_nano integer not null, admitted_at integer not null)`);
+    sql.exec("create table if not exists credit_reclaimed (lease_id text primary key, key_id text not null, admitted_at integer not null)");
     sql.exec(`create table if not exists credit_key_spend (key_id text not null, period text not null,
       period_start integer not null, spent_nano integer not null, primary key (key_id, period))`);
     sql.exec("create table if not exists credit_applied (entry_id text primary key, applied_at integer not null)");
@@ -53,6 +66,9 @@ export class CreditBook {
     }
     for (const r of sql.exec<{ lease_id: string; key_id: string; reserved_nano: number; admitted_at: number }>("select * from credit_reservations")) {
       this.hold(r.lease_id, { keyId: r.key_id, nano: r.reserved_nano, admittedAt: r.admitted_at });
+    }
+    for (const r of sql.exec<{ lease_id: string; key_id: string; admitted_at: number }>("select * from credit_reclaimed")) {
+      this.reclaimed.set(r.lease_id, { keyId: r.key_id, admittedAt: r.admitted_at });
     }
     for (const r of sql.exec<{ key_id: string; period: BudgetPeriod; period_start: number; spent_nano: number }>("select * from credit_key_spend")) {
       this.keySpend(r.key_id).set(r.period, { start: r.period_start, nano: r.spent_nano });
@@ -88,13 +104,15 @@ export class CreditBook {
    * Settles a request to its real price: frees its reservation, debits the
    * balance and the key's spend, and adds it to the open usage entry (a free
    * request, one that failed having generated nothing, makes no entry). A
-   * lease with no reservation (settled already, or reclaimed) is not charged
-   * again.
+   * lease whose reservation was reclaimed is charged all the same (its money
+   * was released, so this may overdraw by its price); one settled already,
+   * or never admitted, is not charged.
    */
   settle(leaseId: string, charge: Charge, now: number): boolean {
-    const held = this.reservations.get(leaseId);
+    const held = this.reservations.get(leaseId) ?? this.reclaimed.get(leaseId);
     if (!held || !this.accountId) return false;
-    this.unhold(leaseId);
+    if (this.reservations.has(leaseId)) this.unhold(leaseId);
+    else this.forget(leaseId);
     if (charge.priceNano === 0 && charge.providerCostNano === 0) return true;
     this.balance -= charge.priceNano;
     this.saveAccount();
@@ -108,15 +126,27 @@ export class CreditBook {
     return true;
   }
 
-  /** Reservations older than `before` whose request never settled (its isolate died): released, charged nothing. */
+  /**
+   * Releases the money of reservations made before `before` and not settled
+   * (their isolate died, or the response still runs), so a dead isolate does
+   * not lock credit; each lease is remembered until RECLAIMED_TTL_MS after
+   * admission, so a settlement arriving meanwhile is still charged.
+   */
   reclaim(before: number): number {
     let reclaimed = 0;
     for (const [leaseId, held] of this.reservations) {
       if (held.admittedAt > before) continue;
       this.unhold(leaseId);
+      this.reclaimed.set(leaseId, { keyId: held.keyId, admittedAt: held.admittedAt });
+      this.sql.exec("insert or replace into credit_reclaimed (lease_id, key_id, admitted_at) values (?, ?, ?)", leaseId, held.keyId, held.admittedAt);
       reclaimed++;
     }
     return reclaimed;
+  }
+
+  /** Forgets reclaimed leases admitted RECLAIMED_TTL_MS or more before `now`: they are no longer charged. */
+  pruneReclaimed(now: number): void {
+    for (const [leaseId, lease] of this.reclaimed) if (lease.admittedAt + RECLAIMED_TTL_MS <= now) this.forget(leaseId);
   }
 
   /** Applies a balance change once per entry id. */
@@ -175,6 +205,13 @@ export class CreditBook {
     return oldest;
   }
 
+  /** When the oldest reclaimed lease is to be forgotten, or null. */
+  nextReclaimedExpiry(): number | null {
+    let oldest: number | null = null;
+    for (const lease of this.reclaimed.values()) if (oldest === null || lease.admittedAt < oldest) oldest = lease.admittedAt;
+    return oldest === null ? null : oldest + RECLAIMED_TTL_MS;
+  }
+
   /** When the alarm should flush (or retry), or null. */
   nextFlush(): number | null {
     return this.pending.nextFlush();
@@ -193,15 +230,18 @@ export class CreditBook {
   /**
    * Erasure: entries not yet in the billing database are kept, under
    * `pseudonym`, for the alarm to write (billing records outlive the
-   * account); everything else is deleted.
+   * account); everything else is deleted, reclaimed leases included, so a
+   * request in flight that settles after the erasure is not charged (its log
+   * event keeps its cost: docs/billing.md, "Erasure").
    */
   erase(pseudonym: string, now: number): void {
     this.pending.moveTo(pseudonym, now);
-    for (const table of ["credit_account", "credit_reservations", "credit_key_spend", "credit_applied"]) this.sql.exec(`delete from ${table}`);
+    for (const table of ["credit_account", "credit_reservations", "credit_reclaimed", "credit_key_spend", "credit_applied"]) this.sql.exec(`delete from ${table}`);
     this.accountId = null;
     this.balance = this.reservedTotal = 0;
     this.lowBalanceThreshold = null;
     this.reservations.clear();
+    this.reclaimed.clear();
     this.keyReserved.clear();
     this.spend.clear();
   }
@@ -231,6 +271,11 @@ export class CreditBook {
     if (left === 0) this.keyReserved.delete(held.keyId);
     else this.keyReserved.set(held.keyId, left);
     this.sql.exec("delete from credit_reservations where lease_id = ?", leaseId);
+  }
+
+  private forget(leaseId: string): void {
+    this.reclaimed.delete(leaseId);
+    this.sql.exec("delete from credit_reclaimed where lease_id = ?", leaseId);
   }
 
   private saveAccount(): void {

@@ -109,13 +109,17 @@ export class PendingLedger {
   /**
    * Writes pending entries to the billing database, then deletes them here.
    * Entries are sealed first: a request settling during the write opens a new
-   * usage entry instead of changing one that may already be written.
+   * usage entry instead of changing one that may already be written. A
+   * caller that finds a flush running waits for it, then flushes what is left.
    */
   async flush(db: D1Database, now: () => number): Promise<number> {
-    await this.idle();
-    this.flushing = this.flushOnce(db, now);
+    // Checked and claimed with no await between: two callers that waited
+    // together (the alarm and flushLedger) must not both start writing.
+    while (this.flushing) await this.flushing.catch(() => 0);
+    const run = this.flushOnce(db, now);
+    this.flushing = run;
     try {
-      return await this.flushing;
+      return await run;
     } finally {
       this.flushing = null;
     }

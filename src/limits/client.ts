@@ -98,9 +98,19 @@ const SPEND_MESSAGES = {
  * (the balance or the key's budget cannot cover its maximum price), 429
  * (which limit, Retry-After, x-ratelimit-*), 503, or an AccessRefusedError
  * (401/403) when the limiter knows of a revocation, closure, suspension or
- * termination the caller's view does not hold yet.
+ * termination the caller's view does not hold yet. `waitUntil` is the
+ * request's own: releases this admission carried are sent in it if the
+ * admission fails.
  */
-export async function admit(env: Env, auth: LimitSubject, leaseId: string, modelId: string, reservation: Reservation, spend: SpendReservation): Promise<Admission> {
+export async function admit(
+  env: Env,
+  auth: LimitSubject,
+  leaseId: string,
+  modelId: string,
+  reservation: Reservation,
+  spend: SpendReservation,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<Admission> {
   const account = accountLimits(auth.tier, auth.accountStatus);
   const key = keyLimits(account, auth.limits);
   checkRequestSize(modelId, reservation, key, account);
@@ -118,8 +128,14 @@ export async function admit(env: Env, auth: LimitSubject, leaseId: string, model
     ]);
   } catch (err) {
     console.error("limiter unavailable", err);
-    // Whether the releases arrived is unknown; releasing twice is harmless.
-    pendingReleases.restore(auth.accountId, releases);
+    // Whether the releases arrived is unknown; releasing twice is harmless
+    // (money settles once per lease). Their own requests have returned, and
+    // this isolate may see no more of the account's traffic to carry them:
+    // a batch that settles money is sent now, with retries, in this
+    // request's waitUntil; one that only frees slots waits for the next
+    // carrier (the alarm expires its leases if none comes).
+    if (releases.some((r) => r.charge)) waitUntil(sendReleases(env, auth.accountId, releases));
+    else pendingReleases.restore(auth.accountId, releases);
     throw unavailable();
   } finally {
     if (timer !== undefined) clearTimeout(timer);
@@ -143,13 +159,23 @@ const SETTLE_RETRY_DELAYS_MS = [100, 500, 2_000];
  * Frees the request's slot, settles its tokens and, given a charge, its
  * money: queued for the account's next admission in this isolate, or sent by
  * this request after RELEASE_COALESCE_MS if none carried it. Runs in the
- * request's own waitUntil, so no request waits on another's I/O. A batch that
- * settles money is retried a few times (settling is idempotent per lease);
- * other failures are logged, and the alarm reclaims a lease never released.
+ * request's own waitUntil, so no request waits on another's I/O.
  */
 export async function release(env: Env, accountId: string, leaseId: string, actualTokens: number | null | undefined, charge: Charge | null = null): Promise<void> {
   const releases = await pendingReleases.join(accountId, { leaseId, tokens: actualTokens ?? null, charge }, RELEASE_COALESCE_MS);
   if (!releases) return; // an admission (or another release) carried it
+  await sendReleases(env, accountId, releases);
+}
+
+/**
+ * Sends a batch of releases. One that settles money is retried a few times
+ * (settling is idempotent per lease); if it still fails, each charge it
+ * carried is logged with its lease id and amount, since the limiter will not
+ * charge it (its reservation is released uncharged at expiry) and the
+ * operator has to reconcile it against the log event. Other failures are
+ * logged, and the alarm reclaims a lease never released.
+ */
+async function sendReleases(env: Env, accountId: string, releases: readonly Release[]): Promise<void> {
   const retries = releases.some((r) => r.charge) ? SETTLE_RETRY_DELAYS_MS : [];
   for (let attempt = 0; ; attempt++) {
     try {
@@ -157,11 +183,16 @@ export async function release(env: Env, accountId: string, leaseId: string, actu
       return;
     } catch (err) {
       const delay = retries[attempt];
-      if (delay === undefined) {
-        console.error("limiter release failed; the leases will expire", err);
-        return;
-      }
+      if (delay === undefined) return reportLost(releases, err);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
+  }
+}
+
+function reportLost(releases: readonly Release[], err: unknown): void {
+  console.error("limiter release failed; the leases will expire", err);
+  for (const { leaseId, charge } of releases) {
+    if (!charge || (charge.priceNano === 0 && charge.providerCostNano === 0)) continue;
+    console.error(`BILLING: settlement lost after ${SETTLE_RETRY_DELAYS_MS.length + 1} attempts: lease ${leaseId} price_nano_usd=${charge.priceNano} provider_cost_nano_usd=${charge.providerCostNano} not charged; reconcile from its log event`);
   }
 }

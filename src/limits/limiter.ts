@@ -191,13 +191,14 @@ export class AccountLimiter extends DurableObject<Env> {
     this.scheduleAlarm();
   }
 
-  /** Reclaims leases whose holder vanished, and prunes the window. */
+  /** Reclaims leases and reservations not released in time, forgets old reclaimed leases, and prunes the window. */
   override async alarm(): Promise<void> {
     const now = this.clock();
     const sql = this.ctx.storage.sql;
     for (const lease of this.window.expireLeases(now)) sql.exec("update requests set lease_expires_at = null where lease_id = ?", lease.leaseId);
     const reclaimed = this.credits.reclaim(now - LEASE_TTL_MS);
-    if (reclaimed > 0) console.error(`limiter: ${reclaimed} reservation(s) never settled; released uncharged`);
+    if (reclaimed > 0) console.error(`limiter: ${reclaimed} reservation(s) not settled ${LEASE_TTL_MS / 60_000} min after admission; released (a later settlement is still charged)`);
+    this.credits.pruneReclaimed(now);
     if ((this.credits.nextFlush() ?? Infinity) <= now) await this.flushLedger();
     const money = this.credits.lowBalance();
     if (money.accountId !== null && (this.notices.dueAt() ?? Infinity) <= now) await this.notices.deliver(this.env, money.accountId, money, now);
@@ -270,12 +271,22 @@ export class AccountLimiter extends DurableObject<Env> {
     this.ctx.storage.sql.exec("delete from requests where at <= ? and lease_expires_at is null", now - WINDOW_MS);
   }
 
-  /** The earliest of the next lease expiry, the next access record's expiry, the next ledger flush and the oldest reservation's reclaim. */
+  /**
+   * The earliest of the next lease expiry, the next access record's expiry,
+   * the next ledger flush, the oldest reservation's reclaim and the oldest
+   * reclaimed lease's end.
+   */
   private nextAlarm(): number | null {
     const oldest = this.credits.oldestReservation();
-    const times = [this.window.nextLeaseExpiry(), this.access.nextExpiry(), this.credits.nextFlush(), oldest === null ? null : oldest + LEASE_TTL_MS, this.notices.dueAt(), this.budgets.nextExpiry()].filter(
-      (t) => t !== null,
-    );
+    const times = [
+      this.window.nextLeaseExpiry(),
+      this.access.nextExpiry(),
+      this.credits.nextFlush(),
+      oldest === null ? null : oldest + LEASE_TTL_MS,
+      this.credits.nextReclaimedExpiry(),
+      this.notices.dueAt(),
+      this.budgets.nextExpiry(),
+    ].filter((t) => t !== null);
     return times.length > 0 ? Math.min(...times) : null;
   }
 

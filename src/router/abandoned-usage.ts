@@ -8,7 +8,10 @@
  *   message_start), else the prompt estimate made at admission;
  * - completion tokens: the larger of the provider's count so far and the
  *   router's count of the text and tool calls generated (exact for OpenAI
- *   models, ~4 characters per token for the others: count-tokens.ts).
+ *   models, ~4 characters per token for the others: count-tokens.ts), the
+ *   router's count capped at the completion maximum reserved (no provider
+ *   generates more; ~4 characters per token can overcount). The provider's
+ *   own count is kept even past it: it is what the provider bills.
  * The usage is then marked estimated, unless it is all the provider's.
  */
 import type { Reservation } from "../limits/estimate";
@@ -29,7 +32,7 @@ export async function withAbandonedUsage(outcome: CallOutcome, model: ModelEntry
     return estimateTextTokens(generated.length);
   });
   const promptTokens = reported && reported.promptTokens > 0 ? reported.promptTokens : reservation.promptTokens;
-  const completionTokens = Math.max(reported?.completionTokens ?? 0, counted);
+  const completionTokens = Math.max(reported?.completionTokens ?? 0, Math.min(counted, reservation.completionTokens));
   return {
     ...rest,
     usage: { promptTokens, completionTokens, cachedTokens: reported?.cachedTokens ?? 0, reasoningTokens: reported?.reasoningTokens ?? 0 },

@@ -166,7 +166,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   let rateLimitHeaders: Record<string, string>;
   try {
     const spend = { maxPriceNano: maxPriceNano(candidates.map((candidate) => candidate.route), reservation, bps), keyBudget: auth.budget };
-    const admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend);
+    const admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend, waitUntil);
     rateLimitHeaders = admission.headers;
     const consentBefore = auth.nonEuConsent;
     applyOverrides(auth, admission.overrides);

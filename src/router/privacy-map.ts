@@ -27,7 +27,7 @@ import {
 } from "../db/schema";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
 import { BUDGET_OVERRIDE_COLUMNS } from "../limits/budget-overrides";
-import { CREDIT_TABLES } from "../billing/credit-book";
+import { CREDIT_TABLES, RECLAIMED_TTL_MS } from "../billing/credit-book";
 import { LEDGER_FLUSH_DELAY_MS } from "../billing/pending-ledger";
 import { LOW_BALANCE_COLUMNS, NOTICE_MAX_PENDING_MS } from "../billing/low-balance";
 import { LEASE_TTL_MS, LIMITER_REQUEST_COLUMNS } from "../limits/limiter";
@@ -304,6 +304,10 @@ function creditCategories(): Category[] {
       id: "limiter_credit_reservations", description: "Money held by each request in flight (its maximum price) until it settles.", ...limiter("credit_reservations"), ...money,
       // Settled when the response ends; a request that never settles is released after LEASE_TTL_MS.
       retention: { after: "admitted_at", period_ms: LEASE_TTL_MS }, on_erasure: "deleted",
+    },
+    {
+      id: "limiter_credit_reclaimed", description: "Requests whose reservation was released before they settled (still running after LEASE_TTL_MS), so a late settlement is still charged.", ...limiter("credit_reclaimed"), ...money,
+      retention: { after: "admitted_at", period_ms: RECLAIMED_TTL_MS }, on_erasure: "deleted",
     },
     { id: "limiter_credit_key_spend", description: "Each key's settled spend in its current day, week and month, for its budget.", ...limiter("credit_key_spend"), ...money, retention: UNTIL_CLOSURE, on_erasure: "deleted" },
     {
