@@ -34,6 +34,8 @@ try {
     vars: usesFake ? fakeUrlOverrides(vars, ports.fakePort) : {},
     // A service account of one's own in .dev.vars wins over the fake's.
     fakeServiceAccount: !vars.VERTEX_SERVICE_ACCOUNT,
+    // The fake Stripe signs its webhooks with the router's secret, whatever .dev.vars sets.
+    stripeWebhookSecret: vars.STRIPE_WEBHOOK_SECRET,
     consolePort: ports.consolePort,
     verbose: true,
   });

@@ -25,6 +25,12 @@ export interface StackOptions {
   fakeServiceAccount?: boolean;
   /** Extra `--var NAME:value` overrides (they win over .dev.vars). */
   vars?: Record<string, string>;
+  /**
+   * The secret the fake Stripe signs its webhooks with: it must be the
+   * router's STRIPE_WEBHOOK_SECRET. Default: the fake's own default
+   * (FAKE_STRIPE_WEBHOOK_SECRET, else .dev.vars.example's).
+   */
+  stripeWebhookSecret?: string;
   /** Print wrangler's output. */
   verbose?: boolean;
   /**
@@ -71,8 +77,12 @@ export function fakeProviderVars(fakeUrl: string): Record<string, string> {
     VERTEX_EU_BASE_URL: `${fakeUrl}/vertex-eu`,
     VERTEX_EU_PROJECT: "emby-local",
     GOOGLE_TOKEN_URL: `${fakeUrl}/google-oauth/token`,
-    // The fake's Stripe API and hosted Checkout (test/fake-upstream/stripe.ts).
+    // The fake's Stripe API and hosted Checkout (test/fake-upstream/stripe.ts): it
+    // takes any `sk_` key and knows this Price. The webhook secret is the
+    // stack's choice (StackOptions.stripeWebhookSecret), set on both sides.
     STRIPE_API_BASE: fakeUrl,
+    STRIPE_SECRET_KEY: "sk_test_fake_emby",
+    STRIPE_PRO_PRICE_ID: "price_fake_pro_monthly",
   };
 }
 
@@ -176,7 +186,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.consolePort) await assertPortFree(options.consolePort, "console");
   if (options.fakePort) await assertPortFree(options.fakePort, "fake upstream");
   // The fake Stripe sends its webhooks to this stack's router.
-  const fake = options.fakePort === null ? null : await startFakeUpstream({ port: options.fakePort, stripeWebhookUrl: `http://127.0.0.1:${options.port}/v1/billing/webhook` });
+  const fake =
+    options.fakePort === null
+      ? null
+      : await startFakeUpstream({ port: options.fakePort, stripeWebhookUrl: `http://127.0.0.1:${options.port}/v1/billing/webhook`, stripeWebhookSecret: options.stripeWebhookSecret });
   migrateLocal(options.persistTo);
   // Local workerd cannot create Durable Object ids in a jurisdiction (production: "eu").
   // The fake's token endpoint accepts only its own service account, made at

@@ -59,6 +59,28 @@ describe("POST /admin/v1/accounts/{id}/credits", () => {
     expect((await limiterStub(c.accountId).creditState()).balanceNano).toBe(0);
   });
 
+  it("is in the customer's audit log: operator, entry id and amount, not the operator's note or reference", async () => {
+    const c = await newCustomer({ credits: 0 });
+    const auditLog = async () => {
+      const res = await call("/v1/audit-log?limit=100", { headers: { authorization: `Bearer ${c.key}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { data: { actor: string; action: string; target: string | null; details: unknown }[] }).data.filter((e) => e.action === "credits.adjust");
+    };
+    const grant = (await (await admin("POST", `/accounts/${c.accountId}/credits`, { amount_usd: 12.5, note: "private note", reference: "T-secret" })).json()) as { id: string };
+    const correction = (await (await admin("POST", `/accounts/${c.accountId}/credits`, { amount_usd: -0.000000001 })).json()) as { id: string };
+    // Refused adjustments change nothing and record nothing.
+    expect((await admin("POST", `/accounts/${c.accountId}/credits`, { amount_usd: 0 })).status).toBe(400);
+    // Both may share a millisecond (then their order is the random id's): compared by target.
+    const entries = (await auditLog()).sort((x, y) => (x.target === grant.id ? -1 : y.target === grant.id ? 1 : 0));
+    expect(entries).toEqual([
+      { id: expect.any(String), object: "audit_log_entry", actor: "admin", action: "credits.adjust", target: grant.id, details: { amount_usd: 12.5 }, created_at: expect.any(String) },
+      { id: expect.any(String), object: "audit_log_entry", actor: "admin", action: "credits.adjust", target: correction.id, details: { amount_usd: -0.000000001 }, created_at: expect.any(String) },
+    ]);
+    expect(JSON.stringify(entries)).not.toMatch(/private note|T-secret/);
+    // Each names a ledger entry the balance has.
+    expect((await limiterStub(c.accountId).creditState()).pending.map((e) => e.entryId).sort()).toEqual([grant.id, correction.id].sort());
+  });
+
   it("newCustomer grants $100 unless told otherwise", async () => {
     const c = await newCustomer();
     expect((await limiterStub(c.accountId).creditState()).balanceNano).toBe(100_000_000_000);

@@ -21,9 +21,9 @@ type Row = Record<string, unknown>;
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const PERIOD_END = Date.UTC(2026, 11, 31);
 
-/** A customer with 5 credit ledger entries, 3 usage ledger rows, a Stripe link and a key budget. */
+/** A customer with 5 credit ledger entries (and no credit grant), 3 usage ledger rows, a Stripe link and a key budget. */
 async function billedCustomer(): Promise<Customer> {
-  const customer = await newCustomer();
+  const customer = await newCustomer({ credits: 0 });
   await seedCredits(customer.accountId, 5);
   await seedLedger(customer.accountId, 3);
   await coreDb(env.DB).insert(billingAccounts).values({
@@ -65,6 +65,39 @@ describe("the export's billing data", () => {
     expect(credits.rows.at(-1)!.reference).toBe("'=goodwill");
     expect(csvObjects(decoder.decode(files["billing_account.csv"])).rows).toEqual([expect.objectContaining({ subscription_state: "active" })]);
     for (const [name, bytes] of Object.entries(files)) expect(decoder.decode(bytes), name).not.toContain(String(PROVIDER_COST_MARK));
+  });
+
+  it("holds a top-up made just before, still pending in the limiter object, once, in JSON and CSV", async () => {
+    const c = await billedCustomer();
+    const limiter = limiterFor(env, c.accountId);
+    const topup = { entryId: `stripe:topup:cs_test_just_now_${c.accountId.slice(-8)}`, accountId: c.accountId, kind: "topup" as const, amountNano: 25_000_000_000, paidMinor: 2500, currency: "usd", reference: "cs_test_just_now" };
+    await limiter.credit(topup);
+    expect((await limiter.creditState()).pending.map((e) => e.entryId)).toEqual([topup.entryId]);
+
+    const doc = JSON.parse(await (await call("/v1/account/export?format=json", { headers: bearer(c.key) })).text()) as Record<string, Row[]>;
+    expect(doc.credit_ledger!.map((e) => e.kind)).toEqual(["topup", "usage", "usage", "usage", "adjustment", "topup"]);
+    expect(doc.credit_ledger!.at(-1)).toEqual({
+      entry_id: topup.entryId, kind: "topup", amount_nano_usd: 25_000_000_000, requests: 0, paid_minor: 2500, currency: "usd",
+      reference: "cs_test_just_now", note: null, created_at: expect.any(String),
+    });
+    const files = unzipSync(new Uint8Array(await (await call("/v1/account/export?format=csv", { headers: bearer(c.key) })).arrayBuffer()));
+    const csv = csvObjects(new TextDecoder().decode(files["credit_ledger.csv"]));
+    expect(csv.rows.map((r) => r.entry_id)).toEqual(doc.credit_ledger!.map((e) => e.entry_id));
+    expect(csv.rows.at(-1)).toMatchObject({ entry_id: topup.entryId, kind: "topup", amount_nano_usd: "25000000000", paid_minor: "2500" });
+
+    // Written to the billing database but not yet deleted from the object (the alarm between its two steps): once.
+    const exportedIds = async () =>
+      (JSON.parse(await (await call("/v1/account/export?format=json", { headers: bearer(c.key) })).text()) as Record<string, Row[]>).credit_ledger!.map((e) => e.entry_id);
+    await billingDb(env.BILLING_DB).insert(creditLedger).values({
+      entryId: topup.entryId, accountId: c.accountId, kind: "topup", amountNanoUsd: topup.amountNano, paidMinor: 2500, currency: "usd",
+      reference: topup.reference, createdAt: Date.parse(doc.credit_ledger!.at(-1)!.created_at as string),
+    });
+    expect((await limiter.creditState()).pending).toHaveLength(1);
+    expect(await exportedIds()).toEqual(doc.credit_ledger!.map((e) => e.entry_id));
+    // And once the object has let it go.
+    await limiter.flushLedger();
+    expect((await limiter.creditState()).pending).toEqual([]);
+    expect(await exportedIds()).toEqual(doc.credit_ledger!.map((e) => e.entry_id));
   });
 });
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { EXPORT_PAGE_ROWS } from "../db/account-export";
 import { writeAudit } from "../db/accounts";
 import { coreDb } from "../db/client";
+import { limiterFor, type LimiterEnv } from "../limits/client";
 import { ownAccount } from "./account";
 import { exportDatasets } from "./export/datasets";
 import { jsonExport } from "./export/json";
@@ -17,7 +18,8 @@ import { csvZipExport } from "./export/zip";
 export const exportFormat = z.enum(["json", "csv"]);
 export type ExportFormat = z.infer<typeof exportFormat>;
 
-export type ExportEnv = Pick<Env, "DB" | "LOGS_DB" | "BILLING_DB">;
+/** The three databases, and the account's limiter for the credit entries it has not copied to the billing database yet. */
+export type ExportEnv = Pick<Env, "DB" | "LOGS_DB" | "BILLING_DB"> & LimiterEnv;
 
 /**
  * A stream that runs the generator one step per read: the next page is read
@@ -61,7 +63,10 @@ export async function accountExport(env: ExportEnv, accountId: string, format: E
   const db = coreDb(env.DB);
   await writeAudit(db, { accountId, actor, action: "account.export", target: accountId, details: { format } });
   const account = await ownAccount(db, accountId);
-  const datasets = exportDatasets(env, accountId, EXPORT_PAGE_ROWS);
+  // Read before the response starts: an unreachable limiter fails the export
+  // with an error status rather than leaving out the entries it holds.
+  const { pending } = await limiterFor(env, accountId).creditState();
+  const datasets = exportDatasets(env, accountId, pending, EXPORT_PAGE_ROWS);
   const view = accountExportView(account);
   const filename = `emby-export-${accountId}-${now.toISOString().slice(0, 10)}.${format === "json" ? "json" : "zip"}`;
   const body = format === "json" ? pulled(encoded(jsonExport(now.toISOString(), view, datasets))) : pulled(csvZipExport(view, ACCOUNT_COLUMNS, datasets));

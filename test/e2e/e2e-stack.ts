@@ -10,6 +10,8 @@ import { createDemo } from "../../scripts/demo.ts";
 import { fakeProviderVars, freePort, startStack, type Stack } from "../../scripts/stack.ts";
 
 export const ADMIN_TOKEN = "e2e-admin-token";
+/** The router's STRIPE_WEBHOOK_SECRET and the fake Stripe's signing secret: one value, so its webhooks verify. */
+const STRIPE_WEBHOOK_SECRET = "whsec_e2e_emby";
 
 export interface E2EStack {
   stack: Stack;
@@ -34,7 +36,8 @@ export async function startE2EStack(name: string, options: E2EOptions = {}): Pro
     port: await freePort(),
     fakePort,
     persistTo: stateDir,
-    vars: { ADMIN_TOKEN, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) },
+    stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
+    vars: { ADMIN_TOKEN, STRIPE_WEBHOOK_SECRET, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) },
   });
   const { key, accountId } = await createDemo(stack.url, ADMIN_TOKEN, `e2e-${name}@example.com`, { consent: options.consent ?? true });
   return {

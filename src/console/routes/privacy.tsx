@@ -123,7 +123,7 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
     const query = exportQuery.safeParse(c.req.query());
     if (!query.success) return privacyPage(c, { error: "Choose the export's format: JSON or CSV." });
     const session = signedIn(c);
-    const { body, headers } = await accountExport(c.env, session.accountId, query.data.format, sessionActor(session));
+    const { body, headers } = await accountExport(selfServiceEnv(c), session.accountId, query.data.format, sessionActor(session));
     return c.body(body, 200, headers);
   })
   .get("/close", (c) => closeConfirmPage(c))

@@ -2,11 +2,13 @@
  * POST /admin/v1/accounts/{id}/credits: an operator adjustment to an
  * account's prepaid balance (a grant, a correction, a refund made outside
  * Stripe). The account's limiter object applies it and makes its ledger
- * entry (docs/billing.md, "Credits, budgets and the ledger").
+ * entry (docs/billing.md, "Credits, budgets and the ledger"). The account's
+ * audit log records it, as every operator action on an account.
  */
 import { Hono } from "hono";
 import { z } from "zod";
 import { nanoToUsd, usdToNano } from "../../billing/money";
+import { writeAudit } from "../../db/accounts";
 import { coreDb } from "../../db/client";
 import { limiterFor } from "../../limits/client";
 import { sha256Hex } from "../../shared/crypto";
@@ -14,6 +16,7 @@ import { errors } from "../../shared/errors";
 import { readJson } from "../body";
 import type { AppEnv } from "../env";
 
+const ADMIN_ACTOR = "admin";
 /** Largest single adjustment, either way: a typo of a few zeros is refused, not booked. */
 const MAX_ADJUSTMENT_USD = 1_000_000;
 const operatorText = (max: number) =>
@@ -58,11 +61,18 @@ async function adjustmentEntryId(accountId: string, key: string | undefined): Pr
 export const adminCreditRoutes = new Hono<AppEnv>().post("/:id/credits", async (c) => {
   const body = await readJson(c.req.raw, creditAdjustmentBody);
   const accountId = c.req.param("id");
-  const account = await coreDb(c.env.DB).query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId), columns: { id: true } });
+  const db = coreDb(c.env.DB);
+  const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, accountId), columns: { id: true } });
   if (!account) throw errors.notFound("No such account.", "account_not_found");
   const entryId = await adjustmentEntryId(accountId, c.req.header("idempotency-key"));
   const createdAt = Date.now();
   const amountNano = usdToNano(body.amount_usd);
+  // Audited before the balance changes, so no adjustment is ever made without
+  // its entry; should the credit then fail, the entry names an id the ledger
+  // lacks. A retry with the same Idempotency-Key is audited again under the
+  // same target (the entry id), and applied once. The note and reference are
+  // the operator's free text: they stay in the ledger, not in the audit log.
+  await writeAudit(db, { accountId, actor: ADMIN_ACTOR, action: "credits.adjust", target: entryId, details: { amount_usd: nanoToUsd(amountNano) } });
   const { applied, balanceNano } = await limiterFor(c.env, accountId).credit({
     entryId,
     accountId,

@@ -13,6 +13,8 @@ import {
   requestLogsPage,
   type PageReader,
 } from "../../db/account-export";
+import type { LedgerEntry } from "../../billing/types";
+import type { CreditLedgerRow } from "../../db/billing-schema";
 import { billingDb, coreDb, logsDb } from "../../db/client";
 import { auditEntryView } from "../views";
 import {
@@ -60,8 +62,44 @@ function dataset<R>(name: string, columns: readonly string[], read: PageReader<R
   };
 }
 
-/** Every list stored about the account, in the export's order, from the three databases. */
-export function exportDatasets(env: Pick<Env, "DB" | "LOGS_DB" | "BILLING_DB">, accountId: string, pageRows: number): ExportDataset[] {
+/** An entry the limiter object has not copied yet, as the ledger row its alarm will write. */
+const pendingRow = (accountId: string, e: LedgerEntry): CreditLedgerRow => ({
+  entryId: e.entryId, accountId, kind: e.kind, amountNanoUsd: e.amountNano, providerCostNanoUsd: e.providerCostNano, requests: e.requests,
+  paidMinor: e.paidMinor, currency: e.currency, reference: e.reference, note: e.note, createdAt: e.createdAt,
+});
+
+/**
+ * The credit ledger: the billing database's rows, then the entries the
+ * account's limiter object made and its alarm has not copied yet (seconds
+ * old, or older during a billing database outage), so a top-up made just
+ * before the export is in it. `pending` is read before the first page: an
+ * entry the alarm copies meanwhile is in the pages or in `pending`, and one
+ * in both (copied, not yet deleted from the object) shows once. The pending
+ * entries come last, oldest first: the alarm copies entries in the order
+ * they were made, so they are newer than the ledger's.
+ */
+function creditLedgerDataset(read: PageReader<CreditLedgerRow>, accountId: string, pending: readonly LedgerEntry[], pageRows: number): ExportDataset {
+  return {
+    name: "credit_ledger",
+    columns: CREDIT_LEDGER_COLUMNS,
+    async *pages() {
+      const unwritten = new Map(pending.map((e) => [e.entryId, e]));
+      for await (const page of keysetPages(read, pageRows)) {
+        for (const row of page) unwritten.delete(row.entryId);
+        yield page.map(creditLedgerExportView);
+      }
+      const rest = [...unwritten.values()].sort((a, b) => a.createdAt - b.createdAt || (a.entryId < b.entryId ? -1 : 1));
+      if (rest.length > 0) yield rest.map((e) => creditLedgerExportView(pendingRow(accountId, e)));
+    },
+  };
+}
+
+/**
+ * Every list stored about the account, in the export's order, from the three
+ * databases and (`pendingCredits`, from its `creditState()`) the account's
+ * limiter object.
+ */
+export function exportDatasets(env: Pick<Env, "DB" | "LOGS_DB" | "BILLING_DB">, accountId: string, pendingCredits: readonly LedgerEntry[], pageRows: number): ExportDataset[] {
   const core = coreDb(env.DB);
   const logs = logsDb(env.LOGS_DB);
   const billing = billingDb(env.BILLING_DB);
@@ -76,7 +114,7 @@ export function exportDatasets(env: Pick<Env, "DB" | "LOGS_DB" | "BILLING_DB">, 
     dataset("billing_ledger", LEDGER_COLUMNS, ledgerPage(billing, accountId), ledgerExportView, pageRows),
     dataset("billing_receipts", RECEIPT_COLUMNS, receiptsPage(billing, accountId), receiptExportView, pageRows),
     dataset("billing_account", BILLING_ACCOUNT_COLUMNS, billingAccountPage(core, accountId), billingAccountExportView, pageRows),
-    dataset("credit_ledger", CREDIT_LEDGER_COLUMNS, creditLedgerPage(billing, accountId), creditLedgerExportView, pageRows),
+    creditLedgerDataset(creditLedgerPage(billing, accountId), accountId, pendingCredits, pageRows),
   ];
 }
 
