@@ -217,7 +217,7 @@ describe("eraseLimiterState", () => {
   it("keeps only a tombstone that refuses the account's cached keys, and after its alarm no row at all", async () => {
     const c = await newCustomer();
     expect((await hi(c.key)).status).toBe(200);
-    await pushAccessChange(env, c.accountId, { restricted: true, status: "warned", statusReason: "x" });
+    await pushAccessChange(env, c.accountId, { restricted: true, status: "warned", statusReason: "x", rotations: [{ oldKeyId: c.keyId, newKeyId: "key_rotated_in" }] });
     const pseudonym = newPseudonym();
     await eraseLimiterState(env, c.accountId, pseudonym);
     expect((await errorOf(await hi(c.key))).code).toBe("account_closed");
@@ -230,7 +230,7 @@ describe("eraseLimiterState", () => {
     // Ledger entries not yet in the billing database stay, under a pseudonym, until the alarm writes them.
     const { credit_pending: pending, ...rest } = await rows();
     expect(pending).toBeGreaterThan(0);
-    expect(rest).toEqual({ requests: 0, access_stops: 0, access_facts: 1, credit_account: 0, credit_reservations: 0, credit_reclaimed: 0, credit_key_spend: 0, credit_applied: 0, low_balance_notice: 0, access_budgets: 0 });
+    expect(rest).toEqual({ requests: 0, access_stops: 0, access_facts: 1, credit_account: 0, credit_reservations: 0, credit_reclaimed: 0, credit_key_spend: 0, credit_key_alias: 0, credit_applied: 0, low_balance_notice: 0, access_budgets: 0 });
     await limiterClock(c.accountId, Date.now() + ACCESS_RECORD_TTL_MS + 1);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(Object.values(await rows()).every((n) => n === 0)).toBe(true);

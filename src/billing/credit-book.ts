@@ -2,14 +2,15 @@
  * The account's money, held by its limiter object (src/limits/limiter.ts) in
  * the object's SQLite storage and mirrored in memory (rebuilt when the object
  * starts): the prepaid balance, the money reserved by requests in flight, each
- * key's settled spend per budget period, and the ledger entries not yet in the
- * billing database. Every call is synchronous, so admission checks and
- * reserves atomically with every other request of the account
- * (docs/billing.md, "Credits, budgets and the ledger").
+ * key's settled spend per budget period (shared along a rotation chain:
+ * spend-aliases.ts), and the ledger entries not yet in the billing database.
+ * Every call is synchronous, so admission checks and reserves atomically with
+ * every other request of the account (docs/billing.md, "Credits, budgets and the ledger").
  */
 import { BUDGET_PERIODS, type BudgetPeriod } from "../db/schema";
 import { periodBounds } from "./budget-period";
 import { blankEntry, PENDING_COLUMNS, PendingLedger } from "./pending-ledger";
+import { SPEND_ALIAS_COLUMNS, SpendAliases } from "./spend-aliases";
 import type { Charge, CreditState, KeySpend, LedgerEntryInput, SpendRefusal, SpendReservation } from "./types";
 
 /** The object's tables for money, by column: the privacy data map (GET /v1/privacy) lists these. */
@@ -18,6 +19,7 @@ export const CREDIT_TABLES = {
   credit_reservations: ["lease_id", "key_id", "reserved_nano", "admitted_at"],
   credit_reclaimed: ["lease_id", "key_id", "admitted_at"],
   credit_key_spend: ["key_id", "period", "period_start", "spent_nano"],
+  credit_key_alias: SPEND_ALIAS_COLUMNS,
   credit_pending: PENDING_COLUMNS,
   credit_applied: ["entry_id", "applied_at"],
 } as const;
@@ -30,6 +32,7 @@ export const CREDIT_TABLES = {
 export const RECLAIMED_TTL_MS = 24 * 3_600_000;
 
 interface Reserved {
+  /** The key whose spend counter the request draws on (SpendAliases.spendKeyOf). */
   keyId: string;
   nano: number;
   admittedAt: number;
@@ -49,6 +52,7 @@ export class CreditBook {
   /** Settled spend by key and period kind: the period's start and the sum in it. */
   private readonly spend = new Map<string, Map<BudgetPeriod, { start: number; nano: number }>>();
   private readonly pending: PendingLedger;
+  private readonly aliases: SpendAliases;
 
   constructor(private readonly sql: SqlStorage, now: number) {
     sql.exec(`create table if not exists credit_account (id integer primary key check (id = 1), account_id text,
@@ -74,6 +78,7 @@ export class CreditBook {
       this.keySpend(r.key_id).set(r.period, { start: r.period_start, nano: r.spent_nano });
     }
     this.pending = new PendingLedger(sql, now);
+    this.aliases = new SpendAliases(sql);
   }
 
   /** Remembers the account the object holds money for: ledger rows are written under it. */
@@ -83,21 +88,26 @@ export class CreditBook {
     this.saveAccount();
   }
 
+  /** The key made by rotating `oldKeyId` spends on the same counter from now on. */
+  shareSpend(oldKeyId: string, newKeyId: string): void {
+    this.aliases.record(oldKeyId, newKeyId);
+  }
+
   /** Why this request may not be admitted for money, or null. Changes nothing. */
   refusal(keyId: string, spend: SpendReservation, now: number): SpendRefusal | null {
     if (this.balance - this.reservedTotal < spend.maxPriceNano) return "insufficient_credits";
     const budget = spend.keyBudget;
-    if (budget && this.spentIn(keyId, budget.period, now) + (this.keyReserved.get(keyId) ?? 0) + spend.maxPriceNano > budget.limitNano) {
-      return "budget_exceeded";
-    }
-    return null;
+    const spendKey = this.aliases.spendKeyOf(keyId);
+    const over = budget && this.spentIn(spendKey, budget.period, now) + (this.keyReserved.get(spendKey) ?? 0) + spend.maxPriceNano > budget.limitNano;
+    return over ? "budget_exceeded" : null;
   }
 
-  /** Holds the request's maximum price until it settles. */
+  /** Holds the request's maximum price, on its key's spend counter, until it settles. */
   reserve(leaseId: string, keyId: string, maxPriceNano: number, now: number): void {
     if (this.reservations.has(leaseId)) return;
-    this.hold(leaseId, { keyId, nano: maxPriceNano, admittedAt: now });
-    this.sql.exec("insert into credit_reservations (lease_id, key_id, reserved_nano, admitted_at) values (?, ?, ?, ?)", leaseId, keyId, maxPriceNano, now);
+    const spendKey = this.aliases.spendKeyOf(keyId);
+    this.hold(leaseId, { keyId: spendKey, nano: maxPriceNano, admittedAt: now });
+    this.sql.exec("insert into credit_reservations (lease_id, key_id, reserved_nano, admitted_at) values (?, ?, ?, ?)", leaseId, spendKey, maxPriceNano, now);
   }
 
   /**
@@ -178,14 +188,15 @@ export class CreditBook {
     this.saveAccount();
   }
 
-  /** The money state; key spend is reported for each key's budget period in `periods` (default monthly). */
+  /** The money state; key spend (shared along a rotation chain) is for each key's budget period in `periods` (default monthly). */
   state(now: number, periods: Record<string, BudgetPeriod> = {}): CreditState {
     const keySpend: Record<string, KeySpend> = {};
-    for (const keyId of new Set([...this.spend.keys(), ...this.keyReserved.keys()])) {
+    for (const keyId of new Set([...this.spend.keys(), ...this.keyReserved.keys(), ...this.aliases.aliased()])) {
       const period = periods[keyId] ?? "monthly";
       const { start, end } = periodBounds(period, now);
-      const spentNano = this.spentIn(keyId, period, now);
-      const reservedNano = this.keyReserved.get(keyId) ?? 0;
+      const spendKey = this.aliases.spendKeyOf(keyId);
+      const spentNano = this.spentIn(spendKey, period, now);
+      const reservedNano = this.keyReserved.get(spendKey) ?? 0;
       if (spentNano > 0 || reservedNano > 0) keySpend[keyId] = { period, periodStart: start, resetsAt: end, spentNano, reservedNano };
     }
     return {
@@ -244,6 +255,7 @@ export class CreditBook {
     this.reclaimed.clear();
     this.keyReserved.clear();
     this.spend.clear();
+    this.aliases.clear();
   }
 
   private spentIn(keyId: string, period: BudgetPeriod, now: number): number {

@@ -18,10 +18,10 @@ export interface NewKey {
 }
 
 /** A new key in clear and the row that stores it (its hash, never the key). */
-async function newKeyRow(accountId: string, input: NewKey) {
+async function newKeyRow(accountId: string, input: NewKey, id = newId("key")) {
   const key = generateApiKey();
   const values = {
-    id: newId("key"),
+    id,
     accountId,
     name: input.name ?? "",
     keyHash: await sha256Hex(key),
@@ -130,13 +130,15 @@ export async function revokeKey(db: CoreDb, key: ApiKey, reason: string, actor: 
  * names it as its replacement, so a concurrent rotation that got there
  * first leaves the subquery null, the NOT NULL constraint fails and D1
  * rolls the whole batch back (no second replacement, no orphan audit rows).
- * Returns null when that happened.
+ * Returns null when that happened. The new key's id is the caller's
+ * (newKeyId), so the limiter can be told of it before it exists.
  */
 export async function rotateKey(
   db: CoreDb,
   old: ApiKey,
   oldStopsAt: number,
   actor: string,
+  newKeyId: string,
 ): Promise<{ key: string; record: ApiKey } | null> {
   const { key, values } = await newKeyRow(old.accountId, {
     name: old.name,
@@ -146,7 +148,7 @@ export async function rotateKey(
     models: old.allowedModels,
     dataRegion: old.dataRegion,
     budget: old.budgetNanoUsd === null || old.budgetPeriod === null ? null : { limitNano: old.budgetNanoUsd, period: old.budgetPeriod },
-  });
+  }, newKeyId);
   const guardedAccount = sql<string>`(select ${apiKeys.accountId} from ${apiKeys} where ${apiKeys.id} = ${old.id} and ${apiKeys.replacedBy} = ${values.id})`;
   try {
     const [, inserted] = await db.batch([

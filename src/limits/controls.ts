@@ -33,6 +33,11 @@ export interface AccessChange {
   restricted?: boolean;
   /** Keys whose spend budget changed (null: removed), enforced at once rather than after the auth cache. */
   keyBudgets?: readonly { keyId: string; budget: KeyBudget | null }[];
+  /**
+   * Keys made by rotation: the new key spends on the old key's budget counter
+   * (the first key of the rotation chain's), so a rotation never restarts a budget.
+   */
+  rotations?: readonly { oldKeyId: string; newKeyId: string }[];
   /** The tier now in force (a Stripe subscription event, or the operator): admissions use its limits. */
   tier?: Tier;
 }

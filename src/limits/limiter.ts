@@ -151,6 +151,7 @@ export class AccountLimiter extends DurableObject<Env> {
   recordAccess(change: AccessChange): void {
     this.access.record(change, this.clock());
     if (change.keyBudgets) this.budgets.record(change.keyBudgets, this.clock());
+    for (const r of change.rotations ?? []) this.credits.shareSpend(r.oldKeyId, r.newKeyId);
     this.scheduleAlarm();
   }
 
@@ -158,9 +159,8 @@ export class AccountLimiter extends DurableObject<Env> {
    * Erasure: deletes every stored request, access record and money record,
    * keeping only a closure tombstone that refuses the account's keys while an
    * isolate may still trust them (the alarm deletes it after that), and the
-   * ledger entries not yet in the billing database, which the alarm writes
-   * under `pseudonym` (the one the account's billing rows get; a fresh one if
-   * none is given).
+   * ledger entries not yet in the billing database, which the alarm writes under
+   * `pseudonym` (the one the account's billing rows get; a fresh one if none is given).
    */
   async erase(pseudonym: string = newPseudonym()): Promise<void> {
     await this.credits.idle();

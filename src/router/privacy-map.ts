@@ -311,6 +311,10 @@ function creditCategories(): Category[] {
     },
     { id: "limiter_credit_key_spend", description: "Each key's settled spend in its current day, week and month, for its budget.", ...limiter("credit_key_spend"), ...money, retention: UNTIL_CLOSURE, on_erasure: "deleted" },
     {
+      id: "limiter_credit_key_alias", description: "For each key made by rotation, the key whose spend it continues (the first of its rotation chain), so a rotation never restarts a budget.",
+      ...limiter("credit_key_alias"), ...money, retention: UNTIL_CLOSURE, on_erasure: "deleted",
+    },
+    {
       id: "limiter_credit_pending", description: "Credit ledger entries (top-ups, usage debits, refunds, adjustments) not yet copied to the billing database.", ...limiter("credit_pending"), ...money,
       // Copied within seconds; kept longer only while the billing database cannot be written. Erasure keeps them under the pseudonym the billing rows get.
       retention: { after: "created_at", period_ms: LEDGER_FLUSH_DELAY_MS }, on_erasure: "pseudonymised",

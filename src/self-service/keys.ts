@@ -1,8 +1,8 @@
 /**
  * A customer's own keys: create, change, rotate and revoke, with the rules
  * of docs/keys.md (a key cannot grant more than its caller; a patch only
- * narrows; revocations reach the router's limiter before D1, rotations
- * after). Shared by the router's /v1/keys (the caller is the calling key)
+ * narrows; revocations reach the router's limiter before D1, a rotated-out
+ * key's stop after). Shared by the router's /v1/keys (the caller is the calling key)
  * and the console (the caller is the account's owner: OWNER_GRANT).
  * Callers evict their own isolate's caches afterwards.
  */
@@ -12,6 +12,7 @@ import { KEY_SCOPES, type ApiKey } from "../db/schema";
 import type { LimiterEnv } from "../limits/client";
 import { pushAccessChange } from "../limits/controls";
 import type { Catalogue } from "../routing/catalogue";
+import { newId } from "../shared/crypto";
 import { errors } from "../shared/errors";
 import type { KeyGrant } from "./key-bounds";
 import { assertWithinCaller, keyPatch, newKeyGrant } from "./key-requests";
@@ -116,7 +117,13 @@ export async function rotateAccountKey(deps: KeyDeps, accountId: string, keyId: 
   if (old.expiresAt !== null && old.expiresAt <= now) throw errors.conflict("This API key has expired; create a new key instead.", "key_expired");
   assertWithinCaller(await caller(), old);
   const oldStopsAt = Math.min(old.expiresAt ?? Infinity, now + graceSeconds * 1000);
-  const rotated = await rotateKey(deps.db, old, oldStopsAt, actor);
+  // The new key continues the old key's budget spend: the limiter hears of it
+  // before the key exists, so no request of the new key ever counts on a fresh
+  // counter. A failure here writes nothing (retry); a push whose D1 write then
+  // fails leaves an alias for a key id that never exists, which nothing uses.
+  const newKeyId = newId("key");
+  await pushAccessChange(deps.limiter, accountId, { rotations: [{ oldKeyId: old.id, newKeyId }] });
+  const rotated = await rotateKey(deps.db, old, oldStopsAt, actor, newKeyId);
   if (!rotated) throw errors.conflict("This API key has already been rotated.", "key_already_rotated");
   // After the D1 write, unlike a revocation: the new key exists only in this
   // answer, so a failure here must not lose it (a lost key with a zero grace

@@ -94,5 +94,6 @@ export const keysRoutes = new Hono<AppEnv>()
     const { accountId } = c.get("auth");
     const rotated = await rotateAccountKey(deps(c), accountId, c.req.param("id"), grace, callerGrant(c), actorOf(c));
     evictAccount(accountId);
-    return c.json({ ...keyView(rotated.record), key: rotated.key }, 201);
+    // The new key continues the old key's budget spend: shown from the limiter, as for any key view.
+    return c.json({ ...keyView(rotated.record, Date.now(), await accountKeySpend(c.env, accountId, [rotated.record])), key: rotated.key }, 201);
   });
