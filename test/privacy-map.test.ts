@@ -44,6 +44,7 @@ interface MapProcessor {
   data: string[];
   data_region: string;
   transfers_outside_eu: boolean;
+  on_erasure: string;
   source: string;
 }
 
@@ -163,6 +164,7 @@ describe("GET /v1/privacy", () => {
         data: expect.arrayContaining(["email", "name", "company", "billing_address"]),
         data_region: "global",
         transfers_outside_eu: true,
+        on_erasure: expect.stringMatching(/customer is deleted.*Stripe keeps the payment records/s),
         source: expect.stringMatching(/^https:\/\/stripe\.com\//),
       }),
     ]);

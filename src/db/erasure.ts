@@ -74,8 +74,10 @@ export function newPseudonym(): string {
  * 2. logs: deleted in bounded chunks (`budget`);
  * 3. core, in one transaction: audit entries, consents, agreements, console
  *    sessions, sign-in links (by address), keys, the Stripe link
- *    (billing_accounts), the account, and the journal row. Stripe keeps its
- *    own customer record (and its invoices), under its own retention duty.
+ *    (billing_accounts), the account, and the journal row. The callers
+ *    delete the Stripe customer before this runs (deleteStripeCustomer,
+ *    src/billing/account-end.ts); Stripe keeps the payment records the law
+ *    requires it to.
  * Core goes last because the account row is what lists the account: if an
  * earlier step fails, the whole erasure can be repeated. Every step is
  * idempotent, and the journal keeps the first erasure's time.

@@ -8,6 +8,7 @@
  * Cached responses (CACHE_TTL_MS) have no rule here: no cache exists yet,
  * and the one that comes must expire its entries itself (see retention.ts).
  */
+import { deleteStripeCustomer, type AccountEndEnv } from "../billing/account-end";
 import { purgeCreditLedgerBefore, purgeStripeEventsBefore } from "../db/billing-retention";
 import type { PurgeResult } from "../db/chunks";
 import { accountsClosedBefore, eraseAccountEverywhere, erasureDbs, purgeJournalBefore, readJournal, type ErasureDbs } from "../db/erasure";
@@ -61,14 +62,25 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const LOG_BUDGET = { chunkRows: PURGE_CHUNK_ROWS, maxChunks: PURGE_MAX_CHUNKS };
 
 /**
- * Erases accounts closed before `cutoff` with the same function as erasure on
- * request (src/db/erasure.ts): billing pseudonymised, logs deleted, then the
- * account with its keys, consents and audit entries and a journal row. Log
- * rows beyond one erasure's budget are left to the erasure sweep.
+ * The logger's Stripe configuration: STRIPE_API_BASE is a var, the key a
+ * secret put on this worker (docs/billing.md); without it every customer
+ * deletion fails, is logged, and the erasure goes on.
  */
-export async function eraseClosedAccounts(dbs: ErasureDbs, cutoff: number, now: number): Promise<AccountPurgeResult> {
+export type RetentionEnv = Pick<LoggerEnv, "DB" | "LOGS_DB" | "BILLING_DB" | "STRIPE_API_BASE"> & { STRIPE_SECRET_KEY?: string };
+
+/**
+ * Erases accounts closed before `cutoff` with the same function as erasure on
+ * request (src/db/erasure.ts): its Stripe customer deleted (a Stripe failure
+ * is logged and does not stop it), billing pseudonymised, logs deleted, then
+ * the account with its keys, consents and audit entries and a journal row.
+ * Log rows beyond one erasure's budget are left to the erasure sweep.
+ */
+export async function eraseClosedAccounts(dbs: ErasureDbs, stripe: AccountEndEnv, cutoff: number, now: number): Promise<AccountPurgeResult> {
   const ids = await accountsClosedBefore(dbs.core, cutoff, ACCOUNT_PURGE_BATCH);
-  for (const id of ids) await eraseAccountEverywhere(dbs, id, now, LOG_BUDGET);
+  for (const id of ids) {
+    await deleteStripeCustomer(stripe, id);
+    await eraseAccountEverywhere(dbs, id, now, LOG_BUDGET);
+  }
   return { erased: ids.length, done: ids.length < ACCOUNT_PURGE_BATCH };
 }
 
@@ -81,8 +93,9 @@ export async function sweepErasures(dbs: ErasureDbs, now: number): Promise<Reapp
   return reapplyErasures(dbs, await readJournal(dbs.core), sweepSources(dbs, now), LOG_BUDGET);
 }
 
-export async function enforceRetention(env: Pick<LoggerEnv, "DB" | "LOGS_DB" | "BILLING_DB">, now: number): Promise<RetentionReport> {
+export async function enforceRetention(env: RetentionEnv, now: number): Promise<RetentionReport> {
   const dbs = erasureDbs(env);
+  const stripe: AccountEndEnv = { DB: env.DB, STRIPE_API_BASE: env.STRIPE_API_BASE, STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY ?? "" };
   const { core, logs, billing } = dbs;
   const report: RetentionReport = { failed: [] };
   const rule = async <K extends Exclude<keyof RetentionReport, "failed">>(name: K, run: () => Promise<RetentionReport[K]>) => {
@@ -94,7 +107,7 @@ export async function enforceRetention(env: Pick<LoggerEnv, "DB" | "LOGS_DB" | "
     }
   };
   await rule("logs", () => purgeLogsBefore(logs, now - LOG_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
-  await rule("closedAccounts", () => eraseClosedAccounts(dbs, now - CLOSED_ACCOUNT_RETENTION_MS, now));
+  await rule("closedAccounts", () => eraseClosedAccounts(dbs, stripe, now - CLOSED_ACCOUNT_RETENTION_MS, now));
   await rule("erasureSweep", () => sweepErasures(dbs, now));
   await rule("erasureJournal", () => purgeJournalBefore(core, now - ERASURE_JOURNAL_RETENTION_MS, PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));
   await rule("billingLedger", () => purgeLedgerBefore(billing, billingCutoffDay(now), PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS));

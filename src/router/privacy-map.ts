@@ -264,6 +264,15 @@ function recipients(env: Env) {
  * the contracting entity for EEA businesses is Stripe Payments Europe,
  * Limited, Ireland (https://stripe.com/legal/privacy-center). So the map says
  * "global" and transfers_outside_eu true, plainly.
+ *
+ * On erasure the router deletes the Stripe customer (docs/erasure.md), which
+ * ends its subscriptions and removes its saved card details (Stripe's API
+ * reference, "Delete a customer"). Stripe does not delete everything: its
+ * privacy policy (https://stripe.com/privacy, on retention) says it keeps
+ * personal data as long as needed to meet its legal obligations, and its
+ * support page on retention (https://support.stripe.com/questions/data-retention-policy)
+ * that anti-money-laundering and similar laws require it to keep
+ * transaction records for a prescribed period. `on_erasure` says so.
  */
 function processors() {
   return [
@@ -276,6 +285,8 @@ function processors() {
       data_region: "global",
       transfers_outside_eu: true,
       transfer_basis: "EU-U.S. Data Privacy Framework; Standard Contractual Clauses (Stripe's Data Processing Agreement)",
+      on_erasure:
+        "The Stripe customer is deleted, which ends any subscription and removes the saved payment details. Stripe keeps the payment records (charges, invoices, refunds) that the law requires it to keep, such as anti-money-laundering and tax law, for as long as that law requires; its privacy policy is the source.",
       source: "https://stripe.com/privacy",
     },
   ];

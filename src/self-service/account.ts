@@ -11,6 +11,8 @@
  * Forgetting the account in an isolate's auth cache is the caller's: only
  * the router has that cache.
  */
+import { cancelSubscriptionAtEnd, deleteStripeCustomer } from "../billing/account-end";
+import type { StripeEnv } from "../billing/stripe";
 import { closeAccount, recordConsent, setRestriction } from "../db/accounts";
 import { coreDb, type CoreDb } from "../db/client";
 import { eraseAccountEverywhere, erasureDbs, markClosed, newPseudonym, type ErasureResult } from "../db/erasure";
@@ -22,8 +24,10 @@ import { PURGE_CHUNK_ROWS, PURGE_MAX_CHUNKS } from "../shared/retention";
 
 /** What the account controls need: the core database and the router's limiter. */
 export type AccountEnv = LimiterEnv & Pick<Env, "DB">;
-/** Erasure writes the logs and billing databases too. */
-export type ErasureEnv = AccountEnv & Pick<Env, "LOGS_DB" | "BILLING_DB">;
+/** Closure also cancels the account's Stripe subscription. */
+export type ClosureEnv = AccountEnv & StripeEnv;
+/** Erasure writes the logs and billing databases too, and deletes the Stripe customer. */
+export type ErasureEnv = ClosureEnv & Pick<Env, "LOGS_DB" | "BILLING_DB">;
 
 /** The account; it exists while its key or session authenticates, so a miss is a race with erasure. */
 export async function ownAccount(db: CoreDb, accountId: string): Promise<Account> {
@@ -62,16 +66,21 @@ export async function setProductUpdates(db: CoreDb, accountId: string, granted: 
 }
 
 /**
- * Closes the account: every key of it stops at once, and the logger's
- * retention cron erases its data once CLOSED_ACCOUNT_RETENTION_MS (90 days)
- * have passed. Closing a closed account keeps the first closure's date.
+ * Closes the account: every key of it stops at once, its Stripe
+ * subscription is cancelled after the response (`waitUntil`,
+ * src/billing/account-end.ts), and the logger's retention cron erases its
+ * data once CLOSED_ACCOUNT_RETENTION_MS (90 days) have passed. Closing a
+ * closed account keeps the first closure's date.
  */
-export async function closeOwnAccount(env: AccountEnv, accountId: string, actor: string, now = Date.now()): Promise<Account & { closedAt: number }> {
+export async function closeOwnAccount(env: ClosureEnv, accountId: string, actor: string, waitUntil: (work: Promise<unknown>) => void, now = Date.now()): Promise<Account & { closedAt: number }> {
   // The limiter refuses the account's keys before D1 records the closure, so a
   // failure in between leaves the account refused, never closed yet served.
   await pushAccessChange(env, accountId, { closed: true });
   const account = await closeAccount(coreDb(env.DB), accountId, now, actor);
   if (!account || account.closedAt === null) throw errors.notFound("No such account.", "account_not_found");
+  // No key or console session reaches the Customer Portal any more, so the
+  // renewal stops here (a repeated closure finds it cancelled already).
+  waitUntil(cancelSubscriptionAtEnd(env, accountId, "closure"));
   // Rate windows, leases and money state serve no purpose once no key works;
   // pending ledger entries stay the account's until its erasure.
   await eraseLimiterState(env, accountId, accountId);
@@ -99,6 +108,8 @@ export async function eraseAccountNow(env: ErasureEnv, accountId: string, now: n
   await pushAccessChange(env, accountId, { closed: true });
   await markClosed(dbs.core, accountId, now);
   await eraseLimiterState(env, accountId, pseudonym);
+  // Before the Stripe link goes with the core rows; a Stripe failure is logged, never blocking.
+  await deleteStripeCustomer(env, accountId);
   // Cached responses: none exist yet. The response cache, when it comes,
   // deletes the account's entries here, before the databases.
   return eraseAccountEverywhere(dbs, accountId, now, LOG_BUDGET, pseudonym);

@@ -3,7 +3,10 @@
  * bodies in and JSON out as Stripe's API reference documents them, and
  * objects in the API version the router pins (stripe-webhooks.ts).
  *
- * - Customers: `POST /v1/customers`, `GET|POST|DELETE /v1/customers/{id}`.
+ * - Customers: `POST /v1/customers`, `GET|POST|DELETE /v1/customers/{id}`;
+ *   a deletion cancels the customer's live subscriptions at once (each sends
+ *   `customer.subscription.deleted`), sends `customer.deleted`, and leaves
+ *   `{id, object: "customer", deleted: true}` for a GET, as Stripe does.
  * - Checkout: `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions/{id}`,
  *   `GET /v1/checkout/sessions?payment_intent=`; the hosted page and its Pay
  *   button are in stripe-checkout.ts.
@@ -11,7 +14,8 @@
  * - Refunds: `POST /v1/refunds` (sends `charge.refunded`), `GET /v1/refunds?charge=`.
  * - Subscriptions (what the portal would do): `POST /v1/subscriptions/{id}`
  *   with `cancel_at_period_end` (sends `customer.subscription.updated`),
- *   `DELETE /v1/subscriptions/{id}` (sends `customer.subscription.deleted`).
+ *   `DELETE /v1/subscriptions/{id}` (sends `customer.subscription.deleted`;
+ *   `GET /__stripe/cancellations?subscription=` lists its parameters).
  * Any `Authorization: Bearer sk_…` key is accepted; none is a 401. These
  * paths are not OpenAI's, so plain /v1 stays OpenAI's for everything else.
  * The one Price it knows is the `pro` subscription's (FAKE_PRICES).
@@ -30,10 +34,13 @@ export type StripeObject = Record<string, unknown> & { id: string };
 
 export interface StripeState {
   customers: Map<string, StripeObject>;
+  deletedCustomers: Set<string>;
   sessions: Map<string, CheckoutSession>;
   charges: Map<string, StripeObject>;
   refunds: StripeObject[];
   subscriptions: Map<string, StripeObject>;
+  /** Every `DELETE /v1/subscriptions/{id}` with its parameters as sent. */
+  cancellations: { subscription: string; prorate: string | null; invoice_now: string | null }[];
   webhooks: WebhookSender;
 }
 
@@ -80,6 +87,19 @@ function customerFields(form: FormObject): Record<string, unknown> {
   return out;
 }
 
+/** Stripe's immediate cancellation: the subscription ends now. */
+const endNow = (sub: StripeObject) => Object.assign(sub, { status: "canceled", canceled_at: unix(), ended_at: unix() });
+
+async function deleteCustomer(state: StripeState, res: ServerResponse, customer: StripeObject): Promise<void> {
+  state.customers.delete(customer.id);
+  state.deletedCustomers.add(customer.id);
+  json(res, 200, { id: customer.id, object: "customer", deleted: true });
+  for (const sub of state.subscriptions.values()) {
+    if (sub.customer === customer.id && sub.status !== "canceled") await state.webhooks.send("customer.subscription.deleted", { ...endNow(sub) });
+  }
+  await state.webhooks.send("customer.deleted", { ...customer });
+}
+
 async function handleCustomers(state: StripeState, req: IncomingMessage, res: ServerResponse, id: string | undefined, form: FormObject): Promise<void> {
   if (!id) {
     if (req.method !== "POST") return stripeError(res, 404, `Unrecognized request URL (${req.method}: /v1/customers).`);
@@ -88,13 +108,12 @@ async function handleCustomers(state: StripeState, req: IncomingMessage, res: Se
     state.customers.set(customer.id, customer);
     return json(res, 200, customer);
   }
+  // A deleted customer can still be retrieved (as a stub), and nothing else.
+  if (req.method === "GET" && state.deletedCustomers.has(id)) return json(res, 200, { id, object: "customer", deleted: true });
   const customer = state.customers.get(id);
   if (!customer) return stripeError(res, 404, `No such customer: '${id}'`, "id");
   if (req.method === "GET") return json(res, 200, customer);
-  if (req.method === "DELETE") {
-    state.customers.delete(id);
-    return json(res, 200, { id, object: "customer", deleted: true });
-  }
+  if (req.method === "DELETE") return deleteCustomer(state, res, customer);
   Object.assign(customer, customerFields(form));
   if (form.metadata !== undefined) customer.metadata = { ...(customer.metadata as Record<string, string>), ...stringMap(form.metadata) };
   return json(res, 200, customer);
@@ -141,8 +160,9 @@ async function handleSubscription(state: StripeState, req: IncomingMessage, res:
   if (!sub) return stripeError(res, 404, `No such subscription: '${id}'`, "id");
   if (req.method === "GET") return json(res, 200, sub);
   if (req.method === "DELETE") {
-    Object.assign(sub, { status: "canceled", canceled_at: unix(), ended_at: unix() });
-    json(res, 200, sub);
+    // Kept for the tests (`GET /__stripe/cancellations`): whether a proration credit or a final invoice was asked for.
+    state.cancellations.push({ subscription: id, prorate: str(form, "prorate") ?? null, invoice_now: str(form, "invoice_now") ?? null });
+    json(res, 200, endNow(sub));
     await state.webhooks.send("customer.subscription.deleted", { ...sub });
     return;
   }
@@ -163,7 +183,7 @@ export interface FakeStripe {
 const API = /^\/v1\/(customers|checkout\/sessions|billing_portal\/sessions|refunds|subscriptions)(?:\/([^/]+))?$/;
 
 export function createFakeStripe(options: WebhookOptions): FakeStripe {
-  const state: StripeState = { customers: new Map(), sessions: new Map(), charges: new Map(), refunds: [], subscriptions: new Map(), webhooks: createWebhookSender(options) };
+  const state: StripeState = { customers: new Map(), deletedCustomers: new Set(), sessions: new Map(), charges: new Map(), refunds: [], subscriptions: new Map(), cancellations: [], webhooks: createWebhookSender(options) };
   return {
     owns: (pathname) => pathname.startsWith("/__stripe/") || API.test(pathname),
     async handle(req, res, url, body) {
@@ -172,11 +192,14 @@ export function createFakeStripe(options: WebhookOptions): FakeStripe {
         if (req.method === "GET" && url.pathname === "/__stripe/deliveries") {
           const about = url.searchParams.get("about") ?? "";
           json(res, 200, { deliveries: state.webhooks.outbox.filter((d) => d.payload.includes(about)) });
+        } else if (req.method === "GET" && url.pathname === "/__stripe/cancellations") {
+          json(res, 200, { cancellations: state.cancellations.filter((c) => c.subscription === url.searchParams.get("subscription")) });
         } else await handleCheckoutPage(state, req, res, url);
         return;
       }
       if (!/^Bearer sk_/.test(req.headers.authorization ?? "")) return stripeError(res, 401, "You did not provide an API key.");
-      const form = parseStripeForm(req.method === "GET" ? url.search.slice(1) : body);
+      // Stripe's libraries send a GET's or DELETE's parameters in the query string.
+      const form = parseStripeForm(req.method === "GET" || req.method === "DELETE" ? url.search.slice(1) : body);
       const [, resource, id] = API.exec(url.pathname)!;
       if (resource === "customers") await handleCustomers(state, req, res, id, form);
       else if (resource === "billing_portal/sessions") handlePortal(state, res, form, origin);

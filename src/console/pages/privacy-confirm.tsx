@@ -19,6 +19,10 @@ export function closeConfirmPage(c: Context<ConsoleAppEnv>) {
         pseudonym, as the law requires. To keep a copy of your data, <a href="/privacy#export">download the export</a>{" "}
         first. To delete everything now instead, <a href="/privacy/erase">erase your account</a>.
       </p>
+      <p>
+        A pro subscription is cancelled at once; the rest of the period already paid is not refunded. Credit left stays
+        yours: ask us for a refund within {RETENTION_DAYS} days.
+      </p>
       <form method="post" action="/privacy/close">
         <CsrfField c={c} />
         <button type="submit">Close my account</button>
@@ -50,7 +54,8 @@ export function eraseConfirmPage(c: Context<ConsoleAppEnv>, error: string | null
       <ul>
         <li>your account, its API keys (they stop working at once) and your console sessions;</li>
         <li>your consents and the audit log of your account;</li>
-        <li>your request logs (metadata of every call).</li>
+        <li>your request logs (metadata of every call);</li>
+        <li>your customer record at Stripe, our payment processor, with any subscription and saved card (Stripe keeps the payment records the law requires it to keep).</li>
       </ul>
       <p>
         It keeps your billing records (usage per day and model, and the charge of each request) for seven years, as tax

@@ -25,9 +25,9 @@ import { detailsPages } from "./details";
 type Ctx = Context<ConsoleAppEnv>;
 
 
-/** What the self-service functions need: the databases, and the router's limiter typed. */
+/** What the self-service functions need: the databases, Stripe (closure, erasure), and the router's limiter typed. */
 function selfServiceEnv(c: Ctx) {
-  return { DB: c.env.DB, LOGS_DB: c.env.LOGS_DB, BILLING_DB: c.env.BILLING_DB, ...limiterEnv(c.env) };
+  return { DB: c.env.DB, LOGS_DB: c.env.LOGS_DB, BILLING_DB: c.env.BILLING_DB, STRIPE_API_BASE: c.env.STRIPE_API_BASE, STRIPE_SECRET_KEY: c.env.STRIPE_SECRET_KEY, ...limiterEnv(c.env) };
 }
 
 const SAVED_MESSAGES = {
@@ -130,7 +130,7 @@ export const privacyPages = new Hono<ConsoleAppEnv>()
   .post("/close", async (c) => {
     const session = signedIn(c);
     // Signs the account out everywhere too: closeAccount deletes its console sessions in the closing batch.
-    const account = await closeOwnAccount(selfServiceEnv(c), session.accountId, sessionActor(session));
+    const account = await closeOwnAccount(selfServiceEnv(c), session.accountId, sessionActor(session), (work) => c.executionCtx.waitUntil(work));
     clearSessionCookie(c);
     c.set("session", null);
     return closedPage(c, account.closedAt);

@@ -8,12 +8,13 @@ import { iso } from "../../self-service/views";
 
 /**
  * Closes the caller's account (src/self-service/account.ts): every key of it
- * stops at once (401 account_closed), and its data is erased 90 days later.
+ * stops at once (401 account_closed), its Stripe subscription is cancelled
+ * after the response, and its data is erased 90 days later.
  * Billing rows stay, keyed by the opaque account id.
  */
 export async function closeOwnAccount(c: Context<AppEnv>): Promise<Response> {
   const { accountId, keyId } = c.get("auth");
-  const account = await closeAccountOf(c.env, accountId, `key:${keyId}`);
+  const account = await closeAccountOf(c.env, accountId, `key:${keyId}`, (work) => c.executionCtx.waitUntil(work));
   evictAccount(accountId);
   return c.json({
     id: account.id,

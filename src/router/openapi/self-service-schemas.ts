@@ -134,6 +134,7 @@ export const privacyMapSchema = z
           data_region: z.string(),
           transfers_outside_eu: z.boolean(),
           transfer_basis: z.string(),
+          on_erasure: z.string().meta({ description: "What happens to the data held at the processor when the account is erased" }),
           source: z.string(),
         }),
       )

@@ -116,7 +116,7 @@ export const adminRoutes = new Hono<AppEnv>()
     if (current.closedAt !== null) throw errors.conflict("The account is closed; it cannot be changed.", "account_closed");
     const write = () =>
       body.status
-        ? enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier }, ADMIN_ACTOR)
+        ? enforceStatus(c.env, db, current, { status: body.status, reason: body.reason ?? null, tier: body.tier }, ADMIN_ACTOR, (work) => c.executionCtx.waitUntil(work))
         : updateAccount(db, accountId, body, ADMIN_ACTOR);
     // A tier change reaches every isolate's limits through the limiter (src/billing/tier.ts).
     const account = body.tier ? await changeTier(c.env, accountId, tierInForce(current, Date.now()), body.tier, write, (a) => (a ? tierInForce(a, Date.now()) : null)) : await write();

@@ -54,7 +54,7 @@ export function registerAccountPaths(registry: Registry): void {
     tags,
     summary: "Close the account, or erase it now (erasure)",
     description:
-      "Scope `manage`. Without `erase`: closes the account, stops its keys at once and erases its data 90 days later. `erase=now`: erases every personal datum at once (billing rows stay, pseudonymised); the key used stops working.",
+      "Scope `manage`. Without `erase`: closes the account, stops its keys at once, cancels a `pro` subscription at once (without proration or refund) and erases its data 90 days later. `erase=now`: erases every personal datum at once (billing rows stay, pseudonymised) and deletes the account's Stripe customer; the key used stops working.",
     security: customerSecurity,
     request: { query: deleteAccountQuery },
     responses: {

@@ -64,7 +64,7 @@ export function registerAdminPaths(registry: Registry): void {
     tags: accounts,
     summary: "Change an account's tier or status",
     description:
-      "Status is the AUP enforcement state: active, warned, rate_limited, suspended, terminated; any but active needs a `reason`, which the customer is shown. Takes effect on every isolate within one second. 409 for a terminated or closed account (final).",
+      "Status is the AUP enforcement state: active, warned, rate_limited, suspended, terminated; any but active needs a `reason`, which the customer is shown. Takes effect on every isolate within one second. 409 for a terminated or closed account (final). A termination also cancels the account's Stripe subscription at once, without refund.",
     security: adminSecurity,
     request: { ...accountId, ...body(updateAccountBody) },
     responses: { 200: { description: "The account.", content: json(accountSchema) }, ...errors, ...errorResponses([409]) },
