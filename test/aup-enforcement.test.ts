@@ -68,7 +68,7 @@ describe("PATCH /admin/v1/accounts/{id} with a status", () => {
     const before = Date.now() - 10_000;
     await patch(c.accountId, { status: "suspended", reason: "Fraud" });
     const limits = TIER_LIMITS.pro;
-    const answer = await limiterStub(c.accountId).admit({ leaseId: crypto.randomUUID(), keyId: c.keyId, account: limits, key: limits, tokens: 1, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: before, status: "active", tier: "pro" }, accountId: c.accountId, spend: { maxPriceNano: 0, keyBudget: null } });
+    const answer = await limiterStub(c.accountId).admit({ leaseId: crypto.randomUUID(), keyId: c.keyId, account: limits, key: limits, tokens: 1, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: before, status: "active", tier: "pro", tierUntil: null }, accountId: c.accountId, spend: { maxPriceNano: 0, keyBudget: null } });
     expect(answer).toMatchObject({ refused: { code: "account_suspended", reason: "Fraud" } });
   });
 

@@ -88,7 +88,7 @@ describe("the balance equals the ledger's sum", () => {
 describe("at the limiter object", () => {
   const limits = TIER_LIMITS.pro;
   const admitFor = (c: Customer, leaseId: string, maxPriceNano: number, budget: { limitNano: number; period: "daily" | "weekly" | "monthly" } | null = null) =>
-    limiterStub(c.accountId).admit({ leaseId, keyId: c.keyId, accountId: c.accountId, account: limits, key: limits, tokens: 1, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: Date.now(), status: "active", tier: "pro" }, spend: { maxPriceNano, keyBudget: budget } });
+    limiterStub(c.accountId).admit({ leaseId, keyId: c.keyId, accountId: c.accountId, account: limits, key: limits, tokens: 1, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: Date.now(), status: "active", tier: "pro", tierUntil: null }, spend: { maxPriceNano, keyBudget: budget } });
 
   it("a lease settled twice is charged once; a release without a charge keeps the money reserved", async () => {
     const c = await newCustomer({ credits: 1 });
@@ -196,7 +196,7 @@ describe("at the limiter object", () => {
     const c = await newCustomer({ credits: 1 });
     const stub = limiterStub(c.accountId);
     const one = { rpm: 1, tpm: 1_000_000, concurrency: 10 };
-    const admit = (leaseId: string) => stub.admit({ leaseId, keyId: c.keyId, accountId: c.accountId, account: limits, key: one, tokens: 1, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: Date.now(), status: "active", tier: "pro" }, spend: { maxPriceNano: 400, keyBudget: null } });
+    const admit = (leaseId: string) => stub.admit({ leaseId, keyId: c.keyId, accountId: c.accountId, account: limits, key: one, tokens: 1, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: Date.now(), status: "active", tier: "pro", tierUntil: null }, spend: { maxPriceNano: 400, keyBudget: null } });
     expect(await admit("x")).toMatchObject({ admitted: true });
     expect(await admit("y")).toMatchObject({ admitted: false, exceeded: "rate_limit_exceeded" });
     expect((await stub.creditState()).reservedNano).toBe(400);

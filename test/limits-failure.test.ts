@@ -98,7 +98,7 @@ describe("releases that settle money, when the limiter fails", () => {
     const c = await newCustomer({ credits: 1 });
     const real = limiterStub(c.accountId);
     const pro = TIER_LIMITS.pro;
-    await real.admit({ leaseId: "ended", keyId: c.keyId, accountId: c.accountId, account: pro, key: pro, tokens: 1, keyOwnLimits: noLimits, view: { asOf: Date.now(), status: "active", tier: "pro" }, spend: { maxPriceNano: 9_000, keyBudget: null } });
+    await real.admit({ leaseId: "ended", keyId: c.keyId, accountId: c.accountId, account: pro, key: pro, tokens: 1, keyOwnLimits: noLimits, view: { asOf: Date.now(), status: "active", tier: "pro", tierUntil: null }, spend: { maxPriceNano: 9_000, keyBudget: null } });
     // Admission answers with an overload after 50 ms; releases reach the real object.
     const overloadedSoon = () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error("overloaded")), 50));
     const ns = { idFromName: () => ({}), jurisdiction: () => ns, get: () => ({ admit: overloadedSoon, releaseMany: (r: Parameters<typeof real.releaseMany>[0]) => real.releaseMany(r) }) };
@@ -106,7 +106,7 @@ describe("releases that settle money, when the limiter fails", () => {
     // The ended request's release waits 10 ms for an admission to carry it; the next request's admission takes it.
     const released = release(limiterEnv, c.accountId, "ended", 10, charge);
     const background: Promise<unknown>[] = [];
-    const subject = { accountId: c.accountId, keyId: c.keyId, tier: "pro" as const, accountStatus: "active" as const, authAsOf: Date.now(), limits: noLimits };
+    const subject = { accountId: c.accountId, keyId: c.keyId, tier: "pro" as const, tierUntil: null, accountStatus: "active" as const, authAsOf: Date.now(), limits: noLimits };
     const next = admit(limiterEnv, subject, "next", "mistral/mistral-small-latest", { promptTokens: 1, completionTokens: 1 }, { maxPriceNano: 1, keyBudget: null }, (p) => void background.push(p));
     await expect(next).rejects.toMatchObject({ status: 503 });
     await released;

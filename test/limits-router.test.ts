@@ -122,7 +122,7 @@ describe("limiter durability", () => {
     const c = await newCustomer();
     const stub = limiterStub(c.accountId);
     const limits = { rpm: 10, tpm: 10_000, concurrency: 1 };
-    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 10, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: Date.now(), status: "active" as const, tier: "pro" as const }, accountId: c.accountId, spend: { maxPriceNano: 0, keyBudget: null } };
+    const request = { keyId: c.keyId, account: limits, key: limits, tokens: 10, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: Date.now(), status: "active" as const, tier: "pro" as const, tierUntil: null }, accountId: c.accountId, spend: { maxPriceNano: 0, keyBudget: null } };
     expect(await stub.admit({ ...request, leaseId: "orphan" })).toMatchObject({ refused: null, admitted: true });
     expect(await stub.admit({ ...request, leaseId: "second" })).toMatchObject({ exceeded: "concurrency_limit_exceeded" });
     await runInDurableObject(stub, (instance: AccountLimiter) => {

@@ -161,9 +161,9 @@ describe("a change made by another isolate bites on this isolate's next inferenc
     await stub.recordAccess({ status: "suspended", statusReason: "x" });
     const limits = TIER_LIMITS.pro;
     const request = { keyId: c.keyId, account: limits, key: limits, tokens: 1, keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, accountId: c.accountId, spend: { maxPriceNano: 0, keyBudget: null } };
-    expect(await stub.admit({ ...request, leaseId: tag(), view: { asOf: t0 - 1, status: "active", tier: "pro" } })).toMatchObject({ refused: { code: "account_suspended" } });
+    expect(await stub.admit({ ...request, leaseId: tag(), view: { asOf: t0 - 1, status: "active", tier: "pro", tierUntil: null } })).toMatchObject({ refused: { code: "account_suspended" } });
     setClock(t0 + 60_000);
-    expect(await stub.admit({ ...request, leaseId: tag(), view: { asOf: t0 + 59_000, status: "active", tier: "pro" } })).toMatchObject({ refused: null, admitted: true });
+    expect(await stub.admit({ ...request, leaseId: tag(), view: { asOf: t0 + 59_000, status: "active", tier: "pro", tierUntil: null } })).toMatchObject({ refused: null, admitted: true });
   });
 });
 

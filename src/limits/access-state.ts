@@ -29,8 +29,10 @@ export interface AccessView {
   asOf: number;
   /** The account status in that view (whose limits the caller sent). */
   status: AccountStatus;
-  /** The tier in that view (whose limits the caller sent). */
+  /** The tier in force in that view (whose limits the caller sent): free once `tierUntil` has passed. */
   tier: Tier;
+  /** When that view's paid tier lapses (`accounts.tier_until`, ms); null: it does not. */
+  tierUntil: number | null;
 }
 
 export type RefusalCode = "revoked_api_key" | "account_closed" | "account_suspended" | "account_terminated";
@@ -152,7 +154,7 @@ export class AccessState {
   }
 
   /** The recorded facts that may be newer than the caller's view; null when there are none. */
-  overrides(view: AccessView): AccessOverrides | null {
+  overrides(view: AccessView, now: number): AccessOverrides | null {
     const out: AccessOverrides = {};
     if (this.status && this.newerThan(this.status, view)) {
       out.status = this.status.value.status;
@@ -161,7 +163,7 @@ export class AccessState {
     if (this.nonEuConsent && this.newerThan(this.nonEuConsent, view)) out.nonEuConsent = this.nonEuConsent.value;
     if (this.restricted && this.newerThan(this.restricted, view)) out.restricted = this.restricted.value;
     // Either way: an upgrade is as much the customer's due as a downgrade is the operator's.
-    if (this.tier && this.newerThan(this.tier, view) && this.tier.value !== view.tier) out.tier = this.tier.value;
+    if (this.tier && this.newerThan(this.tier, view) && this.tier.value !== view.tier && !this.lapsedSince(this.tier, view, now)) out.tier = this.tier.value;
     return Object.keys(out).length > 0 ? out : null;
   }
 
@@ -201,6 +203,16 @@ export class AccessState {
     const times = [...this.stops.values()].map((s) => Math.max(s.at, s.recordedAt));
     for (const r of [this.status, this.closed, this.nonEuConsent, this.restricted, this.tier]) if (r) times.push(r.at);
     return times.length > 0 ? Math.min(...times) + ACCESS_RECORD_TTL_MS : null;
+  }
+
+  /**
+   * The view's tier lapsed (its `tier_until` has come) after this tier was
+   * told: the lapse is the newer fact, so the tier is free from that instant,
+   * not once the told tier expires here. A tier told after the lapse (a new
+   * subscription, the operator's change) is newer and still applies.
+   */
+  private lapsedSince(recorded: Recorded<Tier>, view: AccessView, now: number): boolean {
+    return view.tierUntil !== null && view.tierUntil <= now && recorded.at <= view.tierUntil;
   }
 
   private newerThan(recorded: Recorded<unknown>, view: AccessView): boolean {

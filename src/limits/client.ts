@@ -23,6 +23,8 @@ export interface LimitSubject {
   accountId: string;
   keyId: string;
   tier: Tier;
+  /** When the paid tier lapses to free (`accounts.tier_until`, ms); null: it does not. */
+  tierUntil: number | null;
   accountStatus: AccountStatus;
   /** When this view of the key and account was read from D1 (ms). */
   authAsOf: number;
@@ -121,7 +123,7 @@ export async function admit(
   try {
     result = await Promise.race([
       limiterFor(env, auth.accountId).admit(
-        { leaseId, keyId: auth.keyId, accountId: auth.accountId, account, key, tokens, keyOwnLimits: auth.limits, view: { asOf: auth.authAsOf, status: auth.accountStatus, tier: auth.tier }, spend },
+        { leaseId, keyId: auth.keyId, accountId: auth.accountId, account, key, tokens, keyOwnLimits: auth.limits, view: { asOf: auth.authAsOf, status: auth.accountStatus, tier: auth.tier, tierUntil: auth.tierUntil }, spend },
         releases,
       ),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),

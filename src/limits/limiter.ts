@@ -123,7 +123,7 @@ export class AccountLimiter extends DurableObject<Env> {
     const toldBudget = this.budgets.newerThan(input.keyId, view);
     const spendRefused = this.credits.refusal(input.keyId, toldBudget === undefined ? spend : { ...spend, keyBudget: toldBudget }, now);
     if (spendRefused) return { refused: null, spendRefused };
-    const overrides = this.access.overrides(view);
+    const overrides = this.access.overrides(view, now);
     // A tier change the caller does not know of yet (a subscription event) sets this very request's limits.
     if (overrides?.tier !== undefined) {
       input.account = accountLimits(overrides.tier, view.status);

@@ -8,7 +8,10 @@ import type { MarkupBps } from "../billing/price";
 export interface AuthContext {
   keyId: string;
   accountId: string;
+  /** The tier in force: `accounts.tier`, free once `tierUntil` has passed. */
   tier: Tier;
+  /** `accounts.tier_until` (ms): the limiter lets the lapse win over a tier it was told before it. */
+  tierUntil: number | null;
   accountStatus: AccountStatus;
   /** The operator's reason for the status (AUP enforcement), shown in the warning header. */
   statusReason: string | null;

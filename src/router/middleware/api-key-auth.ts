@@ -57,6 +57,7 @@ function toAuthContext(found: KeyWithAccount, asOf: number, now: number): AuthCo
     accountId: account.id,
     // Worked out per request, so a cached record lapses on time too.
     tier: tierInForce(account, now),
+    tierUntil: account.tierUntil,
     accountStatus: account.status,
     statusReason: account.statusReason,
     authAsOf: asOf,
