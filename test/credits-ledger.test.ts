@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { LEDGER_FLUSH_DELAY_MS } from "../src/billing/pending-ledger";
 import type { AccountLimiter } from "../src/limits/limiter";
 import { TIER_LIMITS } from "../src/limits/tiers";
+import type { LogEvent, LogMessage } from "../src/shared/log-event";
 import { CapturingQueue, callWithLog, chatInit, readBody } from "./helpers/log-capture";
 import { eventually, limiterStub } from "./helpers/limiter";
 import { newCustomer, type Customer } from "./helpers/router";
@@ -19,33 +20,58 @@ import { mulberry32 } from "./helpers/random";
 
 const mistral = "mistral/mistral-small-latest";
 
+/** What a seeded sequence did: the requests answered 200 and the credit added or taken besides them. */
+interface SequenceRun {
+  requests: number;
+  creditedNano: number;
+}
+
 /** Runs a seeded sequence of top-ups, refunds and requests (their log events sent to `queue`). */
-async function randomSequence(c: Customer, seed: number, queue: () => CapturingQueue): Promise<number> {
+async function randomSequence(c: Customer, seed: number, queue: () => CapturingQueue): Promise<SequenceRun> {
   const random = mulberry32(seed);
-  let requests = 0;
+  const run: SequenceRun = { requests: 0, creditedNano: 0 };
   for (let step = 0; step < 30; step++) {
     const roll = random();
-    if (roll < 0.25) await limiterStub(c.accountId).credit({ entryId: `topup:${seed}:${step}:${c.accountId}`, accountId: c.accountId, kind: "topup", amountNano: Math.floor(random() * 5e9) + 1, paidMinor: 100, currency: "usd" });
-    else if (roll < 0.4) await adjust(c.accountId, -Math.floor(random() * 1e8) - 1);
-    else {
+    if (roll < 0.25) {
+      const amountNano = Math.floor(random() * 5e9) + 1;
+      await limiterStub(c.accountId).credit({ entryId: `topup:${seed}:${step}:${c.accountId}`, accountId: c.accountId, kind: "topup", amountNano, paidMinor: 100, currency: "usd" });
+      run.creditedNano += amountNano;
+    } else if (roll < 0.4) {
+      const amountNano = -Math.floor(random() * 1e8) - 1;
+      await adjust(c.accountId, amountNano);
+      run.creditedNano += amountNano;
+    } else {
       const words = Math.floor(random() * 20) + 1;
       const made = await callWithLog("/v1/chat/completions", chatInit(c.key, { model: mistral, messages: [{ role: "user", content: `fake:{"reply":"${"word ".repeat(words)}"}` }] }), queue());
       await readBody(made.response);
       await made.settled();
-      if (made.response.status === 200) requests++;
+      if (made.response.status === 200) run.requests++;
     }
     // A flush now and then, as the alarm would: entries are written in several runs.
     if (random() < 0.2) await limiterStub(c.accountId).flushLedger();
   }
   await eventually(async () => (await limiterStub(c.accountId).creditState()).reservedNano === 0);
-  return requests;
+  return run;
+}
+
+/** A log queue that refuses every send, keeping what it was offered: the requests' prices, as their log events state them. */
+class RefusingQueue extends CapturingQueue {
+  readonly offered = new Map<string, LogEvent>();
+  constructor() {
+    super(() => "fail");
+  }
+
+  override async send(body: unknown): Promise<QueueSendResponse> {
+    for (const event of (body as LogMessage).events) this.offered.set(event.request_id, event);
+    return super.send(body);
+  }
 }
 
 describe("the balance equals the ledger's sum", () => {
   for (const seed of [7, 1234]) {
     it(`after a random sequence of top-ups, requests and refunds (seed ${seed})`, async () => {
       const c = await newCustomer({ credits: 5 });
-      const requests = await randomSequence(c, seed, () => new CapturingQueue());
+      const { requests } = await randomSequence(c, seed, () => new CapturingQueue());
       expect(requests).toBeGreaterThan(0);
       await limiterStub(c.accountId).flushLedger();
       const { balanceNano, pending } = await limiterStub(c.accountId).creditState();
@@ -59,15 +85,27 @@ describe("the balance equals the ledger's sum", () => {
   // Each refused send is retried with backoff (src/router/log-sender.ts): the sequence takes seconds.
   it("when the log queue refused every send: the ledger does not depend on it", { timeout: 60_000 }, async () => {
     const c = await newCustomer({ credits: 5 });
-    const requests = await randomSequence(c, 99, () => new CapturingQueue(() => "fail"));
+    const queue = new RefusingQueue();
+    const { requests, creditedNano } = await randomSequence(c, 99, () => queue);
     expect(requests).toBeGreaterThan(0);
+    expect(queue.events).toEqual([]); // not one send went through
+    // Every request was charged its price, though its log event never left: settlement does not ride on the queue.
+    const prices = [...queue.offered.values()].filter((e) => e.status === 200).map((e) => e.cost_nano_usd);
+    expect(prices).toHaveLength(requests);
+    expect(prices.every((p) => p > 0)).toBe(true);
+    const charged = prices.reduce((a, b) => a + b, 0);
+    const before = await limiterStub(c.accountId).creditState();
+    expect(before.balanceNano).toBe(5_000_000_000 + creditedNano - charged);
     // The alarm flushes what is pending, without anyone calling flushLedger.
     const t = Date.now() + LEDGER_FLUSH_DELAY_MS + 1;
     await limiterClock(c.accountId, t);
     await runDurableObjectAlarm(limiterStub(c.accountId));
     const { balanceNano, pending } = await limiterStub(c.accountId).creditState();
     expect(pending).toEqual([]);
+    expect(balanceNano).toBe(before.balanceNano);
     expect((await ledgerSum(c.accountId)).total).toBe(balanceNano);
+    const usage = await env.BILLING_DB.prepare("select coalesce(sum(requests), 0) as n, coalesce(sum(amount_nano_usd), 0) as total from credit_ledger where account_id = ? and kind = 'usage'").bind(c.accountId).first<{ n: number; total: number }>();
+    expect(usage).toEqual({ n: requests, total: -charged });
   });
 
   it("when the billing database failed: entries stay pending, and are written once after", async () => {
