@@ -31,7 +31,7 @@ export interface Charge {
 
 /** A balance change from outside a request: a top-up, refund, subscription payment or operator adjustment. */
 export interface LedgerEntryInput {
-  /** Idempotency: an entry id already applied is acknowledged and not applied again (e.g. `stripe:evt_…`, `admin:<uuid>`). */
+  /** Idempotency: an entry id already applied is acknowledged and not applied again (e.g. `stripe:topup:<checkout session id>`, `admin:<uuid>`). */
   entryId: string;
   /** The account (its limiter object writes ledger rows under it). */
   accountId: string;
