@@ -1,13 +1,13 @@
 /**
  * `npm run dev`: the whole service locally and offline. Creates .dev.vars from
- * the example when missing (never overwrites it), migrates the local D1
- * databases, starts the fake upstream and the router with the logger worker,
+ * the example when missing (never changes its lines; appends the example's
+ * keys it lacks), migrates the local D1 databases, starts the fake upstream and the router with the logger worker,
  * and prints a working demo key. Ports: see dev-ports.ts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createDemo, keyWorks } from "./demo.ts";
 import { DEFAULT_FAKE_PORT, devPorts, fakeUrlOverrides, PortInUseError, portInUseHelp } from "./dev-ports.ts";
-import { ensureDevVars, readDevVars } from "./dev-vars.ts";
+import { addMissingDevVars, ensureDevVars, readDevVars } from "./dev-vars.ts";
 import { printOutbox } from "./outbox.ts";
 import { startStack, type Stack } from "./stack.ts";
 
@@ -22,6 +22,10 @@ try {
 }
 
 if (ensureDevVars(".")) console.log("Created .dev.vars from .dev.vars.example (edit it to point at other servers).");
+else {
+  const added = addMissingDevVars(".");
+  if (added.length > 0) console.log(`Added to .dev.vars from .dev.vars.example (it lacked them): ${added.join(", ")}.`);
+}
 const vars = readDevVars(".");
 // The fake upstream runs when .dev.vars points at it (the example does).
 const usesFake = Object.values(vars).some((v) => v.includes(`127.0.0.1:${DEFAULT_FAKE_PORT}`));
