@@ -4,8 +4,9 @@
  * whose auth cache still holds the old tier.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { TIER_LIMITS } from "../src/limits/tiers";
+import { limiterStub } from "./helpers/limiter";
 import { admin, chat, errorOf, newCustomer, type Customer } from "./helpers/router";
 import { eventId, eventPayload, invoiceObject, postWebhook, sendEvent, stripeSignature, subscriptionObject } from "./helpers/stripe";
 
@@ -163,5 +164,32 @@ describe("tier changes reach the limits", () => {
     expect(state.tier).toBe("pro");
     expect(state.tier_until).toBeGreaterThan(Date.now() + 6 * DAY_S * 1000);
     expect(await limitHeader(c.key)).toBe(String(TIER_LIMITS.pro.rpm));
+  });
+});
+
+describe("a subscription of another price", () => {
+  it("moves no tier: its events are ignored with a log line of ids, its paid invoice is still recorded", async () => {
+    const c = await linked("free");
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    const t = now();
+    try {
+      expect((await subscriptionEvent(c, "customer.subscription.created", t - 10, { id: "sub_other", status: "active", price: "price_other_monthly" })).status).toBe(200);
+      const invoice = `in_o_${crypto.randomUUID().slice(0, 8)}`;
+      expect((await sendEvent({ id: eventId(), type: "invoice.paid", created: t - 5, object: invoiceObject({ id: invoice, customer: c.customer, subscription: "sub_other", amountPaid: 900 }) })).status).toBe(200);
+      expect(await tierOf(c.accountId)).toEqual({ tier: "free", tier_until: null });
+      expect(await env.DB.prepare("select subscription_id from billing_accounts where account_id = ?").bind(c.accountId).first("subscription_id")).toBeNull();
+      await limiterStub(c.accountId).flushLedger();
+      expect(await env.BILLING_DB.prepare("select kind, paid_minor from credit_ledger where entry_id = ?").bind(`stripe:invoice:${invoice}`).first()).toEqual({ kind: "subscription", paid_minor: 900 });
+      expect(lines.some((l) => l.includes("sub_other") && l.includes("price_other_monthly"))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    // The pro price's subscription does move it, and the other one's later events leave it alone.
+    await subscriptionEvent(c, "customer.subscription.created", t, { id: "sub_pro", status: "active" });
+    await subscriptionEvent(c, "customer.subscription.updated", t + 1, { id: "sub_other", status: "canceled", price: "price_other_monthly" });
+    await sendEvent({ id: eventId(), type: "invoice.payment_failed", created: t + 2, object: invoiceObject({ id: `in_o2_${crypto.randomUUID().slice(0, 8)}`, customer: c.customer, subscription: "sub_other" }) });
+    expect(await tierOf(c.accountId)).toEqual({ tier: "pro", tier_until: null });
+    expect(await env.DB.prepare("select subscription_id, subscription_state from billing_accounts where account_id = ?").bind(c.accountId).first()).toEqual({ subscription_id: "sub_pro", subscription_state: "active" });
   });
 });

@@ -36,6 +36,8 @@ describe("POST /admin/v1/accounts/{id}/credits", () => {
     expect(first.status).toBe(201);
     const entry = (await first.json()) as { id: string };
     expect(entry).toMatchObject({ applied: true, amount_usd: 7, balance_usd: 7 });
+    // The id outlives the account's erasure in the ledger: it names no account.
+    expect(entry.id).toMatch(/^admin:[0-9a-f]{64}$/);
     const retry = await post("ticket-42 retry-safe");
     expect(retry.status).toBe(200);
     expect(await retry.json()).toMatchObject({ id: entry.id, applied: false, balance_usd: 7 });

@@ -2,20 +2,21 @@
  * Billing data in the GDPR export, and after erasure: the export holds the
  * account's credit ledger (never the provider cost), its Stripe link and its
  * keys' budgets; erasure deletes the Stripe link and keeps the credit
- * ledger under the pseudonym the usage ledger gets, every amount intact.
+ * ledger under the pseudonym the usage ledger gets, every amount intact,
+ * with no account id in an entry id and no operator note left.
  */
 import { env } from "cloudflare:workers";
-import { eq, like } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { creditLedger, usageLedger } from "../src/db/billing-schema";
+import { creditLedger, usageLedger, type CreditLedgerRow } from "../src/db/billing-schema";
 import { billingDb, coreDb } from "../src/db/client";
 import { PSEUDONYM_PREFIX } from "../src/db/erasure";
 import { limiterFor } from "../src/limits/client";
 import { apiKeys, billingAccounts } from "../src/db/schema";
 import { csvObjects } from "./helpers/csv";
 import { PROVIDER_COST_MARK, seedCredits, seedLedger } from "./helpers/export-seed";
-import { call, newCustomer, type Customer } from "./helpers/router";
+import { ADMIN_TOKEN, call, newCustomer, type Customer } from "./helpers/router";
 
 type Row = Record<string, unknown>;
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -111,14 +112,40 @@ describe("erasure of billing data", () => {
 
     expect(await coreDb(env.DB).select().from(billingAccounts).where(eq(billingAccounts.accountId, c.accountId))).toEqual([]);
     expect(await billing.select().from(creditLedger).where(eq(creditLedger.accountId, c.accountId))).toEqual([]);
-    const after = await billing.select().from(creditLedger).where(like(creditLedger.entryId, `%:${c.accountId.slice(-8)}:%`));
+    const after = await billing.select().from(creditLedger).where(inArray(creditLedger.entryId, before.map((r) => r.entryId)));
     const pseudonym = after[0]!.accountId;
     expect(pseudonym.startsWith(PSEUDONYM_PREFIX)).toBe(true);
-    // Every row as it was, the account id aside: kinds, amounts, provider costs, references, times.
-    expect(after.map((r) => ({ ...r, accountId: c.accountId })).sort((x, y) => x.createdAt - y.createdAt)).toEqual(before.sort((x, y) => x.createdAt - y.createdAt));
-    expect(after.every((r) => r.accountId === pseudonym)).toBe(true);
+    // Every row as it was, the account id and the operator's note aside: kinds, amounts, provider costs, references, times.
+    const sameExceptPerson = (rows: CreditLedgerRow[]) => rows.map((r) => ({ ...r, accountId: "", note: null })).sort((x, y) => x.createdAt - y.createdAt);
+    expect(sameExceptPerson(after)).toEqual(sameExceptPerson(before));
+    expect(after.every((r) => r.accountId === pseudonym && r.note === null)).toBe(true);
     const usage = await billing.select().from(usageLedger).where(eq(usageLedger.accountId, pseudonym));
     expect(usage).toHaveLength(3);
+  });
+
+  it("leaves neither the account id in an entry id nor the operator's note, flushed or still pending at the erasure", async () => {
+    const c = await newCustomer({ credits: 0 });
+    const note = `refund for ${c.accountId}, asked by Jane Example`;
+    const adjust = (key: string) =>
+      call(`/admin/v1/accounts/${c.accountId}/credits`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ amount_usd: 3, note }) });
+    const flushed = (await (await adjust("ticket-1")).json()) as { id: string };
+    const limiter = limiterFor(env, c.accountId);
+    await limiter.flushLedger();
+    const pending = (await (await adjust("ticket-2")).json()) as { id: string };
+    expect((await limiter.creditState()).pending.map((e) => e.entryId)).toEqual([pending.id]);
+
+    expect((await call("/v1/account?erase=now", { method: "DELETE", headers: bearer(c.key) })).status).toBe(200);
+    await limiter.flushLedger();
+    const rows = await billingDb(env.BILLING_DB).select().from(creditLedger).where(inArray(creditLedger.entryId, [flushed.id, pending.id]));
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((r) => r.accountId)).size).toBe(1);
+    expect(rows[0]!.accountId.startsWith(PSEUDONYM_PREFIX)).toBe(true);
+    expect(rows.map((r) => r.amountNanoUsd)).toEqual([3_000_000_000, 3_000_000_000]);
+    for (const r of rows) {
+      expect(r.entryId).not.toContain(c.accountId);
+      expect(r.note).toBeNull();
+      expect(JSON.stringify(r)).not.toContain("Jane Example");
+    }
   });
 
   it("closure keeps the limiter's pending entries under the account id, in its export, until the erasure 90 days later", async () => {

@@ -161,7 +161,8 @@ describe("GET /v1/privacy", () => {
     expect(map.processors).toEqual([
       expect.objectContaining({
         name: "Stripe",
-        data: expect.arrayContaining(["email", "name", "company", "billing_address"]),
+        // The account id rides along as metadata (customer, Checkout Session, PaymentIntent, subscription) and client_reference_id.
+        data: ["account_id", "email", "name", "company", "billing_address", "amounts_paid", "payment_details_entered_at_stripe"],
         data_region: "global",
         transfers_outside_eu: true,
         on_erasure: expect.stringMatching(/customer is deleted.*Stripe keeps the payment records/s),

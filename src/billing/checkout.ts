@@ -46,7 +46,7 @@ async function customerOf(env: CheckoutEnv, db: CoreDb, account: Account): Promi
   const known = await findBillingAccount(db, account.id);
   if (known?.stripeCustomerId) return known.stripeCustomerId;
   const customer = await stripeClient(env).customers.create(
-    { email: account.email, ...customerDetails(account), metadata: { account_id: account.id } },
+    { ...customerDetails(account), metadata: { account_id: account.id } },
     { idempotencyKey: `customer-${account.id}` },
   );
   return linkCustomer(db, account.id, customer.id);

@@ -1,7 +1,7 @@
 /**
  * The parts of Stripe's webhook objects the router reads, in the pinned API
- * version (src/billing/stripe.ts): a subscription's period end is on its
- * items, an invoice names its subscription under `parent.subscription_details`.
+ * version (src/billing/stripe.ts): a subscription's period end and price are
+ * on its items, an invoice names its subscription under `parent.subscription_details`.
  * Validated after the signature is checked; unknown fields are ignored.
  */
 import { z } from "zod";
@@ -34,7 +34,7 @@ export const subscriptionSchema = z.object({
   customer: id,
   status: z.enum(["incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused"]),
   cancel_at_period_end: z.boolean(),
-  items: z.object({ data: z.array(z.object({ current_period_end: z.number().int() })) }),
+  items: z.object({ data: z.array(z.object({ current_period_end: z.number().int(), price: z.object({ id }) })) }),
   metadata,
 });
 

@@ -90,9 +90,9 @@ export class PendingLedger {
     this.save({ ...base, amountNano: base.amountNano - charge.priceNano, providerCostNano: base.providerCostNano + charge.providerCostNano, requests: base.requests + 1 });
   }
 
-  /** Erasure: every pending entry is to be written under `pseudonym`, flushed at the next alarm. */
+  /** Erasure: every pending entry is to be written under `pseudonym`, without its operator note (as pseudonymiseBilling leaves the ledger), flushed at the next alarm. */
   moveTo(pseudonym: string, now: number): void {
-    for (const entry of this.entries.values()) this.save({ ...entry, accountId: pseudonym });
+    for (const entry of this.entries.values()) this.save({ ...entry, accountId: pseudonym, note: null });
     if (this.entries.size > 0) this.dueAt = now;
   }
 

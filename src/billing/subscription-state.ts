@@ -3,6 +3,9 @@
  * tier: a pure function of the stored state and the event, so its rules are
  * in one place (docs/billing.md, "Stripe: tiers, top-ups and webhooks").
  *
+ * - Which subscription: only the pro price's (the handlers drop other
+ *   subscriptions' events); an invoice changes only the subscription the
+ *   account follows.
  * - Order: Stripe does not deliver events in order. An event older than the
  *   newest applied one (`subscription_event_at`, by the event's `created`)
  *   changes nothing. Ties (Stripe's `created` is in whole seconds) are
@@ -27,6 +30,12 @@ export interface SubscriptionSnapshot {
   currentPeriodEnd: number | null;
   /** The event's `created` (ms). */
   at: number;
+  /**
+   * An invoice's: it does not name its subscription's price, so it applies
+   * only to the subscription the account follows already (one this router's
+   * checkout or a priced subscription event showed to be the pro price).
+   */
+  followedOnly: boolean;
 }
 
 export interface SubscriptionUpdate {
@@ -37,10 +46,11 @@ export interface SubscriptionUpdate {
 
 const LIVE: readonly (SubscriptionState | null)[] = ["active", "past_due"];
 
-/** The update an event makes, or null when it changes nothing (older, or about a subscription already over). */
+/** The update an event makes, or null when it changes nothing (older, about a subscription already over, or an invoice of another subscription). */
 export function nextSubscription(row: BillingAccount, event: SubscriptionSnapshot, graceMs: number): SubscriptionUpdate | null {
   if (row.subscriptionEventAt !== null && event.at < row.subscriptionEventAt) return null;
   const same = row.subscriptionId === event.subscriptionId;
+  if (event.followedOnly && !same) return null;
   if (same && row.subscriptionState === "canceled") return null;
   if (!same && event.state === "canceled" && LIVE.includes(row.subscriptionState)) return null;
   const cancelAtPeriodEnd = event.cancelAtPeriodEnd ?? (same ? row.cancelAtPeriodEnd : false);

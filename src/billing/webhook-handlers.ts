@@ -100,16 +100,27 @@ export async function onCheckoutCompleted(env: WebhookEnv, object: unknown, at: 
     });
   } else if (session.mode === "subscription" && session.subscription && (session.payment_status === "paid" || session.payment_status === "no_payment_required")) {
     // Unpaid: an asynchronous payment method; its checkout.session.async_payment_succeeded starts the subscription.
-    await applySnapshot(env, row, { subscriptionId: session.subscription, state: "active", cancelAtPeriodEnd: null, currentPeriodEnd: null, at });
+    // This router's sessions sell only STRIPE_PRO_PRICE_ID (checkout.ts).
+    await applySnapshot(env, row, { subscriptionId: session.subscription, state: "active", cancelAtPeriodEnd: null, currentPeriodEnd: null, at, followedOnly: false });
   }
 }
 
-/** customer.subscription.created / updated / deleted: the state the object says. */
+/**
+ * customer.subscription.created / updated / deleted: the state the object
+ * says, for a subscription of the pro price only. Another subscription of
+ * the customer (made in the dashboard, another product) neither moves the
+ * tier nor replaces the one the account follows: logged with ids, ignored.
+ */
 export async function onSubscriptionEvent(env: WebhookEnv, object: unknown, at: number): Promise<void> {
   const subscription = parseObject(subscriptionSchema, object);
   const state = stateOf(subscription.status);
   const row = await billingOf(env, subscription.customer);
   if (!row || !state) return;
+  const prices = subscription.items.data.map((i) => i.price.id);
+  if (!prices.includes(env.STRIPE_PRO_PRICE_ID)) {
+    console.warn(`BILLING: subscription ${subscription.id} of customer ${subscription.customer} is not of the pro price (prices ${prices.join(", ") || "none"}): ignored, the tier does not move`);
+    return;
+  }
   const periodEnds = subscription.items.data.map((i) => i.current_period_end * 1000);
   await applySnapshot(env, row, {
     subscriptionId: subscription.id,
@@ -117,26 +128,31 @@ export async function onSubscriptionEvent(env: WebhookEnv, object: unknown, at: 
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
     currentPeriodEnd: periodEnds.length > 0 ? Math.max(...periodEnds) : null,
     at,
+    followedOnly: false,
   });
 }
 
-/** invoice.paid: a subscription payment entry (amount 0, what was paid) and the end of any grace period. */
+/**
+ * invoice.paid: a subscription payment entry (amount 0, what was paid) for
+ * any subscription of the customer, and the end of any grace period of the
+ * subscription the account follows (an invoice does not say its price).
+ */
 export async function onInvoicePaid(env: WebhookEnv, object: unknown, at: number): Promise<void> {
   const invoice = parseObject(invoiceSchema, object);
   const subscriptionId = invoice.parent?.subscription_details?.subscription;
   const row = await billingOf(env, invoice.customer);
   if (!row || !subscriptionId) return;
   await credit(env, row.accountId, { entryId: `stripe:invoice:${invoice.id}`, kind: "subscription", amountNano: 0, paidMinor: invoice.amount_paid, currency: invoice.currency, reference: invoice.id });
-  await applySnapshot(env, row, { subscriptionId, state: "active", cancelAtPeriodEnd: null, currentPeriodEnd: null, at });
+  await applySnapshot(env, row, { subscriptionId, state: "active", cancelAtPeriodEnd: null, currentPeriodEnd: null, at, followedOnly: true });
 }
 
-/** invoice.payment_failed: the grace period starts at the first failure (later ones keep its start). */
+/** invoice.payment_failed: the grace period of the subscription the account follows starts at the first failure (later ones keep its start). */
 export async function onInvoiceFailed(env: WebhookEnv, object: unknown, at: number): Promise<void> {
   const invoice = parseObject(invoiceSchema, object);
   const subscriptionId = invoice.parent?.subscription_details?.subscription;
   const row = await billingOf(env, invoice.customer);
   if (!row || !subscriptionId) return;
-  await applySnapshot(env, row, { subscriptionId, state: "past_due", cancelAtPeriodEnd: null, currentPeriodEnd: null, at });
+  await applySnapshot(env, row, { subscriptionId, state: "past_due", cancelAtPeriodEnd: null, currentPeriodEnd: null, at, followedOnly: true });
 }
 
 /**

@@ -61,7 +61,7 @@ export function newPseudonym(): string {
 /**
  * Erases an account everywhere:
  * 1. billing: every usage ledger row, receipt and credit ledger entry gets
- *    one pseudonym, chosen by the caller (or here) for this account, so its
+ *    one pseudonym (and a credit ledger entry loses its operator note), chosen by the caller (or here) for this account, so its
  *    rows stay one customer's and keep their amounts, days and models, and
  *    the credit ledger still sums to what the balance was; one pseudonym per
  *    account also keeps the ledger's key (account_id, day, model) free of
@@ -89,12 +89,13 @@ export async function eraseAccountEverywhere(dbs: ErasureDbs, accountId: string,
   return { erasedAt, billingRows, logs };
 }
 
-/** Moves an account's billing rows to `pseudonym`, in one billing transaction; returns the rows changed. */
+/** Moves an account's billing rows to `pseudonym` (credit ledger notes cleared), in one billing transaction; returns the rows changed. */
 export async function pseudonymiseBilling(billing: BillingDb, accountId: string, pseudonym: string): Promise<number> {
   const [ledger, receipts, credits] = await billing.batch([
     billing.update(usageLedger).set({ accountId: pseudonym }).where(eq(usageLedger.accountId, accountId)),
     billing.update(billingReceipts).set({ accountId: pseudonym }).where(eq(billingReceipts.accountId, accountId)),
-    billing.update(creditLedger).set({ accountId: pseudonym }).where(eq(creditLedger.accountId, accountId)),
+    // The operator's note is free text that may name the person; the amounts, kinds and references stay.
+    billing.update(creditLedger).set({ accountId: pseudonym, note: null }).where(eq(creditLedger.accountId, accountId)),
   ]);
   return ledger.meta.changes + receipts.meta.changes + credits.meta.changes;
 }

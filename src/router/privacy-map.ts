@@ -256,7 +256,10 @@ function recipients(env: Env) {
  * `location`). Stripe takes payments: an account that opens Checkout or the
  * Customer Portal becomes a Stripe customer with its email, name, company
  * and billing address; card details are entered on Stripe's pages and never
- * reach this service. Stripe processes outside the EU: its privacy policy
+ * reach this service. The account id goes too, to match Stripe's events to
+ * the account (src/billing/checkout.ts): as the customer's metadata, the
+ * Checkout Session's `client_reference_id` and metadata, and the metadata of
+ * its PaymentIntent or subscription. Stripe processes outside the EU: its privacy policy
  * (https://stripe.com/privacy, "International Data Transfers") says personal
  * data is transferred to and processed in the United States and other
  * countries where Stripe operates, under the EU-U.S. Data Privacy Framework
@@ -280,7 +283,7 @@ function processors() {
       name: "Stripe",
       entity: "Stripe Payments Europe, Limited (Ireland)",
       purpose: "payments",
-      data: ["email", "name", "company", "billing_address", "amounts_paid", "payment_details_entered_at_stripe"],
+      data: ["account_id", "email", "name", "company", "billing_address", "amounts_paid", "payment_details_entered_at_stripe"],
       when: "the account opens Stripe Checkout (credits, subscription) or the Customer Portal",
       data_region: "global",
       transfers_outside_eu: true,

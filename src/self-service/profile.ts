@@ -48,7 +48,8 @@ export interface BillingSync {
  * Corrects the account and audits `account.update` with the names of the
  * fields given, never their values. A new name, company or billing address
  * also goes to the account's Stripe customer, after the response
- * (src/billing/customer-sync.ts).
+ * (src/billing/customer-sync.ts); a new email only once confirmed
+ * (src/console/auth/email-change.ts), as until then the address in use stays.
  */
 export async function rectifyProfile(db: CoreDb, accountId: string, correction: ProfileCorrection, actor: string, billing?: BillingSync): Promise<RectifyResult> {
   const pendingEmail = correction.email === undefined ? undefined : pendingEmailFor(await ownAccount(db, accountId), correction.email);

@@ -42,15 +42,18 @@ export async function sendEvent(event: TestEvent): Promise<Response> {
   return postWebhook(payload, await stripeSignature(payload));
 }
 
-/** A subscription object as the pinned API version renders it. */
-export function subscriptionObject(fields: { id: string; customer: string; status: string; cancelAtPeriodEnd?: boolean; periodEnd?: number }): Record<string, unknown> {
+/** A subscription object as the pinned API version renders it; its one item's price is the pro price unless `price` says otherwise. */
+export function subscriptionObject(fields: { id: string; customer: string; status: string; cancelAtPeriodEnd?: boolean; periodEnd?: number; price?: string }): Record<string, unknown> {
   return {
     id: fields.id,
     object: "subscription",
     customer: fields.customer,
     status: fields.status,
     cancel_at_period_end: fields.cancelAtPeriodEnd ?? false,
-    items: { object: "list", data: [{ id: `si_${fields.id}`, object: "subscription_item", current_period_end: fields.periodEnd ?? Math.floor(Date.now() / 1000) + 30 * 86_400 }] },
+    items: {
+      object: "list",
+      data: [{ id: `si_${fields.id}`, object: "subscription_item", current_period_end: fields.periodEnd ?? Math.floor(Date.now() / 1000) + 30 * 86_400, price: { id: fields.price ?? env.STRIPE_PRO_PRICE_ID, object: "price" } }],
+    },
     metadata: {},
   };
 }

@@ -9,6 +9,7 @@
  * a notice instead of the link, and the asker is answered as for any other
  * address: the form is no way to learn which addresses have accounts.
  */
+import { syncStripeCustomer } from "../../billing/customer-sync";
 import { confirmPendingEmail, findAccountByEmail } from "../../db/accounts";
 import { coreDb } from "../../db/client";
 import { listPasskeys } from "../../db/passkeys";
@@ -18,6 +19,7 @@ import { sha256Hex } from "../../shared/crypto";
 import { CONSOLE_LINK_TTL_MS } from "../../shared/retention";
 import type { SessionInfo } from "../env";
 import { sendMail } from "../../mail/send";
+import type { BillingSync } from "../../self-service/profile";
 import { sessionActor } from "./actor";
 import { issueLink, type MailEnv } from "./links";
 
@@ -85,9 +87,11 @@ export type ConfirmResult = { ok: true; account: Account } | { ok: false; reason
  * it is the account's own, it names who confirmed in the audit log and is
  * the one session the switch keeps (confirmPendingEmail ends the others).
  * The new address is then told which passkeys reach the account, since
- * whoever asked for the change may have added their own.
+ * whoever asked for the change may have added their own. The account's
+ * Stripe customer gets the new address after the response (rectification
+ * reaches the processor; a failure is logged, never blocking).
  */
-export async function confirmEmail(env: MailEnv, token: string, browser: SessionInfo | null, origin: string, now: number): Promise<ConfirmResult> {
+export async function confirmEmail(env: MailEnv, token: string, browser: SessionInfo | null, origin: string, now: number, billing: BillingSync): Promise<ConfirmResult> {
   const db = coreDb(env.DB);
   const link = await consumeLink(db, await sha256Hex(token), ["confirm_email"], now);
   if (!link?.accountId) return { ok: false, reason: "invalid" };
@@ -97,6 +101,7 @@ export async function confirmEmail(env: MailEnv, token: string, browser: Session
   const own = browser?.accountId === account.id ? browser : null;
   const result = await confirmPendingEmail(db, account.id, link.email, own ? sessionActor(own) : LINK_ACTOR, now, own?.idHash);
   if (result.outcome !== "confirmed") return { ok: false, reason: result.outcome };
+  billing.waitUntil(syncStripeCustomer(billing.env, result.account));
   await mailPasskeyNotice(env, result.account, await listPasskeys(db, account.id), origin);
   return { ok: true, account: result.account };
 }

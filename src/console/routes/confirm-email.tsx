@@ -63,7 +63,8 @@ export const confirmEmailPages = new Hono<ConsoleAppEnv>()
     const form = await readForm(c, z.object({ token: linkToken }));
     if (!form.success) return page(c, { title: REFUSALS.invalid.title, status: 400 }, REFUSALS.invalid.body);
     const session = c.get("session");
-    const result = await confirmEmail(c.env, form.data.token, session, consoleOrigin(c.env, c.req.url), Date.now());
+    const billing = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+    const result = await confirmEmail(c.env, form.data.token, session, consoleOrigin(c.env, c.req.url), Date.now(), billing);
     if (!result.ok) {
       const refusal = REFUSALS[result.reason];
       return page(c, { title: refusal.title, status: refusal.status }, refusal.body);

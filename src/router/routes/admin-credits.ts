@@ -48,14 +48,16 @@ const idempotencyKey = z.string().regex(/^[\x20-\x7e]{1,255}$/);
 
 /**
  * The adjustment's entry id: with an Idempotency-Key, one per account and
- * key (hashed: the key is free text, the id appears in URLs as a cursor), so
- * a retry after a timeout is the same entry and the limiter applies it once;
- * without one, a new entry each call.
+ * key, so a retry after a timeout is the same entry and the limiter applies
+ * it once; without one, a new entry each call. Account and key are hashed
+ * together: the key is free text, the id appears in URLs as a cursor, and
+ * the id outlives the account (erasure pseudonymises the ledger's account_id,
+ * never its entry ids), so it must not carry the account id.
  */
 async function adjustmentEntryId(accountId: string, key: string | undefined): Promise<string> {
   if (key === undefined) return `admin:${crypto.randomUUID()}`;
   if (!idempotencyKey.safeParse(key).success) throw errors.invalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters.", "Idempotency-Key", "invalid_idempotency_key");
-  return `admin:${accountId}:${await sha256Hex(key)}`;
+  return `admin:${await sha256Hex(`${accountId}\n${key}`)}`;
 }
 
 export const adminCreditRoutes = new Hono<AppEnv>().post("/:id/credits", async (c) => {
