@@ -115,10 +115,13 @@ describe("erasure of billing data", () => {
     const after = await billing.select().from(creditLedger).where(inArray(creditLedger.entryId, before.map((r) => r.entryId)));
     const pseudonym = after[0]!.accountId;
     expect(pseudonym.startsWith(PSEUDONYM_PREFIX)).toBe(true);
-    // Every row as it was, the account id and the operator's note aside: kinds, amounts, provider costs, references, times.
-    const sameExceptPerson = (rows: CreditLedgerRow[]) => rows.map((r) => ({ ...r, accountId: "", note: null })).sort((x, y) => x.createdAt - y.createdAt);
+    // Every row as it was, the account id and the operator's free text aside (the note; an adjustment's reference): kinds, amounts, provider costs, Stripe references, times.
+    const sameExceptPerson = (rows: CreditLedgerRow[]) =>
+      rows.map((r) => ({ ...r, accountId: "", note: null, reference: r.kind === "adjustment" ? null : r.reference })).sort((x, y) => x.createdAt - y.createdAt);
     expect(sameExceptPerson(after)).toEqual(sameExceptPerson(before));
     expect(after.every((r) => r.accountId === pseudonym && r.note === null)).toBe(true);
+    expect(after.find((r) => r.kind === "adjustment")?.reference).toBeNull();
+    expect(after.find((r) => r.kind === "topup")?.reference).toMatch(/^cs_test_/);
     const usage = await billing.select().from(usageLedger).where(eq(usageLedger.accountId, pseudonym));
     expect(usage).toHaveLength(3);
   });
@@ -127,7 +130,7 @@ describe("erasure of billing data", () => {
     const c = await newCustomer({ credits: 0 });
     const note = `refund for ${c.accountId}, asked by Jane Example`;
     const adjust = (key: string) =>
-      call(`/admin/v1/accounts/${c.accountId}/credits`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ amount_usd: 3, note }) });
+      call(`/admin/v1/accounts/${c.accountId}/credits`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ amount_usd: 3, note, reference: "ticket of Jane Example" }) });
     const flushed = (await (await adjust("ticket-1")).json()) as { id: string };
     const limiter = limiterFor(env, c.accountId);
     await limiter.flushLedger();
@@ -144,6 +147,7 @@ describe("erasure of billing data", () => {
     for (const r of rows) {
       expect(r.entryId).not.toContain(c.accountId);
       expect(r.note).toBeNull();
+      expect(r.reference).toBeNull();
       expect(JSON.stringify(r)).not.toContain("Jane Example");
     }
   });

@@ -92,7 +92,8 @@ export class PendingLedger {
 
   /** Erasure: every pending entry is to be written under `pseudonym`, without its operator note (as pseudonymiseBilling leaves the ledger), flushed at the next alarm. */
   moveTo(pseudonym: string, now: number): void {
-    for (const entry of this.entries.values()) this.save({ ...entry, accountId: pseudonym, note: null });
+    // As pseudonymiseBilling does in the ledger: free text goes (an adjustment's reference is the operator's).
+    for (const entry of this.entries.values()) this.save({ ...entry, accountId: pseudonym, note: null, reference: entry.kind === "adjustment" ? null : entry.reference });
     if (this.entries.size > 0) this.dueAt = now;
   }
 

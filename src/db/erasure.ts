@@ -5,7 +5,7 @@
  * and the re-application of erasures after a database restore
  * (src/db/erasure-reapply.ts). docs/erasure.md describes it.
  */
-import { and, asc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { newId, sha256Hex } from "../shared/crypto";
 import { billingReceipts, creditLedger, usageLedger } from "./billing-schema";
 import { deleteInChunks, type PurgeResult } from "./chunks";
@@ -61,7 +61,7 @@ export function newPseudonym(): string {
 /**
  * Erases an account everywhere:
  * 1. billing: every usage ledger row, receipt and credit ledger entry gets
- *    one pseudonym (and a credit ledger entry loses its operator note), chosen by the caller (or here) for this account, so its
+ *    one pseudonym (and a credit ledger entry loses its operator note, and an adjustment its reference), chosen by the caller (or here) for this account, so its
  *    rows stay one customer's and keep their amounts, days and models, and
  *    the credit ledger still sums to what the balance was; one pseudonym per
  *    account also keeps the ledger's key (account_id, day, model) free of
@@ -94,8 +94,13 @@ export async function pseudonymiseBilling(billing: BillingDb, accountId: string,
   const [ledger, receipts, credits] = await billing.batch([
     billing.update(usageLedger).set({ accountId: pseudonym }).where(eq(usageLedger.accountId, accountId)),
     billing.update(billingReceipts).set({ accountId: pseudonym }).where(eq(billingReceipts.accountId, accountId)),
-    // The operator's note is free text that may name the person; the amounts, kinds and references stay.
-    billing.update(creditLedger).set({ accountId: pseudonym, note: null }).where(eq(creditLedger.accountId, accountId)),
+    // The operator's note, and the reference of an operator adjustment, are
+    // free text that may name the person; amounts, kinds and Stripe's object
+    // ids (the references of every other kind) stay.
+    billing
+      .update(creditLedger)
+      .set({ accountId: pseudonym, note: null, reference: sql`case when ${creditLedger.kind} = 'adjustment' then null else ${creditLedger.reference} end` })
+      .where(eq(creditLedger.accountId, accountId)),
   ]);
   return ledger.meta.changes + receipts.meta.changes + credits.meta.changes;
 }
