@@ -7,8 +7,8 @@
  * reset counters. The hot path never uses blockConcurrencyWhile: SQLite calls
  * are synchronous, and every write an RPC makes is committed as one batch by
  * the runtime (writes are coalesced per event, output gated until durable).
- * Each request is one row: admission writes it, release updates it; rows that
- * left the window are deleted in bulk at most every PRUNE_INTERVAL_MS.
+ * Each request is one row (request-rows.ts): admission writes it, release
+ * updates it, old rows are pruned in bulk.
  *
  * It also holds the access changes it was told (access-state.ts): admission
  * refuses a revoked key or a closed, suspended or terminated account that the
@@ -18,8 +18,13 @@
  * And it holds the account's money (src/billing/credit-book.ts): admission
  * reserves the request's maximum price, release settles it to the real price,
  * and the alarm copies the ledger entries it makes to the billing database.
+ *
+ * And the account's opt-in response cache (src/cache/store.ts, docs/cache.md):
+ * admission given a cache key answers a live entry with the admission, so a
+ * hit costs no extra call; `cachePut` stores a sealed answer after a miss.
  */
 import { DurableObject } from "cloudflare:workers";
+import { ResponseCacheStore, type CacheEntry } from "../cache/store";
 import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
 import { BudgetOverrides } from "./budget-overrides";
 import type { AccessChange } from "./controls";
@@ -29,15 +34,11 @@ import type { Charge, CreditState, LedgerEntryInput, SpendRefusal, SpendReservat
 import type { BudgetPeriod } from "../db/schema";
 import { newPseudonym } from "../db/erasure";
 import { accountLimits, keyLimits, penaltyLimits, type KeyOwnLimits } from "./tiers";
-import { LimiterWindow, WINDOW_MS, type AdmitInput, type AdmitResult } from "./window";
+import { RequestRows } from "./request-rows";
+import { LimiterWindow, type AdmitInput, type AdmitResult } from "./window";
 
 /** A lease not released within this time is reclaimed by the alarm. */
 export const LEASE_TTL_MS = 15 * 60_000;
-/** How often old rows are deleted from storage (the in-memory window prunes on every call). */
-const PRUNE_INTERVAL_MS = 5_000;
-
-/** The window's table, by column: the privacy data map (GET /v1/privacy) lists these. */
-export const LIMITER_REQUEST_COLUMNS = ["lease_id", "key_id", "at", "tokens", "lease_expires_at"] as const;
 
 export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
   /** The account the object serves: ledger rows are written under it. */
@@ -48,6 +49,8 @@ export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
   keyOwnLimits: KeyOwnLimits;
   /** Money to reserve (src/billing/types.ts). */
   spend: SpendReservation;
+  /** A cacheable request's key (src/cache/key.ts): a live entry under it comes back as `cached`. */
+  cacheKey?: string;
 };
 
 /**
@@ -57,7 +60,7 @@ export type AdmitRequest = Omit<AdmitInput, "leaseTtlMs"> & {
 export type AdmitAnswer =
   | { refused: AccessRefusal; spendRefused?: never }
   | { refused: null; spendRefused: SpendRefusal }
-  | (AdmitResult & { refused: null; spendRefused: null; overrides: AccessOverrides | null });
+  | (AdmitResult & { refused: null; spendRefused: null; overrides: AccessOverrides | null; cached?: CacheEntry });
 
 /** A finished request: its lease to end and, when known, its real token usage. */
 export interface Release {
@@ -67,52 +70,43 @@ export interface Release {
   charge?: Charge | null;
 }
 
-type Row = {
-  lease_id: string;
-  key_id: string;
-  at: number;
-  tokens: number;
-  lease_expires_at: number | null;
-};
-
 export class AccountLimiter extends DurableObject<Env> {
-  private window = new LimiterWindow();
+  private window: LimiterWindow;
+  private readonly rows: RequestRows;
   private readonly access: AccessState;
   private readonly budgets: BudgetOverrides;
   private readonly credits: CreditBook;
   private readonly notices: LowBalanceNotices;
+  private readonly cache: ResponseCacheStore;
   private alarmAt: number | null = null;
-  private prunedAt = 0;
   /** The clock; tests replace it to move through windows deterministically. */
   clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    sql.exec(`create table if not exists requests (
-      lease_id text primary key, key_id text not null, at integer not null,
-      tokens integer not null, lease_expires_at integer)`);
-    sql.exec(`create index if not exists requests_at on requests (at)`);
     const now = this.clock();
-    for (const r of sql.exec<Row>("select * from requests order by at")) {
-      if (r.at > now - WINDOW_MS) this.window.addAdmission({ leaseId: r.lease_id, keyId: r.key_id, at: r.at, tokens: r.tokens });
-      if (r.lease_expires_at !== null) this.window.addLease({ leaseId: r.lease_id, keyId: r.key_id, expiresAt: r.lease_expires_at });
-    }
+    this.rows = new RequestRows(sql);
+    this.window = this.rows.load(now);
     this.access = new AccessState(sql);
     this.budgets = new BudgetOverrides(sql);
     this.credits = new CreditBook(sql, now);
     this.notices = new LowBalanceNotices(sql);
+    this.cache = new ResponseCacheStore(sql);
     this.alarmAt = this.nextAlarm();
   }
 
   /**
    * Admits one request. Releases of requests that ended meanwhile ride along,
    * applied first, so under load a request costs one call, not two.
+   * Given a cache key, a live entry comes back as `cached` once admitted: a hit
+   * counts against the rate limits but reserves no money (release it with no
+   * charge); an expired one is never returned.
    */
   admit(request: AdmitRequest, releases: readonly Release[] = []): AdmitAnswer {
     this.releaseMany(releases);
     const now = this.clock();
-    const { view, spend, accountId, ...input } = request;
+    const { view, spend, accountId, cacheKey, ...input } = request;
     const refused = this.access.refusal(input.keyId, view, now);
     if (refused) return { refused };
     this.credits.knowAccount(accountId);
@@ -120,8 +114,9 @@ export class AccountLimiter extends DurableObject<Env> {
     // rate-limit slot, and one refused for rate holds no money (reserved below
     // only once the window admitted it).
     // A budget changed after the caller's view was read is the one enforced.
+    const cached = cacheKey === undefined ? null : this.cache.get(cacheKey, now);
     const toldBudget = this.budgets.newerThan(input.keyId, view);
-    const spendRefused = this.credits.refusal(input.keyId, toldBudget === undefined ? spend : { ...spend, keyBudget: toldBudget }, now);
+    const spendRefused = cached ? null : this.credits.refusal(input.keyId, toldBudget === undefined ? spend : { ...spend, keyBudget: toldBudget }, now);
     if (spendRefused) return { refused: null, spendRefused };
     const overrides = this.access.overrides(view, now);
     // A tier change the caller does not know of yet (a subscription event) sets this very request's limits.
@@ -136,15 +131,24 @@ export class AccountLimiter extends DurableObject<Env> {
     }
     const result = this.window.admit(now, { ...input, leaseTtlMs: LEASE_TTL_MS });
     if (result.admitted) {
-      this.ctx.storage.sql.exec(
-        "insert into requests (lease_id, key_id, at, tokens, lease_expires_at) values (?, ?, ?, ?, ?)",
-        request.leaseId, request.keyId, now, request.tokens, now + LEASE_TTL_MS,
-      );
-      this.credits.reserve(request.leaseId, request.keyId, spend.maxPriceNano, now);
+      this.rows.admitted(request.leaseId, request.keyId, now, request.tokens, now + LEASE_TTL_MS);
+      if (!cached) this.credits.reserve(request.leaseId, request.keyId, spend.maxPriceNano, now);
       this.scheduleAlarm();
     }
-    this.pruneStorage(now);
-    return { ...result, refused: null, spendRefused: null, overrides };
+    this.rows.prune(now);
+    return { ...result, refused: null, spendRefused: null, overrides, ...(cached && result.admitted ? { cached } : {}) };
+  }
+
+  /** Stores a sealed answer after a complete response (false: not stored, ResponseCacheStore.put says why). */
+  cachePut(entry: CacheEntry): boolean {
+    const stored = this.cache.put(entry, this.clock());
+    if (stored) this.scheduleAlarm();
+    return stored;
+  }
+
+  /** Deletes every cached answer of the account at once (the opt-in withdrawn). */
+  cachePurge(): void {
+    this.cache.purge();
   }
 
   /** Records an access change (src/limits/controls.ts pushAccessChange). */
@@ -166,7 +170,8 @@ export class AccountLimiter extends DurableObject<Env> {
     await this.credits.idle();
     this.credits.erase(pseudonym, this.clock());
     this.notices.clear();
-    this.ctx.storage.sql.exec("delete from requests");
+    this.cache.purge();
+    this.rows.clear();
     this.window = new LimiterWindow();
     this.access.eraseToTombstone(this.clock());
     this.budgets.clear();
@@ -179,9 +184,7 @@ export class AccountLimiter extends DurableObject<Env> {
    */
   release(leaseId: string, actualTokens: number | null, charge: Charge | null = null): boolean {
     const { lease, settled } = this.window.release(leaseId, actualTokens);
-    const sql = this.ctx.storage.sql;
-    if (settled) sql.exec("update requests set tokens = ?, lease_expires_at = null where lease_id = ?", settled.tokens, leaseId);
-    else if (lease) sql.exec("update requests set lease_expires_at = null where lease_id = ?", leaseId);
+    if (settled || lease) this.rows.released(leaseId, settled ? settled.tokens : null);
     if (charge) this.watchBalance(() => this.credits.settle(leaseId, charge, this.clock()));
     return lease !== undefined;
   }
@@ -194,8 +197,7 @@ export class AccountLimiter extends DurableObject<Env> {
   /** Reclaims leases and reservations not released in time, forgets old reclaimed leases, and prunes the window. */
   override async alarm(): Promise<void> {
     const now = this.clock();
-    const sql = this.ctx.storage.sql;
-    for (const lease of this.window.expireLeases(now)) sql.exec("update requests set lease_expires_at = null where lease_id = ?", lease.leaseId);
+    for (const lease of this.window.expireLeases(now)) this.rows.released(lease.leaseId, null);
     const reclaimed = this.credits.reclaim(now - LEASE_TTL_MS);
     if (reclaimed > 0) console.error(`limiter: ${reclaimed} reservation(s) not settled ${LEASE_TTL_MS / 60_000} min after admission; released (a later settlement is still charged)`);
     this.credits.pruneReclaimed(now);
@@ -203,7 +205,8 @@ export class AccountLimiter extends DurableObject<Env> {
     const money = this.credits.lowBalance();
     if (money.accountId !== null && (this.notices.dueAt() ?? Infinity) <= now) await this.notices.deliver(this.env, money.accountId, money, now);
     this.window.prune(now);
-    this.pruneStorage(now, true);
+    this.rows.prune(now, true);
+    this.cache.deleteExpired(now);
     this.access.prune(now);
     this.budgets.prune(now);
     this.alarmAt = null;
@@ -264,17 +267,10 @@ export class AccountLimiter extends DurableObject<Env> {
     return result;
   }
 
-  /** Deletes rows that left the window and hold no lease; bounded to one statement per interval. */
-  private pruneStorage(now: number, force = false): void {
-    if (!force && now - this.prunedAt < PRUNE_INTERVAL_MS) return;
-    this.prunedAt = now;
-    this.ctx.storage.sql.exec("delete from requests where at <= ? and lease_expires_at is null", now - WINDOW_MS);
-  }
-
   /**
    * The earliest of the next lease expiry, the next access record's expiry,
-   * the next ledger flush, the oldest reservation's reclaim and the oldest
-   * reclaimed lease's end.
+   * the next ledger flush, the oldest reservation's reclaim, the oldest
+   * reclaimed lease's end and the next cache sweep.
    */
   private nextAlarm(): number | null {
     const oldest = this.credits.oldestReservation();
@@ -286,6 +282,7 @@ export class AccountLimiter extends DurableObject<Env> {
       this.credits.nextReclaimedExpiry(),
       this.notices.dueAt(),
       this.budgets.nextExpiry(),
+      this.cache.nextSweep(),
     ].filter((t) => t !== null);
     return times.length > 0 ? Math.min(...times) : null;
   }

@@ -1,0 +1,118 @@
+/**
+ * The account's response cache, held by its limiter object (src/limits/limiter.ts)
+ * in the object's SQLite storage (EU jurisdiction), so a lookup rides in the
+ * admission call the request already makes (docs/cache.md).
+ *
+ * The object only ever holds ciphertext: the router seals an answer with the
+ * account's data key (crypto.ts) before it sends it here. The store keeps the
+ * 24-hour promise on its own: it refuses an entry that would live longer,
+ * never returns one past its expiry (by the object's clock), and the alarm
+ * deletes expired rows within CACHE_SWEEP_DELAY_MS of their expiry.
+ */
+import { CACHE_TTL_MS } from "../shared/retention";
+
+/** The object's table, by column: the privacy data map (GET /v1/privacy) lists these. */
+export const CACHE_COLUMNS = ["key_hash", "created_at", "expires_at", "size", "ciphertext", "iv"] as const;
+
+/** Largest entry kept (ciphertext bytes); a larger answer is not cached. */
+export const CACHE_MAX_ENTRY_BYTES = 1024 * 1024;
+/** Most ciphertext bytes one account holds; a store beyond it evicts the entries closest to expiry first. */
+export const CACHE_MAX_TOTAL_BYTES = 50 * 1024 * 1024;
+/** The alarm runs this long after the earliest expiry, so entries expiring close together go in one sweep. */
+export const CACHE_SWEEP_DELAY_MS = 60_000;
+/** How far ahead of the object's clock an entry's creation time may be (the router's clock on another machine). */
+export const CACHE_CLOCK_SKEW_MS = 5_000;
+
+/** One sealed answer as the object stores it (crypto.ts makes and opens it). */
+export interface CacheEntry {
+  /** SHA-256 hex of the canonical request (key.ts). */
+  keyHash: string;
+  /** When the answer was produced, ms (the router's clock; `age` is counted from it). */
+  createdAt: number;
+  /** When it stops being served, ms; at most CACHE_TTL_MS after createdAt. */
+  expiresAt: number;
+  ciphertext: ArrayBuffer;
+  iv: ArrayBuffer;
+}
+
+type Row = { key_hash: string; created_at: number; expires_at: number; size: number; ciphertext: ArrayBuffer; iv: ArrayBuffer };
+
+export class ResponseCacheStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`create table if not exists cache_entries (key_hash text primary key, created_at integer not null,
+      expires_at integer not null, size integer not null, ciphertext blob not null, iv blob not null)`);
+    sql.exec("create index if not exists cache_entries_expires_at on cache_entries (expires_at)");
+  }
+
+  /** The live entry for a key, or null (none, or expired by `now` even if the alarm has not deleted it yet). */
+  get(keyHash: string, now: number): CacheEntry | null {
+    const row = this.sql.exec<Row>("select * from cache_entries where key_hash = ? and expires_at > ?", keyHash, now).toArray()[0];
+    return row ? { keyHash: row.key_hash, createdAt: row.created_at, expiresAt: row.expires_at, ciphertext: row.ciphertext, iv: row.iv } : null;
+  }
+
+  /**
+   * Stores an entry (replacing one under the same key) and evicts what the
+   * account's byte bound needs. False, storing nothing: larger than
+   * CACHE_MAX_ENTRY_BYTES, already expired, living longer than CACHE_TTL_MS,
+   * or created in the future.
+   */
+  put(entry: CacheEntry, now: number): boolean {
+    const size = entry.ciphertext.byteLength;
+    const lifetime = entry.expiresAt - entry.createdAt;
+    if (size > CACHE_MAX_ENTRY_BYTES || entry.expiresAt <= now || lifetime <= 0 || lifetime > CACHE_TTL_MS) return false;
+    if (entry.createdAt > now + CACHE_CLOCK_SKEW_MS) return false;
+    this.sql.exec(
+      "insert or replace into cache_entries (key_hash, created_at, expires_at, size, ciphertext, iv) values (?, ?, ?, ?, ?, ?)",
+      entry.keyHash, entry.createdAt, entry.expiresAt, size, entry.ciphertext, entry.iv,
+    );
+    this.evict(now, entry.keyHash);
+    return true;
+  }
+
+  /** Deletes every entry past its expiry; answers how many. */
+  deleteExpired(now: number): number {
+    return this.sql.exec("delete from cache_entries where expires_at <= ?", now).rowsWritten;
+  }
+
+  /** Deletes every entry at once (opt-in withdrawn, or the account erased). */
+  purge(): void {
+    this.sql.exec("delete from cache_entries");
+  }
+
+  /** When the alarm should next sweep: shortly after the earliest expiry; null when the cache is empty. */
+  nextSweep(): number | null {
+    const next = this.sql.exec<{ at: number | null }>("select min(expires_at) as at from cache_entries").one().at;
+    return next === null ? null : next + CACHE_SWEEP_DELAY_MS;
+  }
+
+  /**
+   * Brings the bytes held within CACHE_MAX_TOTAL_BYTES: expired entries go
+   * first, then those closest to expiry (they have the least left to give);
+   * the entry just stored (`keep`) stays.
+   */
+  private evict(now: number, keep: string): void {
+    let total = this.totalBytes();
+    if (total <= CACHE_MAX_TOTAL_BYTES) return;
+    this.deleteExpired(now);
+    total = this.totalBytes();
+    if (total <= CACHE_MAX_TOTAL_BYTES) return;
+    let cutoff: { expires_at: number; key_hash: string } | null = null;
+    for (const r of this.sql.exec<{ key_hash: string; expires_at: number; size: number }>(
+      "select key_hash, expires_at, size from cache_entries where key_hash != ? order by expires_at, key_hash", keep,
+    )) {
+      cutoff = r;
+      total -= r.size;
+      if (total <= CACHE_MAX_TOTAL_BYTES) break;
+    }
+    if (cutoff) {
+      this.sql.exec(
+        "delete from cache_entries where key_hash != ? and (expires_at < ? or (expires_at = ? and key_hash <= ?))",
+        keep, cutoff.expires_at, cutoff.expires_at, cutoff.key_hash,
+      );
+    }
+  }
+
+  private totalBytes(): number {
+    return this.sql.exec<{ total: number }>("select coalesce(sum(size), 0) as total from cache_entries").one().total;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The response cache's store in the account's limiter object: what it keeps,
+ * for how long by the object's clock, what its alarm deletes, and its bounds.
+ * Entries here are opaque bytes: the object never sees plaintext (cache-crypto).
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CACHE_MAX_ENTRY_BYTES, CACHE_MAX_TOTAL_BYTES, CACHE_SWEEP_DELAY_MS, ResponseCacheStore, type CacheEntry } from "../src/cache/store";
+import type { AccountLimiter, AdmitRequest } from "../src/limits/limiter";
+import { TIER_LIMITS } from "../src/limits/tiers";
+import { CACHE_TTL_MS } from "../src/shared/retention";
+import { limiterStub } from "./helpers/limiter";
+
+const T0 = Date.UTC(2030, 0, 1);
+const MINUTE = 60_000;
+
+const entry = (keyHash: string, createdAt: number, ttlMs: number, bytes = 16): CacheEntry => ({
+  keyHash, createdAt, expiresAt: createdAt + ttlMs, ciphertext: new Uint8Array(bytes).fill(7).buffer, iv: new Uint8Array(12).buffer,
+});
+
+/** Runs `fn` on a fresh account's limiter object, its clock set to T0 (the test moves it through `at`). */
+function withLimiter<T>(fn: (limiter: AccountLimiter, at: (ms: number) => void, store: ResponseCacheStore, accountId: string, sql: SqlStorage) => Promise<T> | T) {
+  const accountId = `acct_cache_${crypto.randomUUID()}`;
+  return runInDurableObject(limiterStub(accountId), (limiter: AccountLimiter, state) => {
+    let now = T0;
+    limiter.clock = () => now;
+    return fn(limiter, (ms) => (now = ms), new ResponseCacheStore(state.storage.sql), accountId, state.storage.sql);
+  });
+}
+
+const admission = (accountId: string, cacheKey?: string, maxPriceNano = 0): AdmitRequest => ({
+  leaseId: crypto.randomUUID(), keyId: "key_a", accountId, account: TIER_LIMITS.pro, key: TIER_LIMITS.pro, tokens: 10,
+  keyOwnLimits: { rpm: null, tpm: null, concurrency: null }, view: { asOf: T0, status: "active", tier: "pro", tierUntil: null },
+  spend: { maxPriceNano, keyBudget: null }, ...(cacheKey === undefined ? {} : { cacheKey }),
+});
+
+const rowCount = (sql: SqlStorage) => sql.exec<{ n: number }>("select count(*) as n from cache_entries").one().n;
+
+describe("the store", () => {
+  it("returns what was put, by key, until its expiry and never at or after it", async () => {
+    await withLimiter((_, __, store) => {
+      expect(store.put(entry("k1", T0, 10_000), T0)).toBe(true);
+      expect(store.get("k1", T0)?.expiresAt).toBe(T0 + 10_000);
+      expect(new Uint8Array(store.get("k1", T0 + 9_999)!.ciphertext)[0]).toBe(7);
+      expect(store.get("k1", T0 + 10_000)).toBeNull();
+      expect(store.get("k2", T0)).toBeNull();
+    });
+  });
+
+  it("refuses an entry living longer than 24 hours, one already expired, one from the future, and one over the entry bound", async () => {
+    await withLimiter((_, __, store) => {
+      expect(store.put(entry("long", T0, CACHE_TTL_MS + 1), T0)).toBe(false);
+      expect(store.put(entry("day", T0, CACHE_TTL_MS), T0)).toBe(true);
+      expect(store.put(entry("old", T0 - 20_000, 10_000), T0)).toBe(false);
+      expect(store.put(entry("future", T0 + MINUTE, 10_000), T0)).toBe(false);
+      expect(store.put(entry("big", T0, 10_000, CACHE_MAX_ENTRY_BYTES + 1), T0)).toBe(false);
+      expect(store.put(entry("max", T0, 10_000, CACHE_MAX_ENTRY_BYTES), T0)).toBe(true);
+      for (const k of ["long", "old", "future", "big"]) expect(store.get(k, T0)).toBeNull();
+    });
+  });
+
+  it("keeps the account within its byte bound by evicting the entries closest to expiry, never the one just stored", async () => {
+    await withLimiter((_, __, store, ___, sql) => {
+      const count = CACHE_MAX_TOTAL_BYTES / CACHE_MAX_ENTRY_BYTES;
+      for (let i = 0; i < count; i++) expect(store.put(entry(`e${i}`, T0, MINUTE + i * 1000, CACHE_MAX_ENTRY_BYTES), T0)).toBe(true);
+      expect(rowCount(sql)).toBe(count);
+      // One more: the entry closest to expiry (e0) goes; a short-lived newcomer stays.
+      expect(store.put(entry("new", T0, 1000, CACHE_MAX_ENTRY_BYTES), T0)).toBe(true);
+      expect(rowCount(sql)).toBe(count);
+      expect(store.get("e0", T0)).toBeNull();
+      expect(store.get("e1", T0)).not.toBeNull();
+      expect(store.get("new", T0)).not.toBeNull();
+      const total = sql.exec<{ t: number }>("select sum(size) as t from cache_entries").one().t;
+      expect(total).toBeLessThanOrEqual(CACHE_MAX_TOTAL_BYTES);
+    });
+  });
+});
+
+describe("the limiter object's cache", () => {
+  it("answers a stored entry with the admission (a hit needs no money), and nothing without a cache key", async () => {
+    await withLimiter((limiter, _, __, accountId) => {
+      const e = entry("hash_a", T0, 10_000);
+      expect(limiter.cachePut(e)).toBe(true);
+      // The account has no balance: a miss that would cost money is refused for it, a hit is admitted.
+      expect(limiter.admit(admission(accountId, "hash_b", 1_000)).spendRefused).not.toBeNull();
+      const hit = limiter.admit(admission(accountId, "hash_a", 1_000));
+      expect(hit.refused === null && hit.spendRefused === null && hit.admitted).toBe(true);
+      expect(hit.refused === null && hit.spendRefused === null ? hit.cached?.keyHash : null).toBe("hash_a");
+      expect(limiter.creditState().reservedNano).toBe(0);
+      const plain = limiter.admit(admission(accountId));
+      expect("cached" in plain).toBe(false);
+      // A hit counts against the request limits like any admission.
+      expect(limiter.snapshot().admissions).toBe(2);
+    });
+  });
+
+  it("never answers an entry past its expiry by the object's clock, and the alarm deletes it within minutes", async () => {
+    const accountId = await withLimiter((limiter, at, _, id) => {
+      limiter.cachePut(entry("hash_a", T0, 10_000));
+      limiter.cachePut(entry("hash_b", T0, CACHE_TTL_MS));
+      at(T0 + 10_000);
+      const late = limiter.admit(admission(id, "hash_a"));
+      expect(late.refused === null && late.spendRefused === null && late.cached).toBeUndefined();
+      at(T0 + 10_000 + CACHE_SWEEP_DELAY_MS);
+      return id;
+    });
+    expect(await runDurableObjectAlarm(limiterStub(accountId))).toBe(true);
+    await runInDurableObject(limiterStub(accountId), (_: AccountLimiter, state) => {
+      const keys = state.storage.sql.exec<{ key_hash: string }>("select key_hash from cache_entries").toArray().map((r) => r.key_hash);
+      expect(keys).toEqual(["hash_b"]);
+    });
+  });
+
+  it("purges every entry at once, and erasure deletes them too", async () => {
+    await withLimiter(async (limiter, _, __, accountId, sql) => {
+      limiter.cachePut(entry("a", T0, 10_000));
+      limiter.cachePut(entry("b", T0, 20_000));
+      limiter.cachePurge();
+      expect(rowCount(sql)).toBe(0);
+      limiter.cachePut(entry("c", T0, 10_000));
+      await limiter.erase("pseudonym_cache");
+      expect(rowCount(sql)).toBe(0);
+      const after = limiter.admit(admission(accountId, "c"));
+      expect(after.refused).not.toBeNull();
+    });
+  });
+});
