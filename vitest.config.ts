@@ -64,6 +64,8 @@ export default defineConfig({
                 STRIPE_WEBHOOK_SECRET: "whsec_test_emby",
                 STRIPE_PRO_PRICE_ID: "price_fake_pro_monthly",
                 BILLING_RETURN_URL: "https://console.test/billing",
+                // The response cache's master secret (docs/cache.md): a fixed test value.
+                CACHE_MASTER_KEY: "dGVzdC1jYWNoZS1tYXN0ZXIta2V5LTMyLWJ5dGVzLW9rIQ==",
               },
             },
           })),
