@@ -230,7 +230,7 @@ describe("eraseLimiterState", () => {
     // Ledger entries not yet in the billing database stay, under a pseudonym, until the alarm writes them.
     const { credit_pending: pending, ...rest } = await rows();
     expect(pending).toBeGreaterThan(0);
-    expect(rest).toEqual({ requests: 0, access_stops: 0, access_facts: 1, credit_account: 0, credit_reservations: 0, credit_reclaimed: 0, credit_key_spend: 0, credit_key_alias: 0, credit_applied: 0, low_balance_notice: 0, access_budgets: 0 });
+    expect(rest).toEqual({ requests: 0, access_stops: 0, access_facts: 1, credit_account: 0, credit_reservations: 0, credit_reclaimed: 0, credit_key_spend: 0, credit_key_alias: 0, credit_applied: 0, low_balance_notice: 0, access_budgets: 0, cache_entries: 0 });
     await limiterClock(c.accountId, Date.now() + ACCESS_RECORD_TTL_MS + 1);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(Object.values(await rows()).every((n) => n === 0)).toBe(true);

@@ -25,6 +25,7 @@ import {
   stripeEvents,
   webauthnChallenges,
 } from "../db/schema";
+import { CACHE_COLUMNS } from "../cache/store";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
 import { BUDGET_OVERRIDE_COLUMNS } from "../limits/budget-overrides";
 import { CREDIT_TABLES, RECLAIMED_TTL_MS } from "../billing/credit-book";
@@ -227,10 +228,12 @@ function categories(): Category[] {
       retention: { after: "erased_at", period_ms: ERASURE_JOURNAL_RETENTION_MS }, on_erasure: "kept", held: true,
     },
     {
-      id: "response_cache", description: "Opt-in cached responses; no response cache exists yet.",
-      store: { kind: "none", name: "none", table: null }, fields: [],
+      id: "response_cache",
+      description: "Opt-in cached responses, encrypted with a per-account key; the store exists but routing does not use it yet, so nothing is held.",
+      // The limiter object's SQLite table (src/cache/store.ts); `ciphertext` is the only content at rest.
+      store: { kind: "durable_object", name: "AccountLimiter", table: "cache_entries" }, fields: [...CACHE_COLUMNS],
       purposes: ["response_cache"], legal_bases: ["contract"],
-      retention: { after: "cached_at", period_ms: CACHE_TTL_MS }, on_erasure: "deleted", held: false,
+      retention: { after: "created_at", period_ms: CACHE_TTL_MS }, on_erasure: "deleted", held: false,
     },
   ];
 }

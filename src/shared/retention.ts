@@ -11,10 +11,9 @@ const DAY_MS = 24 * HOUR_MS;
 export const LOG_RETENTION_MS = 30 * DAY_MS;
 
 /**
- * Cached responses live at most this long. No response cache exists yet; the
- * cache that adds one must set this as its expiry (KV `expirationTtl` or an R2
- * lifecycle rule), so no purge job is needed for it. Named here so the promise
- * and its number live next to the others.
+ * Cached responses live at most this long: the cache store (src/cache/store.ts)
+ * refuses an entry living longer, never serves one past its expiry, and its
+ * alarm deletes expired entries within a minute or so (docs/cache.md).
  */
 export const CACHE_TTL_MS = 24 * HOUR_MS;
 
