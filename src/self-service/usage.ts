@@ -14,7 +14,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_USAGE_DAYS = 30;
 /** Longest range one read may ask for; older usage is read year by year. */
 export const MAX_USAGE_RANGE_DAYS = 366;
-export const NANO_USD_PER_USD = 1e9;
 
 export interface UsageRange {
   /** First UTC day, YYYY-MM-DD, inclusive. */

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 /** How the usage and log pages write counts, money and times. */
-import { NANO_USD_PER_USD } from "../../self-service/usage";
+import { nanoToUsd } from "../../billing/money";
 
 /** A count with thousands separators: 12,345. */
 export function formatCount(n: number): string {
@@ -13,7 +13,7 @@ export function formatCount(n: number): string {
  * at least two kept); larger ones are shown to the cent.
  */
 export function formatUsd(nanoUsd: number): string {
-  const usd = nanoUsd / NANO_USD_PER_USD;
+  const usd = nanoToUsd(nanoUsd);
   if (usd >= 1) return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   return `$${usd.toFixed(7).replace(/0{1,5}$/, "")}`;
 }

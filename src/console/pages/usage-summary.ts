@@ -2,8 +2,9 @@
  * The overview's numbers, from one usage report: totals per model and per
  * day (the tables) and the chart series (the JSON charts.js reads).
  */
+import { nanoToUsd } from "../../billing/money";
 import type { UsageRow } from "../../db/billing-schema";
-import { daysOf, NANO_USD_PER_USD, totalsOf, type UsageReport, type UsageTotals } from "../../self-service/usage";
+import { daysOf, totalsOf, type UsageReport, type UsageTotals } from "../../self-service/usage";
 
 export interface Group {
   key: string;
@@ -50,7 +51,7 @@ export function usageSeries(report: UsageReport): UsageSeries {
     const d = dayIndex.get(r.day)!;
     series.requests[m]![d] = r.requests;
     series.tokens[m]![d] = r.promptTokens + r.completionTokens;
-    series.cost_usd[m]![d] = r.costNanoUsd / NANO_USD_PER_USD;
+    series.cost_usd[m]![d] = nanoToUsd(r.costNanoUsd);
   }
   return { start_date: report.startDate, end_date: report.endDate, days, models, ...series };
 }

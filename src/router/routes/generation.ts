@@ -1,3 +1,4 @@
+import { nanoToUsd } from "../../billing/money";
 import { Hono } from "hono";
 import { logsDb } from "../../db/client";
 import type { RequestLog } from "../../db/logs-schema";
@@ -8,7 +9,6 @@ import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
 import { iso } from "../../self-service/views";
 
-const NANO_USD_PER_USD = 1e9;
 
 /**
  * The upstream calls of a request, in order; `outcome` is `ok` for the one
@@ -57,7 +57,7 @@ function generationView(r: RequestLog) {
     },
     /** True when the tokens are partly the router's count: a stream abandoned before the provider reported usage. */
     usage_estimated: r.usageEstimated === true,
-    total_cost: r.costNanoUsd / NANO_USD_PER_USD,
+    total_cost: nanoToUsd(r.costNanoUsd),
     ip: r.ip,
     user_agent: r.userAgent,
     edge_location: r.edgeLocation,

@@ -1,8 +1,9 @@
+import { nanoToUsd } from "../../billing/money";
 import { Hono } from "hono";
 import { z } from "zod";
 import { billingDb } from "../../db/client";
 import { utcDay } from "../../shared/retention";
-import { NANO_USD_PER_USD, usageRange, usageReport, type UsageTotals } from "../../self-service/usage";
+import { usageRange, usageReport, type UsageTotals } from "../../self-service/usage";
 import { validationError } from "../body";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
@@ -22,7 +23,7 @@ const totalView = (t: UsageTotals) => ({
   completion_tokens: t.completionTokens,
   cached_tokens: t.cachedTokens,
   reasoning_tokens: t.reasoningTokens,
-  cost_usd: t.costNanoUsd / NANO_USD_PER_USD,
+  cost_usd: nanoToUsd(t.costNanoUsd),
 });
 
 /**
@@ -47,7 +48,7 @@ export const usageRoutes = new Hono<AppEnv>().use(apiKeyAuth("inference")).get("
       completion_tokens: r.completionTokens,
       cached_tokens: r.cachedTokens,
       reasoning_tokens: r.reasoningTokens,
-      cost_usd: r.costNanoUsd / NANO_USD_PER_USD,
+      cost_usd: nanoToUsd(r.costNanoUsd),
     })),
     total: totalView(report.total),
   });
