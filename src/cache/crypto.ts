@@ -18,9 +18,12 @@ const SALT_BYTES = 32;
 
 const encoder = new TextEncoder();
 
-/** A fresh random cache salt for an account (base64). */
+/**
+ * A fresh random cache salt for an account: 32 bytes as lower-case hex, the
+ * form the migration's backfill (`lower(hex(randomblob(32)))`) also writes.
+ */
 export function newCacheSalt(): string {
-  return toBase64(crypto.getRandomValues(new Uint8Array(SALT_BYTES)));
+  return [...crypto.getRandomValues(new Uint8Array(SALT_BYTES))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -32,7 +35,7 @@ export async function accountCacheKey(masterKey: string, salt: string, accountId
   if (secret.byteLength < MASTER_KEY_MIN_BYTES) throw new Error(`CACHE_MASTER_KEY must be base64 of at least ${MASTER_KEY_MIN_BYTES} bytes`);
   const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
   return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: fromBase64(salt), info: encoder.encode(`${INFO}\n${accountId}`) },
+    { name: "HKDF", hash: "SHA-256", salt: fromHex(salt), info: encoder.encode(`${INFO}\n${accountId}`) },
     base,
     { name: "AES-GCM", length: 256 },
     false,
@@ -61,10 +64,11 @@ function aad(entry: Pick<CacheEntry, "keyHash" | "createdAt" | "expiresAt">): Ui
   return encoder.encode(`${entry.keyHash}\n${entry.createdAt}\n${entry.expiresAt}`);
 }
 
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
 function fromBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+function fromHex(text: string): Uint8Array {
+  if (!/^(?:[0-9a-f]{2})+$/.test(text)) throw new Error("cache salt must be lower-case hex");
+  return Uint8Array.from(text.match(/../g)!, (byte) => parseInt(byte, 16));
 }

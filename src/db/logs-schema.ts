@@ -46,6 +46,8 @@ export const requestLogs = sqliteTable(
     costNanoUsd: integer("cost_nano_usd").notNull(),
     streamed: integer("streamed", { mode: "boolean" }).notNull(),
     clientAborted: integer("client_aborted", { mode: "boolean" }).notNull(),
+    /** The response cache's part: hit, miss or bypass (model calls); NULL for other requests and rows written before the column existed. */
+    cache: text("cache", { enum: ["hit", "miss", "bypass"] }),
     ip: text("ip"),
     userAgent: text("user_agent"),
     edgeLocation: text("edge_location"),

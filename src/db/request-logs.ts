@@ -34,6 +34,7 @@ export function toLogRow(e: LogEvent, loggedAt: number): NewRequestLog {
     costNanoUsd: e.cost_nano_usd,
     streamed: e.streamed,
     clientAborted: e.client_aborted,
+    cache: e.cache ?? null,
     ip: e.ip,
     userAgent: e.user_agent,
     edgeLocation: e.edge_location,

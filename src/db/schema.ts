@@ -6,6 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { newCacheSalt } from "../cache/crypto";
 
 export const TIERS = ["free", "pro", "enterprise"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -63,6 +64,14 @@ export const accounts = sqliteTable(
      * webhook or job has changed `tier` (src/billing/tier.ts).
      */
     tierUntil: integer("tier_until"),
+    /**
+     * The account's response-cache salt (32 random bytes, hex): its cache
+     * data key is derived from it and CACHE_MASTER_KEY (src/cache/crypto.ts),
+     * so deleting or replacing it makes every cached answer of the account
+     * unreadable at once. Set for every new row; the migration filled it for
+     * older ones. NULL: the account's requests bypass the cache.
+     */
+    cacheSalt: text("cache_salt").$defaultFn(newCacheSalt),
   },
   // Emails are unique case-insensitively (`A@x` and `a@x` are one mailbox in
   // practice), enforced here whatever writes the row; the code also stores them
@@ -104,6 +113,13 @@ export const apiKeys = sqliteTable(
     /** Spend budget in nano-USD of customer price per budgetPeriod; null: no budget. Both set or both null. */
     budgetNanoUsd: integer("budget_nano_usd"),
     budgetPeriod: text("budget_period", { enum: BUDGET_PERIODS }),
+    /**
+     * The key's default response-cache TTL in seconds (1..86400), used when a
+     * request sends no `x-emby-cache-ttl`; null: a request is cached only when
+     * it asks. Clearing it withdraws the key's opt-in (the account's cached
+     * answers are purged, docs/cache.md).
+     */
+    cacheTtl: integer("cache_ttl"),
   },
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash), index("api_keys_account_idx").on(t.accountId)],
 );

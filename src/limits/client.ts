@@ -12,6 +12,7 @@ import type { AccountStatus, Tier } from "../db/schema";
 import type { Charge, SpendReservation } from "../billing/types";
 import { accessRefused } from "./access-errors";
 import type { AccessOverrides } from "./access-state";
+import type { CacheEntry } from "../cache/store";
 import type { AccountLimiter, AdmitAnswer, Release } from "./limiter";
 import { type Reservation, reservedTokens } from "./estimate";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
@@ -88,6 +89,8 @@ function checkRequestSize(modelId: string, reservation: Reservation, key: Limits
 export interface Admission {
   headers: Record<string, string>;
   overrides: AccessOverrides | null;
+  /** The live cached answer under the request's cache key (sealed; src/cache/crypto.ts opens it), when one was asked for and found. */
+  cached?: CacheEntry;
 }
 
 const SPEND_MESSAGES = {
@@ -112,6 +115,8 @@ export async function admit(
   reservation: Reservation,
   spend: SpendReservation,
   waitUntil: (p: Promise<unknown>) => void,
+  /** A cacheable request's key (src/cache/key.ts): a live entry under it comes back as `cached`, reserving no money. */
+  cacheKey?: string,
 ): Promise<Admission> {
   const account = accountLimits(auth.tier, auth.accountStatus);
   const key = keyLimits(account, auth.limits);
@@ -123,7 +128,7 @@ export async function admit(
   try {
     result = await Promise.race([
       limiterFor(env, auth.accountId).admit(
-        { leaseId, keyId: auth.keyId, accountId: auth.accountId, account, key, tokens, keyOwnLimits: auth.limits, view: { asOf: auth.authAsOf, status: auth.accountStatus, tier: auth.tier, tierUntil: auth.tierUntil }, spend },
+        { leaseId, keyId: auth.keyId, accountId: auth.accountId, account, key, tokens, keyOwnLimits: auth.limits, view: { asOf: auth.authAsOf, status: auth.accountStatus, tier: auth.tier, tierUntil: auth.tierUntil }, spend, ...(cacheKey === undefined ? {} : { cacheKey }) },
         releases,
       ),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("limiter timeout")), ADMIT_TIMEOUT_MS))),
@@ -151,7 +156,7 @@ export async function admit(
       "retry-after": retryAfterSeconds(result.retryAfterMs),
     });
   }
-  return { headers, overrides: result.overrides };
+  return { headers, overrides: result.overrides, ...(result.cached ? { cached: result.cached } : {}) };
 }
 
 /** Attempts of a release batch that settles money, and the wait before each retry. */
@@ -197,4 +202,14 @@ function reportLost(releases: readonly Release[], err: unknown): void {
     if (!charge || (charge.priceNano === 0 && charge.providerCostNano === 0)) continue;
     console.error(`BILLING: settlement lost after ${SETTLE_RETRY_DELAYS_MS.length + 1} attempts: lease ${leaseId} price_nano_usd=${charge.priceNano} provider_cost_nano_usd=${charge.providerCostNano} not charged; reconcile from its log event`);
   }
+}
+
+/** Stores a sealed answer in the account's cache (after a complete response, from waitUntil): false when the object declined it. */
+export async function cachePut(env: LimiterEnv, accountId: string, entry: CacheEntry): Promise<boolean> {
+  return limiterFor(env, accountId).cachePut(entry);
+}
+
+/** Deletes every cached answer of the account at once (the opt-in withdrawn). */
+export async function cachePurge(env: LimiterEnv, accountId: string): Promise<void> {
+  await limiterFor(env, accountId).cachePurge();
 }

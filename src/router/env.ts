@@ -3,6 +3,7 @@ import type { CallOutcome, ModelEntry, Route } from "../providers/types";
 import type { AttemptRecord } from "../routing/attempts";
 import type { KeyBudget } from "../billing/types";
 import type { MarkupBps } from "../billing/price";
+import type { CacheStatus } from "../shared/log-event";
 
 /** What authentication establishes about the caller, for the rest of the request. */
 export interface AuthContext {
@@ -29,6 +30,10 @@ export interface AuthContext {
   keyCreatedAt: number;
   /** The key's spend budget (api_keys.budget_*), enforced by the account's limiter; null: none. */
   budget: KeyBudget | null;
+  /** The account's response-cache salt (accounts.cache_salt); null: its requests bypass the cache. */
+  cacheSalt: string | null;
+  /** The key's default cache TTL in seconds (api_keys.cache_ttl), used when a request sends no x-emby-cache-ttl; null: none. */
+  cacheTtlDefault: number | null;
 }
 
 /** Which error body shape a route speaks: OpenAI's, or Anthropic's on /v1/messages. */
@@ -52,6 +57,8 @@ export interface CallRecord {
   /** The price markup the call is charged at (PRICE_MARKUP_PERCENT when it was admitted). */
   markupBps: MarkupBps;
   outcome?: Promise<CallOutcome>;
+  /** What the response cache did (the `x-emby-cache` header); absent: the endpoint has no cache (logged as null). */
+  cache?: CacheStatus;
 }
 
 export interface AppEnv {

@@ -150,6 +150,7 @@ export function buildLogEvent(req: RequestFacts, res: ResponseFacts, outcome: Ca
     provider_cost_nano_usd: charge.providerCostNano,
     streamed: res.call?.streamed ?? false,
     client_aborted: outcome?.result === "client_aborted" || res.clientGoneEarly,
+    cache: res.call?.cache ?? null,
     ip: clientIp(req.headers),
     user_agent: sanitizeUserAgent(req.headers.get("user-agent")),
     edge_location: edgeLocation(req.cf),

@@ -15,6 +15,9 @@
 import { z } from "zod";
 
 export const LOG_EVENT_VERSION = 1;
+/** What the response cache did for a model call (the `x-emby-cache` header). */
+export const CACHE_STATUSES = ["hit", "miss", "bypass"] as const;
+export type CacheStatus = (typeof CACHE_STATUSES)[number];
 
 /** Which API a request addressed. A route pattern, never the raw path (a 404 path is client text). */
 export const LOG_ENDPOINTS = ["chat.completions", "messages", "responses", "embeddings", "models", "generation", "usage", "account", "keys", "admin", "other"] as const;
@@ -117,6 +120,14 @@ export const logEventSchema = z
     provider_cost_nano_usd: count.optional(),
     streamed: z.boolean(),
     client_aborted: z.boolean(),
+    /**
+     * The response cache's part in a model call: `hit` (answered from the
+     * cache: no route, no tokens, no charge), `miss` (routed; the answer may
+     * be stored) or `bypass` (the request did not opt in). Null for requests
+     * that made no model call; optional so that events of routers deployed
+     * before the cache still parse.
+     */
+    cache: z.enum(CACHE_STATUSES).nullable().optional(),
     ip: z.union([z.ipv4(), z.ipv6()]).nullable(),
     user_agent: z.string().max(MAX_USER_AGENT_LENGTH).regex(/^[\x20-\x7e]*$/).nullable(),
     /** Cloudflare data centre (IATA code) that served the request. */

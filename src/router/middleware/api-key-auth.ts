@@ -69,6 +69,8 @@ function toAuthContext(found: KeyWithAccount, asOf: number, now: number): AuthCo
     restricted: account.restrictedAt !== null,
     keyCreatedAt: key.createdAt,
     budget: key.budgetNanoUsd !== null && key.budgetPeriod !== null ? { limitNano: key.budgetNanoUsd, period: key.budgetPeriod } : null,
+    cacheSalt: account.cacheSalt,
+    cacheTtlDefault: key.cacheTtl,
   };
 }
 
