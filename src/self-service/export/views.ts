@@ -72,6 +72,7 @@ export function requestLogExportView(r: RequestLog) {
     cost_nano_usd: r.costNanoUsd,
     streamed: r.streamed,
     client_aborted: r.clientAborted,
+    cache: r.cache,
     ip: r.ip,
     user_agent: r.userAgent,
     edge_location: r.edgeLocation,
@@ -157,7 +158,7 @@ export const REQUEST_LOG_COLUMNS = [
   "request_id", "key_id", "endpoint", "method", "model", "provider", "upstream_model", "attempts", "route", "data_region", "attempt_log",
   "received_at", "first_byte_at", "completed_at", "latency_ms", "status", "error_code",
   "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "usage_estimated", "cost_nano_usd",
-  "streamed", "client_aborted", "ip", "user_agent", "edge_location", "logged_at",
+  "streamed", "client_aborted", "cache", "ip", "user_agent", "edge_location", "logged_at",
 ] as const satisfies Columns<ReturnType<typeof requestLogExportView>>;
 
 export const LEDGER_COLUMNS = [
