@@ -24,6 +24,7 @@ import { call } from "./helpers/router";
 
 interface MapCategory {
   id: string;
+  description: string;
   store: { kind: string; name: string; table: string | null };
   fields: string[];
   retention: { after: string; period_ms?: number; period_years?: number };
@@ -87,10 +88,22 @@ describe("GET /v1/privacy", () => {
     expect(byId(map, "billing_receipts").retention.period_ms).toBe(BILLING_RECEIPT_RETENTION_MS);
     expect(byId(map, "erasure_journal").retention.period_ms).toBe(ERASURE_JOURNAL_RETENTION_MS);
     expect(byId(map, "limiter_state").retention.period_ms).toBe(LEASE_TTL_MS);
-    expect(byId(map, "response_cache")).toMatchObject({ held: false, retention: { period_ms: CACHE_TTL_MS } });
+    expect(byId(map, "response_cache")).toMatchObject({ held: true, retention: { period_ms: CACHE_TTL_MS }, on_erasure: "deleted" });
     expect(byId(map, "credit_ledger").retention).toEqual({ after: "created_at", period_years: BILLING_RETENTION_YEARS });
     expect(byId(map, "billing_account").retention).toEqual({ after: "account_closed_at", period_ms: CLOSED_ACCOUNT_RETENTION_MS });
     expect(byId(map, "stripe_events").retention).toEqual({ after: "processed_at", period_ms: STRIPE_EVENT_RETENTION_MS });
+  });
+
+  it("describes the response cache as held: the only content at rest, opt-in, encrypted, in the account's limiter, 24 hours, purged on withdrawal", async () => {
+    const { map } = await fetchMap();
+    const cache = byId(map, "response_cache");
+    expect(cache).toMatchObject({ held: true, location: "eu", store: { kind: "durable_object", name: "AccountLimiter", table: "cache_entries" } });
+    for (const said of ["only prompt or response content at rest", "x-emby-cache-ttl", "cache_ttl", "AES-256-GCM", "HKDF", "EU jurisdiction", "24 hours", "never served after expiry", "DELETE /v1/cache", "erasure"]) {
+      expect(cache.description).toContain(said);
+    }
+    // Every other category that mentions content says it holds none.
+    const others = map.categories.filter((c) => c.id !== "response_cache" && /\bcontent\b/.test(c.description));
+    for (const c of others) expect(c.description, c.id).toMatch(/never prompt or response content/);
   });
 
   it("lists the log event's fields as the request logs' fields", async () => {

@@ -148,11 +148,13 @@ export async function confirmPendingEmail(db: CoreDb, id: string, email: string,
 /**
  * Closes an account at `at`, ends its console sessions and audits the
  * request; closing twice (two racing requests) keeps the first closure, the
- * date the 90-day erasure counts from.
+ * date the 90-day erasure counts from. The cache salt goes at once: no key
+ * works any more, and a cached answer stored by a request still in flight
+ * can then never be opened (docs/cache.md).
  */
 export async function closeAccount(db: CoreDb, id: string, at: number, actor: string): Promise<Account | undefined> {
   const [[closed]] = await db.batch([
-    db.update(accounts).set({ closedAt: at, updatedAt: at }).where(and(eq(accounts.id, id), isNull(accounts.closedAt))).returning(),
+    db.update(accounts).set({ closedAt: at, updatedAt: at, cacheSalt: null }).where(and(eq(accounts.id, id), isNull(accounts.closedAt))).returning(),
     db.delete(consoleSessions).where(eq(consoleSessions.accountId, id)),
     auditInsert(db, { accountId: id, actor, action: "account.close", target: id }),
   ]);

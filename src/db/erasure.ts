@@ -130,10 +130,12 @@ export async function eraseCoreRows(core: CoreDb, accountId: string, entry: Jour
 /**
  * Marks the account closed (if it is not already), the first step of an
  * erasure on request: should a later step fail, the account stays closed and
- * its keys refused, and the erasure can be repeated.
+ * its keys refused, and the erasure can be repeated. The cache salt goes with
+ * it (an account closed before has none), so no cached answer of the account
+ * can be opened from here on, whatever a later step does.
  */
 export async function markClosed(core: CoreDb, accountId: string, now: number): Promise<void> {
-  await core.update(accounts).set({ closedAt: now, updatedAt: now }).where(and(eq(accounts.id, accountId), isNull(accounts.closedAt)));
+  await core.update(accounts).set({ closedAt: now, updatedAt: now, cacheSalt: null }).where(and(eq(accounts.id, accountId), isNull(accounts.closedAt)));
 }
 
 /** Ids of accounts closed before `cutoff`, oldest closure first, at most `limit`. */

@@ -15,6 +15,8 @@ export interface NewKey {
   scopes: KeyScope[];
   dataRegion?: "eu" | null | undefined;
   budget?: KeyBudget | null | undefined;
+  /** Default response-cache TTL (seconds); null or absent: none. */
+  cacheTtl?: number | null | undefined;
 }
 
 /** A new key in clear and the row that stores it (its hash, never the key). */
@@ -35,6 +37,7 @@ async function newKeyRow(accountId: string, input: NewKey, id = newId("key")) {
     dataRegion: input.dataRegion ?? null,
     budgetNanoUsd: input.budget?.limitNano ?? null,
     budgetPeriod: input.budget?.period ?? null,
+    cacheTtl: input.cacheTtl ?? null,
     createdAt: Date.now(),
   } satisfies typeof apiKeys.$inferInsert;
   return { key, values };
@@ -94,7 +97,7 @@ export async function findAccountKey(db: CoreDb, accountId: string, keyId: strin
 }
 
 /** The columns a customer may change on a key. */
-export type KeyChanges = Partial<Pick<ApiKey, "name" | "rpmLimit" | "tpmLimit" | "concurrencyLimit" | "allowedModels" | "dataRegion" | "expiresAt" | "budgetNanoUsd" | "budgetPeriod">>;
+export type KeyChanges = Partial<Pick<ApiKey, "name" | "rpmLimit" | "tpmLimit" | "concurrencyLimit" | "allowedModels" | "dataRegion" | "expiresAt" | "budgetNanoUsd" | "budgetPeriod" | "cacheTtl">>;
 
 /** Updates a key and audits the names (never the values) of the fields changed, in one transaction. */
 export async function updateKey(db: CoreDb, key: ApiKey, changes: KeyChanges, fields: readonly string[], actor: string): Promise<ApiKey | undefined> {
@@ -124,7 +127,7 @@ export async function revokeKey(db: CoreDb, key: ApiKey, reason: string, actor: 
 
 /**
  * Replaces a key by a new one with the same name, scopes, limits, models,
- * region and expiry; the old key stops at `oldStopsAt`. One transaction:
+ * region, expiry, budget and default cache TTL; the old key stops at `oldStopsAt`. One transaction:
  * the old key is marked only if it is still active and not yet replaced,
  * and the new row takes its account from the old row only once that row
  * names it as its replacement, so a concurrent rotation that got there
@@ -148,6 +151,7 @@ export async function rotateKey(
     models: old.allowedModels,
     dataRegion: old.dataRegion,
     budget: old.budgetNanoUsd === null || old.budgetPeriod === null ? null : { limitNano: old.budgetNanoUsd, period: old.budgetPeriod },
+    cacheTtl: old.cacheTtl,
   }, newKeyId);
   const guardedAccount = sql<string>`(select ${apiKeys.accountId} from ${apiKeys} where ${apiKeys.id} = ${old.id} and ${apiKeys.replacedBy} = ${values.id})`;
   try {

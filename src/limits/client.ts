@@ -61,8 +61,8 @@ export function limiterFor(env: LimiterEnv, accountId: string): DurableObjectStu
   return namespace.get(namespace.idFromName(accountId));
 }
 
-function unavailable(): ApiError {
-  return new ApiError(503, "api_error", "limiter_unavailable", "The rate limiter is unavailable; retry shortly.", null, { "retry-after": "1" });
+function unavailable(message = "The rate limiter is unavailable; retry shortly."): ApiError {
+  return new ApiError(503, "api_error", "limiter_unavailable", message, null, { "retry-after": "1" });
 }
 
 /**
@@ -209,7 +209,17 @@ export async function cachePut(env: LimiterEnv, accountId: string, entry: CacheE
   return limiterFor(env, accountId).cachePut(entry);
 }
 
-/** Deletes every cached answer of the account at once (the opt-in withdrawn). */
-export async function cachePurge(env: LimiterEnv, accountId: string): Promise<void> {
-  await limiterFor(env, accountId).cachePurge();
+/**
+ * Deletes every cached answer of the account at once (the opt-in withdrawn).
+ * Throws 503 `limiter_unavailable`, with `message` when the caller has a
+ * better one, when the object cannot be reached: a withdrawal must not
+ * report success while the entries remain.
+ */
+export async function cachePurge(env: LimiterEnv, accountId: string, message = "The response cache could not be purged; retry shortly."): Promise<void> {
+  try {
+    await limiterFor(env, accountId).cachePurge();
+  } catch (err) {
+    console.error("limiter unavailable: cache not purged", err);
+    throw unavailable(message);
+  }
 }

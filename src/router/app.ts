@@ -9,6 +9,7 @@ import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { auditLogRoutes } from "./routes/audit-log";
 import { billingRoutes } from "./routes/billing";
+import { cacheRoutes } from "./routes/cache";
 import { chatCompletionsRoutes } from "./routes/chat-completions";
 import { creditsRoutes } from "./routes/credits";
 import { embeddingsRoutes } from "./routes/embeddings";
@@ -43,6 +44,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/credits", creditsRoutes)
   .route("/v1/account", accountRoutes)
   .route("/v1/keys", keysRoutes)
+  .route("/v1/cache", cacheRoutes)
   .route("/v1/credits/notice", creditsNoticeRoutes)
   .route("/v1/audit-log", auditLogRoutes)
   .route("/v1/billing", billingRoutes)

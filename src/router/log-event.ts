@@ -56,6 +56,7 @@ const ENDPOINTS: readonly [RegExp, LogEndpoint][] = [
   [/^\/v1\/usage\/?$/, "usage"],
   [/^\/v1\/account(\/|$)/, "account"],
   [/^\/v1\/keys(\/|$)/, "keys"],
+  [/^\/v1\/cache\/?$/, "cache"],
   [/^\/admin\//, "admin"],
 ];
 

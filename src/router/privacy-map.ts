@@ -76,7 +76,7 @@ interface Category {
   retention: Retention;
   /** What erasure on request (or 90 days after closure) does to it. */
   on_erasure: "deleted" | "pseudonymised" | "kept";
-  /** False for a category the service does not hold yet (the response cache). */
+  /** Whether the service holds data of this category (part of the published format; a category not yet in use would say false). */
   held: boolean;
 }
 
@@ -229,11 +229,14 @@ function categories(): Category[] {
     },
     {
       id: "response_cache",
-      description: "Opt-in cached responses, encrypted with a per-account key; the store exists but routing does not use it yet, so nothing is held.",
+      description:
+        "The only prompt or response content at rest: complete answers to requests that opted in (x-emby-cache-ttl, or the key's cache_ttl), " +
+        "in the account's own limiter object in the EU jurisdiction, encrypted with AES-256-GCM under a per-account key derived by HKDF from the operator's secret and the account's random salt. " +
+        "At most 24 hours; never served after expiry, and deleted within minutes of it. All the account's entries are deleted at once by DELETE /v1/cache, by clearing a key's cache_ttl, and on closure and erasure (which also delete the salt, so no entry can be opened).",
       // The limiter object's SQLite table (src/cache/store.ts); `ciphertext` is the only content at rest.
       store: { kind: "durable_object", name: "AccountLimiter", table: "cache_entries" }, fields: [...CACHE_COLUMNS],
       purposes: ["response_cache"], legal_bases: ["contract"],
-      retention: { after: "created_at", period_ms: CACHE_TTL_MS }, on_erasure: "deleted", held: false,
+      retention: { after: "created_at", period_ms: CACHE_TTL_MS }, on_erasure: "deleted", held: true,
     },
   ];
 }

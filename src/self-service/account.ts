@@ -81,8 +81,9 @@ export async function closeOwnAccount(env: ClosureEnv, accountId: string, actor:
   // No key or console session reaches the Customer Portal any more, so the
   // renewal stops here (a repeated closure finds it cancelled already).
   waitUntil(cancelSubscriptionAtEnd(env, accountId, "closure"));
-  // Rate windows, leases and money state serve no purpose once no key works;
-  // pending ledger entries stay the account's until its erasure.
+  // Rate windows, leases, money state and cached answers serve no purpose
+  // once no key works (closeAccount cleared the cache salt too); pending
+  // ledger entries stay the account's until its erasure.
   await eraseLimiterState(env, accountId, accountId);
   return { ...account, closedAt: account.closedAt };
 }
@@ -110,7 +111,8 @@ export async function eraseAccountNow(env: ErasureEnv, accountId: string, now: n
   await eraseLimiterState(env, accountId, pseudonym);
   // Before the Stripe link goes with the core rows; a Stripe failure is logged, never blocking.
   await deleteStripeCustomer(env, accountId);
-  // Cached responses: none exist yet. The response cache, when it comes,
-  // deletes the account's entries here, before the databases.
+  // Cached responses went in the two steps above: markClosed cleared the
+  // account's cache salt (no entry can be opened any more) and the limiter's
+  // erase() deleted every cache_entries row; the row itself goes below.
   return eraseAccountEverywhere(dbs, accountId, now, LOG_BUDGET, pseudonym);
 }

@@ -63,6 +63,11 @@ export function keyPatch(caller: KeyGrant, key: ApiKey, body: UpdateKeyBody): Ke
     changes.name = body.name;
     fields.push("name");
   }
+  // A setting, not a grant: any value within 1..86400 s, neither narrowing nor widening.
+  if (body.cache_ttl !== undefined) {
+    changes.cacheTtl = body.cache_ttl;
+    fields.push("cache_ttl");
+  }
   for (const name of LIMIT_NAMES) {
     const value = body.limits?.[name];
     if (value === undefined) continue;

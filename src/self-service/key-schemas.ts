@@ -1,5 +1,6 @@
 /** Request bodies of the customer key API (/v1/keys), re-exported by its route module. */
 import { z } from "zod";
+import { CACHE_MAX_TTL_S } from "../cache/ttl";
 import { KEY_DATA_REGIONS, KEY_SCOPES } from "../db/schema";
 import { budgetBody } from "./budget";
 
@@ -20,6 +21,12 @@ const expiresAt = z
   .nullable();
 
 const limits = z.object({ rpm: limit, tpm: limit, concurrency: limit }).partial().strict();
+/**
+ * The key's default response-cache TTL (seconds), for requests that send no
+ * `x-emby-cache-ttl`; null: none. Configuration, so a value over 24 hours is
+ * refused rather than clamped as the header's is.
+ */
+const cacheTtl = z.number().int().min(1).max(CACHE_MAX_TTL_S).nullable();
 /** Catalogue ids, checked against the catalogue in force by the handler; null: every model. */
 const models = z.array(z.string().min(1).max(200)).min(1).max(500).transform(unique).nullable();
 
@@ -37,6 +44,8 @@ export const createKeyBody = z
     data_region: z.enum(KEY_DATA_REGIONS).nullable().optional(),
     /** Spend limit per UTC day, week or month; null: none. */
     budget: budgetBody.optional(),
+    /** Not inherited from the caller: a key is opted in to the cache only when asked. */
+    cache_ttl: cacheTtl.optional(),
   })
   .strict();
 export type CreateKeyBody = z.infer<typeof createKeyBody>;
@@ -50,6 +59,8 @@ export const updateKeyBody = z
     models: models.optional(),
     data_region: z.enum(KEY_DATA_REGIONS).nullable().optional(),
     budget: budgetBody.optional(),
+    /** null withdraws the key's opt-in: the account's cached answers are deleted. */
+    cache_ttl: cacheTtl.optional(),
   })
   .strict()
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "Give at least one field to change." });

@@ -9,7 +9,7 @@
 import type { CoreDb } from "../db/client";
 import { createKey, findAccountKey, revokeKey, rotateKey, updateKey } from "../db/keys";
 import { KEY_SCOPES, type ApiKey } from "../db/schema";
-import type { LimiterEnv } from "../limits/client";
+import { cachePurge, type LimiterEnv } from "../limits/client";
 import { pushAccessChange } from "../limits/controls";
 import type { Catalogue } from "../routing/catalogue";
 import { newId } from "../shared/crypto";
@@ -67,7 +67,7 @@ export async function createAccountKey(deps: KeyDeps, accountId: string, body: C
   return createKey(
     deps.db,
     accountId,
-    { name: body.name, scopes: [...grant.scopes], limits: grant.limits, models: grant.models && [...grant.models], dataRegion: grant.dataRegion, expiresAt: grant.expiresAt, budget: grant.budget },
+    { name: body.name, scopes: [...grant.scopes], limits: grant.limits, models: grant.models && [...grant.models], dataRegion: grant.dataRegion, expiresAt: grant.expiresAt, budget: grant.budget, cacheTtl: body.cache_ttl },
     actor,
   );
 }
@@ -86,6 +86,13 @@ export async function updateAccountKey(deps: KeyDeps, accountId: string, keyId: 
   if (keyStops || keyBudgets) await pushAccessChange(deps.limiter, accountId, { ...(keyStops && { keyStops }), ...(keyBudgets && { keyBudgets }) });
   const updated = await updateKey(deps.db, key, changes, fields, actor);
   if (!updated) throw errors.notFound("No such API key.", "key_not_found", "id");
+  // Clearing the default withdraws the key's opt-in: every cached answer of
+  // the account goes (entries are per account, not per key). After the D1
+  // write, so what a request stored under the old default meanwhile goes too.
+  // A repeated PATCH would not purge again, so a failure says how to finish.
+  if (body.cache_ttl === null && key.cacheTtl !== null) {
+    await cachePurge(deps.limiter, accountId, "The key's cache_ttl was cleared, but the account's cached answers could not be deleted yet; delete them with DELETE /v1/cache.");
+  }
   return updated;
 }
 

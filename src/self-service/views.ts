@@ -49,6 +49,8 @@ export function keyView(k: ApiKey, now = Date.now(), keySpend: Readonly<Record<s
     replaced_by: k.replacedBy,
     rotation_due: isRotationDue(k, now),
     budget: budgetView(k, keySpend[k.id], now),
+    /** Default response-cache TTL (seconds) for requests without x-emby-cache-ttl; null: none. */
+    cache_ttl: k.cacheTtl,
   };
 }
 

@@ -20,7 +20,7 @@ export const CACHE_STATUSES = ["hit", "miss", "bypass"] as const;
 export type CacheStatus = (typeof CACHE_STATUSES)[number];
 
 /** Which API a request addressed. A route pattern, never the raw path (a 404 path is client text). */
-export const LOG_ENDPOINTS = ["chat.completions", "messages", "responses", "embeddings", "models", "generation", "usage", "account", "keys", "admin", "other"] as const;
+export const LOG_ENDPOINTS = ["chat.completions", "messages", "responses", "embeddings", "models", "generation", "usage", "account", "keys", "cache", "admin", "other"] as const;
 export type LogEndpoint = (typeof LOG_ENDPOINTS)[number];
 
 export const LOG_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER"] as const;

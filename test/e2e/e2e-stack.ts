@@ -21,33 +21,50 @@ export interface E2EStack {
   accountId: string;
   /** The local state directory (D1 and Durable Object files). */
   stateDir: string;
+  /**
+   * Stops both workers and the fake, keeping the local state (so its files
+   * can be read at rest), and starts them again on it, on new ports: the
+   * same account and key work. `stack` is the new one afterwards.
+   */
+  restart(between?: () => Promise<void> | void): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface E2EOptions {
   /** Record the demo account's consent to processing outside the EU (default true). */
   consent?: boolean;
+  /** More `--var` settings for the workers (e.g. CACHE_MASTER_KEY). */
+  vars?: Record<string, string>;
 }
 
 export async function startE2EStack(name: string, options: E2EOptions = {}): Promise<E2EStack> {
   const stateDir = mkdtempSync(join(tmpdir(), `emby-e2e-${name}-`));
-  const fakePort = await freePort();
-  const stack = await startStack({
-    port: await freePort(),
-    fakePort,
-    persistTo: stateDir,
-    stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
-    vars: { ADMIN_TOKEN, STRIPE_WEBHOOK_SECRET, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`) },
-  });
+  const start = async () => {
+    const fakePort = await freePort();
+    return startStack({
+      port: await freePort(),
+      fakePort,
+      persistTo: stateDir,
+      stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
+      vars: { ADMIN_TOKEN, STRIPE_WEBHOOK_SECRET, ...fakeProviderVars(`http://127.0.0.1:${fakePort}`), ...options.vars },
+    });
+  };
+  const stack = await start();
   const { key, accountId } = await createDemo(stack.url, ADMIN_TOKEN, `e2e-${name}@example.com`, { consent: options.consent ?? true });
-  return {
+  const e2e: E2EStack = {
     stack,
     key,
     accountId,
     stateDir,
+    restart: async (between) => {
+      await e2e.stack.stop();
+      await between?.();
+      e2e.stack = await start();
+    },
     stop: async () => {
-      await stack.stop();
+      await e2e.stack.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+  return e2e;
 }

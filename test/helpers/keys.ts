@@ -16,6 +16,7 @@ export interface KeyBody {
   revoked_reason: string | null;
   replaced_by: string | null;
   rotation_due: boolean;
+  cache_ttl: number | null;
 }
 
 /** A /v1/keys request with the given key; a body is sent as JSON. */

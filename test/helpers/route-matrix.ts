@@ -78,6 +78,8 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
   "GET /v1/usage": { access: "inference", probes: at("/v1/usage") },
   // Any key of the account (inference or manage scope); another account's transaction id as `before`: test/credits-api.test.ts.
   "GET /v1/credits": { access: "inference", probes: at("/v1/credits") },
+  // Any key of the account (inference or manage scope): test/cache-controls.test.ts.
+  "DELETE /v1/cache": { access: "inference", probes: at("/v1/cache") },
 
   "GET /v1/account": { access: "manage", probes: at("/v1/account") },
   "GET /v1/account/export": {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { D1_MAX_BOUND_PARAMS } from "../../src/db/chunks";
 import { billingDb } from "../../src/db/client";
 import { billingReceipts } from "../../src/db/billing-schema";
-import type { LogEvent } from "../../src/shared/log-event";
+import { LOG_ENDPOINTS, type LogEvent } from "../../src/shared/log-event";
 import { recordingD1 } from "../helpers/d1-recorder";
 import { fellBack, logEvent, newAccountId } from "../helpers/log-events";
 import { asMessages, deliver, failingLogsDb, ledger, logRows, watchDeadLetters } from "../helpers/logger-queue";
@@ -54,6 +54,16 @@ describe("log queue consumer", () => {
     const rows = await logRows();
     const flag = (id: string) => rows.find((r) => r.requestId === id)?.usageEstimated;
     expect([flag(estimated.request_id), flag(reported.request_id), flag(older.request_id)]).toEqual([true, false, false]);
+  });
+
+  it("takes and writes every endpoint name the router may send, `cache` (DELETE /v1/cache) included", async () => {
+    expect(LOG_ENDPOINTS).toContain("cache");
+    const events = LOG_ENDPOINTS.map((endpoint) => logEvent({ endpoint, model: null, provider: null, upstream_model: null, attempts: 0, prompt_tokens: 0, completion_tokens: 0, cost_nano_usd: 0 }));
+    const result = await deliver(asMessages(events));
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toHaveLength(events.length);
+    const rows = await logRows();
+    for (const event of events) expect(rows.find((r) => r.requestId === event.request_id)?.endpoint, event.endpoint).toBe(event.endpoint);
   });
 
   it("leaves one row per request and unchanged ledger totals when the same batch is delivered twice", async () => {

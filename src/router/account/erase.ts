@@ -5,7 +5,10 @@
  * entries deleted; the journal row written), the logs (the account's request
  * logs deleted) and billing (its rows pseudonymised). Until now the router
  * only read LOGS_DB and BILLING_DB; erasure is the one router path that
- * writes them.
+ * writes them. The response cache goes first of all: the account's cache
+ * salt is cleared with `closed_at` (no cached answer can be opened from then
+ * on), then the limiter object's erase() deletes every cache entry, before
+ * any database row.
  */
 import type { Context } from "hono";
 import type { ErasureResult } from "../../db/erasure";

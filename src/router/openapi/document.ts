@@ -10,6 +10,7 @@ import { registerSecuritySchemes } from "./components";
 import { registerAccountPaths } from "./paths/account";
 import { registerAdminPaths } from "./paths/admin";
 import { registerBillingPaths } from "./paths/billing";
+import { registerCachePaths } from "./paths/cache";
 import { registerInferencePaths } from "./paths/inference";
 import { registerCreditsNoticePaths } from "./paths/credits-notice";
 import { registerKeyPaths } from "./paths/keys";
@@ -28,6 +29,7 @@ export function buildOpenApiDocument() {
   registerPublicPaths(registry);
   registerInferencePaths(registry);
   registerUsagePaths(registry);
+  registerCachePaths(registry);
   registerAccountPaths(registry);
   registerKeyPaths(registry);
   registerBillingPaths(registry);
@@ -40,6 +42,7 @@ export function buildOpenApiDocument() {
       { name: "Inference" },
       { name: "Models" },
       { name: "Usage" },
+      { name: "Cache", description: "The opt-in response cache; any key of the account." },
       { name: "Account", description: "Self-service and GDPR rights; scope `manage`." },
       { name: "Keys", description: "The account's own keys; scope `manage`." },
       { name: "Operator: accounts", description: "Bearer ADMIN_TOKEN." },

@@ -68,6 +68,7 @@ export const apiKeySchema = z
     replaced_by: z.string().nullable().meta({ description: "Set on a key rotated out: its replacement; this key stops at expires_at" }),
     rotation_due: z.boolean().meta({ description: "Active and older than 90 days: rotate it" }),
     budget: keyBudgetSchema.nullable().meta({ description: "Spend budget; null: none" }),
+    cache_ttl: z.number().int().nullable().meta({ description: "Default response-cache TTL in seconds (1-86400) for requests that send no x-emby-cache-ttl; null: none" }),
   })
   .meta({ id: "ApiKey", description: "A key's metadata: never the key itself, nor its hash." });
 

@@ -78,8 +78,8 @@ export const keysRoutes = new Hono<AppEnv>()
   .patch("/:id", async (c) => {
     const body = await readJson(c.req.raw, updateKeyBody);
     const { accountId } = c.get("auth");
-    const updated = await updateAccountKey(deps(c), accountId, c.req.param("id"), body, callerGrant(c), actorOf(c));
-    evictAccount(accountId);
+    // Evicted even when the change fails after its D1 write (a cache purge).
+    const updated = await updateAccountKey(deps(c), accountId, c.req.param("id"), body, callerGrant(c), actorOf(c)).finally(() => evictAccount(accountId));
     return c.json(keyView(updated, Date.now(), await accountKeySpend(c.env, accountId, [updated])));
   })
   // Revoking a revoked key is a success that changes nothing (DELETE is idempotent).

@@ -34,7 +34,7 @@ export function keyExportView(k: ApiKey) {
 export const KEY_COLUMNS = [
   "id", "name", "prefix", "status", "scopes", "limits.rpm", "limits.tpm", "limits.concurrency", "models", "data_region",
   "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "replaced_by", "rotation_due",
-  "budget_nano_usd", "budget_period",
+  "budget_nano_usd", "budget_period", "cache_ttl",
 ] as const;
 
 export function consentExportView(r: typeof consents.$inferSelect) {
