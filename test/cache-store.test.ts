@@ -5,7 +5,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CACHE_MAX_ENTRY_BYTES, CACHE_MAX_TOTAL_BYTES, CACHE_SWEEP_DELAY_MS, ResponseCacheStore, type CacheEntry } from "../src/cache/store";
+import { CACHE_CLOCK_SKEW_MS, CACHE_MAX_ENTRY_BYTES, CACHE_MAX_TOTAL_BYTES, CACHE_SWEEP_DELAY_MS, ResponseCacheStore, type CacheEntry } from "../src/cache/store";
 import type { AccountLimiter, AdmitRequest } from "../src/limits/limiter";
 import { TIER_LIMITS } from "../src/limits/tiers";
 import { CACHE_TTL_MS } from "../src/shared/retention";
@@ -122,6 +122,36 @@ describe("the limiter object's cache", () => {
       expect(rowCount(sql)).toBe(0);
       const after = limiter.admit(admission(accountId, "c"));
       expect(after.refused).not.toBeNull();
+    });
+  });
+
+  it("refuses, after a purge, answers to requests received before it and answers cached by a key default an older view still held", async () => {
+    await withLimiter(async (limiter, at, _, __, sql) => {
+      at(T0 + MINUTE);
+      limiter.cachePurge();
+      const purgedAt = T0 + MINUTE;
+      at(purgedAt + 30_000);
+      const now = purgedAt + 30_000;
+      // In flight when the purge ran: received before it.
+      expect(limiter.cachePut(entry("inflight", now, 10_000), { requestedAt: purgedAt - 1_000, viewAsOf: purgedAt - 1_000, viaKeyDefault: false })).toBe(false);
+      // Within the clock-skew guard of the purge: refused too.
+      expect(limiter.cachePut(entry("close", now, 10_000), { requestedAt: purgedAt + CACHE_CLOCK_SKEW_MS, viewAsOf: purgedAt + CACHE_CLOCK_SKEW_MS, viaKeyDefault: false })).toBe(false);
+      // A new opt-in by header after the purge is stored, whatever the view's age.
+      expect(limiter.cachePut(entry("header", now, 10_000), { requestedAt: now - 1_000, viewAsOf: purgedAt - 1_000, viaKeyDefault: false })).toBe(true);
+      // The key's default from a view read before the purge: the default may have been cleared since.
+      expect(limiter.cachePut(entry("stale-default", now, 10_000), { requestedAt: now - 1_000, viewAsOf: purgedAt - 1_000, viaKeyDefault: true })).toBe(false);
+      expect(limiter.cachePut(entry("fresh-default", now, 10_000), { requestedAt: now - 1_000, viewAsOf: now - 2_000, viaKeyDefault: true })).toBe(true);
+      const keys = sql.exec<{ key_hash: string }>("select key_hash from cache_entries order by key_hash").toArray().map((r) => r.key_hash);
+      expect(keys).toEqual(["fresh-default", "header"]);
+    });
+  });
+
+  it("after erasure, refuses an answer still in flight when it ran", async () => {
+    await withLimiter(async (limiter, at, _, __, sql) => {
+      await limiter.erase("pseudonym_inflight");
+      at(T0 + 30_000);
+      expect(limiter.cachePut(entry("late", T0 + 30_000, 10_000), { requestedAt: T0 - 5_000, viewAsOf: T0 - 5_000, viaKeyDefault: false })).toBe(false);
+      expect(rowCount(sql)).toBe(0);
     });
   });
 });

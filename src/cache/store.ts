@@ -35,6 +35,21 @@ export interface CacheEntry {
   iv: ArrayBuffer;
 }
 
+/**
+ * Where a stored answer came from, so that a withdrawal is final: an answer
+ * to a request received before the last purge (in flight when it ran), or
+ * one cached by a key's default under an auth view read before it (another
+ * isolate that has not seen the default cleared), is refused.
+ */
+export interface CacheOrigin {
+  /** When the router received the request (its clock, ms). */
+  requestedAt: number;
+  /** When the router read the auth view that held the key's default (ms). */
+  viewAsOf: number;
+  /** Cached by the key's default TTL, not by the request's own header. */
+  viaKeyDefault: boolean;
+}
+
 type Row = { key_hash: string; created_at: number; expires_at: number; size: number; ciphertext: ArrayBuffer; iv: ArrayBuffer };
 
 export class ResponseCacheStore {
@@ -42,6 +57,7 @@ export class ResponseCacheStore {
     sql.exec(`create table if not exists cache_entries (key_hash text primary key, created_at integer not null,
       expires_at integer not null, size integer not null, ciphertext blob not null, iv blob not null)`);
     sql.exec("create index if not exists cache_entries_expires_at on cache_entries (expires_at)");
+    sql.exec("create table if not exists cache_purges (id integer primary key check (id = 1), purged_at integer not null)");
   }
 
   /** The live entry for a key, or null (none, or expired by `now` even if the alarm has not deleted it yet). */
@@ -54,13 +70,16 @@ export class ResponseCacheStore {
    * Stores an entry (replacing one under the same key) and evicts what the
    * account's byte bound needs. False, storing nothing: larger than
    * CACHE_MAX_ENTRY_BYTES, already expired, living longer than CACHE_TTL_MS,
-   * or created in the future.
+   * or created in the future; or, given its origin, withdrawn by a purge
+   * (CacheOrigin; the router's clock may trail the object's by up to
+   * CACHE_CLOCK_SKEW_MS, so a request that close to the purge is refused too).
    */
-  put(entry: CacheEntry, now: number): boolean {
+  put(entry: CacheEntry, now: number, origin?: CacheOrigin): boolean {
     const size = entry.ciphertext.byteLength;
     const lifetime = entry.expiresAt - entry.createdAt;
     if (size > CACHE_MAX_ENTRY_BYTES || entry.expiresAt <= now || lifetime <= 0 || lifetime > CACHE_TTL_MS) return false;
     if (entry.createdAt > now + CACHE_CLOCK_SKEW_MS) return false;
+    if (origin && this.withdrawn(origin)) return false;
     this.sql.exec(
       "insert or replace into cache_entries (key_hash, created_at, expires_at, size, ciphertext, iv) values (?, ?, ?, ?, ?, ?)",
       entry.keyHash, entry.createdAt, entry.expiresAt, size, entry.ciphertext, entry.iv,
@@ -74,9 +93,20 @@ export class ResponseCacheStore {
     return this.sql.exec("delete from cache_entries where expires_at <= ?", now).rowsWritten;
   }
 
-  /** Deletes every entry at once (opt-in withdrawn, or the account erased). */
-  purge(): void {
+  /**
+   * Deletes every entry at once (opt-in withdrawn, or the account erased),
+   * and remembers when, so that answers still in flight are not stored after it.
+   */
+  purge(now: number): void {
     this.sql.exec("delete from cache_entries");
+    this.sql.exec("insert or replace into cache_purges (id, purged_at) values (1, ?)", now);
+  }
+
+  private withdrawn(origin: CacheOrigin): boolean {
+    const purgedAt = this.sql.exec<{ purged_at: number }>("select purged_at from cache_purges").toArray()[0]?.purged_at;
+    if (purgedAt === undefined) return false;
+    const guard = purgedAt + CACHE_CLOCK_SKEW_MS;
+    return origin.requestedAt <= guard || (origin.viaKeyDefault && origin.viewAsOf <= guard);
   }
 
   /** When the alarm should next sweep: shortly after the earliest expiry; null when the cache is empty. */

@@ -12,7 +12,7 @@ import type { AccountStatus, Tier } from "../db/schema";
 import type { Charge, SpendReservation } from "../billing/types";
 import { accessRefused } from "./access-errors";
 import type { AccessOverrides } from "./access-state";
-import type { CacheEntry } from "../cache/store";
+import type { CacheEntry, CacheOrigin } from "../cache/store";
 import type { AccountLimiter, AdmitAnswer, Release } from "./limiter";
 import { type Reservation, reservedTokens } from "./estimate";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
@@ -205,8 +205,8 @@ function reportLost(releases: readonly Release[], err: unknown): void {
 }
 
 /** Stores a sealed answer in the account's cache (after a complete response, from waitUntil): false when the object declined it. */
-export async function cachePut(env: LimiterEnv, accountId: string, entry: CacheEntry): Promise<boolean> {
-  return limiterFor(env, accountId).cachePut(entry);
+export async function cachePut(env: LimiterEnv, accountId: string, entry: CacheEntry, origin?: CacheOrigin): Promise<boolean> {
+  return limiterFor(env, accountId).cachePut(entry, origin);
 }
 
 /**

@@ -24,7 +24,7 @@
  * hit costs no extra call; `cachePut` stores a sealed answer after a miss.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ResponseCacheStore, type CacheEntry } from "../cache/store";
+import { ResponseCacheStore, type CacheEntry, type CacheOrigin } from "../cache/store";
 import { AccessState, type AccessOverrides, type AccessRefusal, type AccessView } from "./access-state";
 import { BudgetOverrides } from "./budget-overrides";
 import type { AccessChange } from "./controls";
@@ -140,15 +140,15 @@ export class AccountLimiter extends DurableObject<Env> {
   }
 
   /** Stores a sealed answer after a complete response (false: not stored, ResponseCacheStore.put says why). */
-  cachePut(entry: CacheEntry): boolean {
-    const stored = this.cache.put(entry, this.clock());
+  cachePut(entry: CacheEntry, origin?: CacheOrigin): boolean {
+    const stored = this.cache.put(entry, this.clock(), origin);
     if (stored) this.scheduleAlarm();
     return stored;
   }
 
   /** Deletes every cached answer of the account at once (the opt-in withdrawn). */
   cachePurge(): void {
-    this.cache.purge();
+    this.cache.purge(this.clock());
   }
 
   /** Records an access change (src/limits/controls.ts pushAccessChange). */
@@ -170,7 +170,7 @@ export class AccountLimiter extends DurableObject<Env> {
     await this.credits.idle();
     this.credits.erase(pseudonym, this.clock());
     this.notices.clear();
-    this.cache.purge();
+    this.cache.purge(this.clock());
     this.rows.clear();
     this.window = new LimiterWindow();
     this.access.eraseToTombstone(this.clock());
