@@ -4,9 +4,12 @@
  * isolation, the TTL and its clamp, expiry by the limiter object's clock, the
  * per-key default, and how a hit is logged and limited.
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { app } from "../src/router/app";
 import { evictAccount } from "../src/router/auth-cache";
+import { countingDb } from "./helpers/counting-db";
 import { send, TTL } from "./helpers/cache";
 import { limiterClock } from "./helpers/credits";
 import { call, newCustomer, tag, upstreamRequests } from "./helpers/router";
@@ -182,5 +185,70 @@ describe("the TTL", () => {
     expect((await send(chatPath, c.key, ask(marker))).res.headers.get("x-emby-cache")).toBe("hit");
     expect((await send(chatPath, c.key, ask(marker), { "x-emby-cache-ttl": "0" })).res.headers.get("x-emby-cache")).toBe("bypass");
     expect(await upstreamRequests(marker)).toHaveLength(2);
+  });
+});
+
+/** The limiter namespace, counting the calls made on its objects by method. */
+function countingLimiter() {
+  const calls: Record<string, number> = {};
+  const namespace = new Proxy(env.LIMITER, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== "get" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+      return (id: DurableObjectId) =>
+        new Proxy(target.get(id), {
+          get: (stub, method) => {
+            if (typeof method === "string" && ["admit", "releaseMany", "cachePut"].includes(method)) calls[method] = (calls[method] ?? 0) + 1;
+            return Reflect.get(stub, method);
+          },
+        });
+    },
+  });
+  return { namespace, calls };
+}
+
+/** One chat call on a warm key, counting D1 statements and limiter calls before the response and after its waitUntil work. */
+async function counted(key: string, body: unknown, headers: Record<string, string>) {
+  const db = countingDb(env.DB);
+  const limiter = countingLimiter();
+  const ctx = createExecutionContext();
+  const init = { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+  const res = await app.request(chatPath, init, { ...env, DB: db.db, LIMITER: limiter.namespace }, ctx);
+  const before = { ...limiter.calls };
+  await res.text();
+  await waitOnExecutionContext(ctx);
+  return { res, before, after: limiter.calls, queries: db.count() };
+}
+
+describe("the warm path", () => {
+  it("without the header, or with 0: no D1 query, one limiter call, one upstream request, nothing stored", async () => {
+    const c = await newCustomer();
+    const marker = tag();
+    await send(chatPath, c.key, ask(marker)); // warms the key's view
+    for (const headers of [{}, { "x-emby-cache-ttl": "0" }] as Record<string, string>[]) {
+      const { res, before, after, queries } = await counted(c.key, ask(marker), headers);
+      expect(res.headers.get("x-emby-cache")).toBe("bypass");
+      expect(before).toEqual({ admit: 1 });
+      expect(after.cachePut).toBeUndefined();
+      expect(queries).toBe(0);
+    }
+    expect(await upstreamRequests(marker)).toHaveLength(3);
+  });
+
+  it("a cacheable request: a miss makes one extra call (the store, after the response), a hit none and no upstream request", async () => {
+    const c = await newCustomer();
+    const marker = tag();
+    await send(chatPath, c.key, ask(tag())); // warms the key's view
+    const miss = await counted(c.key, ask(marker), TTL);
+    expect(miss.res.headers.get("x-emby-cache")).toBe("miss");
+    expect(miss.before).toEqual({ admit: 1 });
+    expect(miss.after.cachePut).toBe(1);
+    expect(miss.queries).toBe(0);
+    const hit = await counted(c.key, ask(marker), TTL);
+    expect(hit.res.headers.get("x-emby-cache")).toBe("hit");
+    expect(hit.before).toEqual({ admit: 1 });
+    expect(hit.after.cachePut).toBeUndefined();
+    expect(hit.queries).toBe(0);
+    expect(await upstreamRequests(marker)).toHaveLength(1);
   });
 });
