@@ -87,6 +87,33 @@ describe("OpenAI format", () => {
     expect(answer.usage).toMatchObject({ prompt_tokens: miss.event.prompt_tokens, completion_tokens: miss.event.completion_tokens });
   });
 
+  it("relays a miss's stream chunk by chunk while collecting it", async () => {
+    // The fake sends content chunk n only once the client has received chunk
+    // n-1: a router that buffered the stream to collect it would stall here.
+    const c = await newCustomer();
+    const marker = tag();
+    const gate = `gate-${marker}`;
+    const pieces = ["aaaa", "bbbb", "cccc", "dddd"];
+    const body = { model: mistral, stream: true, messages: [{ role: "user", content: `${marker} fake:{"chunks":4,"gate":"${gate}","reply":"${pieces.join("")}"}` }] };
+    const made = await callWithLog(chatPath, { ...chatInit(c.key, body), headers: { authorization: `Bearer ${c.key}`, "content-type": "application/json", ...TTL } });
+    const reader = made.response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    let released = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      while (released < pieces.length - 1 && text.includes(pieces[released]!)) await releaseHold(`${gate}-${++released}`);
+    }
+    expect(openAIStream(text).content).toBe(pieces.join(""));
+    await made.settled();
+    const hit = await send(chatPath, c.key, body, TTL);
+    expect(hit.res.headers.get("x-emby-cache")).toBe("hit");
+    expect(openAIStream(hit.text).content).toBe(pieces.join(""));
+    expect(await upstreamRequests(marker)).toHaveLength(1);
+  });
+
   it("keeps tool calls: assembled by index from a stream, replayed as a stream", async () => {
     const c = await newCustomer();
     const marker = tag();

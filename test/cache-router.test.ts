@@ -9,13 +9,16 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/router/app";
 import { evictAccount } from "../src/router/auth-cache";
+import { newCacheSalt } from "../src/cache/crypto";
 import { countingDb } from "./helpers/counting-db";
+import { eventually, limiterStub } from "./helpers/limiter";
 import { send, TTL } from "./helpers/cache";
 import { limiterClock } from "./helpers/credits";
-import { call, newCustomer, tag, upstreamRequests } from "./helpers/router";
+import { call, DEFAULT_TEST_CREDITS_USD, newCustomer, tag, upstreamRequests } from "./helpers/router";
 
 const mistral = "mistral/mistral-small-latest";
 const chatPath = "/v1/chat/completions";
+const GRANT_NANO = DEFAULT_TEST_CREDITS_USD * 1_000_000_000;
 const ask = (marker: string, extra: Record<string, unknown> = {}) => ({ model: mistral, messages: [{ role: "user", content: `${marker} hello` }], ...extra });
 
 describe("hit, miss and bypass", () => {
@@ -73,6 +76,29 @@ describe("hit, miss and bypass", () => {
     const third = await send(chatPath, c.key, ask(marker), TTL);
     expect(third.res.status).toBe(429);
     expect(third.res.headers.get("retry-after")).not.toBeNull();
+  });
+});
+
+describe("an entry that does not open", () => {
+  it("is a miss, charged like one, and replaced by the new answer", async () => {
+    const c = await newCustomer();
+    const marker = tag();
+    const miss = await send(chatPath, c.key, ask(marker), TTL);
+    const balance = async () => (await limiterStub(c.accountId).creditState()).balanceNano;
+    const paid = await balance();
+    expect(paid).toBe(GRANT_NANO - miss.event.cost_nano_usd);
+    // A new salt (as after a master key rotation): the stored entry no longer opens.
+    await env.DB.prepare("update accounts set cache_salt = ? where id = ?").bind(newCacheSalt(), c.accountId).run();
+    evictAccount(c.accountId);
+    const again = await send(chatPath, c.key, ask(marker), TTL);
+    expect(again.res.status).toBe(200);
+    expect(again.res.headers.get("x-emby-cache")).toBe("miss");
+    expect(again.event).toMatchObject({ cache: "miss", attempts: 1 });
+    expect(again.event.cost_nano_usd).toBeGreaterThan(0);
+    await eventually(async () => (await limiterStub(c.accountId).creditState()).reservedNano === 0);
+    expect(await balance()).toBe(paid - again.event.cost_nano_usd);
+    expect((await send(chatPath, c.key, ask(marker), TTL)).res.headers.get("x-emby-cache")).toBe("hit");
+    expect(await upstreamRequests(marker)).toHaveLength(2);
   });
 });
 
