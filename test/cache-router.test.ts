@@ -136,6 +136,17 @@ describe("the key", () => {
     expect(await upstreamRequests(marker)).toHaveLength(2);
   });
 
+  it("on /v1/messages, tells apart another anthropic-beta list, but not another order of it", async () => {
+    const c = await newCustomer();
+    const marker = tag();
+    const body = { model: mistral, max_tokens: 50, messages: [{ role: "user", content: `${marker} hi` }] };
+    const betas = (value: string) => ({ ...TTL, "anthropic-beta": value });
+    await send("/v1/messages", c.key, body, betas("token-efficient-tools-2025-02-19,pdfs-2024-09-25"));
+    expect((await send("/v1/messages", c.key, body, betas("pdfs-2024-09-25, token-efficient-tools-2025-02-19"))).res.headers.get("x-emby-cache")).toBe("hit");
+    expect((await send("/v1/messages", c.key, body, betas("pdfs-2024-09-25"))).res.headers.get("x-emby-cache")).toBe("miss");
+    expect(await upstreamRequests(marker)).toHaveLength(2);
+  });
+
   it("is the account's own: another account's identical request misses", async () => {
     const a = await newCustomer();
     const b = await newCustomer();

@@ -36,8 +36,8 @@ export interface CacheRequest {
   json: unknown;
   stream: boolean;
   includeUsage?: boolean;
-  /** Request headers that change the answer (cacheKey's `headers`). */
-  headers?: Readonly<Record<string, string>>;
+  /** Request headers that change the answer (cacheKey's `headers`); made only for a request that uses the cache. */
+  headers?: () => Readonly<Record<string, string>>;
 }
 
 /**
@@ -67,7 +67,7 @@ export async function planCache(c: Context<AppEnv>, request: CacheRequest): Prom
     body: request.json,
     // The EU restriction routing applies beyond the body's own (src/routing/plan.ts).
     euOnly: auth.euOnly || !auth.nonEuConsent,
-    ...(request.headers ? { headers: request.headers } : {}),
+    ...(request.headers ? { headers: request.headers() } : {}),
   });
   return { format: request.format, key, ttl, stream: request.stream, includeUsage: request.includeUsage === true };
 }

@@ -52,7 +52,7 @@ export const messagesRoutes = new Hono<AppEnv>()
     const stream = request.stream === true;
     const clientSignal = c.req.raw.signal;
     // The version and the betas change what a request may ask, so they are part of the cache key.
-    const headers = { "anthropic-version": version, "anthropic-beta": [...betas].sort().join(",") };
+    const headers = () => ({ "anthropic-version": version, "anthropic-beta": [...betas].sort().join(",") });
     const cache = await planCache(c, { format: "anthropic-messages", json, stream, headers });
     // Translated once, when a route that does not speak Anthropic's format is
     // tried (a translation refusal is then that attempt's 400).
