@@ -31,6 +31,12 @@ export interface CacheKeyInput {
    * answer from a non-EU route is never served to a request that forbade one.
    */
   euOnly: boolean;
+  /**
+   * Request headers that change the answer, by name (/v1/messages:
+   * `anthropic-version`, which changes what a request may ask, and the
+   * `anthropic-beta` list, sorted: its order means nothing). Absent: none.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The key's version: bumped when what is hashed changes, so old entries simply miss. */
@@ -52,7 +58,7 @@ export function canonicalJson(value: unknown): string {
 /** SHA-256 hex of the account id and the canonical request. */
 export async function cacheKey(input: CacheKeyInput): Promise<string> {
   const body = input.body !== null && typeof input.body === "object" && !Array.isArray(input.body) ? withoutTransport(input.body) : input.body;
-  const canonical = canonicalJson({ format: input.format, eu_only: input.euOnly, body });
+  const canonical = canonicalJson({ format: input.format, eu_only: input.euOnly, body, ...(input.headers ? { headers: input.headers } : {}) });
   const bytes = new TextEncoder().encode(`${KEY_VERSION}\n${input.accountId}\n${canonical}`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");

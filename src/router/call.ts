@@ -30,6 +30,7 @@ import type { Charge } from "../billing/types";
 import { isAbandonedStream, withAbandonedUsage } from "./abandoned-usage";
 import { callCharge, maxPriceNano } from "./cost";
 import { evictAccount } from "./auth-cache";
+import { cacheHeaders, cachedResponse, observeMiss, type CachePlan } from "./cache-call";
 import type { AppEnv, AuthContext, CallRecord } from "./env";
 
 /** This isolate's route health, as the planner reads it. */
@@ -45,6 +46,8 @@ export interface ModelCall {
   maxOutput: RequestedOutput | null;
   /** The limiter's reservation, for the largest answer the eligible routes may give (see largestEligible). */
   reserve(model: ModelEntry): Reservation;
+  /** The response cache's plan (src/router/cache-call.ts); null: bypass; absent: the endpoint has no cache. */
+  cache?: CachePlan | null;
 }
 
 /** One attempt on one route; resolves once the response is committed, in the client's format. */
@@ -134,8 +137,9 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   const { policy, defaults } = routingSettings(c.env);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const bps = markupBps(c.env);
+  const cache = call.cache;
   const handOver = (record: Omit<CallRecord, "markupBps">) => {
-    const full = { ...record, markupBps: bps };
+    const full = { ...record, markupBps: bps, ...(cache === undefined ? {} : { cache: record.cache ?? (cache ? "miss" : "bypass") }) };
     c.set("call", full);
     return full;
   };
@@ -162,15 +166,27 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
   }
 
   const reservation = call.reserve(largestEligible(candidates));
-  const leaseId = c.get("requestId");
+  let leaseId = c.get("requestId");
   let rateLimitHeaders: Record<string, string>;
+  let hit: Response | null = null;
   try {
     const spend = { maxPriceNano: maxPriceNano(candidates.map((candidate) => candidate.route), reservation, bps), keyBudget: auth.budget };
-    const admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend, waitUntil);
-    rateLimitHeaders = admission.headers;
+    let admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend, waitUntil, cache?.key);
+    if (admission.cached && cache) {
+      hit = await cachedResponse(c.env, auth, cache, admission.cached);
+      // A hit holds its slot only while it is answered, and is free.
+      waitUntil(release(c.env, auth.accountId, leaseId, 0, NO_CHARGE));
+      if (!hit) {
+        // An entry that does not open (the master key changed) is a miss, but
+        // its admission reserved no money: admit it again, as a paying request.
+        leaseId = `${leaseId}.uncached`;
+        admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend, waitUntil);
+      }
+    }
+    rateLimitHeaders = { ...admission.headers, ...(cache === undefined ? {} : cacheHeaders(cache, hit !== null)) };
     const consentBefore = auth.nonEuConsent;
     applyOverrides(auth, admission.overrides);
-    if (auth.nonEuConsent !== consentBefore) {
+    if (auth.nonEuConsent !== consentBefore && !hit) {
       // Consent withdrawn since this view was read: plan again, EU routes
       // only; with none left the lease goes back at once.
       try {
@@ -185,6 +201,11 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
     if (err instanceof AccessRefusedError) evictAccount(auth.accountId);
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
     throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
+  }
+  if (hit) {
+    // No route, no attempts, no tokens: logged as the requested model, free.
+    handOver({ model: primary, route: null, attempts: [], streamed: call.streamed, cache: "hit", outcome: Promise.resolve({ usage: null, result: "completed", firstByteAt: null, endedAt: Date.now() }) });
+    return withResponseHeaders(hit, { ...rateLimitHeaders, ...receipts([], null) });
   }
 
   let won: Awaited<ReturnType<typeof runAttempts>>;
@@ -259,5 +280,6 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
       await (isAbandonedStream(o) ? Promise.all([release(c.env, auth.accountId, leaseId, null), settle]) : settle);
     }),
   );
-  return withResponseHeaders(result.response, { ...rateLimitHeaders, ...receipts(attempts, candidate) });
+  const response = cache ? observeMiss(c, cache, result.response, ended) : result.response;
+  return withResponseHeaders(response, { ...rateLimitHeaders, ...receipts(attempts, candidate) });
 }

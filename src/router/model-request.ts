@@ -49,7 +49,7 @@ export async function readModelRequest<S extends z.ZodType<{ model: string; mode
     /** What the endpoint serves: a model of the other kind is a 400. */
     kind?: ModelKind;
   } = {},
-): Promise<{ body: z.infer<S>; models: ModelEntry[] }> {
+): Promise<{ body: z.infer<S>; models: ModelEntry[]; json: unknown }> {
   const json = await readJsonBody(request);
   const id = fieldOf(json, "model");
   // A missing or non-string model is left to the schema, which names the field.
@@ -76,5 +76,6 @@ export async function readModelRequest<S extends z.ZodType<{ model: string; mode
     checkKind(model, kind, param);
     models.push(model);
   }
-  return { body, models };
+  // The body as sent, before the schema shaped it: the response cache's key is made from it.
+  return { body, models, json };
 }

@@ -15,6 +15,7 @@ import type { ChatResult, ModelEntry } from "../../providers/types";
 import { currentCatalogue } from "../../routing/catalogue-store";
 import { SSE_HEADERS } from "../../providers/sse";
 import { ApiError, errors } from "../../shared/errors";
+import { planCache } from "../cache-call";
 import { runModelCall } from "../call";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
@@ -43,13 +44,16 @@ export const messagesRoutes = new Hono<AppEnv>()
     const version = versionOf(c.req.header("anthropic-version"));
     const betas = betasOf(c.req.header("anthropic-beta"));
     const catalogue = await currentCatalogue(c.env, (p) => c.executionCtx.waitUntil(p));
-    const { body: request, models } = await readModelRequest(c.req.raw, messagesRequestSchema, MAX_ANTHROPIC_MESSAGES, catalogue);
+    const { body: request, models, json } = await readModelRequest(c.req.raw, messagesRequestSchema, MAX_ANTHROPIC_MESSAGES, catalogue);
     if (version === "2026-10-21") {
       const field = SAMPLING_FIELDS.find((f) => request[f] !== undefined);
       if (field) throw new ApiError(400, "invalid_request_error", "unsupported_parameter", `'${field}' is not accepted by anthropic-version 2026-10-21.`, field);
     }
     const stream = request.stream === true;
     const clientSignal = c.req.raw.signal;
+    // The version and the betas change what a request may ask, so they are part of the cache key.
+    const headers = () => ({ "anthropic-version": version, "anthropic-beta": [...betas].sort().join(",") });
+    const cache = await planCache(c, { format: "anthropic-messages", json, stream, headers });
     // Translated once, when a route that does not speak Anthropic's format is
     // tried (a translation refusal is then that attempt's 400).
     let chatRequest: ReturnType<typeof fromMessagesRequest> | undefined;
@@ -57,6 +61,7 @@ export const messagesRoutes = new Hono<AppEnv>()
       catalogue, models, prefs: request.provider, streamed: stream,
       maxOutput: { tokens: request.max_tokens, field: "max_tokens" },
       reserve: (model: ModelEntry) => estimateMessagesTokens(request, model),
+      cache,
     };
     return runModelCall(c, call, async (candidate): Promise<ChatResult> => {
       const { route, config, endpoint } = candidate;

@@ -21,6 +21,18 @@ const inferenceHeaders = {
   "x-ratelimit-reset-tokens": header("When tokens free up."),
 };
 
+/** The response cache's part (docs/cache.md), on /v1/chat/completions and /v1/messages. */
+const cachedHeaders = {
+  ...inferenceHeaders,
+  "x-emby-cache": header("What the response cache did: hit (served from it, no upstream call, free), miss (routed; stored when complete) or bypass (not used)."),
+  age: header("On a hit: whole seconds since the answer was stored."),
+  "x-emby-cache-ttl-clamped": header("86400 when the requested TTL was over 24 hours and was clamped."),
+};
+const cacheTtlHeader = z
+  .string()
+  .optional()
+  .meta({ description: "Opt in to the response cache: whole seconds to keep the answer, 1 to 86400 (larger is clamped); 0 turns off the key's default. Anything else is a 400 `invalid_cache_ttl`." });
+
 const STREAM = "text/event-stream";
 
 export function registerInferencePaths(registry: Registry): void {
@@ -32,11 +44,11 @@ export function registerInferencePaths(registry: Registry): void {
     description:
       "Scope `inference`. Any catalogue model (`provider/model`); `stream` true answers with server-sent events. OpenRouter's `provider` object and `models` fallback list steer routing. Unknown fields are a 400.",
     security: customerSecurity,
-    request: { body: { required: true, content: json(chatCompletionRequestSchema) } },
+    request: { headers: z.object({ "x-emby-cache-ttl": cacheTtlHeader }), body: { required: true, content: json(chatCompletionRequestSchema) } },
     responses: {
       200: {
         description: "OpenAI's chat.completion object, or a stream of chat.completion.chunk events ending with [DONE].",
-        headers: inferenceHeaders,
+        headers: cachedHeaders,
         content: { ...json(openObject("OpenAI's chat.completion object")), [STREAM]: { schema: z.string().meta({ description: "Server-sent events" }) } },
       },
       ...errorResponses(INFERENCE_ERRORS),
@@ -55,13 +67,14 @@ export function registerInferencePaths(registry: Registry): void {
       headers: z.object({
         "anthropic-version": z.string().optional().meta({ description: "2023-06-01 (default) or 2026-10-21" }),
         "anthropic-beta": z.string().optional().meta({ description: "Comma-separated betas from the router's allow-list" }),
+        "x-emby-cache-ttl": cacheTtlHeader,
       }),
       body: { required: true, content: json(messagesRequestSchema) },
     },
     responses: {
       200: {
         description: "Anthropic's message object, or its event stream.",
-        headers: inferenceHeaders,
+        headers: cachedHeaders,
         content: { ...json(openObject("Anthropic's message object")), [STREAM]: { schema: z.string().meta({ description: "Server-sent events" }) } },
       },
       ...errorResponses(INFERENCE_ERRORS, "anthropic"),
