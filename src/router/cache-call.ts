@@ -11,7 +11,7 @@ import type { Context } from "hono";
 import { answerCollector, ANSWER_FORMATS, storedAnswer, storedText } from "../cache/answer";
 import { accountCacheKey, openEntry, sealEntry } from "../cache/crypto";
 import { cacheKey, type ApiFormat } from "../cache/key";
-import type { CacheEntry } from "../cache/store";
+import type { CacheEntry, CacheOrigin } from "../cache/store";
 import { CACHE_MAX_TTL_S, CACHE_TTL_CLAMPED_HEADER, CACHE_TTL_HEADER, parseCacheTtl, type CacheTtl } from "../cache/ttl";
 import { cachePut } from "../limits/client";
 import { encodeSse, SSE_HEADERS } from "../providers/sse";
@@ -28,6 +28,8 @@ export interface CachePlan {
   stream: boolean;
   /** OpenAI's `stream_options.include_usage`: a replayed stream ends with a usage chunk. */
   includeUsage: boolean;
+  /** Where an answer to store came from, so the object can refuse one a purge withdrew (CacheOrigin). */
+  origin: CacheOrigin;
 }
 
 export interface CacheRequest {
@@ -69,7 +71,8 @@ export async function planCache(c: Context<AppEnv>, request: CacheRequest): Prom
     euOnly: auth.euOnly || !auth.nonEuConsent,
     ...(request.headers ? { headers: request.headers() } : {}),
   });
-  return { format: request.format, key, ttl, stream: request.stream, includeUsage: request.includeUsage === true };
+  const origin = { requestedAt: Date.now(), viewAsOf: auth.authAsOf, viaKeyDefault: header === undefined };
+  return { format: request.format, key, ttl, stream: request.stream, includeUsage: request.includeUsage === true, origin };
 }
 
 /** The headers every response of a model call says the cache's part with (a hit adds `age`). */
@@ -138,15 +141,18 @@ export function observeMiss(c: Context<AppEnv>, plan: CachePlan, response: Respo
   });
   const auth = c.get("auth");
   c.executionCtx.waitUntil(
-    Promise.all([outcome.catch(() => null), bodyEnded])
-      .then(async ([settled, complete]) => {
-        if (settled?.result !== "completed" || !complete) return;
+    outcome
+      .catch(() => null)
+      // A call that did not complete stores nothing: no need to wait for its body.
+      .then(async (settled) => (settled?.result === "completed" && (await bodyEnded) ? settled : null))
+      .then(async (settled) => {
+        if (!settled) return;
         const answer = collector.answer(settled.usage);
         const key = answer && (await dataKey(c.env, auth));
         if (!answer || !key) return;
         const now = Date.now();
         const entry = await sealEntry(key, storedText(plan.format, answer), { keyHash: plan.key, createdAt: now, expiresAt: now + plan.ttl.seconds * 1000 });
-        await cachePut(c.env, auth.accountId, entry);
+        await cachePut(c.env, auth.accountId, entry, plan.origin);
       })
       .catch((err: unknown) => console.error("response cache store failed", err instanceof Error ? err.message : String(err))),
   );
