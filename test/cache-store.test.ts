@@ -154,4 +154,18 @@ describe("the limiter object's cache", () => {
       expect(rowCount(sql)).toBe(0);
     });
   });
+
+  it("knows its next sweep after every write, though it reads the table only after one", async () => {
+    await withLimiter((_, __, store) => {
+      expect(store.nextSweep()).toBeNull();
+      store.put(entry("late", T0, 20_000), T0);
+      expect(store.nextSweep()).toBe(T0 + 20_000 + CACHE_SWEEP_DELAY_MS);
+      store.put(entry("early", T0, 10_000), T0);
+      expect(store.nextSweep()).toBe(T0 + 10_000 + CACHE_SWEEP_DELAY_MS);
+      store.deleteExpired(T0 + 10_000);
+      expect(store.nextSweep()).toBe(T0 + 20_000 + CACHE_SWEEP_DELAY_MS);
+      store.purge(T0);
+      expect(store.nextSweep()).toBeNull();
+    });
+  });
 });

@@ -62,6 +62,7 @@ describe("one notice per crossing", () => {
     const to = await emailOf(accountId);
     const threshold = 10 * USD;
     await withNotices(accountId, async (n) => {
+      expect(n.dueAt()).toBeNull(); // read before the crossing: the crossing must replace what was read
       expect(n.observe(12 * USD, 10 * USD, threshold, 1_000)).toBe(false); // at the threshold is not below it
       expect(n.observe(10 * USD, 9 * USD, threshold, 2_000)).toBe(true);
       expect(n.observe(9 * USD, 8 * USD, threshold, 3_000)).toBe(false);

@@ -33,6 +33,13 @@ interface NoticeRow extends Record<string, SqlStorageValue> {
 }
 
 export class LowBalanceNotices {
+  /**
+   * The queued notice's due time, mirrored from the table (undefined: not
+   * read since the last write). The limiter asks for it on every admission
+   * and release; a notice is queued or sent rarely.
+   */
+  private due: number | null | undefined;
+
   constructor(private readonly sql: SqlStorage) {
     // One row at most: a newer crossing replaces a notice not yet sent.
     sql.exec(`create table if not exists low_balance_notice (
@@ -47,12 +54,14 @@ export class LowBalanceNotices {
       "insert or replace into low_balance_notice (id, balance_nano, threshold_nano, crossed_at, attempts, due_at) values (1, ?, ?, ?, 0, ?)",
       afterNano, thresholdNano, now, now,
     );
+    this.due = undefined;
     return true;
   }
 
   /** When the queued notice is due (for the object's alarm), or null. */
   dueAt(): number | null {
-    return this.row()?.due_at ?? null;
+    if (this.due === undefined) this.due = this.row()?.due_at ?? null;
+    return this.due;
   }
 
   /**
@@ -65,7 +74,10 @@ export class LowBalanceNotices {
     const row = this.row();
     if (!row || row.due_at > now) return;
     // Sending awaits I/O, during which a new crossing may replace the row: only this notice is cleared.
-    const done = () => void this.sql.exec("delete from low_balance_notice where crossed_at = ?", row.crossed_at);
+    const done = () => {
+      this.sql.exec("delete from low_balance_notice where crossed_at = ?", row.crossed_at);
+      this.due = undefined;
+    };
     if (current.thresholdNano === null || current.balanceNano >= current.thresholdNano) return done();
     try {
       const account = await coreDb(env.DB).query.accounts.findFirst({
@@ -81,12 +93,14 @@ export class LowBalanceNotices {
       console.error("low-balance notice not sent", attempts, err instanceof Error ? err.message : String(err));
       if (attempts >= MAX_ATTEMPTS) return done();
       this.sql.exec("update low_balance_notice set attempts = ?, due_at = ? where crossed_at = ?", attempts, now + RETRY_BASE_MS * 2 ** (attempts - 1), row.crossed_at);
+      this.due = undefined;
     }
   }
 
   /** Erasure: forget the queued notice. */
   clear(): void {
     this.sql.exec("delete from low_balance_notice");
+    this.due = null;
   }
 
   private row(): NoticeRow | undefined {

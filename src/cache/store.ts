@@ -53,6 +53,13 @@ export interface CacheOrigin {
 type Row = { key_hash: string; created_at: number; expires_at: number; size: number; ciphertext: ArrayBuffer; iv: ArrayBuffer };
 
 export class ResponseCacheStore {
+  /**
+   * The earliest expiry, mirrored from the table (undefined: not read since
+   * the last write). The limiter asks for the next sweep on every admission
+   * and release; entries are written far less often than that.
+   */
+  private earliestExpiry: number | null | undefined;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`create table if not exists cache_entries (key_hash text primary key, created_at integer not null,
       expires_at integer not null, size integer not null, ciphertext blob not null, iv blob not null)`);
@@ -84,12 +91,14 @@ export class ResponseCacheStore {
       "insert or replace into cache_entries (key_hash, created_at, expires_at, size, ciphertext, iv) values (?, ?, ?, ?, ?, ?)",
       entry.keyHash, entry.createdAt, entry.expiresAt, size, entry.ciphertext, entry.iv,
     );
+    this.earliestExpiry = undefined;
     this.evict(now, entry.keyHash);
     return true;
   }
 
   /** Deletes every entry past its expiry; answers how many. */
   deleteExpired(now: number): number {
+    this.earliestExpiry = undefined;
     return this.sql.exec("delete from cache_entries where expires_at <= ?", now).rowsWritten;
   }
 
@@ -99,6 +108,7 @@ export class ResponseCacheStore {
    */
   purge(now: number): void {
     this.sql.exec("delete from cache_entries");
+    this.earliestExpiry = null;
     this.sql.exec("insert or replace into cache_purges (id, purged_at) values (1, ?)", now);
   }
 
@@ -111,8 +121,10 @@ export class ResponseCacheStore {
 
   /** When the alarm should next sweep: shortly after the earliest expiry; null when the cache is empty. */
   nextSweep(): number | null {
-    const next = this.sql.exec<{ at: number | null }>("select min(expires_at) as at from cache_entries").one().at;
-    return next === null ? null : next + CACHE_SWEEP_DELAY_MS;
+    if (this.earliestExpiry === undefined) {
+      this.earliestExpiry = this.sql.exec<{ at: number | null }>("select min(expires_at) as at from cache_entries").one().at;
+    }
+    return this.earliestExpiry === null ? null : this.earliestExpiry + CACHE_SWEEP_DELAY_MS;
   }
 
   /**
@@ -135,6 +147,7 @@ export class ResponseCacheStore {
       if (total <= CACHE_MAX_TOTAL_BYTES) break;
     }
     if (cutoff) {
+      this.earliestExpiry = undefined;
       this.sql.exec(
         "delete from cache_entries where key_hash != ? and (expires_at < ? or (expires_at = ? and key_hash <= ?))",
         keep, cutoff.expires_at, cutoff.expires_at, cutoff.key_hash,

@@ -16,6 +16,7 @@ import type { CacheEntry, CacheOrigin } from "../cache/store";
 import type { AccountLimiter, AdmitAnswer, Release } from "./limiter";
 import { type Reservation, reservedTokens } from "./estimate";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
+import { keptIdFromName } from "./object-ids";
 import { accountLimits, keyLimits, type Limits } from "./tiers";
 import type { AdmitResult } from "./window";
 
@@ -58,7 +59,8 @@ export type LimiterEnv = Pick<Env, "LIMITER" | "DURABLE_OBJECT_JURISDICTION">;
 export function limiterFor(env: LimiterEnv, accountId: string): DurableObjectStub<AccountLimiter> {
   const jurisdiction = env.DURABLE_OBJECT_JURISDICTION;
   const namespace = jurisdiction === "none" ? env.LIMITER : env.LIMITER.jurisdiction(jurisdiction as DurableObjectJurisdiction);
-  return namespace.get(namespace.idFromName(accountId));
+  // The id is kept across requests (object-ids.ts); the stub cannot be, so it is made per call.
+  return namespace.get(keptIdFromName(env.LIMITER, namespace, jurisdiction, accountId));
 }
 
 function unavailable(message = "The rate limiter is unavailable; retry shortly."): ApiError {
