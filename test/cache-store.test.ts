@@ -5,7 +5,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CACHE_CLOCK_SKEW_MS, CACHE_MAX_ENTRY_BYTES, CACHE_MAX_TOTAL_BYTES, CACHE_SWEEP_DELAY_MS, ResponseCacheStore, type CacheEntry } from "../src/cache/store";
+import { CACHE_CLOCK_SKEW_MS, CACHE_MAX_ENTRY_BYTES, CACHE_PURGE_MEMORY_MS, CACHE_MAX_TOTAL_BYTES, CACHE_SWEEP_DELAY_MS, ResponseCacheStore, type CacheEntry } from "../src/cache/store";
 import type { AccountLimiter, AdmitRequest } from "../src/limits/limiter";
 import { TIER_LIMITS } from "../src/limits/tiers";
 import { CACHE_TTL_MS } from "../src/shared/retention";
@@ -165,7 +165,22 @@ describe("the limiter object's cache", () => {
       store.deleteExpired(T0 + 10_000);
       expect(store.nextSweep()).toBe(T0 + 20_000 + CACHE_SWEEP_DELAY_MS);
       store.purge(T0);
-      expect(store.nextSweep()).toBeNull();
+      // Nothing left to expire, but the purge is remembered until CACHE_PURGE_MEMORY_MS has passed.
+      expect(store.nextSweep()).toBe(T0 + CACHE_PURGE_MEMORY_MS);
+    });
+  });
+
+  it("forgets the last purge once no request from before it can still be running, and then has no row", async () => {
+    const accountId = await withLimiter((limiter, at, _, id) => {
+      limiter.cachePurge();
+      at(T0 + CACHE_PURGE_MEMORY_MS);
+      return id;
+    });
+    expect(await runDurableObjectAlarm(limiterStub(accountId))).toBe(true);
+    await runInDurableObject(limiterStub(accountId), (limiter: AccountLimiter, state) => {
+      expect(state.storage.sql.exec<{ n: number }>("select count(*) as n from cache_purges").one().n).toBe(0);
+      // Forgotten: an answer to a request from before that purge would now be stored.
+      expect(limiter.cachePut(entry("old", T0 + CACHE_PURGE_MEMORY_MS, 10_000), { requestedAt: T0 - 1, viewAsOf: T0 - 1, viaKeyDefault: false })).toBe(true);
     });
   });
 });

@@ -154,7 +154,7 @@ describe("GET /v1/privacy", () => {
       return Object.fromEntries(tables.map((t) => [t, [...state.storage.sql.exec<{ name: string }>("select name from pragma_table_info(?)", t)].map((r) => r.name).sort()]));
     });
     const listed = Object.fromEntries(map.categories.filter((c) => c.store.kind === "durable_object").map((c) => [c.store.table, [...c.fields].sort()]));
-    expect(Object.keys(stored).sort()).toEqual(["access_budgets", "access_facts", "access_stops", "cache_entries", "credit_account", "credit_applied", "credit_key_alias", "credit_key_spend", "credit_pending", "credit_reclaimed", "credit_reservations", "low_balance_notice", "requests"]);
+    expect(Object.keys(stored).sort()).toEqual(["access_budgets", "access_facts", "access_stops", "cache_entries", "cache_purges", "credit_account", "credit_applied", "credit_key_alias", "credit_key_spend", "credit_pending", "credit_reclaimed", "credit_reservations", "low_balance_notice", "requests"]);
     expect(listed).toEqual(stored);
   });
 

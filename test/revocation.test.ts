@@ -4,6 +4,7 @@
  * this isolate's auth cache still holds the key. The next inference call here
  * must obey the change (docs/enforcement.md).
  */
+import { CACHE_PURGE_MEMORY_MS } from "../src/cache/store";
 import { createExecutionContext, evictDurableObject, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -230,8 +231,14 @@ describe("eraseLimiterState", () => {
     // Ledger entries not yet in the billing database stay, under a pseudonym, until the alarm writes them.
     const { credit_pending: pending, ...rest } = await rows();
     expect(pending).toBeGreaterThan(0);
-    expect(rest).toEqual({ requests: 0, access_stops: 0, access_facts: 1, credit_account: 0, credit_reservations: 0, credit_reclaimed: 0, credit_key_spend: 0, credit_key_alias: 0, credit_applied: 0, low_balance_notice: 0, access_budgets: 0, cache_entries: 0 });
+    expect(rest).toEqual({ requests: 0, access_stops: 0, access_facts: 1, credit_account: 0, credit_reservations: 0, credit_reclaimed: 0, credit_key_spend: 0, credit_key_alias: 0, credit_applied: 0, low_balance_notice: 0, access_budgets: 0, cache_entries: 0, cache_purges: 1 });
     await limiterClock(c.accountId, Date.now() + ACCESS_RECORD_TTL_MS + 1);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // The erasure's cache purge time (no content) is kept until no request from before it can still store an answer.
+    const { cache_purges: purges, ...afterTombstone } = await rows();
+    expect(purges).toBe(1);
+    expect(Object.values(afterTombstone).every((n) => n === 0)).toBe(true);
+    await limiterClock(c.accountId, Date.now() + CACHE_PURGE_MEMORY_MS + 1);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(Object.values(await rows()).every((n) => n === 0)).toBe(true);
     // The grant reached the ledger under the pseudonym, without the operator's note (free text goes at erasure).

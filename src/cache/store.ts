@@ -20,6 +20,13 @@ export const CACHE_MAX_ENTRY_BYTES = 1024 * 1024;
 export const CACHE_MAX_TOTAL_BYTES = 50 * 1024 * 1024;
 /** The alarm runs this long after the earliest expiry, so entries expiring close together go in one sweep. */
 export const CACHE_SWEEP_DELAY_MS = 60_000;
+/**
+ * How long the last purge is remembered (CacheOrigin): longer than any
+ * request runs (a lease is reclaimed after 15 minutes), so no answer begun
+ * before a purge can be stored after it; then the alarm forgets it, and an
+ * erased account's object ends with no row.
+ */
+export const CACHE_PURGE_MEMORY_MS = 24 * 60 * 60_000;
 /** How far ahead of the object's clock an entry's creation time may be (the router's clock on another machine). */
 export const CACHE_CLOCK_SKEW_MS = 5_000;
 
@@ -59,6 +66,8 @@ export class ResponseCacheStore {
    * and release; entries are written far less often than that.
    */
   private earliestExpiry: number | null | undefined;
+  /** The last purge's time as stored (null: none; undefined: not read yet). */
+  private purgedAt: number | null | undefined;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`create table if not exists cache_entries (key_hash text primary key, created_at integer not null,
@@ -99,6 +108,11 @@ export class ResponseCacheStore {
   /** Deletes every entry past its expiry; answers how many. */
   deleteExpired(now: number): number {
     this.earliestExpiry = undefined;
+    const purgedAt = this.lastPurge();
+    if (purgedAt !== null && purgedAt + CACHE_PURGE_MEMORY_MS <= now) {
+      this.sql.exec("delete from cache_purges");
+      this.purgedAt = null;
+    }
     return this.sql.exec("delete from cache_entries where expires_at <= ?", now).rowsWritten;
   }
 
@@ -110,21 +124,30 @@ export class ResponseCacheStore {
     this.sql.exec("delete from cache_entries");
     this.earliestExpiry = null;
     this.sql.exec("insert or replace into cache_purges (id, purged_at) values (1, ?)", now);
+    this.purgedAt = now;
+  }
+
+  private lastPurge(): number | null {
+    this.purgedAt ??= this.sql.exec<{ purged_at: number }>("select purged_at from cache_purges").toArray()[0]?.purged_at ?? null;
+    return this.purgedAt;
   }
 
   private withdrawn(origin: CacheOrigin): boolean {
-    const purgedAt = this.sql.exec<{ purged_at: number }>("select purged_at from cache_purges").toArray()[0]?.purged_at;
-    if (purgedAt === undefined) return false;
+    const purgedAt = this.lastPurge();
+    if (purgedAt === null) return false;
     const guard = purgedAt + CACHE_CLOCK_SKEW_MS;
     return origin.requestedAt <= guard || (origin.viaKeyDefault && origin.viewAsOf <= guard);
   }
 
-  /** When the alarm should next sweep: shortly after the earliest expiry; null when the cache is empty. */
+  /** When the alarm should next sweep: shortly after the earliest expiry, or when the last purge is forgotten; null: nothing to do. */
   nextSweep(): number | null {
     if (this.earliestExpiry === undefined) {
       this.earliestExpiry = this.sql.exec<{ at: number | null }>("select min(expires_at) as at from cache_entries").one().at;
     }
-    return this.earliestExpiry === null ? null : this.earliestExpiry + CACHE_SWEEP_DELAY_MS;
+    const expiry = this.earliestExpiry === null ? Infinity : this.earliestExpiry + CACHE_SWEEP_DELAY_MS;
+    const purgedAt = this.lastPurge();
+    const next = Math.min(expiry, purgedAt === null ? Infinity : purgedAt + CACHE_PURGE_MEMORY_MS);
+    return next === Infinity ? null : next;
   }
 
   /**

@@ -149,6 +149,7 @@ export class AccountLimiter extends DurableObject<Env> {
   /** Deletes every cached answer of the account at once (the opt-in withdrawn). */
   cachePurge(): void {
     this.cache.purge(this.clock());
+    this.scheduleAlarm();
   }
 
   /** Records an access change (src/limits/controls.ts pushAccessChange). */

@@ -238,6 +238,12 @@ function categories(): Category[] {
       purposes: ["response_cache"], legal_bases: ["contract"],
       retention: { after: "created_at", period_ms: CACHE_TTL_MS }, on_erasure: "deleted", held: true,
     },
+    {
+      id: "response_cache_purge",
+      description: "When the account's response cache was last purged (a time only: never prompt or response content), so that answers still in flight are not stored after a withdrawal or erasure.",
+      store: { kind: "durable_object", name: "AccountLimiter", table: "cache_purges" }, fields: ["id", "purged_at"],
+      purposes: ["response_cache"], legal_bases: ["contract"], retention: UNTIL_CLOSURE, on_erasure: "kept", held: true,
+    },
   ];
 }
 
