@@ -4,7 +4,8 @@
  */
 import { parseArgs } from "node:util";
 
-export const TARGET_IDS = ["direct", "floor", "router", "peer"] as const;
+/** router: everything in one workerd process; split: the router alone in one, limiter and logger in another. */
+export const TARGET_IDS = ["direct", "floor", "router", "split", "peer"] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 
 export interface BenchOptions {
@@ -34,6 +35,16 @@ export interface BenchOptions {
   diskStorage: boolean;
   /** Router accounts the connections share (connection i uses account i mod n); null: one per connection. */
   accounts: number | null;
+  /** Fixed-rate loads: fractions of the floor's measured capacity (empty: none), seconds per target and rate, warm-up, the client's connections, the streaming fraction. */
+  rates: number[];
+  rateDuration: number;
+  rateWarmup: number;
+  rateConnections: number;
+  streamRate: number;
+  /** Soak minutes (0: no soak), its rate as a fraction of the floor's capacity, seconds between samples. */
+  soak: number;
+  soakRate: number;
+  soakInterval: number;
 }
 
 const SPEC = {
@@ -52,20 +63,41 @@ const SPEC = {
   "miniflare-entry": { type: "boolean", default: false },
   "disk-storage": { type: "boolean", default: false },
   accounts: { type: "string", default: "0" },
+  rates: { type: "string", default: "0.1,0.3,0.6" },
+  "rate-duration": { type: "string", default: "5" },
+  "rate-warmup": { type: "string", default: "1" },
+  "rate-connections": { type: "string", default: "256" },
+  "stream-rate": { type: "string", default: "0.3" },
+  soak: { type: "string", default: "0" },
+  "soak-rate": { type: "string", default: "0.3" },
+  "soak-interval": { type: "string", default: "10" },
   help: { type: "boolean", default: false },
 } as const;
 
 export const USAGE = `npm run bench -- [--duration s] [--stream-duration s] [--warmup s] [--connections n]
   [--stream-connections n] [--chunks n] [--chunk-delay ms] [--max-requests n] [--rounds n]
-  [--targets direct,floor,router,peer] [--profile] [--discard-queue] [--miniflare-entry] [--disk-storage] [--accounts n]
+  [--targets direct,floor,router,split,peer] [--profile] [--discard-queue] [--miniflare-entry] [--disk-storage] [--accounts n]
+  [--rates 0.1,0.3,0.6] [--rate-duration s] [--rate-warmup s] [--rate-connections n] [--stream-rate 0.3]
+  [--soak minutes] [--soak-rate 0.3] [--soak-interval s]
 Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=floor,router).
 --accounts: router accounts the connections share (default one per connection); fewer accounts
   show releases riding on admissions, but each account stays under its tier's 6,000 requests/min
-  only in short runs.`;
+  only in short runs.
+--rates: fixed-rate (open-loop) loads at these fractions of the floor's capacity measured by the
+  closed loop ("none": skip them); streaming runs at --stream-rate of the floor's stream capacity.
+--soak: only the soak: the floor and the split router side by side at --soak-rate of the floor's
+  capacity for this many minutes, RSS sampled every --soak-interval seconds (npm run bench:soak: 10).`;
 
 function positive(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+/** A fraction of the floor's capacity: above 0, at most 2 (overload on purpose). */
+function fraction(name: string, text: string): number {
+  const value = positive(name, text.trim());
+  if (value > 2) throw new Error(`--${name} takes fractions of the floor's capacity (0.3 = 30%), got "${text}"`);
   return value;
 }
 
@@ -78,7 +110,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     // A flag given on the command line wins over the environment, which wins over the default.
     return typeof fromFlag === "string" && argv.some((a) => a.startsWith(`--${name}`)) ? fromFlag : (fromEnv ?? String(fromFlag));
   };
-  const targets = get("targets").split(",").map((t) => t.trim()).filter(Boolean);
+  const soakMinutes = Number(get("soak")) || 0;
+  const targetsGiven = argv.some((a) => a.startsWith("--targets")) || process.env.BENCH_TARGETS !== undefined;
+  // The soak's default pair: the runtime alone and the production-like router, side by side.
+  const targets = (soakMinutes > 0 && !targetsGiven ? "floor,split" : get("targets")).split(",").map((t) => t.trim()).filter(Boolean);
   for (const t of targets) if (!TARGET_IDS.includes(t as TargetId)) throw new Error(`unknown target "${t}" (known: ${TARGET_IDS.join(", ")})`);
   return {
     duration: positive("duration", get("duration")),
@@ -96,5 +131,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     viaEntry: values["miniflare-entry"] || process.env.BENCH_MINIFLARE_ENTRY === "1",
     diskStorage: values["disk-storage"] || process.env.BENCH_DISK_STORAGE === "1",
     accounts: Number(get("accounts")) > 0 ? Math.round(Number(get("accounts"))) : null,
+    rates: get("rates") === "none" ? [] : get("rates").split(",").map((r) => fraction("rates", r)),
+    rateDuration: positive("rate-duration", get("rate-duration")),
+    rateWarmup: Number(get("rate-warmup")) || 0,
+    rateConnections: Math.round(positive("rate-connections", get("rate-connections"))),
+    streamRate: fraction("stream-rate", get("stream-rate")),
+    soak: soakMinutes,
+    soakRate: fraction("soak-rate", get("soak-rate")),
+    soakInterval: positive("soak-interval", get("soak-interval")),
   };
 }

@@ -13,8 +13,13 @@ import { measure } from "./measure.ts";
 import { freePort } from "./net.ts";
 import { parseOptions, TARGET_IDS, USAGE, type TargetId } from "./options.ts";
 import { startProfiler } from "./profile.ts";
+import { measureFixedRate, type FixedRateResult } from "./fixed-rate.ts";
+import { fixedRateChecks, renderFixedRate } from "./fixed-rate-report.ts";
+import type { Check } from "./format.ts";
+import { soak, type SoakResult } from "./soak.ts";
+import { renderSoak, soakChecks } from "./soak-report.ts";
 import { checks, render, type RouterBindings } from "./report.ts";
-import { buildRouter, directTarget, floorTarget, peerTarget, routerTarget, type Target } from "./targets.ts";
+import { buildRouter, directTarget, floorTarget, peerTarget, routerTarget, splitTarget, type Target } from "./targets.ts";
 import { launchDescription, storageDir, workerdVersion } from "./workerd.ts";
 
 const options = parseOptions(process.argv.slice(2));
@@ -54,7 +59,7 @@ let exitCode = 0;
 try {
   log(`fake upstream at ${fake.url}`);
   if (wanted.has("direct")) targets.push(directTarget(fake));
-  if (wanted.has("floor") || wanted.has("router")) {
+  if (wanted.has("floor") || wanted.has("router") || wanted.has("split")) {
     log("building the router (and logger) with wrangler from the repository's configs...");
     const built = buildRouter();
     const nonEmpty = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length > 0;
@@ -65,6 +70,11 @@ try {
       const customers = options.accounts ?? Math.max(options.connections, options.streamConnections);
       const setup = { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage };
       targets.push(await routerTarget(fake, built, { ...setup, ...(profilerPort ? { inspectorPort: profilerPort } : {}) }));
+    }
+    if (wanted.has("split")) {
+      log("starting the split: the router in one workerd, limiter objects, logger and D1 in another...");
+      const customers = options.accounts ?? Math.max(options.connections, options.streamConnections);
+      targets.push(await splitTarget(fake, built, { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage }));
     }
   }
   if (wanted.has("peer")) {
@@ -80,7 +90,11 @@ try {
   targets.sort((a, b) => TARGET_IDS.indexOf(a.id) - TARGET_IDS.indexOf(b.id));
   log(`measuring ${targets.map((t) => t.label).join(", ")}`);
 
-  const measurement = await measure(targets, fake, options, {
+  const soakMode = options.soak > 0;
+  // The soak needs the floor's capacity only (its rate is a fraction of it): the closed loop runs the floor alone then.
+  const closedLoopTargets = soakMode ? targets.filter((t) => t.id === "floor") : targets;
+  if (soakMode && closedLoopTargets.length === 0) throw new Error("--soak needs the floor among the targets (its rate is a fraction of the floor's capacity)");
+  const measurement = await measure(closedLoopTargets, fake, options, {
     log,
     async aroundRouter(load, run) {
       if (!profilerPort) return run();
@@ -92,6 +106,25 @@ try {
   });
 
   const labels = Object.fromEntries(targets.map((t) => [t.id, t.label])) as Record<TargetId, string>;
+  const floorPlain = measurement.plain.floor;
+  const extra: { sections: string[]; checks: Check[]; closedLoopChecks: boolean } = { sections: [], checks: [], closedLoopChecks: !soakMode };
+  let fixedRate: FixedRateResult | null = null;
+  let soakResult: SoakResult | null = null;
+  if (soakMode) {
+    const rate = Math.max(1, Math.round(floorPlain!.requestsPerSecond * options.soakRate));
+    log(`soak: ${targets.map((t) => t.label).join(", ")} at ${rate} req/s each for ${options.soak} min`);
+    soakResult = await soak(targets, { minutes: options.soak, ratePerSecond: rate, intervalS: options.soakInterval, connections: options.rateConnections }, log);
+    extra.sections.push(renderSoak(soakResult, labels));
+    extra.checks.push(...soakChecks(soakResult, labels));
+  } else if (options.rates.length > 0 && floorPlain) {
+    const fixedOptions = { fractions: options.rates, streamFraction: options.streamRate, durationS: options.rateDuration, warmupS: options.rateWarmup, connections: options.rateConnections, chunks: options.chunks, chunkDelayMs: options.chunkDelayMs };
+    const capacity = { floorRps: floorPlain.requestsPerSecond, floorCpuUsPerRequest: floorPlain.cpuUsPerRequest, floorCpuUsPerStream: measurement.stream.floor?.cpuUsPerRequest ?? null };
+    fixedRate = await measureFixedRate(targets, capacity, fixedOptions, log);
+    extra.sections.push(renderFixedRate(fixedRate, labels, fixedOptions));
+    extra.checks.push(...fixedRateChecks(fixedRate, options.chunks));
+  } else if (options.rates.length > 0) {
+    log("! fixed-rate loads skipped: they are set as fractions of the floor's capacity, and the floor did not run");
+  }
   const meta = {
     date: new Date().toISOString(),
     machine: `${cpus().length} CPU (${cpus()[0]?.model.trim() ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`,
@@ -99,13 +132,23 @@ try {
     launch: launchDescription(options.viaEntry, storage),
   };
   console.log("");
-  console.log(render(measurement, options, bindings, labels, meta));
+  console.log(render(measurement, options, bindings, labels, meta, extra));
   mkdirSync(join("bench", "results"), { recursive: true });
-  const json = { meta, options, labels, routerBindings: bindings, ...measurement, checks: checks(measurement, options, bindings) };
-  const file = join("bench", "results", `bench-${stamp()}.json`);
+  const json = {
+    meta,
+    options,
+    labels,
+    routerBindings: bindings,
+    ...measurement,
+    fixedRate,
+    soak: soakResult,
+    checks: [...(soakMode ? [] : checks(measurement, options, bindings)), ...extra.checks],
+  };
+  const file = join("bench", "results", `${soakMode ? "soak" : "bench"}-${stamp()}.json`);
   writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
-  writeFileSync(join("bench", "results", "latest.json"), JSON.stringify(json, null, 2) + "\n");
-  console.log(`\nResults: ${file} (and bench/results/latest.json); whole run ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  const latest = join("bench", "results", soakMode ? "latest-soak.json" : "latest.json");
+  writeFileSync(latest, JSON.stringify(json, null, 2) + "\n");
+  console.log(`\nResults: ${file} (and ${latest}); whole run ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 } catch (err) {
   console.error(err);
   exitCode = 1;

@@ -12,6 +12,7 @@ import type { FakeProcess } from "./fake.ts";
 import type { LoadTarget } from "./load.ts";
 import type { TargetId } from "./options.ts";
 import { startPeer } from "./peer.ts";
+import { launchSplit } from "./split.ts";
 import type { Counts } from "./workers/counts.ts";
 import { EDGE_HEADERS, launchWorkerd, type LaunchWorker } from "./workerd.ts";
 
@@ -30,6 +31,10 @@ export interface Target {
   /** Counters of the bench build (workerd targets only); the logger's too when there is one. */
   counts?(): Promise<Counts>;
   loggerCounts?(): Promise<Counts>;
+  /** Every process of the target, for RSS and CPU per process (the soak, the split). */
+  processes?: { name: string; pid: number | null }[];
+  /** request_logs rows the logger has written so far. */
+  logRows?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -88,7 +93,7 @@ export function buildRouter(): { router: BuiltWorker; logger: BuiltWorker | null
 }
 
 export interface RouterSetup {
-  /** Accounts (and keys) to spread the load over: one per connection. */
+  /** Accounts (and keys) to spread the load over. */
   customers: number;
   inspectorPort?: number;
   /** The --discard-queue experiment (bench/workers/counting.ts). */
@@ -97,7 +102,8 @@ export interface RouterSetup {
   storageDir: string | null;
 }
 
-export async function routerTarget(fake: FakeProcess, built: { router: BuiltWorker; logger: BuiltWorker | null }, setup: RouterSetup): Promise<Target> {
+/** The router's vars and secrets: the local configuration, pointed at the fake. */
+function routerBindings(fake: FakeProcess, built: { router: BuiltWorker }, setup: RouterSetup): Record<string, string> {
   const bindings = devVars(fake.url);
   if (setup.discardQueue) bindings.BENCH_DISCARD_QUEUE = "1";
   bindings.ADMIN_TOKEN ??= randomBytes(24).toString("hex");
@@ -108,28 +114,66 @@ export async function routerTarget(fake: FakeProcess, built: { router: BuiltWork
   bindings.AZURE_OPENAI_EU_DEPLOYMENTS = "";
   // Local workerd cannot make Durable Object ids in a jurisdiction (as in scripts/stack.ts).
   if ("DURABLE_OBJECT_JURISDICTION" in built.router.vars) bindings.DURABLE_OBJECT_JURISDICTION = "none";
+  return bindings;
+}
+
+/** The router's load: one bench account (and key) per connection, created through the operator API. */
+async function routerLoad(url: string, adminToken: string, setup: RouterSetup, close: () => Promise<void>): Promise<Target["load"]> {
+  const keys = await createBenchKeys(url, adminToken, setup.customers).catch(async (err: unknown) => {
+    await close().catch(() => {});
+    throw err;
+  });
+  return (scenario) => ({
+    origin: url,
+    path: "/v1/chat/completions",
+    headers: { ...JSON_HEADERS, ...edge(setup.viaEntry) },
+    perConnection: keys.map((key) => ({ authorization: `Bearer ${key}` })),
+    body: chatBody("openai/gpt-4o-mini", scenario),
+  });
+}
+
+/** request_logs rows the logger has written (the soak's drain check). */
+const LOG_ROWS_SQL = "SELECT count(*) FROM request_logs";
+
+/** Everything in one workerd process: router, limiter objects, queue broker, D1 and the logger. */
+export async function routerTarget(fake: FakeProcess, built: { router: BuiltWorker; logger: BuiltWorker | null }, setup: RouterSetup): Promise<Target> {
+  const bindings = routerBindings(fake, built, setup);
   const workers: LaunchWorker[] = [{ built: built.router, bindings }];
   if (built.logger) workers.push({ built: built.logger, bindings: {} });
   const instance = await launchWorkerd(workers, { viaEntry: setup.viaEntry, storageDir: setup.storageDir, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
-  const keys = await createBenchKeys(instance.url, bindings.ADMIN_TOKEN, setup.customers).catch(async (err: unknown) => {
-    await instance.close().catch(() => {});
-    throw err;
-  });
-  const label = `${built.logger ? "router+logger" : "router"} (workerd)${setup.discardQueue ? ", queue discarded" : ""}`;
+  const load = await routerLoad(instance.url, bindings.ADMIN_TOKEN!, setup, () => instance.close());
+  const label = `${built.logger ? "router+logger" : "router"}, one process (workerd)${setup.discardQueue ? ", queue discarded" : ""}`;
+  const logging = built.logger && !setup.discardQueue;
   return {
     id: "router",
     label,
     pid: instance.pid,
-    load: (scenario) => ({
-      origin: instance.url,
-      path: "/v1/chat/completions",
-      headers: { ...JSON_HEADERS, ...edge(setup.viaEntry) },
-      perConnection: keys.map((key) => ({ authorization: `Bearer ${key}` })),
-      body: chatBody("openai/gpt-4o-mini", scenario),
-    }),
+    processes: [{ name: "router+limiter+logger", pid: instance.pid }],
+    load,
     counts: () => instance.counts(),
-    ...(built.logger && !setup.discardQueue ? { loggerCounts: () => instance.counts("logger") } : {}),
+    ...(logging ? { loggerCounts: () => instance.counts("logger"), logRows: () => instance.d1Number("logger", "LOGS_DB", LOG_ROWS_SQL) } : {}),
     close: () => instance.close(),
+  };
+}
+
+/** The router alone in its process; limiter objects, logger and D1 in a second (bench/split.ts). */
+export async function splitTarget(fake: FakeProcess, built: { router: BuiltWorker; logger: BuiltWorker | null }, setup: RouterSetup): Promise<Target> {
+  const bindings = routerBindings(fake, built, setup);
+  const split = await launchSplit(built, bindings, { viaEntry: setup.viaEntry, storageDir: setup.storageDir, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
+  const load = await routerLoad(split.router.url, bindings.ADMIN_TOKEN!, setup, () => split.close());
+  const logging = built.logger && !setup.discardQueue;
+  return {
+    id: "split",
+    label: `router, split (workerd; limiter+logger in a 2nd process)${setup.discardQueue ? ", queue discarded" : ""}`,
+    pid: split.router.pid,
+    processes: [
+      { name: "router", pid: split.router.pid },
+      { name: "limiter+logger+D1", pid: split.state.pid },
+    ],
+    load,
+    counts: () => split.router.counts(),
+    ...(logging ? { loggerCounts: () => split.state.counts("logger"), logRows: () => split.state.d1Number("logger", "LOGS_DB", LOG_ROWS_SQL) } : {}),
+    close: () => split.close(),
   };
 }
 

@@ -11,6 +11,7 @@
  */
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from "miniflare";
 import { unstable_splitSqlQuery } from "wrangler";
@@ -82,6 +83,8 @@ export interface WorkerdInstance {
   pid: number | null;
   /** Reads (and optionally resets) a worker's counters; the first worker is the entry. */
   counts(worker?: string, reset?: boolean): Promise<Counts>;
+  /** A number a SQL query returns from a worker's D1 database (first column of the first row). */
+  d1Number(worker: string, binding: string, sql: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -113,20 +116,27 @@ export interface LaunchOptions {
   viaEntry?: boolean;
   /** Parent folder of this instance's simulated storage (see storageDir); null: Miniflare's default. */
   storageDir?: string | null;
+  /**
+   * Several workerd processes as one deployment (bench/split.ts): a private
+   * dev registry through which bindings to workers of the other instance
+   * resolve, and simulated D1 storage shared through the registry (the first
+   * instance started owns it and applies the migrations).
+   */
+  shared?: { registryDir: string; storageDir: string; migrate: boolean };
 }
 
 export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOptions = {}): Promise<WorkerdInstance> {
   const direct = !options.viaEntry;
   const before = new Set(descendants(process.pid, "workerd"));
-  const persistence = options.storageDir ? mkdtempSync(join(options.storageDir, "emby-bench-")) : null;
+  const persistence = options.storageDir || options.shared ? mkdtempSync(join(options.storageDir ?? tmpdir(), "emby-bench-")) : null;
   if (persistence) liveStorage.add(persistence);
   const removeStorage = () => {
     if (!persistence) return;
     rmSync(persistence, { recursive: true, force: true });
     liveStorage.delete(persistence);
   };
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
+  const mf = new Miniflare({
+    ...convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
       // Per-request logging goes through Node; it would be measured, not the worker.
@@ -134,7 +144,7 @@ export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOpti
       // No request for Cloudflare's cf.json (offline): a built-in placeholder object.
       cf: false,
       log: new Log(LogLevel.WARN),
-      ...(persistence ? { resourcePersistencePath: persistence } : {}),
+      ...(persistence && !options.shared ? { resourcePersistencePath: persistence } : {}),
       ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
       workers: workers.map(
         ({ built, bindings }, index): V4WorkerOptions => ({
@@ -148,7 +158,17 @@ export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOpti
         }),
       ),
     }),
-  );
+    // Shared storage is not among the v4 options: set on the converted ones.
+    ...(options.shared
+      ? {
+          enableDevRegistry: true,
+          unsafeDevRegistryPath: options.shared.registryDir,
+          unsafeEnableSharedStorage: true,
+          resourcePersistencePath: options.shared.storageDir,
+          isolatedResourcePersistencePath: persistence!,
+        }
+      : {}),
+  });
   const close = async () => {
     await mf.dispose();
     removeStorage();
@@ -157,7 +177,7 @@ export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOpti
     const ready = await mf.ready;
     const url = (direct ? await mf.unsafeGetDirectURL(workers[0]!.built.name) : ready).toString().replace(/\/$/, "");
     const started = descendants(process.pid, "workerd").filter((pid) => !before.has(pid));
-    await migrate(mf, workers.map((w) => w.built));
+    if (options.shared?.migrate !== false) await migrate(mf, workers.map((w) => w.built));
     const entry = workers[0]!.built.name;
     return {
       url,
@@ -166,6 +186,11 @@ export async function launchWorkerd(workers: LaunchWorker[], options: LaunchOpti
         const fetcher = await mf.getWorker(worker);
         const res = await fetcher.fetch(`http://bench/__bench/counts${reset ? "?reset=1" : ""}`);
         return (await res.json()) as Counts;
+      },
+      async d1Number(worker, binding, sql) {
+        const db = await mf.getD1Database(binding, worker);
+        const row = await db.prepare(sql).raw();
+        return Number(row[0]?.[0] ?? NaN);
       },
       close,
     };
