@@ -10,6 +10,9 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/router/app";
 import { evictAccount } from "../src/router/auth-cache";
 import { newCacheSalt } from "../src/cache/crypto";
+import { recordConsent } from "../src/db/accounts";
+import { coreDb } from "../src/db/client";
+import { pushAccessChange } from "../src/limits/controls";
 import { countingDb } from "./helpers/counting-db";
 import { eventually, limiterStub } from "./helpers/limiter";
 import { send, TTL } from "./helpers/cache";
@@ -170,6 +173,27 @@ describe("the key", () => {
     });
     expect(res.status).toBe(200);
     expect((await send(chatPath, c.key, ask(marker), TTL)).res.headers.get("x-emby-cache")).toBe("miss");
+  });
+});
+
+describe("a consent withdrawal this isolate has not seen", () => {
+  it("serves no answer stored before it: the limiter's word wins, the request is routed anew (403 here: no EU route), its lease back", async () => {
+    const c = await newCustomer();
+    const marker = tag();
+    const body = { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: `${marker} hello` }] };
+    const first = await send(chatPath, c.key, body, TTL);
+    expect(first.res.headers.get("x-emby-data-region")).toBe("us");
+    expect((await send(chatPath, c.key, body, TTL)).res.headers.get("x-emby-cache")).toBe("hit");
+    // Withdrawn through "another isolate": D1 and the limiter know, this isolate's auth view does not.
+    await recordConsent(coreDb(env.DB), c.accountId, "non_eu_transfer", false, `key:${c.keyId}`);
+    await pushAccessChange(env, c.accountId, { nonEuConsent: false });
+    const after = await send(chatPath, c.key, body, TTL);
+    expect(after.res.status).toBe(403);
+    expect(JSON.parse(after.text).error.code).toBe("consent_required");
+    expect(after.res.headers.get("x-emby-cache")).toBe("miss");
+    expect(after.event.cache).toBe("miss");
+    expect(await upstreamRequests(marker)).toHaveLength(1);
+    await eventually(async () => (await limiterStub(c.accountId).snapshot()).leases === 0);
   });
 });
 

@@ -4,10 +4,10 @@
  * this isolate's auth cache still holds the key. The next inference call here
  * must obey the change (docs/enforcement.md).
  */
-import { CACHE_PURGE_MEMORY_MS } from "../src/cache/store";
 import { createExecutionContext, evictDurableObject, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { CACHE_PURGE_MEMORY_MS } from "../src/cache/store";
 import { recordConsent } from "../src/db/accounts";
 import { coreDb } from "../src/db/client";
 import { findKeyByHash } from "../src/db/keys";

@@ -162,31 +162,41 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
     // An isolate whose routes are all paused learns of their recovery only by syncing.
     syncHealth(c.env, waitUntil);
-    throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
+    throw err instanceof ApiError ? err.withHeaders({ ...receipts([], null), ...(cache === undefined ? {} : cacheHeaders(cache)) }) : err;
   }
 
   const reservation = call.reserve(largestEligible(candidates));
   let leaseId = c.get("requestId");
   let rateLimitHeaders: Record<string, string>;
   let hit: Response | null = null;
+  // Said on every answer of a call that uses the cache, errors included, as the log event says it.
+  const cacheSaid = cache === undefined ? {} : cacheHeaders(cache);
   try {
     const spend = { maxPriceNano: maxPriceNano(candidates.map((candidate) => candidate.route), reservation, bps), keyBudget: auth.budget };
     let admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend, waitUntil, cache?.key);
+    const consentBefore = auth.nonEuConsent;
+    applyOverrides(auth, admission.overrides);
+    const consentWithdrawn = auth.nonEuConsent !== consentBefore;
     if (admission.cached && cache) {
-      hit = await cachedResponse(c.env, auth, cache, admission.cached);
-      // A hit holds its slot only while it is answered, and is free.
-      waitUntil(release(c.env, auth.accountId, leaseId, 0, NO_CHARGE));
+      try {
+        // An entry found under a key made before the consent withdrawal this
+        // view missed may hold an answer from a non-EU route: not served.
+        if (!consentWithdrawn) hit = await cachedResponse(c.env, auth, cache, admission.cached);
+      } finally {
+        // A hit holds its slot only while it is answered, and is free.
+        waitUntil(release(c.env, auth.accountId, leaseId, 0, NO_CHARGE));
+      }
       if (!hit) {
-        // An entry that does not open (the master key changed) is a miss, but
-        // its admission reserved no money: admit it again, as a paying request.
+        // An entry not served (the master key changed, or consent withdrawn)
+        // is a miss, but its admission reserved no money: admit it again, as
+        // a paying request.
         leaseId = `${leaseId}.uncached`;
         admission = await admit(c.env, auth, leaseId, primary.id, reservation, spend, waitUntil);
+        applyOverrides(auth, admission.overrides);
       }
     }
     rateLimitHeaders = { ...admission.headers, ...(cache === undefined ? {} : cacheHeaders(cache, hit !== null)) };
-    const consentBefore = auth.nonEuConsent;
-    applyOverrides(auth, admission.overrides);
-    if (auth.nonEuConsent !== consentBefore && !hit) {
+    if (consentWithdrawn && !hit) {
       // Consent withdrawn since this view was read: plan again, EU routes
       // only; with none left the lease goes back at once.
       try {
@@ -200,7 +210,7 @@ export async function runModelCall(c: Context<AppEnv>, call: ModelCall, attempt:
     // The limiter knows this key or account may not be used: so should this isolate's cache.
     if (err instanceof AccessRefusedError) evictAccount(auth.accountId);
     handOver({ model: primary, route: null, attempts: [], streamed: call.streamed });
-    throw err instanceof ApiError ? err.withHeaders(receipts([], null)) : err;
+    throw err instanceof ApiError ? err.withHeaders({ ...receipts([], null), ...cacheSaid }) : err;
   }
   if (hit) {
     // No route, no attempts, no tokens: logged as the requested model, free.

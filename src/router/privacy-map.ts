@@ -25,7 +25,7 @@ import {
   stripeEvents,
   webauthnChallenges,
 } from "../db/schema";
-import { CACHE_COLUMNS } from "../cache/store";
+import { CACHE_COLUMNS, CACHE_PURGE_MEMORY_MS } from "../cache/store";
 import { ACCESS_RECORD_TTL_MS, ACCESS_TABLES } from "../limits/access-state";
 import { BUDGET_OVERRIDE_COLUMNS } from "../limits/budget-overrides";
 import { CREDIT_TABLES, RECLAIMED_TTL_MS } from "../billing/credit-book";
@@ -242,7 +242,7 @@ function categories(): Category[] {
       id: "response_cache_purge",
       description: "When the account's response cache was last purged (a time only: never prompt or response content), so that answers still in flight are not stored after a withdrawal or erasure.",
       store: { kind: "durable_object", name: "AccountLimiter", table: "cache_purges" }, fields: ["id", "purged_at"],
-      purposes: ["response_cache"], legal_bases: ["contract"], retention: UNTIL_CLOSURE, on_erasure: "kept", held: true,
+      purposes: ["response_cache"], legal_bases: ["contract"], retention: { after: "purged_at", period_ms: CACHE_PURGE_MEMORY_MS }, on_erasure: "kept", held: true,
     },
   ];
 }
