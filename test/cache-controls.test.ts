@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/router/app";
 import { clearAuthCache, getCached } from "../src/router/auth-cache";
 import { sha256Hex } from "../src/shared/crypto";
-import { cacheRowCount, storeCachedAnswer } from "./helpers/cache";
+import { cacheRowCount, cacheSaltOf, storeCachedAnswer } from "./helpers/cache";
 import { createdKey, keysApi } from "./helpers/keys";
 import { callWithLog } from "./helpers/log-capture";
 import { call, errorOf, newCustomer } from "./helpers/router";
@@ -39,12 +39,17 @@ describe("DELETE /v1/cache", () => {
     await storeCachedAnswer(a.accountId, "second", "two");
     await storeCachedAnswer(b.accountId, "first", "one");
     expect([await cacheRowCount(a.accountId), await cacheRowCount(b.accountId)]).toEqual([2, 1]);
+    const [saltA, saltB] = [await cacheSaltOf(a.accountId), await cacheSaltOf(b.accountId)];
 
     const res = await purge(a.key);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(await res.json()).toEqual({ object: "cache.purge", purged: true });
     expect([await cacheRowCount(a.accountId), await cacheRowCount(b.accountId)]).toEqual([0, 1]);
+    // The salt is replaced, so no copy of a deleted entry can be opened; another account's is untouched.
+    expect(await cacheSaltOf(a.accountId)).toMatch(/^[0-9a-f]{64}$/);
+    expect(await cacheSaltOf(a.accountId)).not.toBe(saltA);
+    expect(await cacheSaltOf(b.accountId)).toBe(saltB);
     // Idempotent: nothing left to delete is still a success.
     expect((await purge(a.key)).status).toBe(200);
   });
@@ -135,12 +140,14 @@ describe("a key's default cache TTL (cache_ttl)", () => {
     await storeCachedAnswer(a.accountId, "q1", "a1");
     await storeCachedAnswer(a.accountId, "q2", "a2");
     await storeCachedAnswer(b.accountId, "q1", "a1");
+    const saltBefore = await cacheSaltOf(a.accountId);
 
     const res = await keysApi(a.key, "PATCH", `/${cached.id}`, { cache_ttl: null });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { cache_ttl: number | null }).cache_ttl).toBeNull();
     expect(await cacheTtlOf(cached.id)).toBeNull();
     expect([await cacheRowCount(a.accountId), await cacheRowCount(b.accountId)]).toEqual([0, 1]);
+    expect(await cacheSaltOf(a.accountId)).not.toBe(saltBefore);
   });
 
   it("leaves the entries alone when nothing is withdrawn: another value, or null on a key that had none", async () => {

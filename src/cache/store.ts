@@ -113,7 +113,7 @@ export class ResponseCacheStore {
       this.sql.exec("delete from cache_purges");
       this.purgedAt = null;
     }
-    return this.sql.exec("delete from cache_entries where expires_at <= ?", now).rowsWritten;
+    return this.remove("expires_at <= ?", now);
   }
 
   /**
@@ -121,7 +121,7 @@ export class ResponseCacheStore {
    * and remembers when, so that answers still in flight are not stored after it.
    */
   purge(now: number): void {
-    this.sql.exec("delete from cache_entries");
+    this.remove("1");
     this.earliestExpiry = null;
     this.sql.exec("insert or replace into cache_purges (id, purged_at) values (1, ?)", now);
     this.purgedAt = now;
@@ -171,11 +171,20 @@ export class ResponseCacheStore {
     }
     if (cutoff) {
       this.earliestExpiry = undefined;
-      this.sql.exec(
-        "delete from cache_entries where key_hash != ? and (expires_at < ? or (expires_at = ? and key_hash <= ?))",
-        keep, cutoff.expires_at, cutoff.expires_at, cutoff.key_hash,
-      );
+      this.remove("key_hash != ? and (expires_at < ? or (expires_at = ? and key_hash <= ?))", keep, cutoff.expires_at, cutoff.expires_at, cutoff.key_hash);
     }
+  }
+
+  /**
+   * Deletes the rows `where` selects, overwriting their ciphertext with zeros
+   * first: SQLite rewrites a same-size value in place, so the deleted bytes
+   * left in the page are zeros rather than the sealed answer (Durable Objects
+   * allow no `secure_delete`). A best effort below the SQL level; what makes
+   * any copy useless is the key (withdrawal replaces the salt, erasure deletes it).
+   */
+  private remove(where: string, ...params: (string | number)[]): number {
+    this.sql.exec(`update cache_entries set ciphertext = zeroblob(size), iv = zeroblob(12) where ${where}`, ...params);
+    return this.sql.exec(`delete from cache_entries where ${where}`, ...params).rowsWritten;
   }
 
   private totalBytes(): number {

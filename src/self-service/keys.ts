@@ -9,7 +9,8 @@
 import type { CoreDb } from "../db/client";
 import { createKey, findAccountKey, revokeKey, rotateKey, updateKey } from "../db/keys";
 import { KEY_SCOPES, type ApiKey } from "../db/schema";
-import { cachePurge, type LimiterEnv } from "../limits/client";
+import { withdrawCache } from "../cache/withdraw";
+import type { LimiterEnv } from "../limits/client";
 import { pushAccessChange } from "../limits/controls";
 import type { Catalogue } from "../routing/catalogue";
 import { newId } from "../shared/crypto";
@@ -91,7 +92,7 @@ export async function updateAccountKey(deps: KeyDeps, accountId: string, keyId: 
   // write, so what a request stored under the old default meanwhile goes too.
   // A repeated PATCH would not purge again, so a failure says how to finish.
   if (body.cache_ttl === null && key.cacheTtl !== null) {
-    await cachePurge(deps.limiter, accountId, "The key's cache_ttl was cleared, but the account's cached answers could not be deleted yet; delete them with DELETE /v1/cache.");
+    await withdrawCache(deps.db, deps.limiter, accountId, "The key's cache_ttl was cleared, but the account's cached answers could not be deleted yet; delete them with DELETE /v1/cache.");
   }
   return updated;
 }
