@@ -75,7 +75,8 @@ export interface AnswerCollector {
 /**
  * A collector for a response in `format`, streamed or not. Past
  * CACHE_MAX_ENTRY_BYTES it stops collecting (the answer could not be stored),
- * so a huge answer costs no memory beyond that bound.
+ * so a huge answer costs no memory beyond that bound: everything an assembler
+ * holds counts toward it (text, tool calls, log probabilities, whole blocks).
  */
 export function answerCollector(format: ApiFormat, stream: boolean): AnswerCollector {
   const spec = ANSWER_FORMATS[format];
@@ -117,9 +118,13 @@ class StreamCollector implements AnswerCollector {
   }
 
   push(bytes: Uint8Array): void {
-    if (!this.assembler) return;
-    for (const event of this.parser.push(bytes)) this.assembler.push(event);
-    if (this.assembler.size > CACHE_MAX_ENTRY_BYTES) this.assembler = null;
+    const assembler = this.assembler;
+    if (!assembler) return;
+    for (const event of this.parser.push(bytes)) {
+      assembler.push(event);
+      // Checked per event: one read may carry many, and past the bound nothing more is kept.
+      if (assembler.size > CACHE_MAX_ENTRY_BYTES) return void (this.assembler = null);
+    }
   }
 
   answer(usage: Usage | null): Answer | null {

@@ -67,6 +67,8 @@ class EventAssembler implements StreamAssembler {
     const parsed = eventSchema.safeParse(json);
     if (!parsed.success) return void (this.broken = true);
     const e = parsed.data;
+    // Held whole (a server tool's result can be large): they count toward the entry bound like a delta's text.
+    if (e.type === "message_start" || e.type === "content_block_start") this.size += event.data.length;
     if (e.type === "error") this.broken = true;
     else if (e.type === "message_start") this.message = { ...e.message, content: [] };
     else if (e.type === "content_block_start") this.blocks[e.index] = { ...e.content_block };

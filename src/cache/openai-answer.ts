@@ -74,8 +74,14 @@ class ChunkAssembler implements StreamAssembler {
       if (choice.finish_reason) state.finish = choice.finish_reason;
       if (choice.logprobs) {
         state.logprobs ??= { content: null, refusal: null };
-        if (choice.logprobs.content) state.logprobs.content = [...(state.logprobs.content ?? []), ...choice.logprobs.content];
-        if (choice.logprobs.refusal) state.logprobs.refusal = [...(state.logprobs.refusal ?? []), ...choice.logprobs.refusal];
+        for (const field of ["content", "refusal"] as const) {
+          const entries = choice.logprobs[field];
+          if (!entries) continue;
+          const list = (state.logprobs[field] ??= []);
+          for (const entry of entries) list.push(entry);
+          // With top_logprobs, these outweigh the text many times over: they count toward the entry bound too.
+          this.size += JSON.stringify(entries).length;
+        }
       }
     }
   }
@@ -93,7 +99,7 @@ class ChunkAssembler implements StreamAssembler {
           Object.assign(call, rest);
           call.function.name += fn?.name ?? "";
           call.function.arguments += fn?.arguments ?? "";
-          this.size += (fn?.arguments?.length ?? 0) + (fn?.name?.length ?? 0);
+          this.size += (fn?.arguments?.length ?? 0) + (fn?.name?.length ?? 0) + (Object.keys(rest).length > 0 ? JSON.stringify(rest).length : 0);
           state.toolCalls.set(index, call);
         }
       } else if (typeof value === "string") {
