@@ -1,7 +1,8 @@
 /**
  * The answer collectors (src/cache/answer.ts) on their own: what a response
  * body must be for its answer to be stored. Everything an answer holds counts
- * toward the entry bound (log probabilities, blocks that arrive whole).
+ * toward the entry bound (log probabilities, blocks that arrive whole), and an
+ * answer cut off inside a tool call is not complete, streamed or not.
  */
 import { describe, expect, it } from "vitest";
 import { answerCollector, type Answer } from "../src/cache/answer";
@@ -47,6 +48,37 @@ describe("OpenAI", () => {
     const oneRead = new Uint8Array(withLogprobs(tokens).flatMap((piece) => [...piece]));
     expect(collect("openai-chat", true, [chunk({ role: "assistant", content: "" }), oneRead, finish("stop"), sse("[DONE]")])).toBeNull();
   });
+
+  const toolCall = (args: string) => ({ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: args } });
+
+  it("stores a stream's tool call whose arguments are complete JSON", () => {
+    const answer = collect("openai-chat", true, [
+      chunk({ role: "assistant", content: null, tool_calls: [toolCall("")] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city": ' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
+      finish("tool_calls"), sse("[DONE]"),
+    ]);
+    expect(answer).toMatchObject({ choices: [{ message: { tool_calls: [{ id: "call_1", function: { name: "get_weather", arguments: '{"city": "Paris"}' } }] }, finish_reason: "tool_calls" }] });
+  });
+
+  it("does not store a stream cut off by the token limit inside a tool call", () => {
+    expect(collect("openai-chat", true, [
+      chunk({ role: "assistant", content: null, tool_calls: [toolCall("")] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city": "Pa' } }] }),
+      finish("length"), sse("[DONE]"),
+    ])).toBeNull();
+  });
+
+  const completion = (args: string, reason: string) => encoder.encode(JSON.stringify({
+    id: "chatcmpl-1", object: "chat.completion", created: 1, model: "m",
+    choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: args } }] }, logprobs: null, finish_reason: reason }],
+    usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+  }));
+
+  it("stores a JSON answer's complete tool call, and not one cut off inside its arguments", () => {
+    expect(collect("openai-chat", false, [completion('{"city": "Paris"}', "tool_calls")])).not.toBeNull();
+    expect(collect("openai-chat", false, [completion('{"city": "Pa', "length")])).toBeNull();
+  });
 });
 
 describe("Anthropic", () => {
@@ -72,5 +104,29 @@ describe("Anthropic", () => {
 
   it("counts blocks that arrive whole toward the bound: a server tool result over 1 MB is not stored", () => {
     expect(collect("anthropic-messages", true, withResult(CACHE_MAX_ENTRY_BYTES + 1))).toBeNull();
+  });
+
+  const toolUse = { type: "tool_use", id: "toolu_1", name: "get_weather", input: {} };
+  const toolStream = (partials: string[], close: boolean, reason: string) => [
+    ev("message_start", { message }),
+    ev("content_block_start", { index: 0, content_block: toolUse }),
+    ...partials.map((partial) => ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: partial } })),
+    ...(close ? [ev("content_block_stop", { index: 0 })] : []),
+    ...end(reason),
+  ];
+
+  it("stores a stream's complete tool call; not one cut off inside its input, closed or not", () => {
+    expect(collect("anthropic-messages", true, toolStream(['{"city": ', '"Paris"}'], true, "tool_use"))).toMatchObject({ content: [{ input: { city: "Paris" } }], stop_reason: "tool_use" });
+    expect(collect("anthropic-messages", true, toolStream(['{"city": "Pa'], true, "max_tokens"))).toBeNull();
+    expect(collect("anthropic-messages", true, toolStream(['{"city": "Pa'], false, "tool_use"))).toBeNull();
+  });
+
+  const json = (reason: string, content: unknown[]) => encoder.encode(JSON.stringify({ ...message, content, stop_reason: reason, usage: { input_tokens: 5, output_tokens: 9 } }));
+
+  it("stores a JSON answer's complete tool call, and not one that max_tokens cut off inside the call", () => {
+    expect(collect("anthropic-messages", false, [json("tool_use", [{ ...toolUse, input: { city: "Paris" } }])])).not.toBeNull();
+    expect(collect("anthropic-messages", false, [json("max_tokens", [{ type: "text", text: "Let me look." }, { ...toolUse, input: { city: "Pa" } }])])).toBeNull();
+    // Cut off in text: a complete answer to a request with that max_tokens.
+    expect(collect("anthropic-messages", false, [json("max_tokens", [{ type: "text", text: "Let me" }])])).not.toBeNull();
   });
 });

@@ -35,7 +35,7 @@ export interface StreamAssembler {
 export interface AnswerFormat {
   /** The answer as stored and as a non-stream response body. */
   schema: z.ZodType<Answer>;
-  /** Whether an answer may be kept: a finish reason reached on every choice, and not a filter's. */
+  /** Whether an answer may be kept: a finish reason reached on every choice, not a filter's, and no tool call cut short. */
   storable(answer: Answer): boolean;
   assembler(): StreamAssembler;
   /** The events of a stream that delivers `answer`, in this format. */
