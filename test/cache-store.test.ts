@@ -111,6 +111,23 @@ describe("the limiter object's cache", () => {
     });
   });
 
+  it("schedules the sweep for a stored entry alone: no admission needed to set the alarm", async () => {
+    const accountId = `acct_cache_${crypto.randomUUID()}`;
+    const stored = entry("only", T0, 10_000);
+    await runInDurableObject(limiterStub(accountId), async (limiter: AccountLimiter, state) => {
+      let now = T0;
+      limiter.clock = () => now;
+      expect(await state.storage.getAlarm()).toBeNull();
+      expect(limiter.cachePut(stored)).toBe(true);
+      expect(await state.storage.getAlarm()).toBe(stored.expiresAt + CACHE_SWEEP_DELAY_MS);
+      now = stored.expiresAt + CACHE_SWEEP_DELAY_MS;
+    });
+    expect(await runDurableObjectAlarm(limiterStub(accountId))).toBe(true);
+    await runInDurableObject(limiterStub(accountId), (_: AccountLimiter, state) => {
+      expect(rowCount(state.storage.sql)).toBe(0);
+    });
+  });
+
   it("purges every entry at once, and erasure deletes them too", async () => {
     await withLimiter(async (limiter, _, __, accountId, sql) => {
       limiter.cachePut(entry("a", T0, 10_000));

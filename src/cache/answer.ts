@@ -35,7 +35,7 @@ export interface StreamAssembler {
 export interface AnswerFormat {
   /** The answer as stored and as a non-stream response body. */
   schema: z.ZodType<Answer>;
-  /** Whether an answer may be kept: a finish reason reached on every choice, and not a filter's. */
+  /** Whether an answer may be kept: a finish reason reached on every choice, not a filter's, and no tool call cut short. */
   storable(answer: Answer): boolean;
   assembler(): StreamAssembler;
   /** The events of a stream that delivers `answer`, in this format. */
@@ -75,7 +75,8 @@ export interface AnswerCollector {
 /**
  * A collector for a response in `format`, streamed or not. Past
  * CACHE_MAX_ENTRY_BYTES it stops collecting (the answer could not be stored),
- * so a huge answer costs no memory beyond that bound.
+ * so a huge answer costs no memory beyond that bound: everything an assembler
+ * holds counts toward it (text, tool calls, log probabilities, whole blocks).
  */
 export function answerCollector(format: ApiFormat, stream: boolean): AnswerCollector {
   const spec = ANSWER_FORMATS[format];
@@ -117,9 +118,13 @@ class StreamCollector implements AnswerCollector {
   }
 
   push(bytes: Uint8Array): void {
-    if (!this.assembler) return;
-    for (const event of this.parser.push(bytes)) this.assembler.push(event);
-    if (this.assembler.size > CACHE_MAX_ENTRY_BYTES) this.assembler = null;
+    const assembler = this.assembler;
+    if (!assembler) return;
+    for (const event of this.parser.push(bytes)) {
+      assembler.push(event);
+      // Checked per event: one read may carry many, and past the bound nothing more is kept.
+      if (assembler.size > CACHE_MAX_ENTRY_BYTES) return void (this.assembler = null);
+    }
   }
 
   answer(usage: Usage | null): Answer | null {

@@ -67,6 +67,8 @@ class EventAssembler implements StreamAssembler {
     const parsed = eventSchema.safeParse(json);
     if (!parsed.success) return void (this.broken = true);
     const e = parsed.data;
+    // Held whole (a server tool's result can be large): they count toward the entry bound like a delta's text.
+    if (e.type === "message_start" || e.type === "content_block_start") this.size += event.data.length;
     if (e.type === "error") this.broken = true;
     else if (e.type === "message_start") this.message = { ...e.message, content: [] };
     else if (e.type === "content_block_start") this.blocks[e.index] = { ...e.content_block };
@@ -100,6 +102,7 @@ class EventAssembler implements StreamAssembler {
   private closeBlock(index: number): void {
     const json = this.partialJson.get(index);
     if (json === undefined) return;
+    this.partialJson.delete(index);
     try {
       this.blocks[index]!.input = JSON.parse(json || "{}");
     } catch {
@@ -108,7 +111,8 @@ class EventAssembler implements StreamAssembler {
   }
 
   answer(): Answer | null {
-    if (this.broken || !this.stopped || !this.message) return null;
+    // A tool input never closed is not known to be complete.
+    if (this.broken || !this.stopped || !this.message || this.partialJson.size > 0) return null;
     // A hole (a block that never started) means events were lost.
     if (this.blocks.length !== Object.keys(this.blocks).length) return null;
     return { ...this.message, content: this.blocks };
@@ -147,8 +151,13 @@ function replay(answer: Answer): SseEvent[] {
 export const anthropicAnswer: AnswerFormat = {
   schema: messageSchema,
   storable: (answer) => {
-    const reason = messageSchema.safeParse(answer).data?.stop_reason;
-    return typeof reason === "string" && reason !== "refusal";
+    const message = messageSchema.safeParse(answer).data;
+    const reason = message?.stop_reason;
+    if (typeof reason !== "string" || reason === "refusal") return false;
+    // Cut off by max_tokens in a tool call: its input is incomplete (Anthropic
+    // says to retry with a larger max_tokens), though a JSON answer carries it
+    // parsed. A stream's cut input does not parse and never gets here.
+    return !(reason === "max_tokens" && message?.content.at(-1)?.input !== undefined);
   },
   assembler: () => new EventAssembler(),
   replay,

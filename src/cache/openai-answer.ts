@@ -74,8 +74,14 @@ class ChunkAssembler implements StreamAssembler {
       if (choice.finish_reason) state.finish = choice.finish_reason;
       if (choice.logprobs) {
         state.logprobs ??= { content: null, refusal: null };
-        if (choice.logprobs.content) state.logprobs.content = [...(state.logprobs.content ?? []), ...choice.logprobs.content];
-        if (choice.logprobs.refusal) state.logprobs.refusal = [...(state.logprobs.refusal ?? []), ...choice.logprobs.refusal];
+        for (const field of ["content", "refusal"] as const) {
+          const entries = choice.logprobs[field];
+          if (!entries) continue;
+          const list = (state.logprobs[field] ??= []);
+          for (const entry of entries) list.push(entry);
+          // With top_logprobs, these outweigh the text many times over: they count toward the entry bound too.
+          this.size += JSON.stringify(entries).length;
+        }
       }
     }
   }
@@ -93,7 +99,7 @@ class ChunkAssembler implements StreamAssembler {
           Object.assign(call, rest);
           call.function.name += fn?.name ?? "";
           call.function.arguments += fn?.arguments ?? "";
-          this.size += (fn?.arguments?.length ?? 0) + (fn?.name?.length ?? 0);
+          this.size += (fn?.arguments?.length ?? 0) + (fn?.name?.length ?? 0) + (Object.keys(rest).length > 0 ? JSON.stringify(rest).length : 0);
           state.toolCalls.set(index, call);
         }
       } else if (typeof value === "string") {
@@ -153,9 +159,32 @@ function replay(answer: Answer, { includeUsage }: { includeUsage: boolean }): Ss
   return events;
 }
 
+/**
+ * Whether every function call's arguments are complete JSON. An answer cut
+ * off by the token limit (finish_reason "length") partway through a call
+ * ends with arguments that do not parse: it is not a complete answer, and a
+ * replay would hand every later client the broken call. (Empty arguments are
+ * not JSON either; such an answer just goes uncached.)
+ */
+function callsComplete(message: Record<string, unknown>): boolean {
+  const calls = z.array(z.object({ type: z.string().optional(), function: z.object({ arguments: z.unknown() }).loose().optional() }).loose()).safeParse(message.tool_calls ?? []);
+  if (!calls.success) return false;
+  return calls.data.every((call) => {
+    if (call.type !== undefined && call.type !== "function") return true;
+    if (typeof call.function?.arguments !== "string") return false;
+    try {
+      JSON.parse(call.function.arguments);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export const openAIAnswer: AnswerFormat = {
   schema: completionSchema,
-  storable: (answer) => completionSchema.safeParse(answer).data?.choices.every((c) => c.finish_reason !== null && c.finish_reason !== "content_filter") ?? false,
+  storable: (answer) =>
+    completionSchema.safeParse(answer).data?.choices.every((c) => c.finish_reason !== null && c.finish_reason !== "content_filter" && callsComplete(c.message)) ?? false,
   assembler: () => new ChunkAssembler(),
   replay,
 };
