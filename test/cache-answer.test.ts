@@ -69,6 +69,14 @@ describe("OpenAI", () => {
     ])).toBeNull();
   });
 
+  it("does not store a stream with a tool call of a type it does not assemble (a custom tool's input streams elsewhere)", () => {
+    expect(collect("openai-chat", true, [
+      chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "custom", custom: { name: "grammar", input: "part one" } }] }),
+      chunk({ tool_calls: [{ index: 0, custom: { input: " part two" } }] }),
+      finish("tool_calls"), sse("[DONE]"),
+    ])).toBeNull();
+  });
+
   const completion = (args: string, reason: string) => encoder.encode(JSON.stringify({
     id: "chatcmpl-1", object: "chat.completion", created: 1, model: "m",
     choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: args } }] }, logprobs: null, finish_reason: reason }],

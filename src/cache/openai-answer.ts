@@ -95,6 +95,9 @@ class ChunkAssembler implements StreamAssembler {
         const calls = z.array(toolCallDeltaSchema).safeParse(value);
         if (!calls.success) return false;
         for (const { index, function: fn, ...rest } of calls.data) {
+          // Only function calls are assembled; a call of another type (e.g. a
+          // custom tool, whose input streams in another field) is not stored.
+          if (rest.type !== undefined && rest.type !== "function") return false;
           const call: ToolCall = state.toolCalls.get(index) ?? { id: "", type: "function", function: { name: "", arguments: "" } };
           Object.assign(call, rest);
           call.function.name += fn?.name ?? "";
