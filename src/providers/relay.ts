@@ -16,7 +16,7 @@
  */
 import type { ApiError } from "../shared/errors";
 import { encodeSse, SseParser, type SseEvent } from "./sse";
-import type { CommittingTranslator, SseTranslator } from "./sse-translator";
+import { thenTranslate, type CommittingTranslator, type SseTranslator } from "./sse-translator";
 import { streamCommitTimeoutError, streamEndedEarly, streamIdleError } from "./stream-failure";
 import type { CallOutcome, ChatResult, ProviderConfig } from "./types";
 import { ClientClosedError } from "./upstream";
@@ -278,6 +278,8 @@ export interface StreamCall {
    * Unbounded when absent.
    */
   commitBy?: number;
+  /** The client's format, when not OpenAI's: a translator of the provider's OpenAI-format events (see thenTranslate). */
+  clientStream?: SseTranslator;
 }
 
 /** The commit deadline of a call whose request to the upstream started at `startedAt`: its first-byte timeout from then. */
@@ -292,12 +294,13 @@ export const commitDeadline = (startedAt: number, config: ProviderConfig): numbe
 export async function streamingResult(upstream: ReadableStream<Uint8Array>, translator: CommittingTranslator, call: StreamCall, headers: Record<string, string>): Promise<ChatResult> {
   let resolveOutcome!: (o: CallOutcome) => void;
   const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
-  const relay = new Relay(upstream, translator, {
+  const relayed = call.clientStream ? thenTranslate(translator, call.clientStream) : translator;
+  const relay = new Relay(upstream, relayed, {
     onOutcome: resolveOutcome,
     clientSignal: call.clientSignal,
     idleTimeoutMs: call.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     commitBy: call.commitBy,
   });
-  const held = await relay.commit(translator);
+  const held = await relay.commit(relayed);
   return { response: new Response(relay.stream(held), { status: 200, headers }), outcome };
 }
