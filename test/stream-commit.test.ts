@@ -244,6 +244,23 @@ describe("after commit", () => {
     expect(up.state.cancelled).toBe(true);
   });
 
+  it("a stall after the commit deadline has passed still ends the stream at the idle timeout (one timer watches both)", async () => {
+    const { up, result } = start(openai(), 250, undefined, Date.now() + 100);
+    up.send(ROLE + chunk({ content: "Hel" }));
+    const res = await result;
+    // Past the deadline, reads keep the stream alive: the deadline no longer applies.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      up.send(chunk({ content: "lo" }));
+    }
+    const { reads, outcome } = await readAll(res);
+    const data = reads.flatMap(dataOf);
+    expect(data.filter((d) => d.includes('"lo"'))).toHaveLength(3);
+    expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { code: "upstream_stream_timeout" } });
+    expect(outcome).toMatchObject({ result: "upstream_error", generated: "Hellololo" });
+    expect(up.state.cancelled).toBe(true);
+  });
+
   it("the upstream's error event ends the stream with one error event and no [DONE], even when the upstream sends one", async () => {
     const { up, result } = start(openai());
     up.send(ROLE + chunk({ content: "Hel" }));

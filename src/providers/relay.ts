@@ -16,7 +16,7 @@
  */
 import type { ApiError } from "../shared/errors";
 import { encodeSse, SseParser, type SseEvent } from "./sse";
-import type { CommittingTranslator, SseTranslator } from "./sse-translator";
+import { thenTranslate, type CommittingTranslator, type SseTranslator } from "./sse-translator";
 import { streamCommitTimeoutError, streamEndedEarly, streamIdleError } from "./stream-failure";
 import type { CallOutcome, ChatResult, ProviderConfig } from "./types";
 import { ClientClosedError } from "./upstream";
@@ -42,10 +42,12 @@ class Relay {
   private waitingSince: number | null = null;
   private settled = false;
   private idle = false;
+  /** The one timer of the idle limit and the commit deadline (see arm). */
   private timer: ReturnType<typeof setTimeout> | null = null;
-  /** The commit deadline passed before content (set by its timer, which cancels the reader). */
+  /** The commit deadline passed before content (set by the timer, which cancels the reader). */
   private overdue = false;
-  private deadline: ReturnType<typeof setTimeout> | null = null;
+  /** The commit deadline applies: from the start until commit() returns or throws. */
+  private deadlinePending: boolean;
   /** The translator of a provider's own stream, once commit() has run: its failure() ends the stream at once. */
   private committing: CommittingTranslator | null = null;
   /** The upstream ended complete before commit: the held events are the whole answer. */
@@ -65,29 +67,40 @@ class Relay {
       },
       { once: true },
     );
-    if (opts.idleTimeoutMs !== undefined) this.watch(opts.idleTimeoutMs);
+    this.deadlinePending = opts.commitBy !== undefined;
+    this.arm(Date.now());
   }
 
   /**
-   * One timer per idle period, not one per chunk (a long stream has
-   * thousands): when it fires early it re-arms for the rest. Only a read
-   * waiting on the upstream counts: a client that reads slowly holds reads
-   * back, which is not the upstream's silence. Cancelling the reader ends the
-   * pending read, which read() then reports as "idle".
+   * One timer watches both bounds (a timer costs each request, and workerd
+   * ties it to its request, so it cannot be shared across them): armed for
+   * the earlier of the idle limit and, until commit, the commit deadline. It
+   * is not re-armed per chunk (a long stream has thousands): when it fires
+   * early (the upstream read since, or the stream committed) it re-arms for
+   * what is left. Only a read waiting on the upstream counts as silence: a
+   * client that reads slowly holds reads back, which is not the upstream's
+   * silence. Cancelling the reader ends the pending read, which read() then
+   * reports as "overdue" or "idle".
    */
-  private watch(delay: number): void {
-    this.timer = setTimeout(() => {
-      const limit = this.opts.idleTimeoutMs!;
-      const quiet = this.waitingSince === null ? 0 : Date.now() - this.waitingSince;
-      if (quiet < limit) return this.watch(limit - quiet);
-      this.idle = true;
-      this.reader.cancel().catch(() => {});
-    }, delay);
+  private arm(now: number): void {
+    const limit = this.opts.idleTimeoutMs;
+    const quiet = this.waitingSince === null ? 0 : now - this.waitingSince;
+    let delay = limit === undefined ? Number.POSITIVE_INFINITY : limit - quiet;
+    if (this.deadlinePending) delay = Math.min(delay, this.opts.commitBy! - now);
+    if (delay !== Number.POSITIVE_INFINITY) this.timer = setTimeout(() => this.fired(), Math.max(0, delay));
+  }
+
+  private fired(): void {
+    const now = Date.now();
+    const limit = this.opts.idleTimeoutMs;
+    if (this.deadlinePending && now >= this.opts.commitBy!) this.overdue = true;
+    else if (limit !== undefined && this.waitingSince !== null && now - this.waitingSince >= limit) this.idle = true;
+    else return this.arm(now);
+    this.reader.cancel().catch(() => {});
   }
 
   private stop(): void {
     clearTimeout(this.timer ?? undefined);
-    clearTimeout(this.deadline ?? undefined);
     this.reader.cancel().catch(() => {});
   }
 
@@ -133,16 +146,11 @@ class Relay {
    */
   async commit(translator: CommittingTranslator): Promise<SseEvent[]> {
     this.committing = translator;
-    if (this.opts.commitBy !== undefined) {
-      this.deadline = setTimeout(() => {
-        this.overdue = true;
-        this.reader.cancel().catch(() => {});
-      }, Math.max(0, this.opts.commitBy - Date.now()));
-    }
     try {
       return await this.commitReads(translator);
     } finally {
-      clearTimeout(this.deadline ?? undefined);
+      // The timer, if it was armed for the deadline, re-arms for the idle limit when it fires.
+      this.deadlinePending = false;
     }
   }
 
@@ -278,6 +286,8 @@ export interface StreamCall {
    * Unbounded when absent.
    */
   commitBy?: number;
+  /** The client's format, when not OpenAI's: a translator of the provider's OpenAI-format events (see thenTranslate). */
+  clientStream?: SseTranslator;
 }
 
 /** The commit deadline of a call whose request to the upstream started at `startedAt`: its first-byte timeout from then. */
@@ -292,12 +302,13 @@ export const commitDeadline = (startedAt: number, config: ProviderConfig): numbe
 export async function streamingResult(upstream: ReadableStream<Uint8Array>, translator: CommittingTranslator, call: StreamCall, headers: Record<string, string>): Promise<ChatResult> {
   let resolveOutcome!: (o: CallOutcome) => void;
   const outcome = new Promise<CallOutcome>((resolve) => (resolveOutcome = resolve));
-  const relay = new Relay(upstream, translator, {
+  const relayed = call.clientStream ? thenTranslate(translator, call.clientStream) : translator;
+  const relay = new Relay(upstream, relayed, {
     onOutcome: resolveOutcome,
     clientSignal: call.clientSignal,
     idleTimeoutMs: call.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     commitBy: call.commitBy,
   });
-  const held = await relay.commit(translator);
+  const held = await relay.commit(relayed);
   return { response: new Response(relay.stream(held), { status: 200, headers }), outcome };
 }

@@ -37,6 +37,32 @@ export interface CommittingTranslator extends SseTranslator {
   failure(): ApiError | null;
 }
 
+/**
+ * A provider's translator followed by a translator from its OpenAI-format
+ * output to the client's format (/v1/messages on a route that does not speak
+ * Anthropic's), run as one translator in the provider's relay: the OpenAI
+ * events pass between the two as objects, never encoded to bytes and parsed
+ * again. The provider's translator decides commit, failure, the end's state,
+ * usage and generated text (the outcome), as it does alone; everything it
+ * emits, its error events and its tail included, reaches the client through
+ * the second translator.
+ */
+export function thenTranslate(provider: CommittingTranslator, client: SseTranslator): CommittingTranslator {
+  const composed: CommittingTranslator = {
+    push: (events) => client.push(provider.push(events)),
+    end() {
+      const { events, state } = provider.end();
+      return { events: client.push(events), state };
+    },
+    error: (code, message) => client.push(provider.error(code, message)),
+    committed: () => provider.committed(),
+    failure: () => provider.failure(),
+    usage: () => provider.usage(),
+  };
+  if (provider.generated) composed.generated = () => provider.generated!();
+  return composed;
+}
+
 /** An event's data as JSON; undefined when it is not JSON. */
 export function parseJson(data: string): unknown {
   try {

@@ -12,10 +12,12 @@ export interface SseEvent {
   /**
    * `data` already parsed as JSON, set by a wrapper that parsed (and rewrote)
    * an event before handing it to a translator (the Azure route's, which
-   * strips its filter fields from every chunk), so the translator need not
-   * parse the same text again; `data` must be its JSON.stringify. A reader
-   * of `data` may use it in place of JSON.parse; the wire never sees it
-   * (encodeSse writes `data`), and a parser never sets it.
+   * strips its filter fields from every chunk), or by a translator on the
+   * events it emits (for one that follows it: thenTranslate), so the next
+   * reader need not parse the same text again; `data` must be its
+   * JSON text, and neither may change after. A reader of `data` may
+   * use it in place of JSON.parse; the wire never sees it (encodeSse writes
+   * `data`), and a parser never sets it.
    */
   parsed?: unknown;
 }

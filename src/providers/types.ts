@@ -4,6 +4,7 @@
  * Nothing here imports an adapter.
  */
 import type { ChatCompletionRequest } from "./chat-schema";
+import type { SseTranslator } from "./sse-translator";
 
 /** The family a model belongs to (its public id's prefix); not where it runs, which is its routes'. */
 export type ProviderId = "openai" | "mistral" | "anthropic" | "google";
@@ -162,6 +163,13 @@ export interface ProviderCall {
   clientSignal: AbortSignal;
   /** Longest silence allowed between stream reads (the route's, from the routing plan); two minutes when absent. */
   idleTimeoutMs?: number;
+  /**
+   * A stream's events in the client's format when it is not OpenAI's
+   * (/v1/messages): the relay runs this translator on the OpenAI-format
+   * events inside the adapter (see thenTranslate), so they are not encoded
+   * and parsed again. Absent: OpenAI's format.
+   */
+  clientStream?: SseTranslator;
 }
 
 /** How a request ended, known once its response body has been fully sent or abandoned. */
@@ -183,7 +191,7 @@ export interface CallOutcome {
 }
 
 export interface ChatResult {
-  /** The response for the client, in OpenAI format. */
+  /** The response for the client, in OpenAI format (a stream: in the call's clientStream format when it names one). */
   response: Response;
   outcome: Promise<CallOutcome>;
 }

@@ -111,7 +111,8 @@ export class GeminiChunkTranslator {
   }
 
   private chunk(index: number, delta: Record<string, unknown>, finishReason: string | null): SseEvent {
-    return { data: JSON.stringify({ ...this.base(), choices: [{ index, delta, logprobs: null, finish_reason: finishReason }] }) };
+    const chunk = { ...this.base(), choices: [{ index, delta, logprobs: null, finish_reason: finishReason }] };
+    return { data: JSON.stringify(chunk), parsed: chunk };
   }
 }
 

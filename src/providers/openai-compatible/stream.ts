@@ -85,6 +85,8 @@ export function openAIStreamTranslator(opts: OpenAIStreamOptions): CommittingTra
         const parsed = carriesUsage(json) ? chatChunkSchema.safeParse(json) : null;
         const chunk = parsed?.success ? parsed.data : null;
         if (!chunk?.usage) {
+          // Passed on with its parse, for a translator that follows (thenTranslate).
+          if (e.parsed === undefined && json !== undefined) e.parsed = json;
           out.push(e);
           continue;
         }

@@ -6,10 +6,11 @@
  */
 import { z } from "zod";
 import { anthropicErrorEvent } from "../../providers/anthropic/passthrough";
-import { parseEventData, type SseTranslator } from "../../providers/sse-translator";
+import { parseJson, type SseTranslator } from "../../providers/sse-translator";
 import type { SseEvent } from "../../providers/sse";
 import { openAIUsageSchema, toUsage } from "../../providers/openai-compatible/usage";
 import type { Usage } from "../../providers/types";
+import { extraContentSchema, readChunk } from "./openai-chunk";
 import { signatureBlock, wrapSignature } from "./thought-signature";
 
 const STOP: Record<string, string> = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", function_call: "tool_use", content_filter: "refusal" };
@@ -26,8 +27,6 @@ export function anthropicUsageOf(u: Usage | null) {
   };
 }
 
-/** Google's OpenAI-format convention for a Gemini thought signature on a tool call. */
-const extraContentSchema = z.object({ google: z.object({ thought_signature: z.string().optional() }).loose().optional() }).loose().nullable().optional();
 const toolCallSchema = z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string() }).loose(), extra_content: extraContentSchema }).loose();
 const completionSchema = z
   .object({
@@ -73,24 +72,6 @@ export function toAnthropicMessage(completionJson: unknown, model: string) {
   };
 }
 
-const chunkSchema = z
-  .object({
-    id: z.string().optional(),
-    choices: z.array(
-      z.object({
-        delta: z.object({
-          content: z.string().nullable().optional(),
-          reasoning_content: z.string().nullable().optional(),
-          tool_calls: z.array(z.object({ index: z.number(), id: z.string().optional(), function: z.object({ name: z.string().optional(), arguments: z.string().optional() }).loose().optional(), extra_content: extraContentSchema }).loose()).optional(),
-        }).loose().optional(),
-        finish_reason: z.string().nullable().optional(),
-      }).loose(),
-    ).optional(),
-    usage: openAIUsageSchema.nullable().optional(),
-    error: z.object({ message: z.string().optional(), code: z.string().nullable().optional() }).loose().optional(),
-  })
-  .loose();
-
 const ev = (type: string, payload: Record<string, unknown>): SseEvent => ({ event: type, data: JSON.stringify({ type, ...payload }) });
 
 export function openAIToAnthropicStream(model: string): SseTranslator {
@@ -119,7 +100,8 @@ export function openAIToAnthropicStream(model: string): SseTranslator {
       state = "complete";
       return;
     }
-    const chunk = parseEventData(e.data, chunkSchema);
+    // The provider's translator may hand over its own parse of the event (SseEvent.parsed).
+    const chunk = readChunk(e.parsed !== undefined ? e.parsed : parseJson(e.data));
     if (!chunk) return;
     if (chunk.error) {
       state = "failed";

@@ -9,12 +9,10 @@
 import { Hono } from "hono";
 import { estimateMessagesTokens } from "../../limits/estimate";
 import { ANTHROPIC_VERSIONS, MAX_ANTHROPIC_MESSAGES, messagesRequestSchema, SAMPLING_FIELDS, type AnthropicVersion } from "../../providers/anthropic/schema";
-import { relaySse } from "../../providers/relay";
 import { ADAPTERS, messagesPassthrough } from "../../providers/registry";
 import type { ChatResult, ModelEntry } from "../../providers/types";
 import { currentCatalogue } from "../../routing/catalogue-store";
-import { SSE_HEADERS } from "../../providers/sse";
-import { ApiError, errors } from "../../shared/errors";
+import { ApiError } from "../../shared/errors";
 import { planCache } from "../cache-call";
 import { runModelCall } from "../call";
 import type { AppEnv } from "../env";
@@ -71,15 +69,12 @@ export const messagesRoutes = new Hono<AppEnv>()
         return passthrough({ request, route, config, label: endpoint.label, version, betas, clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
       }
       chatRequest ??= fromMessagesRequest(request, stream);
-      const result = await ADAPTERS[endpoint.wire].chat({ request: chatRequest, route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal, idleTimeoutMs: candidate.idleTimeoutMs });
       const modelId = candidate.model.id;
-      if (!stream) {
-        const message = toAnthropicMessage(await result.response.json(), modelId);
-        return { ...result, response: new Response(JSON.stringify(message), { status: 200, headers: { "content-type": "application/json" } }) };
-      }
-      const body = result.response.body;
-      if (!body) throw errors.upstream("The upstream provider sent an empty stream.");
-      // The provider's relay already reports the outcome; this layer only re-shapes events.
-      return { ...result, response: new Response(relaySse(body, openAIToAnthropicStream(modelId), { clientSignal }), { status: 200, headers: SSE_HEADERS }) };
+      const providerCall = { request: chatRequest, route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal, idleTimeoutMs: candidate.idleTimeoutMs };
+      // A stream is translated to Anthropic's events inside the provider's relay, in the same pass.
+      if (stream) return ADAPTERS[endpoint.wire].chat({ ...providerCall, clientStream: openAIToAnthropicStream(modelId) });
+      const result = await ADAPTERS[endpoint.wire].chat(providerCall);
+      const message = toAnthropicMessage(await result.response.json(), modelId);
+      return { ...result, response: new Response(JSON.stringify(message), { status: 200, headers: { "content-type": "application/json" } }) };
     });
   });
