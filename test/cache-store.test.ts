@@ -187,6 +187,20 @@ describe("the limiter object's cache", () => {
     });
   });
 
+  it("reads its table for the next sweep once, not on every admission and release, when it holds nothing and was never purged", async () => {
+    await withLimiter((_, __, ___, ____, sql) => {
+      let reads = 0;
+      const counted = new Proxy(sql, { get: (t, name) => (name === "exec" ? (...args: Parameters<SqlStorage["exec"]>) => (reads++, t.exec(...args)) : Reflect.get(t, name)) });
+      const store = new ResponseCacheStore(counted);
+      reads = 0;
+      expect(store.nextSweep()).toBeNull();
+      const first = reads;
+      for (let i = 0; i < 5; i++) expect(store.nextSweep()).toBeNull();
+      expect(first).toBeGreaterThan(0);
+      expect(reads).toBe(first);
+    });
+  });
+
   it("forgets the last purge once no request from before it can still be running, and then has no row", async () => {
     const accountId = await withLimiter((limiter, at, _, id) => {
       limiter.cachePurge();

@@ -128,7 +128,8 @@ export class ResponseCacheStore {
   }
 
   private lastPurge(): number | null {
-    this.purgedAt ??= this.sql.exec<{ purged_at: number }>("select purged_at from cache_purges").toArray()[0]?.purged_at ?? null;
+    // Not `??=`: null (no purge) is an answer too, and is asked on every admission and release.
+    if (this.purgedAt === undefined) this.purgedAt = this.sql.exec<{ purged_at: number }>("select purged_at from cache_purges").toArray()[0]?.purged_at ?? null;
     return this.purgedAt;
   }
 

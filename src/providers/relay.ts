@@ -261,7 +261,7 @@ class Relay {
   }
 }
 
-/** Relays a stream that is already the client's (no commit point), e.g. a re-shaping of another relay's output. */
+/** Relays a stream through a translator alone, with no commit point: how tests drive a translator over bytes (the router's streams go through streamingResult). */
 export function relaySse(upstream: ReadableStream<Uint8Array>, translator: SseTranslator, opts: RelayOptions): ReadableStream<Uint8Array> {
   return new Relay(upstream, translator, opts).stream([]);
 }

@@ -1,6 +1,6 @@
 /**
  * Reading an OpenAI-format stream chunk for the translation to Anthropic's
- * events (./to-messages.ts). Zod cannot compile its parsers in Workers (no
+ * events (./to-messages.ts) and to Responses events (../responses/stream.ts). Zod cannot compile its parsers in Workers (no
  * code generation at run time), and checking every chunk of a stream with
  * the schema was the largest part of a translated stream's own cost
  * (docs/performance.md, "Round two"). The common chunk (text or reasoning,
@@ -38,12 +38,15 @@ const stringOrNothing = (v: unknown) => v === undefined || v === null || typeof 
 
 /**
  * True only for a chunk the schema accepts as it is: an object whose id is
- * absent or a string, without usage (null is none), error or tool calls, whose choices
- * (if any) are objects with a string-or-null finish and a delta (if any)
- * whose text and reasoning are strings or null. The schema's objects are
- * loose, so its output then holds the same values as the input.
+ * absent or a string, without usage (null is none), error, tool calls or
+ * thinking blocks, whose choices (if any) are objects with a string-or-null
+ * finish and a delta (if any) whose text and reasoning are strings or null.
+ * The schemas' objects are loose, so their output then holds the same values
+ * as the input. (The Responses stream's schema, ../responses/stream.ts,
+ * reads the same chunk plus thinking blocks; test/messages-chunk-reader.test.ts
+ * holds both.)
  */
-function isCommonChunk(json: unknown): json is OpenAIChunk {
+function isCommonChunk(json: unknown): boolean {
   if (!isObject(json) || (json.id !== undefined && typeof json.id !== "string")) return false;
   if ((json.usage !== undefined && json.usage !== null) || json.error !== undefined) return false;
   if (json.choices === undefined) return true;
@@ -52,14 +55,21 @@ function isCommonChunk(json: unknown): json is OpenAIChunk {
     if (!isObject(choice) || !stringOrNothing(choice.finish_reason)) return false;
     const delta = choice.delta;
     if (delta === undefined) continue;
-    if (!isObject(delta) || delta.tool_calls !== undefined || !stringOrNothing(delta.content) || !stringOrNothing(delta.reasoning_content)) return false;
+    if (!isObject(delta) || delta.tool_calls !== undefined || delta.thinking_blocks !== undefined || !stringOrNothing(delta.content) || !stringOrNothing(delta.reasoning_content)) return false;
   }
   return true;
 }
 
-/** The chunk as chunkSchema reads it; null when it does not fit. */
-export function readChunk(json: unknown): OpenAIChunk | null {
-  if (isCommonChunk(json)) return json;
-  const parsed = chunkSchema.safeParse(json);
+/**
+ * The chunk as `schema` reads it; null when it does not fit. The common
+ * chunk is handed back as it is, so `schema` must accept every common chunk
+ * unchanged (a loose schema of the same fields, or fewer).
+ */
+export function readChunkWith<T>(json: unknown, schema: z.ZodType<T>): T | null {
+  if (isCommonChunk(json)) return json as T;
+  const parsed = schema.safeParse(json);
   return parsed.success ? parsed.data : null;
 }
+
+/** The chunk as chunkSchema reads it; null when it does not fit. */
+export const readChunk = (json: unknown): OpenAIChunk | null => readChunkWith(json, chunkSchema);

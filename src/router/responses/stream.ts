@@ -11,12 +11,13 @@ import { z } from "zod";
 import { openAIUsageSchema, toUsage } from "../../providers/openai-compatible/usage";
 import type { ThinkingBlock } from "../../providers/chat-schema";
 import type { SseEvent } from "../../providers/sse";
-import { parseEventData, type SseTranslator } from "../../providers/sse-translator";
+import { parseJson, type SseTranslator } from "../../providers/sse-translator";
+import { readChunkWith } from "../messages/openai-chunk";
 import type { Usage } from "../../providers/types";
 import { functionCallItem, itemId, messageItem, outputTextPart, reasoningItem, responseEnvelope, statusOf, type Json, type ResponseContext, type Status } from "./response-object";
 import { extraContentSchema } from "./to-response";
 
-const chunkSchema = z
+export const chunkSchema = z
   .object({
     choices: z
       .array(
@@ -157,7 +158,8 @@ export function chatToResponsesStream(ctx: ResponseContext): SseTranslator {
       state = "complete";
       return;
     }
-    const chunk = parseEventData(e.data, chunkSchema);
+    // The provider's translator may hand over its own parse of the event (SseEvent.parsed); the common chunk is read by hand.
+    const chunk = readChunkWith(e.parsed !== undefined ? e.parsed : parseJson(e.data), chunkSchema);
     if (!chunk) return;
     if (!started) {
       started = true;

@@ -7,14 +7,11 @@
  */
 import { Hono } from "hono";
 import { estimateTokens } from "../../limits/estimate";
-import { relaySse } from "../../providers/relay";
 import { ADAPTERS } from "../../providers/registry";
 import { responsesPassthrough } from "../../providers/openai-compatible/responses-passthrough";
 import { MAX_RESPONSES_ITEMS, responsesRequestSchema } from "../../providers/responses/schema";
-import { SSE_HEADERS } from "../../providers/sse";
 import type { ChatResult, ModelEntry } from "../../providers/types";
 import { currentCatalogue } from "../../routing/catalogue-store";
-import { errors } from "../../shared/errors";
 import { runModelCall } from "../call";
 import type { AppEnv } from "../env";
 import { apiKeyAuth } from "../middleware/api-key-auth";
@@ -43,15 +40,11 @@ export const responsesRoutes = new Hono<AppEnv>().post("/", apiKeyAuth("inferenc
     const base = { route, config, label: endpoint.label, requestId: c.get("requestId"), clientSignal, idleTimeoutMs: candidate.idleTimeoutMs };
     const passthrough = responsesPassthrough(endpoint.wire);
     if (passthrough) return passthrough({ ...base, request: withoutCarriedReasoning(request), stream });
-    const result = await ADAPTERS[endpoint.wire].chat({ ...base, request: chatRequest });
     const served = { ...ctx, model: candidate.model.id };
-    if (!stream) {
-      const response = toResponseObject(await result.response.json(), served);
-      return { ...result, response: new Response(JSON.stringify(response), { status: 200, headers: { "content-type": "application/json" } }) };
-    }
-    const upstream = result.response.body;
-    if (!upstream) throw errors.upstream("The upstream provider sent an empty stream.");
-    // The provider's relay already reports the outcome; this layer only re-shapes events.
-    return { ...result, response: new Response(relaySse(upstream, chatToResponsesStream(served), { clientSignal }), { status: 200, headers: SSE_HEADERS }) };
+    // A stream is translated to Responses events inside the provider's relay, in the same pass.
+    if (stream) return ADAPTERS[endpoint.wire].chat({ ...base, request: chatRequest, clientStream: chatToResponsesStream(served) });
+    const result = await ADAPTERS[endpoint.wire].chat({ ...base, request: chatRequest });
+    const response = toResponseObject(await result.response.json(), served);
+    return { ...result, response: new Response(JSON.stringify(response), { status: 200, headers: { "content-type": "application/json" } }) };
   });
 });
