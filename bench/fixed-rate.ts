@@ -38,6 +38,9 @@ export interface RatePoint {
   /** Streaming: TTFB percentiles from the intended send time; non-empty content deltas per stream (min), reads carrying events (min), and the share of streams short of the upstream's deltas in either. */
   ttfbP50Ms: number | null;
   ttfbP99Ms: number | null;
+  /** Streaming: intended send → first content delta, percentiles. */
+  firstContentP50Ms: number | null;
+  firstContentP99Ms: number | null;
   chunksMin: number | null;
   readsMin: number | null;
   coalescedShare: number | null;
@@ -89,6 +92,8 @@ function summarise(run: OpenLoopRun, cpu: Record<string, number | null>, chunks:
     addedP999Ms: null,
     ttfbP50Ms: percentile(run.ttfbMs, 50),
     ttfbP99Ms: percentile(run.ttfbMs, 99),
+    firstContentP50Ms: percentile(run.firstContentMs, 50),
+    firstContentP99Ms: percentile(run.firstContentMs, 99),
     chunksMin: run.chunksPerStream.length ? Math.min(...run.chunksPerStream) : null,
     readsMin: run.readsPerStream.length ? Math.min(...run.readsPerStream) : null,
     coalescedShare: short === null || run.ok === 0 ? null : short / run.ok,

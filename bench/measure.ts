@@ -104,9 +104,12 @@ function poolUsage(into: ProcessUsage | null, u: ProcessUsage): ProcessUsage {
   return { rssIdleMiB: into.rssIdleMiB, rssPeakMiB: max(into.rssPeakMiB, u.rssPeakMiB), cpuMs: add(into.cpuMs, u.cpuMs), sysMs: add(into.sysMs, u.sysMs) };
 }
 
+/** The targets running the router's own code (profiled with --profile). */
+const ROUTERS = new Set<TargetId>(["router", "split"]);
+
 export interface MeasureHooks {
-  /** Called around the router's first measured run of each load (CPU profiling). */
-  aroundRouter?<R extends PlainRun>(load: "plain" | "stream", run: () => Promise<R>): Promise<R>;
+  /** Called around the first measured run of each load of the router targets, one process and split (CPU profiling). */
+  aroundRouter?<R extends PlainRun>(target: TargetId, load: "plain" | "stream", run: () => Promise<R>): Promise<R>;
   log(line: string): void;
 }
 
@@ -159,14 +162,14 @@ export async function measure(targets: Target[], fake: FakeProcess, options: Ben
     for (const target of order) {
       hooks.log(`  non-streaming  ${target.label}${options.rounds > 1 ? `  (round ${round + 1})` : ""}`);
       const spec = target.load(plainScenario);
-      const wrap = target.id === "router" && round === 0 && hooks.aroundRouter ? (run: () => Promise<PlainRun>) => hooks.aroundRouter!("plain", run) : undefined;
+      const wrap = ROUTERS.has(target.id) && round === 0 && hooks.aroundRouter ? (run: () => Promise<PlainRun>) => hooks.aroundRouter!(target.id, "plain", run) : undefined;
       await measureOne(target, fake, options.warmup * 1000, (ms) => runPlain(spec, load(options.connections, ms)), options.duration * 1000, plain.get(target.id)!, wrap);
     }
     for (const target of order) {
       hooks.log(`  streaming      ${target.label}${options.rounds > 1 ? `  (round ${round + 1})` : ""}`);
       const spec = target.load(streamScenario);
       // A short warm-up suffices: the connections and code paths are the non-streaming ones.
-      const wrap = target.id === "router" && round === 0 && hooks.aroundRouter ? (run: () => Promise<StreamRun>) => hooks.aroundRouter!("stream", run) : undefined;
+      const wrap = ROUTERS.has(target.id) && round === 0 && hooks.aroundRouter ? (run: () => Promise<StreamRun>) => hooks.aroundRouter!(target.id, "stream", run) : undefined;
       await measureOne(target, fake, Math.min(options.warmup, 0.5) * 1000, (ms) => runStream(spec, load(options.streamConnections, ms)), options.streamDuration * 1000, stream.get(target.id)!, wrap);
     }
   }

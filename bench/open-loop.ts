@@ -46,8 +46,14 @@ export interface OpenLoopRun {
   /** Most requests in flight at once: reaching `connections` means the client queued. */
   peakInFlight: number;
   connections: number;
-  /** Streaming only: intended send time → first SSE event; content deltas and reads carrying events, per stream. */
+  /**
+   * Streaming only: intended send time → first SSE event, and → first content
+   * delta (the router sends nothing before content: its commit point, so a
+   * route that fails first can still be left); content deltas and reads
+   * carrying events, per stream.
+   */
   ttfbMs: number[];
+  firstContentMs: number[];
   chunksPerStream: number[];
   readsPerStream: number[];
 }
@@ -79,6 +85,7 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions, 
     peakInFlight: 0,
     connections: options.connections,
     ttfbMs: [],
+    firstContentMs: [],
     chunksPerStream: [],
     readsPerStream: [],
   };
@@ -108,6 +115,7 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions, 
         await res.body.dump({ limit: Infinity });
       } else {
         let first: number | null = null;
+        let firstContent: number | null = null;
         let chunks = 0;
         let reads = 0;
         for await (const piece of res.body as AsyncIterable<Buffer>) {
@@ -115,11 +123,13 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions, 
           const found = text.match(CONTENT_DELTA)?.length ?? 0;
           if (found === 0 && !text.includes("\n\n")) continue;
           first ??= performance.now();
+          if (found > 0) firstContent ??= performance.now();
           reads++;
           chunks += found;
         }
         if (closed) return;
         run.ttfbMs.push((first ?? performance.now()) - intended);
+        run.firstContentMs.push((firstContent ?? performance.now()) - intended);
         run.chunksPerStream.push(chunks);
         run.readsPerStream.push(reads);
       }

@@ -46,8 +46,8 @@ const commit = (() => {
 
 const started = Date.now();
 const stamp = () => new Date(started).toISOString().replace(/[:.]/g, "-").slice(0, 19);
-/** Inspector port of the router's workerd when --profile is on. */
-let profilerPort: number | undefined;
+/** Inspector ports of the router's workerd (one process, and the split's router process) when --profile is on. */
+const profilerPorts = new Map<TargetId, number>();
 /** Which warm-path targets apply: what the router's config binds. */
 let bindings: RouterBindings = { durableObjects: false, queueProducers: false };
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
@@ -66,15 +66,18 @@ try {
     bindings = { durableObjects: nonEmpty(built.router.options.durableObjects), queueProducers: nonEmpty(built.router.options.queueProducers) };
     if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry, storage));
     if (wanted.has("router")) {
-      profilerPort = options.profile ? await freePort() : undefined;
+      if (options.profile) profilerPorts.set("router", await freePort());
       const customers = options.accounts ?? Math.max(options.connections, options.streamConnections);
       const setup = { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage };
-      targets.push(await routerTarget(fake, built, { ...setup, ...(profilerPort ? { inspectorPort: profilerPort } : {}) }));
+      const inspectorPort = profilerPorts.get("router");
+      targets.push(await routerTarget(fake, built, { ...setup, ...(inspectorPort ? { inspectorPort } : {}) }));
     }
     if (wanted.has("split")) {
       log("starting the split: the router in one workerd, limiter objects, logger and D1 in another...");
       const customers = options.accounts ?? Math.max(options.connections, options.streamConnections);
-      targets.push(await splitTarget(fake, built, { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage }));
+      if (options.profile) profilerPorts.set("split", await freePort());
+      const inspectorPort = profilerPorts.get("split");
+      targets.push(await splitTarget(fake, built, { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage, ...(inspectorPort ? { inspectorPort } : {}) }));
     }
   }
   if (wanted.has("peer")) {
@@ -96,11 +99,12 @@ try {
   if (soakMode && closedLoopTargets.length === 0) throw new Error("--soak needs the floor among the targets (its rate is a fraction of the floor's capacity)");
   const measurement = await measure(closedLoopTargets, fake, options, {
     log,
-    async aroundRouter(load, run) {
-      if (!profilerPort) return run();
-      const profiler = await startProfiler(profilerPort);
+    async aroundRouter(target, load, run) {
+      const port = profilerPorts.get(target);
+      if (!port) return run();
+      const profiler = await startProfiler(port);
       const result = await run();
-      console.log(await profiler.stop(join("bench", "results", `router-${load}-${stamp()}.cpuprofile`), result.ok + result.errors));
+      console.log(await profiler.stop(join("bench", "results", `${target}-${load}-${stamp()}.cpuprofile`), result.ok + result.errors));
       return result;
     },
   });

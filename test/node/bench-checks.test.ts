@@ -105,6 +105,8 @@ function point(over: Partial<RatePoint> = {}): RatePoint {
     addedP999Ms: null,
     ttfbP50Ms: null,
     ttfbP99Ms: null,
+    firstContentP50Ms: null,
+    firstContentP99Ms: null,
     chunksMin: null,
     readsMin: null,
     coalescedShare: null,
@@ -130,12 +132,12 @@ function fixedRate(over: { split?: Partial<RatePoint> | null; router?: Partial<R
   };
   if (over.router) plainPoints.router = point({ addedP50Ms: 0.5, addedP99Ms: 2, cpuUsPerRequest: { workerd: 200 }, ...over.router });
   if (over.split !== null) plainPoints.split = point({ addedP50Ms: 0.5, addedP99Ms: 2, cpuUsPerRequest: { router: 200, services: 80 }, ...over.split });
-  const stream = (o: Partial<RatePoint> = {}) => point({ ttfbP50Ms: 2, chunksMin: DELTAS, readsMin: DELTAS, coalescedShare: 0, ...o });
+  const stream = (o: Partial<RatePoint> = {}) => point({ ttfbP50Ms: 2, firstContentP50Ms: 12, chunksMin: DELTAS, readsMin: DELTAS, coalescedShare: 0, ...o });
   return {
     floorCapacity: 10_000,
     floorStreamCapacity: 2_500,
     plain: [{ fraction: over.fraction ?? 0.3, ratePerSecond: 3_000, points: plainPoints }],
-    stream: [{ fraction: 0.3, ratePerSecond: 750, points: { direct: stream(over.streamDirect), floor: stream(), split: stream({ ttfbP50Ms: 2.5, ...over.streamSplit }) } }],
+    stream: [{ fraction: 0.3, ratePerSecond: 750, points: { direct: stream(over.streamDirect), floor: stream(), split: stream({ ttfbP50Ms: 2.5, firstContentP50Ms: 12.5, ...over.streamSplit }) } }],
   };
 }
 
@@ -149,13 +151,14 @@ describe("fixed-rate checks (the issue's latency, CPU and streaming targets at 3
   const p50 = "30% load: router (split) added p50 − floor's";
   const p99 = "30% load: router (split) added p99 − floor's";
   const cpu = "30% load: router process CPU per request (split) − floor's";
-  const ttfb = "streaming at 30%: router (split) TTFB p50 − floor's";
+  const ttfb = "streaming at 30%: router (split) TTFB p50 − floor's (first event; the router's waits for content)";
+  const content = "streaming at 30%: router (split) first content p50 − floor's";
   const coalescing = "streaming: every content delta arrives, each in its own read (no coalescing beyond the direct fake's)";
   const lag = "load generator kept its schedule (send lag p99)";
 
   it("passes a run that meets every target", () => {
     const all = fixedRateChecks(fixedRate(), CHUNKS);
-    expect(all.map((c) => c.name)).toEqual([p50, p99, cpu, ttfb, coalescing, lag]);
+    expect(all.map((c) => c.name)).toEqual([p50, p99, cpu, ttfb, content, coalescing, lag]);
     expect(all.every((c) => c.pass === true)).toBe(true);
   });
 
@@ -177,6 +180,13 @@ describe("fixed-rate checks (the issue's latency, CPU and streaming targets at 3
   it("allows the router at most 1 ms more streaming TTFB p50 than the floor", () => {
     expect(fixedVerdict(fixedRate({ streamSplit: { ttfbP50Ms: 3 } }), ttfb)).toBe(true); // +1
     expect(fixedVerdict(fixedRate({ streamSplit: { ttfbP50Ms: 3.01 } }), ttfb)).toBe(false); // +1.01
+  });
+
+  it("allows the router at most 1 ms more time to the first content delta than the floor, judged apart from the first event", () => {
+    expect(fixedVerdict(fixedRate({ streamSplit: { firstContentP50Ms: 13 } }), content)).toBe(true); // +1
+    expect(fixedVerdict(fixedRate({ streamSplit: { firstContentP50Ms: 13.01 } }), content)).toBe(false); // +1.01
+    expect(fixedVerdict(fixedRate({ streamSplit: { ttfbP50Ms: 12, firstContentP50Ms: 12 } }), content)).toBe(true);
+    expect(fixedVerdict(fixedRate({ streamSplit: { ttfbP50Ms: 12, firstContentP50Ms: 12 } }), ttfb)).toBe(false);
   });
 
   it("fails a stream that lost a delta, or coalesced more than the direct fake did, or errored", () => {
