@@ -69,7 +69,7 @@ const SPEC = {
   "rate-connections": { type: "string", default: "256" },
   "stream-rate": { type: "string", default: "0.3" },
   soak: { type: "string", default: "0" },
-  "soak-rate": { type: "string", default: "0.3" },
+  "soak-rate": { type: "string", default: "0.1" },
   "soak-interval": { type: "string", default: "10" },
   help: { type: "boolean", default: false },
 } as const;
@@ -78,7 +78,7 @@ export const USAGE = `npm run bench -- [--duration s] [--stream-duration s] [--w
   [--stream-connections n] [--chunks n] [--chunk-delay ms] [--max-requests n] [--rounds n]
   [--targets direct,floor,router,split,peer] [--profile] [--discard-queue] [--miniflare-entry] [--disk-storage] [--accounts n]
   [--rates 0.1,0.3,0.6] [--rate-duration s] [--rate-warmup s] [--rate-connections n] [--stream-rate 0.3]
-  [--soak minutes] [--soak-rate 0.3] [--soak-interval s]
+  [--soak minutes] [--soak-rate 0.1] [--soak-interval s]
 Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=floor,router).
 --accounts: router accounts the connections share (default one per connection); fewer accounts
   show releases riding on admissions, but each account stays under its tier's 6,000 requests/min
@@ -86,7 +86,9 @@ Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=f
 --rates: fixed-rate (open-loop) loads at these fractions of the floor's capacity measured by the
   closed loop ("none": skip them); streaming runs at --stream-rate of the floor's stream capacity.
 --soak: only the soak: the floor and the split router side by side at --soak-rate of the floor's
-  capacity for this many minutes, RSS sampled every --soak-interval seconds (npm run bench:soak: 10).`;
+  capacity for this many minutes, RSS sampled every --soak-interval seconds (npm run bench:soak: 10).
+  The default 0.1 is a moderate load for the router, whose own capacity here is about a quarter of
+  the floor's: at 0.3 the soak measures an overloaded router, not a steady one.`;
 
 function positive(name: string, text: string): number {
   const value = Number(text);
