@@ -136,3 +136,29 @@ export async function startProfiler(port: number, isolate = "core:user:router"):
     },
   };
 }
+
+/** The JavaScript heaps of a workerd's isolates, sampled over the inspector (the soak: is a growing RSS ours?). */
+export interface HeapWatch {
+  /** Used V8 heap per isolate (MiB), by isolate name without the `core:user:` prefix; null when a sample failed. */
+  sample(): Promise<Record<string, number | null>>;
+  close(): void;
+}
+
+/** Watches every user isolate of the workerd whose inspector listens on `port` (the router's, the limiter's, the logger's). */
+export async function watchHeaps(port: number): Promise<HeapWatch> {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { id: string; webSocketDebuggerUrl: string }[];
+  const sessions = await Promise.all(list.filter((t) => t.id.startsWith("core:user:")).map((t) => connect(t.id, t.webSocketDebuggerUrl)));
+  return {
+    async sample() {
+      const entries = await Promise.all(
+        sessions.map(async (session) => {
+          const usage = (await session.send("Runtime.getHeapUsage").catch(() => null)) as { usedSize: number } | null;
+          return [session.id.replace("core:user:", ""), usage ? usage.usedSize / 2 ** 20 : null] as const;
+        }),
+      );
+      return Object.fromEntries(entries);
+    },
+    close: () => sessions.forEach((s) => s.close()),
+  };
+}
+

@@ -64,7 +64,9 @@ try {
     const built = buildRouter();
     const nonEmpty = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length > 0;
     bindings = { durableObjects: nonEmpty(built.router.options.durableObjects), queueProducers: nonEmpty(built.router.options.queueProducers) };
-    if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry, storage));
+    // The soak samples the isolates' JavaScript heaps over the inspector (bench/soak.ts).
+    const inspectHeaps = options.soak > 0;
+    if (wanted.has("floor")) targets.push(await floorTarget(fake, built.router, options.viaEntry, storage, inspectHeaps ? await freePort() : undefined));
     if (wanted.has("router")) {
       if (options.profile) profilerPorts.set("router", await freePort());
       const customers = options.accounts ?? Math.max(options.connections, options.streamConnections);
@@ -75,9 +77,10 @@ try {
     if (wanted.has("split")) {
       log("starting the split: the router in one workerd, limiter objects, logger and D1 in another...");
       const customers = options.accounts ?? Math.max(options.connections, options.streamConnections);
-      if (options.profile) profilerPorts.set("split", await freePort());
+      if (options.profile || inspectHeaps) profilerPorts.set("split", await freePort());
       const inspectorPort = profilerPorts.get("split");
-      targets.push(await splitTarget(fake, built, { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage, ...(inspectorPort ? { inspectorPort } : {}) }));
+      const stateInspectorPort = inspectHeaps ? await freePort() : undefined;
+      targets.push(await splitTarget(fake, built, { customers, discardQueue: options.discardQueue, viaEntry: options.viaEntry, storageDir: storage, ...(inspectorPort ? { inspectorPort } : {}), ...(stateInspectorPort ? { stateInspectorPort } : {}) }));
     }
   }
   if (wanted.has("peer")) {
@@ -101,7 +104,7 @@ try {
     log,
     async aroundRouter(target, load, run) {
       const port = profilerPorts.get(target);
-      if (!port) return run();
+      if (!port || !options.profile) return run();
       const profiler = await startProfiler(port);
       const result = await run();
       console.log(await profiler.stop(join("bench", "results", `${target}-${load}-${stamp()}.cpuprofile`), result.ok + result.errors));

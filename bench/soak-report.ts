@@ -8,16 +8,18 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 export function renderSoak(result: SoakResult, labels: Record<TargetId, string>): string {
   const ids = Object.keys(result.totals) as TargetId[];
   const procs = Object.keys(result.intervals[0]?.rssMiB ?? {});
-  const header = ["t (s)", ...procs.map((p) => `RSS ${p}`), ...ids.flatMap((id) => [`${id} done/s`, `${id} p99`, `${id} err`])];
+  const isolates = Object.keys(result.intervals[0]?.heapMiB ?? {});
+  const header = ["t (s)", ...procs.map((p) => `RSS ${p}`), ...isolates.map((k) => `heap ${k}`), ...ids.flatMap((id) => [`${id} done/s`, `${id} p99`, `${id} err`])];
   const rows = result.intervals.map((i, n) => [
     `${fmt(i.atS, 0)}${n === result.warmIndex ? " (warm)" : ""}`,
     ...procs.map((p) => fmt(i.rssMiB[p], 0)),
+    ...isolates.map((k) => fmt(i.heapMiB[k], 0)),
     ...ids.flatMap((id) => {
       const d = i.done[id];
       return [int(d?.perSecond), fmt(d?.p99Ms, 1), String(d?.errors ?? "—")];
     }),
   ]);
-  const out = [`Soak: ${ids.map((id) => labels[id]).join(" and ")} side by side at ${int(result.ratePerSecond)} req/s each for ${result.minutes} min; RSS in MiB; p99 in ms from the intended send time`];
+  const out = [`Soak: ${ids.map((id) => labels[id]).join(" and ")} side by side at ${int(result.ratePerSecond)} req/s each for ${result.minutes} min; RSS and used JavaScript heap (per isolate, as sampled: between collections) in MiB; p99 in ms from the intended send time`];
   out.push(table(header, rows));
   for (const id of ids) {
     const t = result.totals[id]!;
@@ -47,6 +49,7 @@ export function soakChecks(result: SoakResult, labels: Record<TargetId, string>)
         pass,
       });
     }
+    out.push(...plateauChecks(result, id, reference));
     const t = result.totals[id]!;
     out.push({ name: `soak: ${labels[id]} errors`, value: String(t.errors), target: "0", pass: t.errors === 0 });
     const rates = after.map((i) => i.done[id]?.perSecond ?? 0);
@@ -66,3 +69,44 @@ export function soakChecks(result: SoakResult, labels: Record<TargetId, string>)
   }
   return out;
 }
+
+/**
+ * Whose memory grows: the RSS's mean over the last third against the middle
+ * third after warm-up (a plateau reached late passes; a leak keeps rising),
+ * and each isolate's used JavaScript heap, first third against last. The
+ * heap is sampled between collections (a sawtooth), so each third's lowest
+ * sample stands for its live heap: a leak raises the troughs. A growth of at
+ * most 2 MiB passes whatever its share (the proxies' heaps are 1–2 MiB). RSS
+ * that rises while the heaps stay flat is the runtime's native memory, not
+ * objects the router keeps.
+ */
+function plateauChecks(result: SoakResult, id: TargetId, reference: boolean): Check[] {
+  const after = result.intervals.slice(result.warmIndex);
+  const third = Math.floor(after.length / 3);
+  if (third < 1) return [];
+  const thirds = [after.slice(0, third), after.slice(third, after.length - third), after.slice(-third)];
+  const meanOf = (rows: typeof after, pick: (i: (typeof after)[number]) => number | null | undefined) => mean(rows.map(pick).filter((v): v is number => typeof v === "number"));
+  const out: Check[] = [];
+  const compare = (name: string, a: number | null, b: number | null, slackMiB = 0): Check => {
+    const growth = a === null || b === null ? null : (b - a) / a;
+    return {
+      name,
+      value: growth === null ? "not measured" : `${fmt(a, 1)} → ${fmt(b, 1)} MiB (${growth >= 0 ? "+" : ""}${fmt(growth * 100, 1)}%)`,
+      target: slackMiB ? `≤ +10% or ≤ +${slackMiB} MiB` : "≤ +10%",
+      pass: growth === null ? null : growth <= 0.1 || b! - a! <= slackMiB,
+    };
+  };
+  const lowest = (rows: typeof after, key: string) => {
+    const values = rows.map((i) => i.heapMiB[key]).filter((v): v is number => typeof v === "number");
+    return values.length ? Math.min(...values) : null;
+  };
+  const note = reference ? " (the runtime alone, for reference)" : "";
+  for (const key of Object.keys(after[0]!.rssMiB).filter((k) => k.startsWith(`${id}/`))) {
+    out.push(compare(`soak: RSS of ${key}, mean of the last third vs the middle third after warm-up (plateau)${note}`, meanOf(thirds[1]!, (i) => i.rssMiB[key]), meanOf(thirds[2]!, (i) => i.rssMiB[key])));
+  }
+  for (const key of Object.keys(after[0]!.heapMiB).filter((k) => k.startsWith(`${id}/`))) {
+    out.push(compare(`soak: JavaScript heap of ${key}, lowest sample of the last third vs the first after warm-up${note}`, lowest(thirds[0]!, key), lowest(thirds[2]!, key), 2));
+  }
+  return out;
+}
+

@@ -7,6 +7,7 @@
 import { runOpenLoopInChild, type OpenLoopRun } from "./open-loop.ts";
 import type { TargetId } from "./options.ts";
 import { cpuMs, rssMiB } from "./proc.ts";
+import { watchHeaps, type HeapWatch } from "./profile.ts";
 import { percentile } from "./summary.ts";
 import type { Target } from "./targets.ts";
 
@@ -22,6 +23,8 @@ export interface SoakInterval {
   atS: number;
   /** RSS per process (MiB), by "target/process". */
   rssMiB: Record<string, number | null>;
+  /** Used JavaScript heap per isolate (MiB, no forced collection), by "target/process/isolate"; empty without inspectors. */
+  heapMiB: Record<string, number | null>;
   /** Per target: answers per second in the interval, errors, p99 of the answers that ended in it, CPU per answer of each process (µs). */
   done: Partial<Record<TargetId, { perSecond: number; errors: number; p99Ms: number | null; cpuUs: Record<string, number | null> }>>;
 }
@@ -49,8 +52,17 @@ export async function soak(targets: Target[], options: SoakOptions, log: (line: 
   const rowsBefore = await Promise.all(targets.map((t) => t.logRows?.() ?? null));
   const runs = targets.map((t) => runOpenLoopInChild(t.load({ stream: false, fake: null }), { ratePerSecond: options.ratePerSecond, durationMs, connections: options.connections, drainTimeoutMs: 15_000 }, false));
   const started = performance.now();
-  const samples: { atS: number; rss: Record<string, number | null>; cpu: Record<string, number | null> }[] = [];
-  const sample = () => {
+  const samples: { atS: number; rss: Record<string, number | null>; cpu: Record<string, number | null>; heap: Record<string, number | null> }[] = [];
+  // The isolates' heaps tell the router's memory from the runtime's: RSS alone cannot.
+  const heaps: { prefix: string; watch: HeapWatch }[] = [];
+  for (const t of targets) for (const [name, port] of Object.entries(t.inspectors ?? {})) heaps.push({ prefix: `${t.id}/${name}`, watch: await watchHeaps(port) });
+  const sampleHeaps = async () => {
+    const out: Record<string, number | null> = {};
+    for (const { prefix, watch } of heaps) for (const [isolate, mib] of Object.entries(await watch.sample())) out[`${prefix}/${isolate}`] = mib;
+    return out;
+  };
+  const sample = async () => {
+    const heap = await sampleHeaps();
     const rss: Record<string, number | null> = {};
     const cpu: Record<string, number | null> = {};
     for (const t of targets) {
@@ -59,20 +71,22 @@ export async function soak(targets: Target[], options: SoakOptions, log: (line: 
         cpu[`${t.id}/${p.name}`] = p.pid === null ? null : (cpuMs(p.pid)?.total ?? null);
       }
     }
-    samples.push({ atS: (performance.now() - started) / 1000, rss, cpu });
+    samples.push({ atS: (performance.now() - started) / 1000, rss, cpu, heap });
   };
-  sample();
+  await sample();
   let done = false;
   const all = Promise.all(runs).finally(() => (done = true));
   while (!done && performance.now() - started < durationMs) {
     await Promise.race([sleep(options.intervalS * 1000), all]);
     if (performance.now() - started <= durationMs + 500) {
-      sample();
+      await sample();
       const last = samples.at(-1)!;
-      log(`  soak ${last.atS.toFixed(0)} s: RSS ${Object.entries(last.rss).map(([k, v]) => `${k} ${v?.toFixed(0) ?? "?"}`).join(", ")} MiB`);
+      const heapText = Object.keys(last.heap).length ? `; JS heap ${Object.entries(last.heap).map(([k, v]) => `${k} ${v?.toFixed(0) ?? "?"}`).join(", ")} MiB` : "";
+      log(`  soak ${last.atS.toFixed(0)} s: RSS ${Object.entries(last.rss).map(([k, v]) => `${k} ${v?.toFixed(0) ?? "?"}`).join(", ")} MiB${heapText}`);
     }
   }
   const results: OpenLoopRun[] = await all;
+  for (const { watch } of heaps) watch.close();
   const intervals = samples.slice(1).map((s, i): SoakInterval => {
     const from = samples[i]!.atS * 1000;
     const to = s.atS * 1000;
@@ -96,7 +110,7 @@ export async function soak(targets: Target[], options: SoakOptions, log: (line: 
       );
       per[t.id] = { perSecond: (lat.length * 1000) / (to - from), errors, p99Ms: percentile(lat, 99), cpuUs };
     });
-    return { atS: s.atS, rssMiB: s.rss, done: per };
+    return { atS: s.atS, rssMiB: s.rss, heapMiB: s.heap, done: per };
   });
   const totals: SoakResult["totals"] = {};
   targets.forEach((t, k) => {

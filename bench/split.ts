@@ -41,7 +41,7 @@ function externalObjects(router: BuiltWorker): Record<string, unknown> {
 export async function launchSplit(
   built: { router: BuiltWorker; logger: BuiltWorker | null },
   bindings: Record<string, string>,
-  options: { viaEntry: boolean; storageDir: string | null; inspectorPort?: number },
+  options: { viaEntry: boolean; storageDir: string | null; inspectorPort?: number; stateInspectorPort?: number },
 ): Promise<SplitInstances> {
   const registryDir = mkdtempSync(join(tmpdir(), "emby-bench-registry-"));
   const sharedStorage = mkdtempSync(join(options.storageDir ?? tmpdir(), "emby-bench-shared-"));
@@ -55,7 +55,12 @@ export async function launchSplit(
   let state: WorkerdInstance | null = null;
   try {
     // First: it owns the shared D1 storage and applies the migrations.
-    state = await launchWorkerd(stateWorkers, { viaEntry: options.viaEntry, storageDir: options.storageDir, shared: { ...shared, migrate: true } });
+    state = await launchWorkerd(stateWorkers, {
+      viaEntry: options.viaEntry,
+      storageDir: options.storageDir,
+      shared: { ...shared, migrate: true },
+      ...(options.stateInspectorPort ? { inspectorPort: options.stateInspectorPort } : {}),
+    });
     const router: LaunchWorker = { built: { ...built.router, options: { ...built.router.options, durableObjects: externalObjects(built.router) } }, bindings };
     const routerInstance = await launchWorkerd([router], {
       viaEntry: options.viaEntry,

@@ -35,6 +35,8 @@ export interface Target {
   processes?: { name: string; pid: number | null }[];
   /** request_logs rows the logger has written so far. */
   logRows?(): Promise<number>;
+  /** Inspector ports of its workerd processes, by process name (the soak samples their isolates' JavaScript heaps). */
+  inspectors?: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -60,9 +62,9 @@ export function directTarget(fake: FakeProcess): Target {
 /** Headers a workerd target gets on top of the request's own: the edge's, unless Miniflare's entry worker adds them. */
 const edge = (viaEntry: boolean) => (viaEntry ? {} : EDGE_HEADERS);
 
-export async function floorTarget(fake: FakeProcess, router: BuiltWorker, viaEntry: boolean, storageDir: string | null): Promise<Target> {
+export async function floorTarget(fake: FakeProcess, router: BuiltWorker, viaEntry: boolean, storageDir: string | null, inspectorPort?: number): Promise<Target> {
   const floor = buildFloor(router);
-  const instance = await launchWorkerd([{ built: floor, bindings: { UPSTREAM_ORIGIN: fake.url } }], { viaEntry, storageDir });
+  const instance = await launchWorkerd([{ built: floor, bindings: { UPSTREAM_ORIGIN: fake.url } }], { viaEntry, storageDir, ...(inspectorPort ? { inspectorPort } : {}) });
   const headers = { ...JSON_HEADERS, ...FAKE_AUTH, ...edge(viaEntry) };
   return {
     id: "floor",
@@ -70,6 +72,7 @@ export async function floorTarget(fake: FakeProcess, router: BuiltWorker, viaEnt
     pid: instance.pid,
     load: (scenario) => ({ origin: instance.url, path: "/v1/chat/completions", headers, body: chatBody("gpt-4o-mini", scenario) }),
     counts: () => instance.counts(),
+    ...(inspectorPort ? { inspectors: { floor: inspectorPort } } : {}),
     close: () => instance.close(),
   };
 }
@@ -96,6 +99,8 @@ export interface RouterSetup {
   /** Accounts (and keys) to spread the load over. */
   customers: number;
   inspectorPort?: number;
+  /** The split's second process (limiter objects, logger), for heap sampling. */
+  stateInspectorPort?: number;
   /** The --discard-queue experiment (bench/workers/counting.ts). */
   discardQueue: boolean;
   viaEntry: boolean;
@@ -159,7 +164,8 @@ export async function routerTarget(fake: FakeProcess, built: { router: BuiltWork
 /** The router alone in its process; limiter objects, logger and D1 in a second (bench/split.ts). */
 export async function splitTarget(fake: FakeProcess, built: { router: BuiltWorker; logger: BuiltWorker | null }, setup: RouterSetup): Promise<Target> {
   const bindings = routerBindings(fake, built, setup);
-  const split = await launchSplit(built, bindings, { viaEntry: setup.viaEntry, storageDir: setup.storageDir, ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}) });
+  const ports = { ...(setup.inspectorPort ? { inspectorPort: setup.inspectorPort } : {}), ...(setup.stateInspectorPort ? { stateInspectorPort: setup.stateInspectorPort } : {}) };
+  const split = await launchSplit(built, bindings, { viaEntry: setup.viaEntry, storageDir: setup.storageDir, ...ports });
   const load = await routerLoad(split.router.url, bindings.ADMIN_TOKEN!, setup, () => split.close());
   const logging = built.logger && !setup.discardQueue;
   return {
@@ -173,6 +179,7 @@ export async function splitTarget(fake: FakeProcess, built: { router: BuiltWorke
     load,
     counts: () => split.router.counts(),
     ...(logging ? { loggerCounts: () => split.state.counts("logger"), logRows: () => split.state.d1Number("logger", "LOGS_DB", LOG_ROWS_SQL) } : {}),
+    ...(setup.inspectorPort && setup.stateInspectorPort ? { inspectors: { router: setup.inspectorPort, "limiter+logger+D1": setup.stateInspectorPort } } : {}),
     close: () => split.close(),
   };
 }

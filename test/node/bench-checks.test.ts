@@ -230,21 +230,22 @@ describe("fixed-rate checks (the issue's latency, CPU and streaming targets at 3
   });
 });
 
-function interval(atS: number, rss: number, loggerRss = 60): SoakInterval {
+function interval(atS: number, rss: number, loggerRss = 60, heap = 20): SoakInterval {
   return {
     atS,
     rssMiB: { "router/workerd": rss, "floor/workerd": 40, "split/router": loggerRss },
+    heapMiB: { "router/workerd/router": heap },
     done: { router: { perSecond: 1_000, errors: 0, p99Ms: 5, cpuUs: {} }, floor: { perSecond: 1_000, errors: 0, p99Ms: 4, cpuUs: {} } },
   };
 }
 
-function soak(over: { rss?: number[]; errors?: number; rows?: number; drainS?: number | null } = {}): SoakResult {
+function soak(over: { rss?: number[]; heap?: number[]; errors?: number; rows?: number; drainS?: number | null } = {}): SoakResult {
   const rss = over.rss ?? [100, 100, 105, 110];
   return {
     ratePerSecond: 1_000,
     minutes: 1,
     warmIndex: 1,
-    intervals: rss.map((r, i) => interval(15 * (i + 1), r)),
+    intervals: rss.map((r, i) => interval(15 * (i + 1), r, 60, over.heap?.[i] ?? 20)),
     totals: {
       router: { sent: 60_000, ok: 60_000 - (over.errors ?? 0), errors: over.errors ?? 0, firstError: null, loopDelayP99Ms: 1, sendLagP99Ms: 0.1 },
       floor: { sent: 60_000, ok: 60_000, errors: 0, firstError: null, loopDelayP99Ms: 1, sendLagP99Ms: 0.1 },
@@ -267,6 +268,29 @@ describe("soak checks", () => {
     expect(soakVerdict(soak({ rss: [50, 100, 105, 110] }), rss)).toBe(true); // +10%; growth during warm-up is not counted
     expect(soakVerdict(soak({ rss: [100, 100, 105, 110.5] }), rss)).toBe(false); // +10.5%
     expect(soakVerdict(soak({ rss: [100, 100] }), rss)).toBeNull(); // the warm-up sample is the last: nothing to compare
+  });
+
+  it("tells a late plateau from a leak: the last third's mean RSS against the middle third's", () => {
+    const plateau = "soak: RSS of router/workerd, mean of the last third vs the middle third after warm-up (plateau)";
+    // Warm-up at index 1; after it, thirds of two samples each.
+    const late = soak({ rss: [50, 100, 120, 150, 160, 162, 163] });
+    expect(soakVerdict(late, rss)).toBe(false); // 100 → 163 since warm-up
+    expect(soakVerdict(late, plateau)).toBe(true); // 155 → 162.5: +4.8%
+    expect(soakVerdict(soak({ rss: [50, 100, 120, 140, 160, 180, 200] }), plateau)).toBe(false); // 150 → 190: a leak
+    expect(soakVerdict(soak({ rss: [50, 100, 100, 100, 100, 110, 110] }), plateau)).toBe(true); // +10%
+    expect(soakVerdict(soak({ rss: [50, 100, 100, 100, 100, 110.2, 110.2] }), plateau)).toBe(false); // +10.2%
+    expect(soakChecks(soak({ rss: [100, 100, 105] }), labels).some((c) => c.name === plateau)).toBe(false); // too short for thirds
+  });
+
+  it("judges each isolate's JavaScript heap by its troughs: the lowest sample of the first and last thirds after warm-up", () => {
+    const heap = "soak: JavaScript heap of router/workerd/router, lowest sample of the last third vs the first after warm-up";
+    const rss7 = [50, 100, 100, 100, 100, 100, 100];
+    // The sawtooth's peaks do not count: 20 → 22 (+10%).
+    expect(soakVerdict(soak({ rss: rss7, heap: [5, 20, 90, 25, 25, 22, 95] }), heap)).toBe(true);
+    expect(soakVerdict(soak({ rss: rss7, heap: [5, 30, 90, 25, 25, 33.1, 95] }), heap)).toBe(false); // 30 → 33.1: +10.3%, +3.1 MiB
+    // A small heap may grow 2 MiB whatever its share.
+    expect(soakVerdict(soak({ rss: rss7, heap: [1, 1, 1, 1, 1, 3, 3] }), heap)).toBe(true);
+    expect(soakVerdict(soak({ rss: rss7, heap: [1, 1, 1, 1, 1, 3.1, 3.1] }), heap)).toBe(false);
   });
 
   it("fails a target that answered with any error, and a logger that did not write a row per request", () => {
