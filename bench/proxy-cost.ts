@@ -1,8 +1,7 @@
 /**
  * What one Durable Object RPC costs the calling workerd process, in process
  * and across Miniflare's dev registry (the split's proxy: bench/split.ts).
- * `node bench/proxy-cost.ts [seconds] [connections]` (via `npm run` or with
- * node_modules/.bin on PATH for Node 22).
+ * `npm run bench:rpc -- [seconds] [connections]`.
  *
  * A minimal worker answers POST requests three ways: with no call, after one
  * RPC to an object in its own process, and after one RPC to the same class
