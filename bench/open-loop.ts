@@ -129,7 +129,8 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions, 
         }
         if (closed) return;
         run.ttfbMs.push((first ?? performance.now()) - intended);
-        run.firstContentMs.push((firstContent ?? performance.now()) - intended);
+        // A stream without content has no first content: left out, not timed at its end.
+        if (firstContent !== null) run.firstContentMs.push(firstContent - intended);
         run.chunksPerStream.push(chunks);
         run.readsPerStream.push(reads);
       }

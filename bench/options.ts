@@ -87,8 +87,9 @@ Every flag also reads from BENCH_<FLAG> (e.g. BENCH_DURATION=30, BENCH_TARGETS=f
   closed loop ("none": skip them); streaming runs at --stream-rate of the floor's stream capacity.
 --soak: only the soak: the floor and the split router side by side at --soak-rate of the floor's
   capacity for this many minutes, RSS sampled every --soak-interval seconds (npm run bench:soak: 10).
-  The default 0.1 is a moderate load for the router, whose own capacity here is about a quarter of
-  the floor's: at 0.3 the soak measures an overloaded router, not a steady one.`;
+  The default 0.1 is a moderate load for the router (at 0.3 the split was overloaded). In soak mode
+  every workerd runs with its inspector open, for heap samples, which slows the floor's measured
+  capacity too: the soak's figures are for memory, errors and decay, not CPU.`;
 
 function positive(name: string, text: string): number {
   const value = Number(text);

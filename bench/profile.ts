@@ -92,6 +92,11 @@ async function connect(id: string, url: string): Promise<Session> {
   });
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  // A workerd that died must not hang the caller (the soak samples in a loop).
+  ws.addEventListener("close", () => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`inspector connection to ${id} closed`));
+    pending.clear();
+  });
   ws.addEventListener("message", (event) => {
     const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
     const waiter = message.id === undefined ? undefined : pending.get(message.id);
@@ -105,7 +110,16 @@ async function connect(id: string, url: string): Promise<Session> {
     send: (method, params = {}) =>
       new Promise((resolve, reject) => {
         const callId = nextId++;
-        pending.set(callId, { resolve, reject });
+        // Profiler.stop can take a while on a long profile; nothing the bench asks takes a minute.
+        const timer = setTimeout(() => {
+          pending.delete(callId);
+          reject(new Error(`inspector ${method} on ${id}: no answer in 60 s`));
+        }, 60_000);
+        const done = <T,>(f: (v: T) => void) => (v: T) => {
+          clearTimeout(timer);
+          f(v);
+        };
+        pending.set(callId, { resolve: done(resolve), reject: done(reject) });
         ws.send(JSON.stringify({ id: callId, method, params }));
       }),
     close: () => ws.close(),
@@ -147,7 +161,13 @@ export interface HeapWatch {
 /** Watches every user isolate of the workerd whose inspector listens on `port` (the router's, the limiter's, the logger's). */
 export async function watchHeaps(port: number): Promise<HeapWatch> {
   const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { id: string; webSocketDebuggerUrl: string }[];
-  const sessions = await Promise.all(list.filter((t) => t.id.startsWith("core:user:")).map((t) => connect(t.id, t.webSocketDebuggerUrl)));
+  const settled = await Promise.allSettled(list.filter((t) => t.id.startsWith("core:user:")).map((t) => connect(t.id, t.webSocketDebuggerUrl)));
+  const sessions = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    sessions.forEach((s) => s.close());
+    throw failed.reason;
+  }
   return {
     async sample() {
       const entries = await Promise.all(

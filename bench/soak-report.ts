@@ -76,7 +76,7 @@ export function soakChecks(result: SoakResult, labels: Record<TargetId, string>)
  * and each isolate's used JavaScript heap, first third against last. The
  * heap is sampled between collections (a sawtooth), so each third's lowest
  * sample stands for its live heap: a leak raises the troughs. A growth of at
- * most 2 MiB passes whatever its share (the proxies' heaps are 1–2 MiB). RSS
+ * most 2 MiB passes whatever its share (Miniflare's proxies' heaps dip to 1–2 MiB). RSS
  * that rises while the heaps stay flat is the runtime's native memory, not
  * objects the router keeps.
  */

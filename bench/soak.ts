@@ -85,8 +85,7 @@ export async function soak(targets: Target[], options: SoakOptions, log: (line: 
       log(`  soak ${last.atS.toFixed(0)} s: RSS ${Object.entries(last.rss).map(([k, v]) => `${k} ${v?.toFixed(0) ?? "?"}`).join(", ")} MiB${heapText}`);
     }
   }
-  const results: OpenLoopRun[] = await all;
-  for (const { watch } of heaps) watch.close();
+  const results: OpenLoopRun[] = await all.finally(() => heaps.forEach(({ watch }) => watch.close()));
   const intervals = samples.slice(1).map((s, i): SoakInterval => {
     const from = samples[i]!.atS * 1000;
     const to = s.atS * 1000;
